@@ -1,0 +1,86 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Berth",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+        .library(name: "BerthCore", targets: ["BerthCore"]),
+        .library(name: "Dockerfile", targets: ["Dockerfile"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // REGISTRY-DEPENDENCIES (owned by the registry work)
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        // END REGISTRY-DEPENDENCIES
+    ],
+    targets: [
+        .executableTarget(
+            name: "berth",
+            dependencies: [
+                "BerthCore",
+                "Dockerfile",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // REGISTRY-CLI-DEPENDENCIES
+                "Registry",
+                "OCI",
+                .product(name: "Logging", package: "swift-log"),
+                // END REGISTRY-CLI-DEPENDENCIES
+            ]
+        ),
+        .target(name: "BerthCore"),
+        .target(name: "Dockerfile", dependencies: ["BerthCore"]),
+        // REGISTRY-TARGETS (owned by the registry work)
+        .target(
+            name: "OCI",
+            dependencies: [
+                "BerthCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "Registry",
+            dependencies: [
+                "BerthCore",
+                "OCI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // END REGISTRY-TARGETS
+        .testTarget(
+            name: "DockerfileTests",
+            dependencies: ["Dockerfile"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
+        // REGISTRY-TEST-TARGETS (owned by the registry work)
+        .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: [
+                "Registry",
+                "OCI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // END REGISTRY-TEST-TARGETS
+    ]
+)
