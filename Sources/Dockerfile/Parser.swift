@@ -3,9 +3,9 @@
 public enum BuildKitDialect: String, Sendable, CaseIterable {
     /// BuildKit as of 2026 (v0.2x): strict JSON arrays, whitespace after `<<`, escape-aware flags.
     case current
-    /// BuildKit v0.14: a JSON array may be followed by anything, `<<` must touch its delimiter,
-    /// flags always use `\` as the escape character.
-    case v0_14 = "v0.14"
+    /// BuildKit v0.13: no `check` directive, a JSON array may be followed by anything, `<<` must
+    /// touch its delimiter, flags always use `\` as the escape character.
+    case v0_13 = "v0.13"
 }
 
 /// Parser options.
@@ -124,7 +124,7 @@ struct DirectiveState {
         switch dialect {
         case .current:
             rest = trimLeadingSpace(rest)
-        case .v0_14:
+        case .v0_13:
             while let first = rest.first, isPerlSpace(first) { rest = rest.dropFirst() }
         }
         // ([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$
@@ -158,7 +158,8 @@ struct DirectiveState {
             done = true
             return nil
         }
-        guard ["syntax", "escape", "check"].contains(name) else {
+        let known = dialect == .current ? ["syntax", "escape", "check"] : ["syntax", "escape"]
+        guard known.contains(name) else {
             done = true
             return nil
         }

@@ -34,15 +34,20 @@ public struct ShellLexer: Sendable {
         public var words: [String]
         /// Variables referenced and found.
         public var matched: Set<String>
-        /// Variables referenced and not found: a rule that needs the value cannot judge.
+        /// Variables referenced and not found.
         public var unmatched: Set<String>
+        /// Variables without a value whose use left a hole in the result (`$V`, `${V}`, `${V%p}`,
+        /// ...; not `${V:-default}`): a rule that needs the value cannot judge.
+        public var unresolved: Set<String>
     }
 
     /// Expands `word` with `environment`; spaces are kept.
     public func processWord(_ word: String, environment: [String: String]) throws -> Result {
         var state = LexState(lexer: self, source: Array(word.unicodeScalars), environment: environment)
         let (result, words) = try state.processStopOn(nil, rawEscapes: rawEscapes)
-        return Result(result: result, words: words, matched: state.matched, unmatched: state.unmatched)
+        return Result(
+            result: result, words: words, matched: state.matched, unmatched: state.unmatched,
+            unresolved: state.unresolved)
     }
 
     /// Expands `word` and splits it into fields.
@@ -100,6 +105,7 @@ private struct LexState {
     var rawEscapes: Bool
     var matched: Set<String> = []
     var unmatched: Set<String> = []
+    var unresolved: Set<String> = []
 
     init(lexer: ShellLexer, source: [Unicode.Scalar], environment: [String: String]) {
         self.lexer = lexer
@@ -273,6 +279,7 @@ private struct LexState {
             if name.isEmpty { return "$" }
             let value = getEnv(name)
             if value == nil, lexer.skipUnsetEnv { return "$" + name }
+            if value == nil { unresolved.insert(name) }
             return value ?? ""
         }
         next()
@@ -291,6 +298,7 @@ private struct LexState {
         case "}":
             let value = getEnv(name)
             if value == nil, lexer.skipUnsetEnv { return "${\(name)}" }
+            if value == nil { unresolved.insert(name) }
             return value ?? ""
         case ":", "+", "-", "?", "#", "%":
             var op = modifier!
@@ -340,6 +348,7 @@ private struct LexState {
                     word = String(word.unicodeScalars.dropFirst())
                 }
                 let pattern = try ShellPattern(word, greedy: greedy)
+                if value == nil { unresolved.insert(name) }
                 if op == "%" {
                     return pattern.trimSuffix(of: value ?? "")
                 }
@@ -369,6 +378,7 @@ private struct LexState {
                 return "${\(name)/\(pattern)/\(replacement)}"
             }
             let compiled = try ShellPattern(pattern, greedy: true)
+            if value == nil { unresolved.insert(name) }
             return compiled.replace(in: value ?? "", with: replacement, all: replaceAll)
         default:
             throw ShellExpansionError(message: "unsupported modifier (\(modifierText)) in substitution")

@@ -26,7 +26,7 @@ struct ParseCommand: ParsableCommand {
     @Option(help: "Output format: buildkit or json.")
     var format: Format = .buildkit
 
-    @Option(help: ArgumentHelp("BuildKit parser release to reproduce: current or v0.14.", visibility: .hidden))
+    @Option(help: ArgumentHelp("BuildKit parser release to reproduce: current or v0.13.", visibility: .hidden))
     var dialect: String = BuildKitDialect.current.rawValue
 
     @Option(help: "Largest file to parse, in bytes.")
@@ -35,7 +35,7 @@ struct ParseCommand: ParsableCommand {
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one Dockerfile, or - for standard input") }
         if BuildKitDialect(rawValue: dialect) == nil {
-            throw ValidationError("unknown dialect '\(dialect)': use current or v0.14")
+            throw ValidationError("unknown dialect '\(dialect)': use current or v0.13")
         }
         if maxFileSize <= 0 { throw ValidationError("--max-file-size must be positive") }
     }
