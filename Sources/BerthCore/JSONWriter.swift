@@ -1,6 +1,7 @@
 /// A minimal, fast JSON writer that keeps keys in the order written.
 ///
-/// Output is compact; strings are escaped per RFC 8259 (control characters as `\uXXXX`).
+/// Output is compact; strings are escaped per RFC 8259 (control characters as `\uXXXX`), and so
+/// are U+2028, U+2029 and U+FEFF, which some readers mistake for line ends or a byte-order mark.
 public struct JSONWriter: Sendable {
     public private(set) var output = ""
 
@@ -45,7 +46,7 @@ public struct JSONWriter: Sendable {
     public static func appendQuoted(_ value: String, to output: inout String) {
         output += "\""
         var needsEscape = false
-        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+        for byte in value.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0xE2 || byte == 0xEF {
             needsEscape = true
             break
         }
@@ -62,7 +63,7 @@ public struct JSONWriter: Sendable {
             case "\r": output += "\\r"
             case "\t": output += "\\t"
             default:
-                if scalar.value < 0x20 {
+                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF {
                     let hex = String(scalar.value, radix: 16)
                     output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

@@ -48,7 +48,7 @@ func spaceRuneLength(_ bytes: ArraySlice<UInt8>, at index: Int) -> Int? {
         let b1 = bytes[index + 1]
         return b1 == 0x85 || b1 == 0xA0 ? 2 : nil
     }
-    if (b0 == 0xE1 || b0 == 0xE2 || b0 == 0xE3), index + 2 < end {
+    if b0 == 0xE1 || b0 == 0xE2 || b0 == 0xE3, index + 2 < end {
         let b1 = bytes[index + 1]
         let b2 = bytes[index + 2]
         let value = (UInt32(b0 & 0x0F) << 12) | (UInt32(b1 & 0x3F) << 6) | UInt32(b2 & 0x3F)

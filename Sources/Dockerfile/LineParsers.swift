@@ -53,7 +53,7 @@ struct NodeBuilder {
 
     /// `extractBuilderFlags`, byte by byte as BuildKit walks it (each byte taken as a rune).
     func extractBuilderFlags(_ line: ArraySlice<UInt8>) -> (ArraySlice<UInt8>, [String]) {
-        let flagEscape = dialect == .v0_13 ? UInt8(ascii: "\\") : escape
+        let flagEscape = dialect == .v013 ? UInt8(ascii: "\\") : escape
         enum Phase { case spaces, word, quote }
         var words: [String] = []
         var phase = Phase.spaces
@@ -248,7 +248,7 @@ struct NodeBuilder {
     func parseJSON(_ rest: ArraySlice<UInt8>) throws(LineError) -> JSONOutcome {
         let trimmed = trimLeadingSpace(rest)
         guard trimmed.first == UInt8(ascii: "[") else { return .notJSON }
-        switch GoJSONReader.readStringArray(trimmed, stopAfterValue: dialect == .v0_13) {
+        switch GoJSONReader.readStringArray(trimmed, stopAfterValue: dialect == .v013) {
         case .strings(let strings):
             return .nodes(strings.map { Node(value: $0) })
         case .notStringArray:

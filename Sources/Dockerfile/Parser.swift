@@ -5,7 +5,7 @@ public enum BuildKitDialect: String, Sendable, CaseIterable {
     case current
     /// BuildKit v0.13: no `check` directive, a JSON array may be followed by anything, `<<` must
     /// touch its delimiter, flags always use `\` as the escape character.
-    case v0_13 = "v0.13"
+    case v013 = "v0.13"
 }
 
 /// Parser options.
@@ -62,7 +62,8 @@ public struct DockerfileParser: Sendable {
             let byte = bytes[index]
             if byte < 0x80 {
                 if byte == 0 {
-                    throw DockerfileParseError(file: file, line: line, message: "binary content (a NUL byte): not a Dockerfile")
+                    throw DockerfileParseError(
+                        file: file, line: line, message: "binary content (a NUL byte): not a Dockerfile")
                 }
                 if byte == 0x0A { line += 1 }
                 index += 1
@@ -72,9 +73,18 @@ public struct DockerfileParser: Sendable {
             var minimum: UInt32 = 0
             var value: UInt32 = 0
             switch byte {
-            case 0xC2...0xDF: length = 2; minimum = 0x80; value = UInt32(byte & 0x1F)
-            case 0xE0...0xEF: length = 3; minimum = 0x800; value = UInt32(byte & 0x0F)
-            case 0xF0...0xF4: length = 4; minimum = 0x10000; value = UInt32(byte & 0x07)
+            case 0xC2...0xDF:
+                length = 2
+                minimum = 0x80
+                value = UInt32(byte & 0x1F)
+            case 0xE0...0xEF:
+                length = 3
+                minimum = 0x800
+                value = UInt32(byte & 0x0F)
+            case 0xF0...0xF4:
+                length = 4
+                minimum = 0x10000
+                value = UInt32(byte & 0x07)
             default: length = 0
             }
             var valid = length > 0 && index + length <= count
@@ -124,7 +134,7 @@ struct DirectiveState {
         switch dialect {
         case .current:
             rest = trimLeadingSpace(rest)
-        case .v0_13:
+        case .v013:
             while let first = rest.first, isPerlSpace(first) { rest = rest.dropFirst() }
         }
         // ([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$
@@ -330,7 +340,9 @@ struct ParseState {
 
         if children.isEmpty {
             if lineTooLong {
-                throw error("dockerfile line greater than max allowed size of \(DockerfileParser.maxLineLength)", currentLine + 1)
+                throw error(
+                    "dockerfile line greater than max allowed size of \(DockerfileParser.maxLineLength)",
+                    currentLine + 1)
             }
             throw error(
                 bytes.isEmpty
@@ -339,7 +351,8 @@ struct ParseState {
                 max(1, currentLine))
         }
         if lineTooLong {
-            throw error("dockerfile line greater than max allowed size of \(DockerfileParser.maxLineLength)", currentLine + 1)
+            throw error(
+                "dockerfile line greater than max allowed size of \(DockerfileParser.maxLineLength)", currentLine + 1)
         }
         let columns = children.map { keywordColumn(line: $0.startLine) }
         return ParsedDockerfile(

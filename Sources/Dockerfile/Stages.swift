@@ -62,12 +62,16 @@ extension ParsedDockerfile {
 
     /// The variables in scope just before `instruction` in `stage`: global ARGs redeclared in the
     /// stage, the stage's own ARGs and ENVs (ENV inherited from a parent stage too).
-    public func scope(before position: Int, in stage: Stage, of stages: [Stage], buildArgs: [String: String] = [:]) -> BuildScope {
+    public func scope(before position: Int, in stage: Stage, of stages: [Stage], buildArgs: [String: String] = [:])
+        -> BuildScope
+    {
         var global = BuildScope(values: [:], declaredWithoutValue: [])
         let lexer = ShellLexer(escapeToken: escapeToken)
         for instruction in instructions {
             if instruction.keyword == "FROM" { break }
-            if instruction.keyword == "ARG" { Self.declare(instruction, in: &global, buildArgs: buildArgs, lexer: lexer) }
+            if instruction.keyword == "ARG" {
+                Self.declare(instruction, in: &global, buildArgs: buildArgs, lexer: lexer)
+            }
         }
         var scope = BuildScope(values: [:], declaredWithoutValue: [])
         if let parent = stage.parentStage, parent < stage.index {
@@ -107,7 +111,9 @@ extension ParsedDockerfile {
         return scope
     }
 
-    static func declare(_ instruction: Instruction, in scope: inout BuildScope, buildArgs: [String: String], lexer: ShellLexer) {
+    static func declare(
+        _ instruction: Instruction, in scope: inout BuildScope, buildArgs: [String: String], lexer: ShellLexer
+    ) {
         for word in instruction.arguments {
             let parts = word.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])

@@ -20,7 +20,7 @@ struct ParseCommand: ParsableCommand {
         case buildkit, json
     }
 
-    @Argument(help: "Dockerfiles to parse, or - for standard input.")
+    @Argument(help: "Dockerfiles to parse, or - for standard input. None: a built-in example.")
     var files: [String] = []
 
     @Option(help: "Output format: buildkit or json.")
@@ -33,7 +33,6 @@ struct ParseCommand: ParsableCommand {
     var maxFileSize: Int = 8 << 20
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("name at least one Dockerfile, or - for standard input") }
         if BuildKitDialect(rawValue: dialect) == nil {
             throw ValidationError("unknown dialect '\(dialect)': use current or v0.13")
         }
@@ -45,9 +44,12 @@ struct ParseCommand: ParsableCommand {
             options: ParserOptions(dialect: BuildKitDialect(rawValue: dialect)!, maxBytes: maxFileSize))
         var failed = false
         var outputs: [(String, String)] = []
+        let files = self.files.isEmpty ? [BuiltInExample.name] : self.files
         for file in files {
             do {
-                let bytes = try SourceReader.read(file)
+                let bytes =
+                    file == BuiltInExample.name && self.files.isEmpty
+                    ? Array(BuiltInExample.dockerfile.utf8) : try SourceReader.read(file)
                 let parsed = try parser.parse(bytes: bytes, file: file)
                 outputs.append((file, format == .json ? parsed.jsonDump() : parsed.buildKitDump()))
             } catch let error as DockerfileParseError {

@@ -66,7 +66,7 @@ import Testing
     /// as written, drops ONBUILD's heredocs and cuts strings at a NUL character (it passes them as
     /// C strings); these are normalised here.
     static func berthView(_ input: String) -> Any {
-        let parser = DockerfileParser(options: ParserOptions(dialect: .v0_13, rejectBinary: true, maxBytes: nil))
+        let parser = DockerfileParser(options: ParserOptions(dialect: .v013, rejectBinary: true, maxBytes: nil))
         do {
             let parsed = try parser.parse(input)
             let json = try JSONSerialization.jsonObject(with: Data(parsed.jsonDump().utf8)) as! [[String: Any]]
@@ -147,14 +147,16 @@ import Testing
             }
         }
         let current = DockerfileParser()
-        let legacy = DockerfileParser(options: ParserOptions(dialect: .v0_13))
+        let legacy = DockerfileParser(options: ParserOptions(dialect: .v013))
         let dialectChanges = inputs.filter { input in
             let a = try? current.parse(input.1).jsonDump()
             let b = try? legacy.parse(input.1).jsonDump()
             return a != b
         }.count
         print("differential: \(dialectChanges) of these parse differently in current BuildKit than in v0.13")
-        print("differential: \(inputs.count) Dockerfiles, \(agreed) parsed identically, \(bothRejected) rejected by both, \(disagreements.count) disagreements")
+        print(
+            "differential: \(inputs.count) Dockerfiles, \(agreed) parsed identically, \(bothRejected) rejected by both, \(disagreements.count) disagreements"
+        )
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5).joined(separator: "\n\n"))")
         #expect(agreed > 300, "too few accepted inputs to be a meaningful comparison")
     }

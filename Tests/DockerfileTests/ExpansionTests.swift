@@ -10,7 +10,8 @@ import Testing
         ("${EMPTY:-d}", "d"), ("${EMPTY-d}", ""), ("${UNSET-d}", "d"), ("${V:+alt}", "alt"),
         ("${EMPTY:+alt}", ""), ("${EMPTY+alt}", "alt"), ("${UNSET+alt}", ""), ("'$V'", "$V"),
         ("\"$V\"", "value"), ("\\$V", "$V"), ("\"a\\\"b\"", "a\"b"), ("${N%.*}", "a.b.c.tar"),
-        ("${N%%.*}", "a"), ("${N#*.}", "b.c.tar.gz"), ("${N##*.}", "gz"), ("${PATH/bin/sbin}", "/usr/local/sbin:/usr/bin"),
+        ("${N%%.*}", "a"), ("${N#*.}", "b.c.tar.gz"), ("${N##*.}", "gz"),
+        ("${PATH/bin/sbin}", "/usr/local/sbin:/usr/bin"),
         ("${PATH//bin/sbin}", "/usr/local/sbin:/usr/sbin"), ("$", "$"), ("${V:-${UNSET:-deep}}", "value"),
         ("${UNSET:-${V}}", "value"), ("a\\ b", "a b"), ("$1x", "x"),
     ])
@@ -19,7 +20,10 @@ import Testing
         #expect(result.result == expected, "\(input)")
     }
 
-    @Test(arguments: ["${", "${V", "${:}", "${V:?must be set}x".replacingOccurrences(of: "V", with: "UNSET"), "'open", "\"open", "${V:#x}"])
+    @Test(arguments: [
+        "${", "${V", "${:}", "${V:?must be set}x".replacingOccurrences(of: "V", with: "UNSET"), "'open", "\"open",
+        "${V:#x}",
+    ])
     func rejectsMalformedWords(_ input: String) {
         #expect(throws: ShellExpansionError.self, "\(input)") {
             try ShellLexer().processWord(input, environment: Self.environment)

@@ -83,7 +83,8 @@ struct DockerfileGenerator {
         var body = ""
         for name in names {
             for _ in 0..<count(0...3) {
-                body += pick(["echo hi", "\tindented", "$VAR ${X}", "", "# comment", "RUN inner", "  spaced", "\\"]) + "\n"
+                body +=
+                    pick(["echo hi", "\tindented", "$VAR ${X}", "", "# comment", "RUN inner", "  spaced", "\\"]) + "\n"
             }
             if !chance(5) { body += name + "\n" }
         }
@@ -102,22 +103,28 @@ struct DockerfileGenerator {
         case "ONBUILD" where depth < 2:
             line += " " + instruction(depth: depth + 1)
             return line
-        case "RUN", "COPY", "ADD" where chance(35):
+        case "RUN", "COPY",
+            "ADD" where chance(35):
             let (header, body) = heredocBlock(keyword: keyword.uppercased())
             line += " " + header
             after = "\n" + body
             return line + after
-        case "CMD", "ENTRYPOINT", "RUN", "SHELL", "COPY", "ADD", "VOLUME" where chance(50):
+        case "CMD", "ENTRYPOINT", "RUN", "SHELL", "COPY", "ADD",
+            "VOLUME" where chance(50):
             line += whitespace() + pick(Self.jsonArrays)
         case "HEALTHCHECK":
-            line += " " + pick(["NONE", "CMD", "CMD curl -f http://localhost/", "CMD [\"a\", \"b\"]", "CONNECT TCP 7000", ""])
+            line +=
+                " "
+                + pick(["NONE", "CMD", "CMD curl -f http://localhost/", "CMD [\"a\", \"b\"]", "CONNECT TCP 7000", ""])
         case "ENV", "LABEL":
             let form = count(0...2)
             if form == 0 {
                 line += " NAME " + argumentText()
             } else {
                 for _ in 0..<count(1...3) {
-                    line += " " + pick(["A", "B_2", "key.label", "q"]) + "=" + pick(["1", "\"2 3\"", "a\\ b", "", "'x y'", "$V", "\"unterminated"])
+                    line +=
+                        " " + pick(["A", "B_2", "key.label", "q"]) + "="
+                        + pick(["1", "\"2 3\"", "a\\ b", "", "'x y'", "$V", "\"unterminated"])
                 }
                 if form == 2 { line += " " + pick(["bare", "=x", "k="]) }
             }
@@ -158,7 +165,8 @@ struct DockerfileGenerator {
             case 4:
                 out += "ENV A=1 \\\\" + newline
             case 5:
-                out += "FROM " + pick(["alpine:3.20 AS build", "${BASE}", "scratch", "--platform=linux/amd64 x"]) + newline
+                out +=
+                    "FROM " + pick(["alpine:3.20 AS build", "${BASE}", "scratch", "--platform=linux/amd64 x"]) + newline
             default:
                 out += instruction() + newline
             }

@@ -40,7 +40,9 @@ import Testing
     @Test func rejectsBinaryContent() {
         var bytes = Array("FROM alpine\nRUN echo\n".utf8)
         bytes.insert(0, at: 14)
-        #expect(throws: DockerfileParseError(file: "bin", line: 2, message: "binary content (a NUL byte): not a Dockerfile")) {
+        #expect(
+            throws: DockerfileParseError(file: "bin", line: 2, message: "binary content (a NUL byte): not a Dockerfile")
+        ) {
             try DockerfileParser().parse(bytes: bytes, file: "bin")
         }
     }

@@ -17,7 +17,8 @@ enum TestPaths {
 
     /// Every regular file under `url` whose name looks like a Dockerfile.
     static func dockerfiles(under url: URL) -> [URL] {
-        guard let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey]) else {
+        guard let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: [.isRegularFileKey])
+        else {
             return []
         }
         var found: [URL] = []
