@@ -1,4 +1,4 @@
 import ArgumentParser
 
-/// Subcommands contributed by the registry work; empty until it lands.
-let registrySubcommands: [any ParsableCommand.Type] = []
+/// Subcommands contributed by the registry work.
+let registrySubcommands: [any ParsableCommand.Type] = [RegistryCommand.self]

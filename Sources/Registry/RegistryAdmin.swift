@@ -1,0 +1,102 @@
+import Crypto
+import Foundation
+import HummingbirdBcrypt
+import OCI
+
+/// Administration of users, robots and projects in a storage root's security state.
+public struct RegistryAdmin: Sendable {
+    public let store: SecurityStore
+
+    public init(root: String) throws {
+        let storage = try RegistryStorage(root: root)
+        store = SecurityStore(root: storage.root)
+    }
+
+    /// Errors of administrative commands.
+    public enum AdminError: Error, CustomStringConvertible, Equatable {
+        case invalid(String)
+        case unknown(String)
+
+        public var description: String {
+            switch self {
+            case .invalid(let message), .unknown(let message): return message
+            }
+        }
+    }
+
+    static func validateUserName(_ name: String) throws {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-@"))
+        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix("robot$") else {
+            throw AdminError.invalid("user name '\(name)' must be 1-64 letters, digits, '.', '_', '-' or '@'")
+        }
+    }
+
+    static func validateProject(_ name: String) throws {
+        guard !name.contains("/"), RepositoryName.isValid(name) else {
+            throw AdminError.invalid("project name '\(name)' must be one lowercase repository-name component")
+        }
+    }
+
+    /// Adds or replaces a user with a bcrypt-hashed password.
+    public func addUser(_ name: String, password: String, admin: Bool, cost: UInt8 = 10) throws {
+        try Self.validateUserName(name)
+        guard password.utf8.count >= 8, password.utf8.count <= 72 else {
+            throw AdminError.invalid("password must be 8 to 72 bytes (bcrypt's limit)")
+        }
+        let hash = Bcrypt.hash(password, cost: cost)
+        try store.update { $0.users[name] = UserRecord(passwordHash: hash, admin: admin) }
+    }
+
+    public func removeUser(_ name: String) throws {
+        try store.update { state in
+            guard state.users.removeValue(forKey: name) != nil else { throw AdminError.unknown("no user '\(name)'") }
+            for key in state.projects.keys { state.projects[key]?.members[name] = nil }
+        }
+    }
+
+    /// Creates a robot account bound to a project and role; returns its name and secret (shown once).
+    public func addRobot(project: String, name: String, role: Role, lifetime: TimeInterval) throws -> (name: String, secret: String) {
+        try Self.validateProject(project)
+        try Self.validateUserName(name)
+        guard lifetime > 0 else { throw AdminError.invalid("robot lifetime must be positive") }
+        let fullName = "robot$\(project)+\(name)"
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+        let secret = Data(bytes).base64EncodedString().replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
+        let hash = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        try store.update { $0.robots[fullName] = RobotRecord(secretHash: hash, project: project, role: role, expires: Date().addingTimeInterval(lifetime)) }
+        return (fullName, secret)
+    }
+
+    /// Creates a project, or updates its visibility.
+    public func createProject(_ name: String, public isPublic: Bool) throws {
+        try Self.validateProject(name)
+        try store.update { state in
+            var record = state.projects[name] ?? ProjectRecord()
+            record.public = isPublic
+            state.projects[name] = record
+        }
+    }
+
+    /// Gives `user` a role in `project` (nil removes the membership).
+    public func setMember(project: String, user: String, role: Role?) throws {
+        try store.update { state in
+            guard state.projects[project] != nil else { throw AdminError.unknown("no project '\(project)'; create it first") }
+            guard state.users[user] != nil || role == nil else { throw AdminError.unknown("no user '\(user)'") }
+            state.projects[project]?.members[user] = role
+        }
+    }
+
+    /// Changes a project's policies; nil leaves a setting as it is.
+    public func setPolicy(project: String, immutableTags: [String]?, quotaBytes: Int64??, requireSignature: Bool?, isPublic: Bool?) throws {
+        try store.update { state in
+            guard var record = state.projects[project] else { throw AdminError.unknown("no project '\(project)'; create it first") }
+            if let immutableTags { record.immutableTags = immutableTags }
+            if let quotaBytes { record.quotaBytes = quotaBytes }
+            if let requireSignature { record.requireSignature = requireSignature }
+            if let isPublic { record.public = isPublic }
+            state.projects[project] = record
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import Prometheus
+
+/// Everything a running registry shares: storage, policy, audit, metrics, tokens.
+public struct RegistryServices: Sendable {
+    public let configuration: RegistryConfiguration
+    public let storage: RegistryStorage
+    public let security: SecurityStore
+    public let policy: PolicyEngine
+    public let audit: AuditLog
+    public let metrics: RegistryMetrics
+    let handler: RegistryHandler
+    let authenticator: Authenticator
+
+    /// Opens (creating when needed) the storage under `configuration.root`.
+    public init(configuration: RegistryConfiguration, gates: [any PullGate] = [SignatureGate()]) async throws {
+        self.configuration = configuration
+        self.storage = try RegistryStorage(root: configuration.root)
+        self.security = SecurityStore(root: storage.root)
+        self.policy = PolicyEngine(configuration: configuration, security: security, gates: gates)
+        self.audit = AuditLog(path: configuration.auditLog ?? storage.root + "/audit.log")
+        self.metrics = RegistryMetrics()
+        self.handler = RegistryHandler(storage: storage, configuration: configuration, policy: policy, audit: audit)
+        self.authenticator = try await Authenticator(configuration: configuration, security: security, policy: policy, audit: audit, keyPath: storage.root + "/state/token-key.pem")
+    }
+}
+
+/// Builds the router: `/v2/...` (the distribution API), `/token`, `/healthz` and `/metrics`.
+public func buildRouter(services: RegistryServices) -> Router<RegistryRequestContext> {
+    let router = Router(context: RegistryRequestContext.self)
+    router.add(middleware: RegistryMetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: LogRequestsMiddleware(.info, includeHeaders: .none))
+    router.add(middleware: APIVersionMiddleware())
+
+    router.get("/healthz") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+    }
+    router.get("/metrics") { _, _ in
+        let text = services.metrics.registry.emitToString()
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+    router.get("/token") { request, context in
+        try await services.authenticator.issueToken(request: request, context: context)
+    }
+    router.post("/token") { request, context in
+        try await services.authenticator.issueToken(request: request, context: context)
+    }
+    let api: @Sendable (Request, RegistryRequestContext) async throws -> Response = { request, context in
+        guard let route = try Route.parse(path: request.uri.path) else {
+            throw RegistryError(.notFound, .unsupported, "unknown endpoint")
+        }
+        var context = context
+        context.identity = try await services.authenticator.authorize(route: route, request: request)
+        return try await services.handler.handle(route: route, request: request, context: context)
+    }
+    for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete] {
+        router.on("/v2", method: method, use: api)
+        router.on("/v2/**", method: method, use: api)
+    }
+    return router
+}
+
+/// Builds the application: HTTP/1.1 with an idle timeout, TLS when configured.
+public func buildApplication(
+    services: RegistryServices, logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let (host, port) = try services.configuration.parseAddress()
+    let router = buildRouter(services: services)
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(services.configuration.idleTimeoutSeconds)))
+    return Application(
+        router: router,
+        server: try serverBuilder(services.configuration, http1: http1),
+        configuration: .init(address: .hostname(host, port: port), serverName: "berth-registry"),
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
+}
+
+/// Adds `Docker-Distribution-API-Version` to every response, as clients expect from `/v2/`.
+struct APIVersionMiddleware: RouterMiddleware {
+    typealias Context = RegistryRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        return response
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// A project role, as in Harbor's permission matrix.
+public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Pulls.
+    case guest
+    /// Pulls and pushes.
+    case developer
+    /// Also deletes manifests, blobs and tags.
+    case maintainer
+    /// Also manages members and policy.
+    case admin
+
+    var rank: Int {
+        switch self {
+        case .guest: return 1
+        case .developer: return 2
+        case .maintainer: return 3
+        case .admin: return 4
+        }
+    }
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+
+    /// Whether the role may perform `action`.
+    public func allows(_ action: Action) -> Bool {
+        switch action {
+        case .pull: return true
+        case .push: return self >= .developer
+        case .delete: return self >= .maintainer
+        }
+    }
+}
+
+/// What a request does to a repository.
+public enum Action: String, Sendable, Codable, CaseIterable {
+    case pull
+    case push
+    case delete
+}
+
+/// A user with a bcrypt password hash.
+public struct UserRecord: Sendable, Codable, Equatable {
+    public var passwordHash: String
+    /// A system administrator may do everything everywhere.
+    public var admin: Bool
+}
+
+/// A robot account: a secret that expires, bound to one project and role.
+public struct RobotRecord: Sendable, Codable, Equatable {
+    public var secretHash: String
+    public var project: String
+    public var role: Role
+    public var expires: Date
+}
+
+/// A project (first component of repository names) with members and policies.
+public struct ProjectRecord: Sendable, Codable, Equatable {
+    public var `public`: Bool = false
+    public var members: [String: Role] = [:]
+    public var immutableTags: [String] = []
+    public var quotaBytes: Int64?
+    public var requireSignature: Bool = false
+
+    public init() {}
+}
+
+/// Users, robots and projects, persisted as one JSON document written atomically.
+public struct SecurityState: Sendable, Codable, Equatable {
+    public var users: [String: UserRecord] = [:]
+    public var robots: [String: RobotRecord] = [:]
+    public var projects: [String: ProjectRecord] = [:]
+
+    public init() {}
+
+    /// Whether authentication is on: it is as soon as one user or robot exists.
+    public var authenticationEnabled: Bool { !users.isEmpty || !robots.isEmpty }
+}
+
+/// Reads and writes the security state under the storage root, reloading it when the file changes
+/// (so `berth registry user|project` commands take effect on a running server).
+public final class SecurityStore: Sendable {
+    public let path: String
+    private let cache: NIOLockedValueBox<(mtime: TimeInterval, size: Int64, state: SecurityState)>
+
+    public init(root: String) {
+        self.path = root + "/state/security.json"
+        self.cache = .init((-1, -1, SecurityState()))
+    }
+
+    /// The current state, re-read when the file's time or size changed.
+    public func current() -> SecurityState {
+        let mtime = POSIXFile.modificationTime(path) ?? 0
+        let size = POSIXFile.size(path) ?? 0
+        return cache.withLockedValue { cached in
+            if cached.mtime == mtime && cached.size == size { return cached.state }
+            var state = SecurityState()
+            if let data = POSIXFile.contents(path), let decoded = try? JSONDecoder.iso8601.decode(SecurityState.self, from: data) {
+                state = decoded
+            }
+            cached = (mtime, size, state)
+            return state
+        }
+    }
+
+    /// Applies `change` to the state on disk (read, modify, write atomically).
+    public func update(_ change: (inout SecurityState) throws -> Void) throws {
+        var state = SecurityState()
+        if let data = POSIXFile.contents(path) {
+            do {
+                state = try JSONDecoder.iso8601.decode(SecurityState.self, from: data)
+            } catch {
+                throw StorageError.corrupt(path: path, reason: "\(error)")
+            }
+        }
+        try change(&state)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.dateEncodingStrategy = .iso8601
+        try POSIXFile.writeDurably(try encoder.encode(state), to: path)
+        _ = chmod(path, 0o600)
+        cache.withLockedValue { $0 = (-1, -1, SecurityState()) }
+    }
+}
+
+extension JSONDecoder {
+    static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

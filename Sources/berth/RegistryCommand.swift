@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Registry
+
+/// `berth registry ...`: the private OCI registry and its administration.
+struct RegistryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "registry",
+        abstract: "Run and administer Berth's private OCI registry.",
+        subcommands: [
+            RegistryServeCommand.self, RegistryGCCommand.self, RegistryScrubCommand.self,
+            RegistryUserCommand.self, RegistryRobotCommand.self, RegistryProjectCommand.self,
+        ]
+    )
+}
+
+/// Options shared by every command that works on a storage root.
+struct RegistryRootOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (registry.yaml).")
+    var config: String?
+
+    @Option(name: .long, help: "Storage root directory (overrides the configuration).")
+    var root: String?
+
+    /// The configuration after applying the file and the flags.
+    func load() throws -> RegistryConfiguration {
+        var configuration = RegistryConfiguration()
+        if let config {
+            do {
+                configuration = try RegistryConfiguration.load(path: config)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if let root { configuration.root = root }
+        return configuration
+    }
+}
+
+struct RegistryServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Serve the OCI distribution API (v1.1) with tokens, policies and metrics.")
+
+    @OptionGroup var options: RegistryRootOptions
+
+    @Option(name: .long, help: "Listen address host:port (default 127.0.0.1:5000).")
+    var addr: String?
+
+    @Option(name: .customLong("tls-cert"), help: "TLS certificate chain (PEM).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "TLS private key (PEM).")
+    var tlsKey: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var configuration = try options.load()
+        if let addr { configuration.address = addr }
+        if let tlsCert { configuration.tlsCertificate = tlsCert }
+        if let tlsKey { configuration.tlsKey = tlsKey }
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
+        LoggingSystem.bootstrap { label in
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "berth.registry")
+        let services = try await RegistryServices(configuration: configuration)
+        if !services.security.current().authenticationEnabled && !configuration.isLoopback {
+            throw ValidationError(
+                "refusing to serve without authentication on '\(configuration.address)': add a user (berth registry user add) or listen on a loopback address")
+        }
+        if configuration.tlsCertificate == nil && !configuration.isLoopback {
+            logger.warning("serving without TLS on a non-loopback address; credentials travel in clear text")
+        }
+        let app = try buildApplication(services: services, logger: logger) { channel in
+            let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+            logger.info("listening", metadata: ["address": .string(address), "root": .string(services.storage.root)])
+            FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+        }
+        try await app.runService()
+    }
+}
+
+struct RegistryGCCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc", abstract: "Remove blobs no manifest references (dry run unless --delete).")
+
+    @OptionGroup var options: RegistryRootOptions
+
+    @Flag(name: .long, help: "Really delete; without it only report.")
+    var delete = false
+
+    @Option(name: .customLong("grace-period"), help: "Keep unreferenced blobs younger than this many seconds (default 3600).")
+    var gracePeriod: Double = 3600
+
+    func validate() throws {
+        guard gracePeriod >= 0 else { throw ValidationError("--grace-period must not be negative") }
+    }
+
+    func run() async throws {
+        let configuration = try options.load()
+        let storage = try RegistryStorage(root: configuration.root)
+        let collector = GarbageCollector(storage: storage, gracePeriod: gracePeriod, uploadExpiry: TimeInterval(configuration.uploadExpirySeconds))
+        let report = try collector.run(dryRun: !delete)
+        let verb = delete ? "removed" : "would remove"
+        for digest in report.removedBlobs { print("\(verb) \(digest)") }
+        print("\(report.referenced) referenced, \(verb) \(report.removedBlobs.count) blobs (\(report.removedBytes) bytes) and \(report.removedUploads) stale uploads; kept \(report.keptRecent) recent")
+    }
+}
+
+struct RegistryScrubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scrub", abstract: "Verify every blob's digest and every manifest's references.")
+
+    @OptionGroup var options: RegistryRootOptions
+
+    func run() async throws {
+        let configuration = try options.load()
+        let report = try Scrubber(storage: try RegistryStorage(root: configuration.root)).run()
+        for problem in report.problems { print("affected \(problem)") }
+        print("checked \(report.blobsChecked) blobs and \(report.manifestsChecked) manifests: \(report.problems.isEmpty ? "ok" : "\(report.problems.count) problems")")
+        if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+}
