@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "berth-bench", targets: ["berth-bench"]),
         .library(name: "BerthCore", targets: ["BerthCore"]),
         .library(name: "Dockerfile", targets: ["Dockerfile"]),
     ],
@@ -36,6 +37,7 @@ let package = Package(
                 // END REGISTRY-CLI-DEPENDENCIES
             ]
         ),
+        .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
         .target(name: "BerthCore"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         // REGISTRY-TARGETS (owned by the registry work)
@@ -69,7 +71,7 @@ let package = Package(
             dependencies: ["Dockerfile"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "BerthCoreTests", dependencies: ["BerthCore"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
         // REGISTRY-TEST-TARGETS (owned by the registry work)
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(

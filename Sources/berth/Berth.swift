@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthCore
+import Foundation
 
 @main
 struct Berth: AsyncParsableCommand {
@@ -13,6 +14,27 @@ struct Berth: AsyncParsableCommand {
         version: BerthVersion.current,
         subcommands: Berth.allSubcommands
     )
+
+    /// Runs the command; usage errors exit with 2 like every other input error, so CI can tell
+    /// "findings" (1) from "could not run" (2).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 
     static var allSubcommands: [any ParsableCommand.Type] {
         var commands: [any ParsableCommand.Type] = [ParseCommand.self]
