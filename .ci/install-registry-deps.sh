@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the real registry clients and the reference registry that the registry tests and the
+# benchmark use: skopeo, umoci, buildah, podman, CNCF distribution (docker-registry) and the oras
+# Python client. Idempotent and non-interactive; versions pinned to Debian 12 and PyPI releases.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+declare -A APT_PACKAGES=(
+    [skopeo]="1.9.3+ds1-1+b10"
+    [umoci]="0.4.7+ds-3+b7"
+    [buildah]="1.28.2+ds1-3+deb12u1+b3"
+    [podman]="4.3.1+ds1-8+deb12u1+b3"
+    [docker-registry]="2.8.2+ds1-1"
+    [curl]="*"
+)
+
+missing=()
+for package in "${!APT_PACKAGES[@]}"; do
+    want="${APT_PACKAGES[$package]}"
+    have="$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || true)"
+    if [[ -z "$have" ]] || { [[ "$want" != "*" ]] && [[ "$have" != "$want" ]]; }; then
+        if [[ "$want" == "*" ]]; then missing+=("$package"); else missing+=("$package=$want"); fi
+    fi
+done
+
+if ((${#missing[@]})); then
+    apt-get update -qq
+    # Fall back to the distribution's current version if the pinned one has been superseded.
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
+        apt-get install -y -qq --no-install-recommends "${missing[@]%%=*}"
+fi
+
+# The Debian package starts a system registry on :5000 where systemd runs; tests never use it.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then
+    systemctl stop docker-registry || true
+fi
+
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import oras.provider, sys; import importlib.metadata as m; sys.exit(0 if m.version("oras") == "0.2.43" else 1)' 2>/dev/null; then
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check "oras==0.2.43"
+fi
+
+echo "registry test dependencies ready: $(skopeo --version), umoci $(umoci --version | awk '{print $3}'), oras $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("oras"))')"
