@@ -113,4 +113,55 @@ import Testing
             #expect(report?["filterHeader"] as? String == "artifactType")
         }
     }
+
+    @Test func podmanBuildahAndSkopeoWorkThroughTokenAuth() async throws {
+        guard let podman = requireTool("podman"), let buildah = requireTool("buildah"), let skopeo = requireTool("skopeo"),
+            let python = requireTool("python3")
+        else { return }
+        let work = TemporaryRoot()
+        defer { work.cleanup() }
+        try FileManager.default.createDirectory(atPath: work.path, withIntermediateDirectories: true)
+        let layout = work.path + "/layout"
+        try #require(try await run(python, [Paths.shared + "/tools/mklayout.py", layout, "img", "2"]).status == 0)
+        // podman refuses run roots longer than 50 characters.
+        let runroot = "/tmp/bp-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: runroot) }
+        let storage = ["--root", work.path + "/storage", "--runroot", runroot, "--storage-driver", "vfs"]
+        let authfile = work.path + "/auth.json"
+        try await withRegistry(live: true, prepare: prepareUsers) { client, services in
+            let host = "127.0.0.1:\(try #require(client.port))"
+            // podman login: wrong password refused, right one accepted.
+            let bad = try await run(podman, storage + ["login", "--tls-verify=false", "--authfile", authfile, "-u", "developer", "-p", "wrong", host])
+            #expect(bad.status != 0)
+            let login = try await run(podman, storage + ["login", "--tls-verify=false", "--authfile", authfile, "-u", "developer", "-p", "password-developer", host])
+            #expect(login.status == 0, "\(login.error)")
+            let load = try await run(podman, storage + ["pull", "oci:\(layout):img"])
+            #expect(load.status == 0, "\(load.error)")
+            let imageID = load.output.split(separator: "\n").last.map(String.init) ?? ""
+            let push = try await run(podman, storage + ["push", "--tls-verify=false", "--authfile", authfile, imageID, "docker://\(host)/proj/podman:v1"])
+            #expect(push.status == 0, "\(push.error)")
+            _ = try await run(podman, storage + ["rmi", "-f", imageID])
+            let pull = try await run(podman, storage + ["pull", "--tls-verify=false", "--authfile", authfile, "\(host)/proj/podman:v1"])
+            #expect(pull.status == 0, "\(pull.error)")
+            // A guest may pull but not push.
+            let guestPush = try await run(skopeo, ["copy", "--dest-tls-verify=false", "--dest-creds", "guest:password-guest", "oci:\(layout):img", "docker://\(host)/proj/guest:v1"])
+            #expect(guestPush.status != 0)
+            let guestPull = try await run(skopeo, ["inspect", "--tls-verify=false", "--creds", "guest:password-guest", "docker://\(host)/proj/podman:v1"])
+            #expect(guestPull.status == 0, "\(guestPull.error)")
+            let anonymousPull = try await run(skopeo, ["inspect", "--tls-verify=false", "--no-creds", "docker://\(host)/proj/podman:v1"])
+            #expect(anonymousPull.status != 0)
+
+            // buildah push and pull with credentials.
+            let from = try await run(buildah, storage + ["pull", "oci:\(layout):img"])
+            #expect(from.status == 0, "\(from.error)")
+            let buildahImage = from.output.split(separator: "\n").last.map(String.init) ?? ""
+            let buildahPush = try await run(buildah, storage + ["push", "--tls-verify=false", "--creds", "maintainer:password-maintainer", buildahImage, "docker://\(host)/proj/buildah:v1"])
+            #expect(buildahPush.status == 0, "\(buildahPush.error)")
+            let buildahPull = try await run(buildah, storage + ["pull", "--tls-verify=false", "--creds", "guest:password-guest", "docker://\(host)/proj/buildah:v1"])
+            #expect(buildahPull.status == 0, "\(buildahPull.error)")
+            let audit = try String(contentsOfFile: services.audit.path, encoding: .utf8)
+            #expect(audit.contains(#""action":"push""#) && audit.contains(#""user":"developer""#))
+            #expect(audit.contains(#""decision":"deny""#), "the guest's refused push is audited")
+        }
+    }
 }

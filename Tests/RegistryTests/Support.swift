@@ -14,7 +14,7 @@ struct TemporaryRoot {
     let path: String
 
     init() {
-        path = NSTemporaryDirectory() + "berth-registry-test-\(UUID().uuidString)"
+        path = NSTemporaryDirectory() + "berth-registry-test-\(UUID().uuidString.lowercased())"
     }
 
     func cleanup() {
