@@ -1,0 +1,236 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OCI
+import Testing
+
+@testable import Registry
+
+/// A `berth registry serve` child process on an ephemeral loopback port.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let output = DataCollector()
+    private(set) var port = 0
+
+    /// The built `berth` executable next to the test bundle.
+    static var executable: String? {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [directory.appendingPathComponent("berth").path, directory.deletingLastPathComponent().appendingPathComponent("berth").path] {
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    init(executable: String, root: String) async throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["registry", "serve", "--root", root, "--addr", "127.0.0.1:0", "--log-level", "error"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let line = output.string.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
+                let port = Int(line.split(separator: ":").last ?? "")
+            {
+                self.port = port
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        throw ProcessError.timedOut("berth registry serve did not start")
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then wait (bounded) for a clean exit; returns the exit status.
+    func terminate() async throws -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            kill9()
+            throw ProcessError.timedOut("graceful shutdown")
+        }
+        return process.terminationStatus
+    }
+}
+
+/// What the server acknowledged (201) and therefore must never lose.
+struct Acknowledged: Sendable {
+    var repository: String
+    var tag: String
+    var manifest: Data
+    var blobs: [Data]
+}
+
+/// A minimal distribution client over AsyncHTTPClient.
+struct HTTPPusher: Sendable {
+    let client: HTTPClient
+    let base: String
+
+    func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: Data) {
+        var request = HTTPClientRequest(url: path.hasPrefix("http") ? path : base + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: .seconds(5))
+        let collected = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return (Int(response.status.code), response.headers, Data(buffer: collected))
+    }
+
+    func pushBlob(_ repository: String, _ data: Data, chunked: Bool) async throws -> Digest {
+        let digest = Digest.of(data)
+        let start = try await send(.POST, "/v2/\(repository)/blobs/uploads/")
+        guard start.status == 202, var location = start.headers.first(name: "Location") else { throw PushError.status(start.status) }
+        if chunked {
+            let half = data.count / 2
+            let patch = try await send(.PATCH, location, headers: [("Content-Range", "0-\(half - 1)"), ("Content-Type", "application/octet-stream")], body: data.prefix(half))
+            guard patch.status == 202, let next = patch.headers.first(name: "Location") else { throw PushError.status(patch.status) }
+            location = next
+            let put = try await send(.PUT, "\(location)?digest=\(digest)", headers: [("Content-Range", "\(half)-\(data.count - 1)")], body: data.suffix(from: half))
+            guard put.status == 201 else { throw PushError.status(put.status) }
+        } else {
+            let put = try await send(.PUT, "\(location)?digest=\(digest)", headers: [("Content-Type", "application/octet-stream")], body: data)
+            guard put.status == 201 else { throw PushError.status(put.status) }
+        }
+        return digest
+    }
+
+    /// Pushes one image; returns what was acknowledged, or nil when the manifest PUT did not get 201.
+    func pushImage(repository: String, tag: String, layerSize: Int, chunked: Bool) async throws -> Acknowledged? {
+        let layer = randomData(layerSize)
+        let config = Data(#"{"architecture":"amd64","os":"linux","tag":"\#(tag)"}"#.utf8)
+        let layerDigest = try await pushBlob(repository, layer, chunked: chunked)
+        let configDigest = Digest.of(config)
+        let single = try await send(.POST, "/v2/\(repository)/blobs/uploads/?digest=\(configDigest)", headers: [("Content-Type", "application/octet-stream")], body: config)
+        guard single.status == 201 else { throw PushError.status(single.status) }
+        let manifest = Data("""
+            {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configDigest)","size":\(config.count)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layer.count)}]}
+            """.utf8)
+        let put = try await send(.PUT, "/v2/\(repository)/manifests/\(tag)", headers: [("Content-Type", MediaType.ociManifest)], body: manifest)
+        guard put.status == 201 else { return nil }
+        return Acknowledged(repository: repository, tag: tag, manifest: manifest, blobs: [config, layer])
+    }
+}
+
+enum PushError: Error { case status(Int) }
+
+@Suite(.serialized) struct CrashTests {
+    /// Verifies every acknowledged image over HTTP: manifest bytes by tag and every blob's bytes.
+    func verify(_ pusher: HTTPPusher, _ acknowledged: [Acknowledged]) async throws {
+        for image in acknowledged {
+            let manifest = try await pusher.send(.GET, "/v2/\(image.repository)/manifests/\(image.tag)")
+            #expect(manifest.status == 200, "\(image.repository):\(image.tag) survives")
+            #expect(manifest.body == image.manifest)
+            for blob in image.blobs {
+                let fetched = try await pusher.send(.GET, "/v2/\(image.repository)/blobs/\(Digest.of(blob))")
+                #expect(fetched.status == 200)
+                #expect(fetched.body == blob)
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3))) func killNineDuringConcurrentPushesLosesNothingAcknowledged() async throws {
+        guard let executable = ServerProcess.executable else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("the berth executable was not built next to the tests") }
+            return
+        }
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        let client = HTTPClient.shared
+        var acknowledged: [Acknowledged] = []
+        var generator = SystemRandomNumberGenerator()
+        for cycle in 0..<3 {
+            let server = try await ServerProcess(executable: executable, root: root.path)
+            let pusher = HTTPPusher(client: client, base: "http://127.0.0.1:\(server.port)")
+            try await verify(pusher, acknowledged)
+            let killAfter = Int.random(in: 80...600, using: &generator)
+            enum Outcome: Sendable { case pushed(Acknowledged?), killed }
+            let results = await withTaskGroup(of: Outcome.self) { group in
+                for index in 0..<100 {
+                    group.addTask {
+                        .pushed(try? await pusher.pushImage(repository: "crash/c\(cycle)", tag: "t\(index)", layerSize: 16 * 1024 + index * 1024, chunked: index % 2 == 1))
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(killAfter))
+                    server.kill9()
+                    return .killed
+                }
+                var collected: [Acknowledged] = []
+                for await outcome in group {
+                    switch outcome {
+                    case .pushed(let result): if let result { collected.append(result) }
+                    // Requests still queued in the client would only retry a dead port until their deadline.
+                    case .killed: group.cancelAll()
+                    }
+                }
+                return collected
+            }
+            acknowledged += results
+            // Nothing stored is corrupt or dangling, whatever the kill interrupted.
+            let scrub = try Scrubber(storage: RegistryStorage(root: root.path)).run()
+            #expect(scrub.problems.isEmpty, "cycle \(cycle): \(scrub.problems)")
+        }
+        // Restart: everything acknowledged is there, byte for byte.
+        let server = try await ServerProcess(executable: executable, root: root.path)
+        let pusher = HTTPPusher(client: client, base: "http://127.0.0.1:\(server.port)")
+        try await verify(pusher, acknowledged)
+        #expect(try await server.terminate() == 0, "SIGTERM shuts down cleanly")
+
+        // GC removes only garbage: nothing acknowledged, and afterwards only referenced content remains.
+        let storage = try RegistryStorage(root: root.path)
+        let collector = GarbageCollector(storage: storage, gracePeriod: 0, uploadExpiry: 0)
+        let live = collector.mark()
+        let report = try collector.run(dryRun: false)
+        let acknowledgedDigests = Set(acknowledged.flatMap { [Digest.of($0.manifest)] + $0.blobs.map { Digest.of($0) } })
+        #expect(Set(report.removedBlobs).isDisjoint(with: acknowledgedDigests))
+        #expect(Set(report.removedBlobs).isDisjoint(with: live))
+        #expect(Set(collector.allBlobs()).isSubset(of: live))
+        #expect(try Scrubber(storage: storage).run().problems.isEmpty)
+        let after = try await ServerProcess(executable: executable, root: root.path)
+        try await verify(HTTPPusher(client: client, base: "http://127.0.0.1:\(after.port)"), acknowledged)
+        after.kill9()
+        print("crash test: \(acknowledged.count) images acknowledged over 3 kill -9 cycles, gc removed \(report.removedBlobs.count) unreferenced blobs")
+    }
+
+    @Test(.timeLimit(.minutes(1))) func uploadResumesAfterKillNine() async throws {
+        guard let executable = ServerProcess.executable else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("the berth executable was not built next to the tests") }
+            return
+        }
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        let client = HTTPClient.shared
+        let data = randomData(300_000)
+        let digest = Digest.of(data)
+        let first = try await ServerProcess(executable: executable, root: root.path)
+        var pusher = HTTPPusher(client: client, base: "http://127.0.0.1:\(first.port)")
+        let start = try await pusher.send(.POST, "/v2/resume/app/blobs/uploads/")
+        let location = try #require(start.headers.first(name: "Location"))
+        let patch = try await pusher.send(.PATCH, location, headers: [("Content-Range", "0-99999")], body: data.prefix(100_000))
+        #expect(patch.status == 202)
+        first.kill9()
+
+        let second = try await ServerProcess(executable: executable, root: root.path)
+        pusher = HTTPPusher(client: client, base: "http://127.0.0.1:\(second.port)")
+        let status = try await pusher.send(.GET, location)
+        #expect(status.status == 204)
+        #expect(status.headers.first(name: "Range") == "0-99999")
+        let rest = try await pusher.send(.PATCH, location, headers: [("Content-Range", "100000-299999")], body: data.suffix(from: 100_000))
+        #expect(rest.status == 202)
+        let put = try await pusher.send(.PUT, "\(location)?digest=\(digest)")
+        #expect(put.status == 201)
+        let fetched = try await pusher.send(.GET, "/v2/resume/app/blobs/\(digest)")
+        #expect(fetched.body == data)
+        second.kill9()
+    }
+}
