@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         // REGISTRY-DEPENDENCIES (owned by the registry work)
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
@@ -20,7 +21,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         // END REGISTRY-DEPENDENCIES
     ],
@@ -30,6 +30,9 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 "Dockerfile",
+                "Rules",
+                "Reporters",
+                "Tags",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // REGISTRY-CLI-DEPENDENCIES
                 "Registry",
@@ -41,6 +44,12 @@ let package = Package(
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
         .target(name: "BerthCore"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
+        .target(name: "Tags"),
+        .target(
+            name: "Rules",
+            dependencies: ["BerthCore", "Dockerfile", "Tags", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "Reporters", dependencies: ["BerthCore", "Rules"]),
         // REGISTRY-TARGETS (owned by the registry work)
         .target(
             name: "OCI",
@@ -73,6 +82,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Reporters", "Tags", "BerthCore", "Dockerfile"]),
         // REGISTRY-TEST-TARGETS (owned by the registry work)
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(

@@ -1,0 +1,79 @@
+import BerthCore
+import Rules
+
+/// Everything a reporter needs: the reports of every file checked, in stable order.
+public struct CheckRun: Sendable {
+    public var reports: [FileReport]
+    public var rules: [RuleDescription]
+    public var toolVersion: String
+
+    public init(reports: [FileReport], rules: [RuleDescription], toolVersion: String) {
+        self.reports = reports
+        self.rules = rules
+        self.toolVersion = toolVersion
+    }
+
+    public var findings: [Finding] { reports.flatMap(\.findings) }
+    public var errors: [(file: String, message: String)] { reports.compactMap { r in r.error.map { (r.file, $0) } } }
+    public var suppressed: Int { reports.reduce(0) { $0 + $1.suppressed } }
+
+    public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
+
+    /// `N errors, N warnings, N info in N files (N suppressed)`.
+    public var summary: String {
+        let files = reports.count
+        var text = "\(count(.error)) error\(count(.error) == 1 ? "" : "s"), \(count(.warning)) warning\(count(.warning) == 1 ? "" : "s"), \(count(.info)) info in \(files) file\(files == 1 ? "" : "s")"
+        if suppressed > 0 { text += " (\(suppressed) suppressed)" }
+        if !errors.isEmpty { text += "; \(errors.count) could not be checked" }
+        return text
+    }
+}
+
+/// Turns a check run into text for people or machines.
+public protocol Reporter: Sendable {
+    /// The name used with `--format`.
+    static var name: String { get }
+    func render(_ run: CheckRun) -> String
+}
+
+/// Reporters by name.
+public enum Reporters {
+    public static let all: [any Reporter.Type] = [
+        TextReporter.self, JSONReporter.self, SARIFReporter.self, GitHubReporter.self, CheckstyleReporter.self,
+        JUnitReporter.self,
+    ]
+
+    public static var names: [String] { all.map { $0.name } }
+
+    /// The reporter for `name`; text output is coloured when `colour` is set.
+    public static func reporter(named name: String, colour: Bool = false) -> (any Reporter)? {
+        switch name {
+        case TextReporter.name: TextReporter(colour: colour)
+        case JSONReporter.name: JSONReporter()
+        case SARIFReporter.name: SARIFReporter()
+        case GitHubReporter.name: GitHubReporter()
+        case CheckstyleReporter.name: CheckstyleReporter()
+        case JUnitReporter.name: JUnitReporter()
+        default: nil
+        }
+    }
+}
+
+/// XML text escaping.
+func xmlEscape(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&apos;"
+        default:
+            if scalar.value < 0x20, scalar != "\n", scalar != "\t", scalar != "\r" { continue }
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
+}

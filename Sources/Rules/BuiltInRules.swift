@@ -1,0 +1,17 @@
+import BerthCore
+
+/// Every rule Berth ships, in catalogue order.
+public enum BuiltInRules {
+    public static let dockerfile: [any DockerfileRule] = [
+        ImageUnpinnedRule(), UntrustedRegistryRule(), WSO2TagSchemeRule(), OfficialBaseImageRule(),
+        UserMissingRule(), UserRootRule(), PrivilegeToolsRule(), DownloadUnverifiedRule(), PipedToShellRule(),
+        PlainHTTPRule(), TLSVerificationDisabledRule(), ConsecutiveRunRule(), ArchiveLeftBehindRule(),
+        PackageCacheKeptRule(), LatePurgeRule(), PortNotRequiredRule(), SecretInEnvRule(), ConfigBakedInRule(),
+        OCILabelsMissingRule(), ShellFormEntrypointRule(), EntrypointSignalRule(), HealthcheckMissingRule(),
+    ]
+
+    /// Descriptions of every rule.
+    public static var descriptions: [RuleDescription] {
+        dockerfile.map { type(of: $0).description }
+    }
+}

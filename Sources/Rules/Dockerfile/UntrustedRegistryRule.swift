@@ -1,0 +1,41 @@
+import BerthCore
+import Dockerfile
+
+/// A base image from a registry outside the configured trusted list.
+public struct UntrustedRegistryRule: DockerfileRule {
+    public static let description = RuleDescription(
+        id: "dockerfile-untrusted-registry", practice: .privateRegistry, severity: .error, target: .dockerfile,
+        summary: "a base image comes from a registry that is not trusted",
+        rationale: """
+            The practice "use of your own private container registry to host all the required images" \
+            (private-registry): images pulled from outside sources can change or vanish, and a rollback \
+            then depends on them. Checked only when trustedRegistries is configured.
+            """,
+        fix: "Mirror the image into a trusted registry and build FROM the mirror.",
+        triggering: [
+            RuleExample("↓FROM docker.io/library/alpine:3.20\n", configuration: "trustedRegistries: [registry.example.com]\n"),
+            RuleExample("↓FROM alpine:3.20\n", configuration: "trustedRegistries: [\"*.corp.example.com\"]\n"),
+        ],
+        nonTriggering: [
+            RuleExample("FROM registry.example.com/base/alpine:3.20\n", configuration: "trustedRegistries: [registry.example.com]\n"),
+            RuleExample("FROM eu.corp.example.com/wso2/wso2am:4.5.0\n", configuration: "trustedRegistries: [\"*.corp.example.com\"]\n"),
+            RuleExample("FROM alpine:3.20\n"),
+            RuleExample("FROM registry.example.com/b:1 AS build\nFROM build\n", configuration: "trustedRegistries: [registry.example.com]\n"),
+        ],
+        hadolintCodes: ["DL3026"])
+
+    public init() {}
+
+    public func check(_ context: DockerfileContext) -> [Finding] {
+        let trusted = context.configuration.trustedRegistries
+        guard !trusted.isEmpty else { return [] }
+        var findings: [Finding] = []
+        for stage in context.stages {
+            guard let image = stage.image, stage.parentStage == nil, image.lowercased() != "scratch" else { continue }
+            let registry = ImageReference(image).registry ?? "docker.io"
+            if trusted.contains(where: { Glob.matches($0, registry) }) { continue }
+            findings.append(context.finding(Self.description, at: stage.from, message: "'\(image)' comes from \(registry), which is not a trusted registry"))
+        }
+        return findings
+    }
+}

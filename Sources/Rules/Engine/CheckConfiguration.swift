@@ -1,0 +1,195 @@
+import BerthCore
+import Foundation
+import Yams
+
+/// Settings for `berth check`, read from `.berth.yaml`.
+///
+/// ```yaml
+/// failOn: warning                 # error | warning | info | none
+/// rules:                          # per rule: off, on, error, warning or info
+///   dockerfile-healthcheck-missing: off
+/// trustedRegistries: [registry.example.com, "*.corp.example.com"]
+/// allowedPorts:                   # image glob -> ports the image may EXPOSE
+///   "*/wso2am-gateway*": [8243, 8280, 9443]
+/// wso2Images: ["registry.example.com/wso2/*"]
+/// nonRootBaseImages: ["registry.example.com/base/java:*"]
+/// ```
+public struct CheckConfiguration: Sendable, Equatable {
+    /// Per-rule setting.
+    public enum RuleSetting: Sendable, Equatable {
+        case off
+        case on
+        case severity(Severity)
+    }
+
+    public var failOn: Severity? = .warning
+    public var rules: [String: RuleSetting] = [:]
+    public var trustedRegistries: [String] = []
+    public var allowedPorts: [(pattern: String, ports: [Int])] = []
+    public var wso2Images: [String] = []
+    public var nonRootBaseImages: [String] = []
+    /// Where the configuration came from, for messages.
+    public var source: String?
+
+    public init() {}
+
+    public static func == (lhs: CheckConfiguration, rhs: CheckConfiguration) -> Bool {
+        lhs.failOn == rhs.failOn && lhs.rules == rhs.rules && lhs.trustedRegistries == rhs.trustedRegistries
+            && lhs.allowedPorts.map(\.pattern) == rhs.allowedPorts.map(\.pattern)
+            && lhs.allowedPorts.map(\.ports) == rhs.allowedPorts.map(\.ports) && lhs.wso2Images == rhs.wso2Images
+            && lhs.nonRootBaseImages == rhs.nonRootBaseImages
+    }
+
+    /// The configuration file names looked for, nearest directory first.
+    public static let fileNames = [".berth.yaml", ".berth.yml"]
+
+    /// Loads `path`; errors name the file, line and key.
+    public static func load(path: String, knownRules: Set<String>) throws -> CheckConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BerthError.io(path: path, reason: "cannot read configuration")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw BerthError.configuration(location: SourceLocation(file: path, line: 1), reason: "not UTF-8 text")
+        }
+        return try parse(text, file: path, knownRules: knownRules)
+    }
+
+    /// Parses configuration text.
+    public static func parse(_ text: String, file: String, knownRules: Set<String>) throws -> CheckConfiguration {
+        func fail(_ node: Node?, _ reason: String) -> BerthError {
+            .configuration(location: SourceLocation(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1), reason: reason)
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw BerthError.configuration(location: SourceLocation(file: file, line: Self.line(of: error)), reason: "invalid YAML: \(Self.summary(of: error))")
+        }
+        var configuration = CheckConfiguration()
+        configuration.source = file
+        guard let root else { return configuration }
+        guard let mapping = root.mapping else { throw fail(root, "expected a mapping of settings at the top level") }
+        func strings(_ node: Node, key: String) throws -> [String] {
+            guard let sequence = node.sequence else { throw fail(node, "'\(key)' must be a list of strings") }
+            return try sequence.map { item in
+                guard let scalar = item.scalar, !scalar.string.isEmpty else { throw fail(item, "'\(key)' entries must be non-empty strings") }
+                return scalar.string
+            }
+        }
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else { throw fail(keyNode, "setting names must be strings") }
+            switch key {
+            case "failOn":
+                guard let text = value.scalar?.string else { throw fail(value, "'failOn' must be error, warning, info or none") }
+                if text == "none" {
+                    configuration.failOn = nil
+                } else if let severity = Severity(rawValue: text) {
+                    configuration.failOn = severity
+                } else {
+                    throw fail(value, "'failOn' must be error, warning, info or none, not '\(text)'")
+                }
+            case "rules":
+                guard let rules = value.mapping else { throw fail(value, "'rules' must map rule ids to off, on, error, warning or info") }
+                for (ruleNode, settingNode) in rules {
+                    guard let rule = ruleNode.scalar?.string else { throw fail(ruleNode, "rule ids must be strings") }
+                    guard knownRules.contains(rule) else { throw fail(ruleNode, "unknown rule '\(rule)' (see berth rules)") }
+                    let setting = settingNode.scalar?.string ?? ""
+                    switch setting {
+                    case "off", "false": configuration.rules[rule] = .off
+                    case "on", "true": configuration.rules[rule] = .on
+                    default:
+                        guard let severity = Severity(rawValue: setting) else {
+                            throw fail(settingNode, "rule '\(rule)' must be off, on, error, warning or info, not '\(setting)'")
+                        }
+                        configuration.rules[rule] = .severity(severity)
+                    }
+                }
+            case "trustedRegistries":
+                configuration.trustedRegistries = try strings(value, key: key)
+            case "wso2Images":
+                configuration.wso2Images = try strings(value, key: key)
+            case "nonRootBaseImages":
+                configuration.nonRootBaseImages = try strings(value, key: key)
+            case "allowedPorts":
+                guard let ports = value.mapping else { throw fail(value, "'allowedPorts' must map image patterns to lists of ports") }
+                for (patternNode, list) in ports {
+                    guard let pattern = patternNode.scalar?.string else { throw fail(patternNode, "image patterns must be strings") }
+                    guard let sequence = list.sequence else { throw fail(list, "ports for '\(pattern)' must be a list") }
+                    let numbers = try sequence.map { item -> Int in
+                        guard let text = item.scalar?.string, let port = Int(text), (1...65535).contains(port) else {
+                            throw fail(item, "'\(item.scalar?.string ?? "?")' is not a port number (1-65535)")
+                        }
+                        return port
+                    }
+                    configuration.allowedPorts.append((pattern, numbers))
+                }
+            default:
+                throw fail(keyNode, "unknown key '\(key)' (known: failOn, rules, trustedRegistries, allowedPorts, wso2Images, nonRootBaseImages)")
+            }
+        }
+        return configuration
+    }
+
+    static func line(of error: YamlError) -> Int {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return 1
+        }
+    }
+
+    static func summary(of error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
+            return problem
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// The setting that applies to `rule`: its severity, or nil when it is off.
+    public func severity(for rule: RuleDescription) -> Severity? {
+        switch rules[rule.id] {
+        case .off: nil
+        case .severity(let severity): severity
+        case .on, nil: rule.severity
+        }
+    }
+
+    /// The ports allowed for `image`, when a pattern matches it.
+    public func allowedPorts(for image: String?) -> [Int]? {
+        guard let image else { return nil }
+        return allowedPorts.first { Glob.matches($0.pattern, image) }?.ports
+    }
+}
+
+/// Shell-style glob matching (`*` any run, `?` one character) on whole strings.
+public enum Glob {
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern.unicodeScalars)
+        let t = Array(text.unicodeScalars)
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
+                pi += 1
+                ti += 1
+            } else if pi < p.count, p[pi] == "*" {
+                star = pi
+                mark = ti
+                pi += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+}
