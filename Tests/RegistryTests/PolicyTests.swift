@@ -1,0 +1,217 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import OCI
+import Testing
+
+@testable import Registry
+
+@Suite struct PolicyTests {
+    func projectWith(_ change: @escaping @Sendable (inout ProjectRecord) -> Void) -> (String) throws -> Void {
+        { root in
+            let admin = try RegistryAdmin(root: root)
+            try admin.createProject("pol", public: false)
+            try admin.store.update { state in
+                var record = state.projects["pol"] ?? ProjectRecord()
+                change(&record)
+                state.projects["pol"] = record
+            }
+        }
+    }
+
+    @Test func immutableTagsCannotMoveOrBeDeleted() async throws {
+        try await withRegistry(prepare: projectWith { $0.immutableTags = ["v*", "release-?"] }) { client, services in
+            let api = API(client: client)
+            let first = try await api.pushImage("pol/app", reference: "v1", layers: [randomData(10)])
+            // Same digest again: allowed.
+            let again = try await api.request(.put, "/v2/pol/app/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: first.data)
+            #expect(again.status == .created)
+            let second = try await api.pushImage("pol/app", reference: "latest", layers: [randomData(10)])
+            let move = try await api.request(.put, "/v2/pol/app/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: second.data)
+            #expect(move.status == .preconditionFailed)
+            #expect(move.errorCode == "PROJECTPOLICYVIOLATION")
+            let deleteTag = try await api.request(.delete, "/v2/pol/app/manifests/v1")
+            #expect(deleteTag.status == .preconditionFailed)
+            let deleteManifest = try await api.request(.delete, "/v2/pol/app/manifests/\(first.digest)")
+            #expect(deleteManifest.status == .preconditionFailed)
+            // Tags outside the rules stay mutable.
+            let moveLatest = try await api.request(.put, "/v2/pol/app/manifests/latest", headers: ["Content-Type": MediaType.ociManifest], body: first.data)
+            #expect(moveLatest.status == .created)
+            #expect(services.storage.resolveTag("pol/app", "v1") == first.digest)
+        }
+    }
+
+    @Test func quotaRefusesPushesBeyondTheLimit() async throws {
+        try await withRegistry(prepare: projectWith { $0.quotaBytes = 50_000 }) { client, _ in
+            let api = API(client: client)
+            try await api.pushBlob("pol/a", randomData(30_000))
+            let start = try await api.request(.post, "/v2/pol/b/blobs/uploads/")
+            let location = try #require(start.header("Location"))
+            let big = randomData(30_000)
+            let over = try await api.request(.put, "\(location)?digest=\(Digest.of(big))", body: big)
+            #expect(over.status == .forbidden)
+            #expect(over.errorCode == "DENIED")
+            // Deduplicated content does not count twice: mounting what the project has is free.
+            let small = try await api.pushBlob("pol/a", randomData(1_000))
+            let mount = try await api.request(.post, "/v2/pol/b/blobs/uploads/?mount=\(small)&from=pol/a")
+            #expect(mount.status == .created)
+            // Other projects are not limited.
+            try await api.pushBlob("free/a", randomData(60_000))
+        }
+    }
+
+    @Test func signatureGateRefusesUnsignedPulls() async throws {
+        try await withRegistry(prepare: projectWith { $0.requireSignature = true }) { client, services in
+            let api = API(client: client)
+            let image = try await api.pushImage("pol/app", reference: "v1", layers: [randomData(10)])
+            let refused = try await api.request(.get, "/v2/pol/app/manifests/v1")
+            #expect(refused.status == .preconditionFailed)
+            #expect(refused.errorCode == "PROJECTPOLICYVIOLATION")
+            #expect(refused.text.contains("\(image.digest.tagForm).sig"))
+            // HEAD stays allowed so clients can resolve digests (cosign needs it to sign).
+            #expect(try await api.request(.head, "/v2/pol/app/manifests/v1").status == .ok)
+
+            // A cosign signature stored by the tag convention unlocks the pull.
+            let payload = Data(#"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"\#(image.digest)"},"type":"cosign container image signature"},"optional":null}"#.utf8)
+            let payloadDigest = try await api.pushBlob("pol/app", payload)
+            let config = Data("{}".utf8)
+            let configDigest = try await api.pushBlob("pol/app", config)
+            let signature = """
+                {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
+                 "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configDigest)","size":2},
+                 "layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"\(payloadDigest)","size":\(payload.count),
+                   "annotations":{"dev.cosignproject.cosign/signature":"MEUCIQ=="}}]}
+                """
+            let put = try await api.request(.put, "/v2/pol/app/manifests/\(image.digest.tagForm).sig", headers: ["Content-Type": MediaType.ociManifest], body: Data(signature.utf8))
+            #expect(put.status == .created)
+            #expect(try await api.request(.get, "/v2/pol/app/manifests/\(image.digest.tagForm).sig").status == .ok, "signatures are pullable")
+            let allowed = try await api.request(.get, "/v2/pol/app/manifests/v1")
+            #expect(allowed.status == .ok)
+
+            // A notation signature referrer works too.
+            let other = try await api.pushImage("pol/app", reference: "v2", layers: [randomData(10)])
+            #expect(try await api.request(.get, "/v2/pol/app/manifests/v2").status == .preconditionFailed)
+            try await api.pushImage("pol/app", reference: "v2-sig", layers: [randomData(10)], subject: (other.digest, other.data.count),
+                artifactType: "application/vnd.cncf.notary.signature")
+            #expect(try await api.request(.get, "/v2/pol/app/manifests/v2").status == .ok)
+
+            let audit = try String(contentsOfFile: services.audit.path, encoding: .utf8)
+            #expect(audit.split(separator: "\n").allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+            #expect(audit.contains(#""action":"pull""#))
+        }
+    }
+
+    @Test func customPullGateBlocks() async throws {
+        struct SeverityGate: PullGate {
+            func check(repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) throws {
+                if repository.hasSuffix("vulnerable") {
+                    throw RegistryError(.preconditionFailed, .policyViolation, "critical vulnerabilities found")
+                }
+            }
+        }
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        var configuration = RegistryConfiguration()
+        configuration.root = root.path
+        let services = try await RegistryServices(configuration: configuration, gates: [SignatureGate(), SeverityGate()])
+        let app = try buildApplication(services: services, logger: .init(label: "test"))
+        try await app.test(.router) { client in
+            let api = API(client: client)
+            try await api.pushImage("scan/vulnerable", reference: "v1", layers: [randomData(10)])
+            try await api.pushImage("scan/clean", reference: "v1", layers: [randomData(10)])
+            #expect(try await api.request(.get, "/v2/scan/vulnerable/manifests/v1").status == .preconditionFailed)
+            #expect(try await api.request(.get, "/v2/scan/clean/manifests/v1").status == .ok)
+        }
+    }
+
+    @Test func oversizedBlobsAreRefused() async throws {
+        try await withRegistry(configure: { $0.maxBlobBytes = 10_000 }) { client, _ in
+            let api = API(client: client)
+            let start = try await api.request(.post, "/v2/big/app/blobs/uploads/")
+            let location = try #require(start.header("Location"))
+            let data = randomData(20_000)
+            let response = try await api.request(.patch, location, body: data)
+            #expect(response.status == .contentTooLarge)
+            #expect(response.errorCode == "SIZE_INVALID")
+            let status = try await api.request(.get, location)
+            #expect(status.header("Range") == "0-0", "nothing of the refused chunk was kept")
+        }
+    }
+
+    @Test func metricsAndHealth() async throws {
+        try await withRegistry { client, _ in
+            let api = API(client: client)
+            _ = try await api.request(.get, "/v2/")
+            _ = try await api.request(.get, "/v2/x/manifests/none")
+            let health = try await api.request(.get, "/healthz")
+            #expect(health.status == .ok)
+            let metrics = try await api.request(.get, "/metrics")
+            #expect(metrics.text.contains(#"berth_registry_http_requests_total{method="GET",endpoint="manifest",status="404"} 1"#))
+            #expect(metrics.text.contains("berth_registry_http_request_duration_seconds_bucket"))
+        }
+    }
+
+    @Test func configurationFileLoadsAndValidates() throws {
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+        let path = root.path + "/registry.yaml"
+        try """
+            address: 127.0.0.1:5055
+            maxManifestBytes: 1000
+            deleteEnabled: false
+            auth:
+              service: example
+              tokenLifetimeSeconds: 10
+            projects:
+              wso2:
+                public: true
+                immutableTags: ["v*"]
+                quotaBytes: 1024
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let configuration = try RegistryConfiguration.load(path: path)
+        #expect(configuration.address == "127.0.0.1:5055")
+        #expect(configuration.maxManifestBytes == 1000)
+        #expect(!configuration.deleteEnabled)
+        #expect(configuration.auth.service == "example")
+        #expect(configuration.auth.tokenLifetimeSeconds == 60, "never below 60")
+        #expect(configuration.projects["wso2"]?.immutableTags == ["v*"])
+        #expect(configuration.isLoopback)
+
+        try "address: nowhere\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
+        try "projects:\n  Bad_Name: {}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
+        try "maxManifestBytes: [1]\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
+    }
+
+    @Test func slowClientsAreDisconnected() async throws {
+        try await withRegistry(live: true, configure: { $0.idleTimeoutSeconds = 1 }) { client, _ in
+            let port = try #require(client.port)
+            // Open a connection, send half a request line, then stall.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(connected == 0)
+            _ = "GET /v2/ HT".withCString { send(fd, $0, 11, 0) }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let started = Date()
+            var buffer = [UInt8](repeating: 0, count: 256)
+            let received = recv(fd, &buffer, buffer.count, 0)
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(received == 0, "the server closed the stalled connection")
+            #expect(elapsed < 4, "within the idle timeout, not the client's")
+            // The server still serves others.
+            let ok = try await HTTPPusher(client: .shared, base: "http://127.0.0.1:\(port)").send(.GET, "/v2/")
+            #expect(ok.status == 200)
+        }
+    }
+}
