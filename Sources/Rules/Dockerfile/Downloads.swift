@@ -59,8 +59,15 @@ enum Downloads {
         return path.split(separator: "/").last.map(String.init) ?? path
     }
 
-    /// Every download in `stage`.
+    /// Every download in `stage` (computed once per stage and shared by the rules).
     static func find(in stage: Stage, context: DockerfileContext) -> [Download] {
+        if let cached = context.downloadsByStage[stage.index] { return cached }
+        let found = scan(stage, context: context)
+        context.downloadsByStage[stage.index] = found
+        return found
+    }
+
+    static func scan(_ stage: Stage, context: DockerfileContext) -> [Download] {
         var found: [Download] = []
         for (position, instruction) in stage.instructions.enumerated() {
             switch instruction.keyword {
@@ -162,7 +169,7 @@ enum Downloads {
     /// inside the RUN itself are not known here, so such a word stays unresolved.
     static func resolve(_ word: String, position: Int, stage: Stage, context: DockerfileContext) -> String? {
         guard word.contains("$") else { return word }
-        let scope = context.parsed.scope(before: position, in: stage, of: context.stages)
+        let scope = context.scope(before: position, in: stage)
         return ParsedDockerfile.expand(word, scope: scope, lexer: ShellLexer(escapeToken: context.parsed.escapeToken))
     }
 

@@ -33,7 +33,7 @@ public struct UserRootRule: DockerfileRule {
             }
             let user = stage.instructions[position]
             guard let written = user.arguments.first else { return [] }
-            let scope = context.parsed.scope(before: position, in: stage, of: context.stages)
+            let scope = context.scope(before: position, in: stage)
             guard let value = ParsedDockerfile.expand(written, scope: scope, lexer: ShellLexer(escapeToken: context.parsed.escapeToken)) else {
                 return []
             }

@@ -23,6 +23,8 @@ public final class DockerfileContext: @unchecked Sendable {
     /// Reads a file of the build context (the Dockerfile's directory), or nil when it cannot.
     public let readContextFile: @Sendable (String) -> String?
     private var scripts: [Int: ShellScript] = [:]
+    private var scopes: [Int: BuildScope] = [:]
+    var downloadsByStage: [Int: [Download]] = [:]
 
     public init(
         file: String, parsed: ParsedDockerfile, configuration: CheckConfiguration,
@@ -73,6 +75,15 @@ public final class DockerfileContext: @unchecked Sendable {
         let script = ShellScript(text)
         scripts[instruction.startLine] = script
         return script
+    }
+
+    /// The variables in scope before the instruction at `position` of `stage` (cached).
+    public func scope(before position: Int, in stage: Stage) -> BuildScope {
+        let key = stage.index << 20 | position
+        if let cached = scopes[key] { return cached }
+        let scope = parsed.scope(before: position, in: stage, of: stages)
+        scopes[key] = scope
+        return scope
     }
 
     /// A finding for `rule` at `instruction`.
