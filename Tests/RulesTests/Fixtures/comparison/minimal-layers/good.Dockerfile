@@ -1,0 +1,6 @@
+FROM alpine:3.20
+RUN apk add --no-cache bash curl && mkdir -p /app
+LABEL org.opencontainers.image.source="https://github.com/example/app" org.opencontainers.image.version="1.0.0"
+USER 802
+HEALTHCHECK --interval=30s CMD wget -qO- http://localhost:8080/health || exit 1
+ENTRYPOINT ["/app/run"]

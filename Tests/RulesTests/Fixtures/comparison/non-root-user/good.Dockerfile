@@ -1,0 +1,6 @@
+FROM eclipse-temurin:21.0.5_11-jre-noble
+RUN groupadd -g 802 wso2 && useradd -u 802 -g 802 -m wso2carbon
+LABEL org.opencontainers.image.source="https://github.com/example/app" org.opencontainers.image.version="1.0.0"
+USER 802
+HEALTHCHECK --interval=30s CMD wget -qO- http://localhost:8080/health || exit 1
+ENTRYPOINT ["/app/run"]

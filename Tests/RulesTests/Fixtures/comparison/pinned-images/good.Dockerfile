@@ -1,0 +1,5 @@
+FROM eclipse-temurin:21.0.5_11-jre-noble
+LABEL org.opencontainers.image.source="https://github.com/example/app" org.opencontainers.image.version="1.0.0"
+USER 802
+HEALTHCHECK --interval=30s CMD wget -qO- http://localhost:8080/health || exit 1
+ENTRYPOINT ["/app/run"]

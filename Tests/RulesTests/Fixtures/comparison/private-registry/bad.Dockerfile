@@ -1,0 +1,5 @@
+FROM docker.io/library/alpine:3.20
+LABEL org.opencontainers.image.source="https://github.com/example/app" org.opencontainers.image.version="1.0.0"
+USER 802
+HEALTHCHECK --interval=30s CMD wget -qO- http://localhost:8080/health || exit 1
+ENTRYPOINT ["/app/run"]
