@@ -11,7 +11,8 @@ public struct CheckstyleReporter: Reporter {
         for report in run.reports {
             out += "  <file name=\"\(xmlEscape(report.file))\">\n"
             if let error = report.error {
-                out += "    <error line=\"1\" column=\"1\" severity=\"error\" message=\"\(xmlEscape(error))\" source=\"berth\"/>\n"
+                out +=
+                    "    <error line=\"1\" column=\"1\" severity=\"error\" message=\"\(xmlEscape(error))\" source=\"berth\"/>\n"
             }
             for finding in report.findings {
                 out += "    <error line=\"\(finding.location.line)\" column=\"\(finding.location.column)\" "

@@ -10,8 +10,10 @@ public struct JUnitReporter: Reporter {
         let failures = run.reports.filter { !$0.findings.isEmpty }.count
         let errors = run.errors.count
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"berth check\" tests=\"\(run.reports.count)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
-        out += "  <testsuite name=\"berth\" tests=\"\(run.reports.count)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
+        out +=
+            "<testsuites name=\"berth check\" tests=\"\(run.reports.count)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
+        out +=
+            "  <testsuite name=\"berth\" tests=\"\(run.reports.count)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
         for report in run.reports {
             out += "    <testcase classname=\"berth.check\" name=\"\(xmlEscape(report.file))\">\n"
             if let error = report.error {
@@ -21,7 +23,8 @@ public struct JUnitReporter: Reporter {
                 let text = report.findings.map {
                     "\($0.location.file):\($0.location.line):\($0.location.column): \($0.severity.rawValue) [\($0.rule) \($0.practice.rawValue)] \($0.message)"
                 }.joined(separator: "\n")
-                out += "      <failure message=\"\(report.findings.count) finding\(report.findings.count == 1 ? "" : "s")\" type=\"berth\">\(xmlEscape(text))</failure>\n"
+                out +=
+                    "      <failure message=\"\(report.findings.count) finding\(report.findings.count == 1 ? "" : "s")\" type=\"berth\">\(xmlEscape(text))</failure>\n"
             }
             out += "    </testcase>\n"
         }

@@ -22,7 +22,8 @@ public struct CheckRun: Sendable {
     /// `N errors, N warnings, N info in N files (N suppressed)`.
     public var summary: String {
         let files = reports.count
-        var text = "\(count(.error)) error\(count(.error) == 1 ? "" : "s"), \(count(.warning)) warning\(count(.warning) == 1 ? "" : "s"), \(count(.info)) info in \(files) file\(files == 1 ? "" : "s")"
+        var text =
+            "\(count(.error)) error\(count(.error) == 1 ? "" : "s"), \(count(.warning)) warning\(count(.warning) == 1 ? "" : "s"), \(count(.info)) info in \(files) file\(files == 1 ? "" : "s")"
         if suppressed > 0 { text += " (\(suppressed) suppressed)" }
         if !errors.isEmpty { text += "; \(errors.count) could not be checked" }
         return text

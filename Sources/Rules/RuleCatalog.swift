@@ -4,7 +4,8 @@ import BerthCore
 public enum RuleCatalog {
     /// Everything about one rule, for a terminal.
     public static func explain(_ rule: RuleDescription) -> String {
-        var out = "\(rule.id)  (\(rule.target.rawValue), practice \(rule.practice.rawValue), severity \(rule.severity.rawValue))\n\n"
+        var out =
+            "\(rule.id)  (\(rule.target.rawValue), practice \(rule.practice.rawValue), severity \(rule.severity.rawValue))\n\n"
         out += rule.summary + "\n\nWhy: " + rule.rationale + "\n\nFix: " + rule.fix + "\n"
         if !rule.hadolintCodes.isEmpty {
             out += "\nAlso silenced by: # hadolint ignore=\(rule.hadolintCodes.joined(separator: ","))\n"
@@ -30,7 +31,8 @@ public enum RuleCatalog {
         out += "A test fails when this file is stale.\n\n"
         out += "| id | practice | severity | summary |\n|---|---|---|---|\n"
         for rule in rules {
-            out += "| [`\(rule.id)`](#\(rule.id)) | `\(rule.practice.rawValue)` | \(rule.severity.rawValue) | \(rule.summary) |\n"
+            out +=
+                "| [`\(rule.id)`](#\(rule.id)) | `\(rule.practice.rawValue)` | \(rule.severity.rawValue) | \(rule.summary) |\n"
         }
         for rule in rules {
             out += "\n## \(rule.id)\n\n"
@@ -41,7 +43,9 @@ public enum RuleCatalog {
             out += ".\n\n" + rule.summary.prefix(1).uppercased() + rule.summary.dropFirst() + ".\n\n"
             out += "**Why.** " + rule.rationale + "\n\n**Fix.** " + rule.fix + "\n"
             for example in rule.triggering {
-                out += "\nFlagged (the marked line):\n\n```dockerfile\n" + example.text.trimmingTrailingNewlines() + "\n```\n"
+                out +=
+                    "\nFlagged (the marked line):\n\n```dockerfile\n" + example.text.trimmingTrailingNewlines()
+                    + "\n```\n"
                 if let configuration = example.configuration {
                     out += "\nwith `.berth.yaml`:\n\n```yaml\n" + configuration.trimmingTrailingNewlines() + "\n```\n"
                 }

@@ -62,7 +62,9 @@ public struct WSO2Tag: Sendable, Hashable, CustomStringConvertible {
                 guard field.count <= 14 else { throw fail("the update timestamp has more than 14 digits") }
                 result.updateTimestamp = String(field)
             } else {
-                guard field.count <= 4, let level = Int(field) else { throw fail("the update level is not a small number") }
+                guard field.count <= 4, let level = Int(field) else {
+                    throw fail("the update level is not a small number")
+                }
                 result.updateLevel = level
             }
         case 2:
@@ -82,8 +84,10 @@ public struct WSO2Tag: Sendable, Hashable, CustomStringConvertible {
             guard !name.isEmpty, name.allSatisfy(\.isLowercase) else {
                 throw fail("expected -{os}{os-version} like -alpine3.10 after the version")
             }
-            guard version.isEmpty || version.split(separator: ".", omittingEmptySubsequences: false)
-                .allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) })
+            guard
+                version.isEmpty
+                    || version.split(separator: ".", omittingEmptySubsequences: false)
+                        .allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) })
             else {
                 throw fail("the OS version '\(version)' is not numbers separated by dots")
             }

@@ -28,7 +28,10 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: \(Reporters.names.joined(separator: ", ")).")
     var format: String = "text"
 
-    @Option(help: "Lowest severity that fails the run: error, warning, info or none (default: from .berth.yaml, else warning).")
+    @Option(
+        help:
+            "Lowest severity that fails the run: error, warning, info or none (default: from .berth.yaml, else warning)."
+    )
     var failOn: String?
 
     @Flag(help: "Report findings but always exit 0 unless the input cannot be checked.")
@@ -94,11 +97,15 @@ struct CheckCommand: ParsableCommand {
         var all = reports.compactMap { $0 }
         if paths.contains("-") {
             let bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-            let configuration = (try? loader.configuration(for: FileManager.default.currentDirectoryPath + "/-")) ?? CheckConfiguration()
+            let configuration =
+                (try? loader.configuration(for: FileManager.default.currentDirectoryPath + "/-"))
+                ?? CheckConfiguration()
             all.append(checker.check(bytes: bytes, file: "-", configuration: configuration))
         }
         let run = CheckRun(reports: all, rules: BuiltInRules.descriptions, toolVersion: BerthVersion.current)
-        let colour = format == "text" && output == nil && isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let colour =
+            format == "text" && output == nil && isatty(STDOUT_FILENO) == 1
+            && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         let text = Reporters.reporter(named: format, colour: colour)!.render(run)
         if let output {
             try AtomicFile.write(Data(text.utf8), to: output)
@@ -160,7 +167,8 @@ final class ConfigurationLoader: @unchecked Sendable {
         var current = directory
         while true {
             var located: String?
-            for name in CheckConfiguration.fileNames where FileManager.default.fileExists(atPath: current + "/" + name) {
+            for name in CheckConfiguration.fileNames where FileManager.default.fileExists(atPath: current + "/" + name)
+            {
                 located = current + "/" + name
                 break
             }

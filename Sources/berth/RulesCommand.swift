@@ -6,7 +6,8 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "List the rules, or explain one.",
-        discussion: "Without an id: one line per rule (id, practice, severity, summary). With an id: everything about it."
+        discussion:
+            "Without an id: one line per rule (id, practice, severity, summary). With an id: everything about it."
     )
 
     @Argument(help: "A rule id to explain.")
@@ -28,7 +29,9 @@ struct RulesCommand: ParsableCommand {
             for rule in rules {
                 out += rule.id.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
                 out += rule.practice.rawValue.padding(toLength: practiceWidth, withPad: " ", startingAt: 0) + "  "
-                out += rule.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0) + "  " + rule.summary + "\n"
+                out +=
+                    rule.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0) + "  " + rule.summary
+                    + "\n"
             }
             Terminal.write(out)
             return

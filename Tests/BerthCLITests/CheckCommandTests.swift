@@ -7,7 +7,8 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-check-\(UUID().uuidString)")
         for (path, content) in files {
             let url = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try content.write(to: url, atomically: true, encoding: .utf8)
         }
         return root
@@ -52,7 +53,8 @@ import Testing
 
     @Test func badInputExitsTwoButOtherFilesAreChecked() throws {
         let root = try Self.makeTree([
-            "ok/Dockerfile": "FROM ubuntu:24.04\n", "broken/Dockerfile": "FROM a\nRUN <<EOF\nopen\n", "empty/Dockerfile": "",
+            "ok/Dockerfile": "FROM ubuntu:24.04\n", "broken/Dockerfile": "FROM a\nRUN <<EOF\nopen\n",
+            "empty/Dockerfile": "",
         ])
         defer { try? FileManager.default.removeItem(at: root) }
         let result = try ParseCommandTests.run(["check", root.path])
@@ -71,7 +73,9 @@ import Testing
     }
 
     @Test func malformedConfigurationExitsTwoWithFileAndLine() throws {
-        let root = try Self.makeTree(["app/Dockerfile": Self.clean, "app/.berth.yaml": "rules:\n  dockerfile-user-root: off\nfailsOn: error\n"])
+        let root = try Self.makeTree([
+            "app/Dockerfile": Self.clean, "app/.berth.yaml": "rules:\n  dockerfile-user-root: off\nfailsOn: error\n",
+        ])
         defer { try? FileManager.default.removeItem(at: root) }
         let result = try ParseCommandTests.run(["check", root.path])
         #expect(result.status == 2)
@@ -93,7 +97,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("berth.sarif").path
-        let result = try ParseCommandTests.run(["check", "--format", "sarif", "--output", output, "-"], stdin: "FROM ubuntu:latest\n")
+        let result = try ParseCommandTests.run(
+            ["check", "--format", "sarif", "--output", output, "-"], stdin: "FROM ubuntu:latest\n")
         #expect(result.status == 1)
         let sarif = try String(contentsOfFile: output, encoding: .utf8)
         #expect(sarif.contains("\"ruleId\":\"dockerfile-image-unpinned\""))

@@ -8,8 +8,11 @@ import Testing
 @Suite struct CheckTests {
     static let knownRules = Set(BuiltInRules.descriptions.map(\.id))
 
-    static func check(_ text: String, configuration: CheckConfiguration = CheckConfiguration(), inline: Bool = true) -> FileReport {
-        DockerfileChecker(honourInlineIgnores: inline).check(bytes: Array(text.utf8), file: "Dockerfile", configuration: configuration)
+    static func check(_ text: String, configuration: CheckConfiguration = CheckConfiguration(), inline: Bool = true)
+        -> FileReport
+    {
+        DockerfileChecker(honourInlineIgnores: inline).check(
+            bytes: Array(text.utf8), file: "Dockerfile", configuration: configuration)
     }
 
     /// WSO2's own Dockerfiles: the known defects are reported, what they do right is not.
@@ -25,10 +28,11 @@ import Testing
             let rules = Set(report.findings.map(\.rule))
             if file.contains("universal-gw") { #expect(!rules.contains("dockerfile-port-not-required")) }
             // Every image: the product zip is not verified, no HEALTHCHECK, no OCI labels, a late purge.
-            #expect(rules.isSuperset(of: [
-                "dockerfile-download-unverified", "dockerfile-healthcheck-missing", "dockerfile-oci-labels-missing",
-                "dockerfile-late-purge",
-            ]), "\(file)")
+            #expect(
+                rules.isSuperset(of: [
+                    "dockerfile-download-unverified", "dockerfile-healthcheck-missing", "dockerfile-oci-labels-missing",
+                    "dockerfile-late-purge",
+                ]), "\(file)")
             // What they do right: a numeric non-root USER, the JDK's sha256 check, https downloads.
             #expect(!rules.contains("dockerfile-user-missing") && !rules.contains("dockerfile-user-root"))
             #expect(!rules.contains("dockerfile-plain-http") && !rules.contains("dockerfile-verification-disabled"))
@@ -59,7 +63,9 @@ import Testing
     }
 
     @Test func fileLevelSuppression() {
-        let report = Self.check("# berth:ignore-file dockerfile-healthcheck-missing,dockerfile-oci-labels-missing -- sidecar\nFROM alpine:3.20\nUSER 802\n")
+        let report = Self.check(
+            "# berth:ignore-file dockerfile-healthcheck-missing,dockerfile-oci-labels-missing -- sidecar\nFROM alpine:3.20\nUSER 802\n"
+        )
         #expect(report.findings.isEmpty)
         #expect(report.suppressed == 2)
     }
@@ -110,7 +116,9 @@ import Testing
     @Test func docsRulesMarkdownIsCurrent() throws {
         let url = TestPaths.packageRoot.appendingPathComponent("docs/rules.md")
         let committed = try String(contentsOf: url, encoding: .utf8)
-        #expect(committed == RuleCatalog.markdown(BuiltInRules.descriptions), "docs/rules.md is stale: run berth rules --markdown > docs/rules.md")
+        #expect(
+            committed == RuleCatalog.markdown(BuiltInRules.descriptions),
+            "docs/rules.md is stale: run berth rules --markdown > docs/rules.md")
     }
 
     @Test func everyDockerfilePracticeHasARule() {

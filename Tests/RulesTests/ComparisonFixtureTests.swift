@@ -18,9 +18,11 @@ import Testing
         let configPath = directory.appendingPathComponent(".berth.yaml").path
         var configuration = CheckConfiguration()
         if FileManager.default.fileExists(atPath: configPath) {
-            configuration = try CheckConfiguration.load(path: configPath, knownRules: Set(BuiltInRules.descriptions.map(\.id)))
+            configuration = try CheckConfiguration.load(
+                path: configPath, knownRules: Set(BuiltInRules.descriptions.map(\.id)))
         }
-        let report = DockerfileChecker().check(path: directory.appendingPathComponent("\(variant).Dockerfile").path, configuration: configuration)
+        let report = DockerfileChecker().check(
+            path: directory.appendingPathComponent("\(variant).Dockerfile").path, configuration: configuration)
         #expect(report.error == nil)
         return report.findings
     }

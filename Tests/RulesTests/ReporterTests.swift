@@ -1,20 +1,26 @@
 import BerthCore
 import Foundation
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
 import Reporters
 import Testing
 
 @testable import Rules
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 @Suite struct ReporterTests {
     static func sampleRun(clean: Bool = false) -> CheckRun {
         let checker = DockerfileChecker()
         var reports: [FileReport] = []
         if !clean {
-            reports.append(checker.check(bytes: Array("FROM ubuntu\nRUN curl -k http://x.example.com/a.sh | sh\nEXPOSE 22\n".utf8), file: "dir with space/Dockerfile", configuration: CheckConfiguration()))
-            reports.append(FileReport(file: "broken/Dockerfile", findings: [], error: "broken/Dockerfile:1: empty file: no instructions"))
+            reports.append(
+                checker.check(
+                    bytes: Array("FROM ubuntu\nRUN curl -k http://x.example.com/a.sh | sh\nEXPOSE 22\n".utf8),
+                    file: "dir with space/Dockerfile", configuration: CheckConfiguration()))
+            reports.append(
+                FileReport(
+                    file: "broken/Dockerfile", findings: [], error: "broken/Dockerfile:1: empty file: no instructions"))
         }
         return CheckRun(reports: reports, rules: BuiltInRules.descriptions, toolVersion: BerthVersion.current)
     }
@@ -31,7 +37,9 @@ import Testing
             """
         let result = try runProcess(["python3", "-c", script], stdin: Data(text.utf8))
         if result.status != 0 {
-            if result.stderr.contains("No module named"), ProcessInfo.processInfo.environment["CI"] == nil { return nil }
+            if result.stderr.contains("No module named"), ProcessInfo.processInfo.environment["CI"] == nil {
+                return nil
+            }
             return "validator failed: \(result.stderr)"
         }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -54,7 +62,9 @@ import Testing
             let rules = ((run?["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]]
             #expect(rules?.count == BuiltInRules.descriptions.count)
             #expect(rules?.allSatisfy { ($0["helpUri"] as? String)?.hasPrefix("https://") == true } == true)
-            let uri = ((((results?.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["artifactLocation"] as? [String: Any])?["uri"] as? String)
+            let uri =
+                ((((results?.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?[
+                    "artifactLocation"] as? [String: Any])?["uri"] as? String)
             #expect(uri == "dir%20with%20space/Dockerfile")
         }
     }
@@ -77,7 +87,9 @@ import Testing
     @Test func textGitHubCheckstyleAndJUnitAreWellFormed() throws {
         let run = Self.sampleRun()
         let text = TextReporter().render(run)
-        #expect(text.contains("dir with space/Dockerfile:2:1: error [dockerfile-download-piped-to-shell verified-download]"))
+        #expect(
+            text.contains("dir with space/Dockerfile:2:1: error [dockerfile-download-piped-to-shell verified-download]")
+        )
         #expect(!text.contains("\u{1B}["), "no colour unless asked")
         #expect(text.hasSuffix("in 2 files; 1 could not be checked\n"))
         let github = GitHubReporter().render(run)

@@ -13,18 +13,31 @@ public struct ArchiveLeftBehindRule: DockerfileRule {
             """,
         fix: "Download, unpack and rm the archive in the same RUN.",
         triggering: [
-            RuleExample("FROM alpine:3.20\n↓RUN wget -O /tmp/p.zip https://example.com/p.zip && echo \"$S  /tmp/p.zip\" | sha256sum -c - && unzip /tmp/p.zip -d /opt\nRUN rm /tmp/p.zip\n"),
-            RuleExample("FROM alpine:3.20\n↓RUN curl -fsSLo jdk.tar.gz https://example.com/jdk.tar.gz && sha256sum -c jdk.sha && tar -xzf jdk.tar.gz\n"),
+            RuleExample(
+                "FROM alpine:3.20\n↓RUN wget -O /tmp/p.zip https://example.com/p.zip && echo \"$S  /tmp/p.zip\" | sha256sum -c - && unzip /tmp/p.zip -d /opt\nRUN rm /tmp/p.zip\n"
+            ),
+            RuleExample(
+                "FROM alpine:3.20\n↓RUN curl -fsSLo jdk.tar.gz https://example.com/jdk.tar.gz && sha256sum -c jdk.sha && tar -xzf jdk.tar.gz\n"
+            ),
         ],
         nonTriggering: [
-            RuleExample("FROM alpine:3.20\nRUN curl -fsSLo /tmp/p.zip https://example.com/p.zip && sha256sum -c p.sha && unzip /tmp/p.zip -d /opt && rm -f /tmp/p.zip\n"),
-            RuleExample("FROM alpine:3.20 AS build\nRUN curl -fsSLo /tmp/p.zip https://example.com/p.zip\nFROM alpine:3.20\nCOPY --from=build /opt /opt\n"),
-            RuleExample("FROM alpine:3.20\nRUN curl -fsSLo /opt/app.jar https://example.com/app.jar && sha256sum -c app.sha\n"),
-            RuleExample("FROM alpine:3.20\nRUN wget -O p.zip https://example.com/p.zip && unzip p.zip && rm -rf *.zip\n"),
+            RuleExample(
+                "FROM alpine:3.20\nRUN curl -fsSLo /tmp/p.zip https://example.com/p.zip && sha256sum -c p.sha && unzip /tmp/p.zip -d /opt && rm -f /tmp/p.zip\n"
+            ),
+            RuleExample(
+                "FROM alpine:3.20 AS build\nRUN curl -fsSLo /tmp/p.zip https://example.com/p.zip\nFROM alpine:3.20\nCOPY --from=build /opt /opt\n"
+            ),
+            RuleExample(
+                "FROM alpine:3.20\nRUN curl -fsSLo /opt/app.jar https://example.com/app.jar && sha256sum -c app.sha\n"),
+            RuleExample(
+                "FROM alpine:3.20\nRUN wget -O p.zip https://example.com/p.zip && unzip p.zip && rm -rf *.zip\n"),
         ],
         hadolintCodes: [])
 
-    static let archiveSuffixes = [".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".gz", ".xz", ".bz2", ".7z", ".rpm", ".deb", ".apk"]
+    static let archiveSuffixes = [
+        ".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".gz", ".xz", ".bz2", ".7z", ".rpm",
+        ".deb", ".apk",
+    ]
 
     public init() {}
 
@@ -33,9 +46,11 @@ public struct ArchiveLeftBehindRule: DockerfileRule {
         for stage in context.shippedStages {
             for download in Downloads.find(in: stage, context: context) {
                 guard download.program != "ADD", let file = download.target else { continue }
-                let resolvedName = Downloads.basename(Downloads.resolve(file, position: 0, stage: stage, context: context) ?? file)
+                let resolvedName = Downloads.basename(
+                    Downloads.resolve(file, position: 0, stage: stage, context: context) ?? file)
                 let name = Downloads.basename(file)
-                let lower = (resolvedName.contains("$") ? (download.resolvedURL ?? download.url) : resolvedName).lowercased()
+                let lower = (resolvedName.contains("$") ? (download.resolvedURL ?? download.url) : resolvedName)
+                    .lowercased()
                 guard Self.archiveSuffixes.contains(where: { lower.hasSuffix($0) }) else { continue }
                 let commands = context.script(of: download.instruction).commands
                 let removed = commands[(download.commandIndex + 1)...].contains { command in
@@ -45,7 +60,9 @@ public struct ArchiveLeftBehindRule: DockerfileRule {
                         if argument == file || Downloads.basename(argument) == name { return true }
                         // rm -rf /tmp/*, rm *.zip: a glob that covers the file.
                         return argument.contains("*") && Glob.matches(Downloads.basename(argument), name)
-                            && (argument.contains("/") ? Glob.matches(argument, file) || file.hasPrefix(String(argument.prefix { $0 != "*" })) : true)
+                            && (argument.contains("/")
+                                ? Glob.matches(argument, file) || file.hasPrefix(String(argument.prefix { $0 != "*" }))
+                                : true)
                     }
                 }
                 if !removed {

@@ -12,13 +12,17 @@ public struct ConfigBakedInRule: DockerfileRule {
             file under repository/conf baked into the image ties one environment's settings (hosts, \
             passwords) to the image and needs a rebuild for every change.
             """,
-        fix: "Mount the files at run time through wso2-config-volume (a ConfigMap on Kubernetes); copy nothing into repository/conf.",
+        fix:
+            "Mount the files at run time through wso2-config-volume (a ConfigMap on Kubernetes); copy nothing into repository/conf.",
         triggering: [
-            RuleExample("FROM wso2/wso2am:4.5.0\n↓COPY deployment.toml /home/wso2carbon/wso2am-4.5.0/repository/conf/\n"),
+            RuleExample(
+                "FROM wso2/wso2am:4.5.0\n↓COPY deployment.toml /home/wso2carbon/wso2am-4.5.0/repository/conf/\n"),
             RuleExample("FROM wso2/wso2am:4.5.0\n↓COPY --chown=802:802 conf/ ${WSO2_SERVER_HOME}/repository/conf/\n"),
         ],
         nonTriggering: [
-            RuleExample("FROM wso2/wso2am:4.5.0\nCOPY lib/mysql-connector-j-8.4.0.jar /home/wso2carbon/wso2-artifact-volume/repository/components/lib/\n"),
+            RuleExample(
+                "FROM wso2/wso2am:4.5.0\nCOPY lib/mysql-connector-j-8.4.0.jar /home/wso2carbon/wso2-artifact-volume/repository/components/lib/\n"
+            ),
             RuleExample("FROM wso2/wso2am:4.5.0\nCOPY docker-entrypoint.sh /home/wso2carbon/\n"),
             RuleExample("FROM alpine:3.20\nCOPY nginx.conf /etc/nginx/nginx.conf\n"),
         ],
@@ -38,7 +42,12 @@ public struct ConfigBakedInRule: DockerfileRule {
                 if destination.contains("repository/conf") || destination.hasSuffix("deployment.toml")
                     || sources.contains(where: { $0.hasSuffix("deployment.toml") })
                 {
-                    findings.append(context.finding(Self.description, at: instruction, message: "configuration is copied into '\(destination)' instead of mounted from wso2-config-volume"))
+                    findings.append(
+                        context.finding(
+                            Self.description, at: instruction,
+                            message:
+                                "configuration is copied into '\(destination)' instead of mounted from wso2-config-volume"
+                        ))
                 }
             }
         }

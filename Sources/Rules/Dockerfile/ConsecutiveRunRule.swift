@@ -20,7 +20,9 @@ public struct ConsecutiveRunRule: DockerfileRule {
             RuleExample("FROM alpine:3.20\nRUN apk add --no-cache curl && mkdir -p /opt/app\n"),
             RuleExample("FROM alpine:3.20\nRUN a\nCOPY x /x\nRUN b\n"),
             RuleExample("FROM alpine:3.20 AS build\nRUN a\nRUN b\nFROM alpine:3.20\nCOPY --from=build /a /a\n"),
-            RuleExample("FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.m2 mvn package\nRUN --mount=type=secret,id=npm npm ci\n"),
+            RuleExample(
+                "FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.m2 mvn package\nRUN --mount=type=secret,id=npm npm ci\n"
+            ),
         ],
         hadolintCodes: ["DL3059"])
 
@@ -35,7 +37,10 @@ public struct ConsecutiveRunRule: DockerfileRule {
                 guard instruction.keyword == "RUN", let before = previous, before.keyword == "RUN" else { continue }
                 // Different mounts or network settings cannot share one RUN.
                 if before.flags != instruction.flags { continue }
-                findings.append(context.finding(Self.description, at: instruction, message: "RUN right after the RUN on line \(before.startLine): merge them into one layer"))
+                findings.append(
+                    context.finding(
+                        Self.description, at: instruction,
+                        message: "RUN right after the RUN on line \(before.startLine): merge them into one layer"))
             }
         }
         return findings.sorted { $0.location.line < $1.location.line }

@@ -19,7 +19,8 @@ public struct DownloadUnverifiedRule: DockerfileRule {
             ADD --checksum=sha256:<digest> <url> <dest>.
             """,
         triggering: [
-            RuleExample("FROM alpine:3.20\n↓RUN wget -O product.zip https://example.com/product.zip && unzip product.zip\n"),
+            RuleExample(
+                "FROM alpine:3.20\n↓RUN wget -O product.zip https://example.com/product.zip && unzip product.zip\n"),
             RuleExample("FROM alpine:3.20\n↓ADD https://example.com/tool.tar.gz /opt/\n"),
             RuleExample("FROM alpine:3.20\n↓RUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /opt\n"),
             RuleExample("FROM alpine:3.20\nARG URL=https://example.com/a.zip\n↓RUN curl -LfsSo /tmp/a.zip ${URL}\n"),
@@ -28,10 +29,17 @@ public struct DownloadUnverifiedRule: DockerfileRule {
             RuleExample(
                 "FROM alpine:3.20\nRUN curl -LfsSo /tmp/jdk.tgz \"$URL\"; \\\n    echo \"${ESUM} */tmp/jdk.tgz\" | sha256sum -c -; \\\n    tar -xf /tmp/jdk.tgz\n"
             ),
-            RuleExample("FROM alpine:3.20\nRUN wget -O a.zip https://example.com/a.zip\nRUN sha256sum -c a.zip.sha256\n"),
-            RuleExample("FROM alpine:3.20\nRUN curl -o a.tgz https://example.com/a.tgz && curl -o a.tgz.asc https://example.com/a.tgz.asc && gpg --verify a.tgz.asc a.tgz\n"),
-            RuleExample("FROM alpine:3.20\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/a.tar.gz /opt/\n"),
-            RuleExample("FROM alpine:3.20\nHEALTHCHECK CMD curl -f http://localhost:9763/health\nRUN curl -fs http://127.0.0.1:8080/ready\n"),
+            RuleExample(
+                "FROM alpine:3.20\nRUN wget -O a.zip https://example.com/a.zip\nRUN sha256sum -c a.zip.sha256\n"),
+            RuleExample(
+                "FROM alpine:3.20\nRUN curl -o a.tgz https://example.com/a.tgz && curl -o a.tgz.asc https://example.com/a.tgz.asc && gpg --verify a.tgz.asc a.tgz\n"
+            ),
+            RuleExample(
+                "FROM alpine:3.20\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/a.tar.gz /opt/\n"
+            ),
+            RuleExample(
+                "FROM alpine:3.20\nHEALTHCHECK CMD curl -f http://localhost:9763/health\nRUN curl -fs http://127.0.0.1:8080/ready\n"
+            ),
             RuleExample(
                 "FROM alpine:3.20\nRUN curl -fsSLo app.jar https://example.com/app.jar && test \"$(sha512sum app.jar | cut -d' ' -f1)\" = \"$SUM\"\n"
             ),
@@ -52,7 +60,10 @@ public struct DownloadUnverifiedRule: DockerfileRule {
                 if Downloads.isLocal(url) || Downloads.isVerificationMaterial(url) { continue }
                 if download.program == "ADD" {
                     if download.instruction.flag("checksum") == nil {
-                        findings.append(context.finding(Self.description, at: download.instruction, message: "ADD of '\(download.url)' without --checksum"))
+                        findings.append(
+                            context.finding(
+                                Self.description, at: download.instruction,
+                                message: "ADD of '\(download.url)' without --checksum"))
                         reported.insert(download.instruction.startLine)
                     }
                     continue
@@ -60,7 +71,11 @@ public struct DownloadUnverifiedRule: DockerfileRule {
                 if let target = download.pipedInto {
                     // Piping into a shell is dockerfile-download-piped-to-shell; a checksum tool reading
                     // the stream is a check.
-                    if PipedToShellRule.shells.contains(target.program) || Downloads.checksumPrograms.contains(target.program) { continue }
+                    if PipedToShellRule.shells.contains(target.program)
+                        || Downloads.checksumPrograms.contains(target.program)
+                    {
+                        continue
+                    }
                     findings.append(
                         context.finding(
                             Self.description, at: download.instruction,
@@ -73,7 +88,9 @@ public struct DownloadUnverifiedRule: DockerfileRule {
                     findings.append(
                         context.finding(
                             Self.description, at: download.instruction,
-                            message: "'\(Downloads.basename(file))' is downloaded from '\(download.resolvedURL ?? download.url)' and never verified"))
+                            message:
+                                "'\(Downloads.basename(file))' is downloaded from '\(download.resolvedURL ?? download.url)' and never verified"
+                        ))
                     reported.insert(download.instruction.startLine)
                 }
             }
@@ -82,7 +99,8 @@ public struct DownloadUnverifiedRule: DockerfileRule {
     }
 
     func isVerified(_ download: Download, file: String, in stage: Stage, context: DockerfileContext) -> Bool {
-        guard let start = stage.instructions.firstIndex(where: { $0.startLine == download.instruction.startLine }) else {
+        guard let start = stage.instructions.firstIndex(where: { $0.startLine == download.instruction.startLine })
+        else {
             return false
         }
         for (offset, instruction) in stage.instructions[start...].enumerated() where instruction.keyword == "RUN" {

@@ -76,7 +76,8 @@ enum Downloads {
                     let resolved = resolve(source, position: position, stage: stage, context: context)
                     found.append(
                         Download(
-                            instruction: instruction, commandIndex: -1, program: "ADD", url: source, resolvedURL: resolved,
+                            instruction: instruction, commandIndex: -1, program: "ADD", url: source,
+                            resolvedURL: resolved,
                             target: instruction.arguments.last, pipedInto: nil))
                 }
             case "RUN":
@@ -100,7 +101,8 @@ enum Downloads {
                         }
                         if argument.hasPrefix("--") {
                             let (name, inline) = splitLong(argument)
-                            let value = inline ?? (valued.contains(name) && i + 1 < arguments.count ? arguments[i + 1] : nil)
+                            let value =
+                                inline ?? (valued.contains(name) && i + 1 < arguments.count ? arguments[i + 1] : nil)
                             if inline == nil, valued.contains(name) { i += 1 }
                             switch (program, name) {
                             case ("curl", "--output"), ("wget", "--output-document"):
@@ -187,7 +189,9 @@ enum Downloads {
         let program = command.program
         let arguments = command.arguments
         if checksumPrograms.contains(program) {
-            if arguments.contains(where: { $0 == "-c" || $0 == "--check" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("c")) }) {
+            if arguments.contains(where: {
+                $0 == "-c" || $0 == "--check" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("c"))
+            }) {
                 return true
             }
             if let file {

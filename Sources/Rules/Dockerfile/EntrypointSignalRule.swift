@@ -4,7 +4,8 @@ import Dockerfile
 /// An entrypoint script from the build context that neither execs the server nor traps SIGTERM.
 public struct EntrypointSignalRule: DockerfileRule {
     public static let description = RuleDescription(
-        id: "dockerfile-entrypoint-ignores-sigterm", practice: .gracefulShutdown, severity: .warning, target: .dockerfile,
+        id: "dockerfile-entrypoint-ignores-sigterm", practice: .gracefulShutdown, severity: .warning,
+        target: .dockerfile,
         summary: "the entrypoint script neither execs the server nor traps SIGTERM",
         rationale: """
             Graceful shutdown (graceful-shutdown): a script that starts the server as a child keeps PID \
@@ -12,7 +13,8 @@ public struct EntrypointSignalRule: DockerfileRule {
             must end with exec, or trap TERM and stop the server. Scripts that cannot be read are not \
             judged.
             """,
-        fix: "End the script with exec \"${WSO2_SERVER_HOME}/bin/api-manager.sh\" \"$@\" (or trap TERM and forward it).",
+        fix:
+            "End the script with exec \"${WSO2_SERVER_HOME}/bin/api-manager.sh\" \"$@\" (or trap TERM and forward it).",
         triggering: [
             RuleExample(
                 "FROM alpine:3.20\nCOPY start.sh /opt/\n↓ENTRYPOINT [\"/opt/start.sh\"]\n",
@@ -27,7 +29,10 @@ public struct EntrypointSignalRule: DockerfileRule {
                 files: ["start.sh": "#!/bin/sh\nset -e\nexec /opt/server/bin/run.sh \"$@\"\n"]),
             RuleExample(
                 "FROM alpine:3.20\nCOPY start.sh /opt/start.sh\nENTRYPOINT [\"/opt/start.sh\"]\n",
-                files: ["start.sh": "#!/bin/bash\ntrap 'kill -TERM $pid; wait $pid' SIGTERM\n/opt/run.sh & pid=$!\nwait $pid\n"]),
+                files: [
+                    "start.sh":
+                        "#!/bin/bash\ntrap 'kill -TERM $pid; wait $pid' SIGTERM\n/opt/run.sh & pid=$!\nwait $pid\n"
+                ]),
             RuleExample("FROM alpine:3.20\nCOPY start.sh /opt/\nENTRYPOINT [\"/opt/start.sh\"]\n"),
         ],
         hadolintCodes: [])
@@ -64,7 +69,9 @@ public struct EntrypointSignalRule: DockerfileRule {
 
     static func handlesSignals(_ script: String) -> Bool {
         let parsed = ShellScript(script)
-        if parsed.commands.contains(where: { $0.program == "exec" && $0.arguments.contains { !$0.hasPrefix("-") && !$0.contains(">") } }) {
+        if parsed.commands.contains(where: {
+            $0.program == "exec" && $0.arguments.contains { !$0.hasPrefix("-") && !$0.contains(">") }
+        }) {
             return true
         }
         return parsed.commands.contains { command in
@@ -74,12 +81,18 @@ public struct EntrypointSignalRule: DockerfileRule {
 
     public func check(_ context: DockerfileContext) -> [Finding] {
         let shipped = context.shippedInstructions
-        guard let entrypoint = shipped.last(where: { $0.keyword == "ENTRYPOINT" }) ?? shipped.last(where: { $0.keyword == "CMD" }),
+        guard
+            let entrypoint = shipped.last(where: { $0.keyword == "ENTRYPOINT" })
+                ?? shipped.last(where: { $0.keyword == "CMD" }),
             let path = Self.scriptPath(entrypoint), path.hasSuffix(".sh") || path.contains("entrypoint"),
             let source = Self.contextSource(for: path, in: shipped), !source.contains("$"),
             let script = context.readContextFile(source)
         else { return [] }
         if Self.handlesSignals(script) { return [] }
-        return [context.finding(Self.description, at: entrypoint, message: "'\(source)' starts the server without exec and without a SIGTERM trap")]
+        return [
+            context.finding(
+                Self.description, at: entrypoint,
+                message: "'\(source)' starts the server without exec and without a SIGTERM trap")
+        ]
     }
 }

@@ -11,7 +11,8 @@ public struct HealthcheckMissingRule: DockerfileRule {
             have been added to container images": without one, Docker reports a hung WSO2 server as \
             running and nothing restarts it.
             """,
-        fix: "HEALTHCHECK --interval=30s --timeout=5s --start-period=120s CMD curl -fsk https://localhost:9443/carbon/admin/login.jsp || exit 1",
+        fix:
+            "HEALTHCHECK --interval=30s --timeout=5s --start-period=120s CMD curl -fsk https://localhost:9443/carbon/admin/login.jsp || exit 1",
         triggering: [
             RuleExample("↓FROM alpine:3.20\nUSER 802\n"),
             RuleExample("FROM alpine:3.20\n↓HEALTHCHECK NONE\n"),
@@ -28,7 +29,9 @@ public struct HealthcheckMissingRule: DockerfileRule {
         guard let final = context.finalStage else { return [] }
         if let last = context.shippedInstructions.last(where: { $0.keyword == "HEALTHCHECK" }) {
             if last.arguments.first?.uppercased() == "NONE" {
-                return [context.finding(Self.description, at: last, message: "HEALTHCHECK NONE disables the health check")]
+                return [
+                    context.finding(Self.description, at: last, message: "HEALTHCHECK NONE disables the health check")
+                ]
             }
             return []
         }

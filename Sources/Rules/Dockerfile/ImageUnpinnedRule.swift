@@ -38,9 +38,12 @@ public struct ImageUnpinnedRule: DockerfileRule {
             let reference = ImageReference(image)
             if reference.digest != nil { continue }
             if reference.tag == nil {
-                findings.append(context.finding(Self.description, at: stage.from, message: "base image '\(image)' has no tag"))
+                findings.append(
+                    context.finding(Self.description, at: stage.from, message: "base image '\(image)' has no tag"))
             } else if reference.tag == "latest" {
-                findings.append(context.finding(Self.description, at: stage.from, message: "base image '\(image)' uses the 'latest' tag"))
+                findings.append(
+                    context.finding(
+                        Self.description, at: stage.from, message: "base image '\(image)' uses the 'latest' tag"))
             }
         }
         return findings

@@ -14,13 +14,19 @@ public struct LatePurgeRule: DockerfileRule {
             """,
         fix: "Install, use and purge build-only packages in the same RUN, or build in a separate stage.",
         triggering: [
-            RuleExample("FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y unzip wget && rm -rf /var/lib/apt/lists/*\nRUN unzip x.zip\n↓RUN apt-get purge -y unzip wget\n"),
+            RuleExample(
+                "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y unzip wget && rm -rf /var/lib/apt/lists/*\nRUN unzip x.zip\n↓RUN apt-get purge -y unzip wget\n"
+            ),
             RuleExample("FROM alpine:3.20\nRUN apk add --no-cache --virtual .build gcc\n↓RUN apk del .build\n"),
         ],
         nonTriggering: [
-            RuleExample("FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y unzip && unzip x.zip && apt-get purge -y unzip && rm -rf /var/lib/apt/lists/*\n"),
+            RuleExample(
+                "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y unzip && unzip x.zip && apt-get purge -y unzip && rm -rf /var/lib/apt/lists/*\n"
+            ),
             RuleExample("FROM ubuntu:24.04\nRUN apt-get purge -y --auto-remove perl-modules\n"),
-            RuleExample("FROM ubuntu:24.04 AS build\nRUN apt-get update && apt-get install -y gcc\nRUN apt-get purge -y gcc\nFROM ubuntu:24.04\n"),
+            RuleExample(
+                "FROM ubuntu:24.04 AS build\nRUN apt-get update && apt-get install -y gcc\nRUN apt-get purge -y gcc\nFROM ubuntu:24.04\n"
+            ),
         ],
         hadolintCodes: [])
 
@@ -50,7 +56,8 @@ public struct LatePurgeRule: DockerfileRule {
 
     static let managers: [String: (install: Set<String>, remove: Set<String>)] = [
         "apt-get": (["install"], ["purge", "remove", "autoremove"]), "apt": (["install"], ["purge", "remove"]),
-        "apk": (["add"], ["del"]), "yum": (["install"], ["remove", "erase"]), "dnf": (["install"], ["remove", "erase"]),
+        "apk": (["add"], ["del"]), "yum": (["install"], ["remove", "erase"]),
+        "dnf": (["install"], ["remove", "erase"]),
         "microdnf": (["install"], ["remove"]),
     ]
 
@@ -73,7 +80,9 @@ public struct LatePurgeRule: DockerfileRule {
                             findings.append(
                                 context.finding(
                                     Self.description, at: instruction,
-                                    message: "\(late.joined(separator: ", ")) installed on line \(line) but removed in this later layer: the earlier layer still ships them"))
+                                    message:
+                                        "\(late.joined(separator: ", ")) installed on line \(line) but removed in this later layer: the earlier layer still ships them"
+                                ))
                         }
                     }
                 }

@@ -1,6 +1,6 @@
 import BerthCore
-import Foundation
 import Dockerfile
+import Foundation
 
 /// No OCI labels tying the image to its source and version.
 public struct OCILabelsMissingRule: DockerfileRule {
@@ -13,14 +13,19 @@ public struct OCILabelsMissingRule: DockerfileRule {
             scanners, rollbacks and audits need. .revision and .created are usually added by the build \
             (--label) and are not required in the Dockerfile.
             """,
-        fix: "LABEL org.opencontainers.image.source=\"https://...\" org.opencontainers.image.version=\"${VERSION}\" in the final stage.",
+        fix:
+            "LABEL org.opencontainers.image.source=\"https://...\" org.opencontainers.image.version=\"${VERSION}\" in the final stage.",
         triggering: [
             RuleExample("↓FROM alpine:3.20\nLABEL maintainer=\"dev@example.com\"\n"),
             RuleExample("↓FROM alpine:3.20\nLABEL org.opencontainers.image.source=https://github.com/example/app\n"),
         ],
         nonTriggering: [
-            RuleExample("FROM alpine:3.20\nLABEL org.opencontainers.image.source=https://github.com/example/app \\\n      org.opencontainers.image.version=\"1.2.3\"\n"),
-            RuleExample("FROM alpine:3.20 AS base\nLABEL org.opencontainers.image.source=x org.opencontainers.image.version=1\nFROM base\n"),
+            RuleExample(
+                "FROM alpine:3.20\nLABEL org.opencontainers.image.source=https://github.com/example/app \\\n      org.opencontainers.image.version=\"1.2.3\"\n"
+            ),
+            RuleExample(
+                "FROM alpine:3.20 AS base\nLABEL org.opencontainers.image.source=x org.opencontainers.image.version=1\nFROM base\n"
+            ),
         ],
         hadolintCodes: ["DL3048", "DL3049"])
 
@@ -38,6 +43,10 @@ public struct OCILabelsMissingRule: DockerfileRule {
         }
         let missing = Self.required.filter { !present.contains($0) }
         guard !missing.isEmpty else { return [] }
-        return [context.finding(Self.description, at: final.from, message: "missing label\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")]
+        return [
+            context.finding(
+                Self.description, at: final.from,
+                message: "missing label\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")
+        ]
     }
 }

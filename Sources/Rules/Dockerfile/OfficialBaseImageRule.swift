@@ -13,14 +13,20 @@ public struct OfficialBaseImageRule: DockerfileRule {
             not build, patch or scan. Images that install the product distribution themselves are \
             product images, not extensions, and are not judged.
             """,
-        fix: "Build FROM the official image (wso2/wso2am:<version> or your registry's mirror of it, listed in wso2Images).",
+        fix:
+            "Build FROM the official image (wso2/wso2am:<version> or your registry's mirror of it, listed in wso2Images).",
         triggering: [
-            RuleExample("↓FROM eclipse-temurin:21-jre\nCOPY lib/ /home/wso2carbon/wso2am-4.5.0/repository/components/lib/\n"),
+            RuleExample(
+                "↓FROM eclipse-temurin:21-jre\nCOPY lib/ /home/wso2carbon/wso2am-4.5.0/repository/components/lib/\n")
         ],
         nonTriggering: [
             RuleExample("FROM wso2/wso2am:4.5.0\nCOPY lib/ /home/wso2carbon/wso2am-4.5.0/repository/components/lib/\n"),
-            RuleExample("FROM registry.example.com/mirror/wso2am:4.5.0\nCOPY lib/ /home/wso2carbon/wso2am-4.5.0/repository/components/lib/\n", configuration: "wso2Images: [\"registry.example.com/mirror/wso2*\"]\n"),
-            RuleExample("FROM ubuntu:24.04\nRUN wget -O wso2am-4.5.0.zip https://example.com/wso2am-4.5.0.zip && unzip wso2am-4.5.0.zip\nCOPY lib/ /home/wso2carbon/wso2am-4.5.0/repository/components/lib/\n"),
+            RuleExample(
+                "FROM registry.example.com/mirror/wso2am:4.5.0\nCOPY lib/ /home/wso2carbon/wso2am-4.5.0/repository/components/lib/\n",
+                configuration: "wso2Images: [\"registry.example.com/mirror/wso2*\"]\n"),
+            RuleExample(
+                "FROM ubuntu:24.04\nRUN wget -O wso2am-4.5.0.zip https://example.com/wso2am-4.5.0.zip && unzip wso2am-4.5.0.zip\nCOPY lib/ /home/wso2carbon/wso2am-4.5.0/repository/components/lib/\n"
+            ),
             RuleExample("FROM alpine:3.20\nCOPY app /opt/app\n"),
         ],
         hadolintCodes: [])
@@ -34,7 +40,9 @@ public struct OfficialBaseImageRule: DockerfileRule {
     }
 
     public func check(_ context: DockerfileContext) -> [Finding] {
-        guard let final = context.finalStage, let root = context.shippedStages.last, let image = root.image else { return [] }
+        guard let final = context.finalStage, let root = context.shippedStages.last, let image = root.image else {
+            return []
+        }
         if context.isWSO2Image(image) { return [] }
         let shipped = context.shippedInstructions
         let extendsProduct = shipped.contains { instruction in
@@ -46,9 +54,14 @@ public struct OfficialBaseImageRule: DockerfileRule {
         let installsProduct = shipped.contains { instruction in
             let text = instruction.original.lowercased()
             return (instruction.keyword == "RUN" || instruction.keyword == "ADD" || instruction.keyword == "COPY")
-                && (text.contains("wso2am") || text.contains("wso2is") || text.contains("wso2_server")) && (text.contains(".zip") || text.contains("dist"))
+                && (text.contains("wso2am") || text.contains("wso2is") || text.contains("wso2_server"))
+                && (text.contains(".zip") || text.contains("dist"))
         }
         if installsProduct { return [] }
-        return [context.finding(Self.description, at: final.from, message: "'\(image)' is not an official WSO2 product image, yet files are added to a WSO2 product home")]
+        return [
+            context.finding(
+                Self.description, at: final.from,
+                message: "'\(image)' is not an official WSO2 product image, yet files are added to a WSO2 product home")
+        ]
     }
 }

@@ -11,18 +11,25 @@ public struct PackageCacheKeptRule: DockerfileRule {
             build leftovers (no-build-leftovers): apt lists, apk and yum/dnf caches add tens of megabytes \
             that the image never uses. They must go in the same RUN as the install.
             """,
-        fix: "apt-get: && rm -rf /var/lib/apt/lists/*; apk: add --no-cache; yum/dnf: && yum clean all (or dnf clean all).",
+        fix:
+            "apt-get: && rm -rf /var/lib/apt/lists/*; apk: add --no-cache; yum/dnf: && yum clean all (or dnf clean all).",
         triggering: [
             RuleExample("FROM ubuntu:24.04\n↓RUN apt-get update && apt-get install -y --no-install-recommends curl\n"),
             RuleExample("FROM alpine:3.20\n↓RUN apk add curl\n"),
             RuleExample("FROM rockylinux:9.3\n↓RUN dnf install -y unzip\n"),
         ],
         nonTriggering: [
-            RuleExample("FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"),
+            RuleExample(
+                "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+            ),
             RuleExample("FROM alpine:3.20\nRUN apk add --no-cache curl\n"),
             RuleExample("FROM rockylinux:9.3\nRUN dnf install -y unzip && dnf clean all\n"),
-            RuleExample("FROM ubuntu:24.04\nRUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n"),
-            RuleExample("FROM ubuntu:24.04 AS build\nRUN apt-get update && apt-get install -y gcc\nFROM ubuntu:24.04\nCOPY --from=build /out /out\n"),
+            RuleExample(
+                "FROM ubuntu:24.04\nRUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n"
+            ),
+            RuleExample(
+                "FROM ubuntu:24.04 AS build\nRUN apt-get update && apt-get install -y gcc\nFROM ubuntu:24.04\nCOPY --from=build /out /out\n"
+            ),
         ],
         hadolintCodes: ["DL3009", "DL3019", "DL3032", "DL3040"])
 
@@ -45,18 +52,25 @@ public struct PackageCacheKeptRule: DockerfileRule {
                             problem = "apt-get install without removing /var/lib/apt/lists/*"
                         }
                     case "apk":
-                        if arguments.contains("add"), !arguments.contains("--no-cache"), !text.contains("/var/cache/apk") {
+                        if arguments.contains("add"), !arguments.contains("--no-cache"),
+                            !text.contains("/var/cache/apk")
+                        {
                             problem = "apk add without --no-cache"
                         }
                     case "yum", "dnf", "microdnf", "tdnf":
-                        if arguments.contains("install"), !text.contains("\(command.program) clean"), !text.contains("/var/cache/\(command.program == "microdnf" ? "dnf" : command.program)") {
+                        if arguments.contains("install"), !text.contains("\(command.program) clean"),
+                            !text.contains("/var/cache/\(command.program == "microdnf" ? "dnf" : command.program)")
+                        {
                             problem = "\(command.program) install without \(command.program) clean all"
                         }
                     default:
                         break
                     }
                     if let problem {
-                        findings.append(context.finding(Self.description, at: instruction, message: "\(problem): the cache stays in this layer"))
+                        findings.append(
+                            context.finding(
+                                Self.description, at: instruction, message: "\(problem): the cache stays in this layer")
+                        )
                         break
                     }
                 }

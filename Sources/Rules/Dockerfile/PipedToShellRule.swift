@@ -18,12 +18,16 @@ public struct PipedToShellRule: DockerfileRule {
             RuleExample("FROM python:3.12-slim\n↓RUN curl -sSL https://example.com/install.py | python3 -\n"),
         ],
         nonTriggering: [
-            RuleExample("FROM alpine:3.20\nRUN curl -fsSLo install.sh https://get.example.com/install.sh && echo \"$SUM  install.sh\" | sha256sum -c - && sh install.sh\n"),
+            RuleExample(
+                "FROM alpine:3.20\nRUN curl -fsSLo install.sh https://get.example.com/install.sh && echo \"$SUM  install.sh\" | sha256sum -c - && sh install.sh\n"
+            ),
             RuleExample("FROM alpine:3.20\nRUN curl -fs http://localhost:8080/x | sh\n"),
         ],
         hadolintCodes: [])
 
-    static let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ash", "ksh", "python", "python3", "perl", "ruby", "node", "php"]
+    static let shells: Set<String> = [
+        "sh", "bash", "dash", "zsh", "ash", "ksh", "python", "python3", "perl", "ruby", "node", "php",
+    ]
 
     public init() {}
 

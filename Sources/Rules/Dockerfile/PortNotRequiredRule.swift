@@ -17,17 +17,23 @@ public struct PortNotRequiredRule: DockerfileRule {
             RuleExample("FROM wso2/wso2am:4.5.0\n↓EXPOSE 9443 9999 11111\n"),
             RuleExample("FROM alpine:3.20\n↓EXPOSE 22\n"),
             RuleExample("FROM alpine:3.20\n↓EXPOSE 8000-8100\n"),
-            RuleExample("FROM wso2/wso2am-tm:4.5.0\n↓EXPOSE 9443 8243\n", configuration: "allowedPorts:\n  \"wso2/wso2am-tm*\": [9443, 9611, 9711, 5672]\n"),
+            RuleExample(
+                "FROM wso2/wso2am-tm:4.5.0\n↓EXPOSE 9443 8243\n",
+                configuration: "allowedPorts:\n  \"wso2/wso2am-tm*\": [9443, 9611, 9711, 5672]\n"),
         ],
         nonTriggering: [
             RuleExample("FROM wso2/wso2am:4.5.0\nEXPOSE 9443 8243 8280\n"),
             RuleExample("FROM alpine:3.20 AS debug\nEXPOSE 5005\nFROM alpine:3.20\nEXPOSE 8080\n"),
-            RuleExample("FROM wso2/wso2am-tm:4.5.0\nEXPOSE 9443 9611\n", configuration: "allowedPorts:\n  \"wso2/wso2am-tm*\": [9443, 9611, 9711, 5672]\n"),
+            RuleExample(
+                "FROM wso2/wso2am-tm:4.5.0\nEXPOSE 9443 9611\n",
+                configuration: "allowedPorts:\n  \"wso2/wso2am-tm*\": [9443, 9611, 9711, 5672]\n"),
             RuleExample("FROM alpine:3.20\nARG PORT\nEXPOSE ${PORT}\n"),
         ],
         hadolintCodes: [])
 
-    static let risky: [Int: String] = [22: "SSH", 5005: "Java debug (JDWP)", 9999: "JMX", 11111: "JMX RMI", 1099: "RMI registry"]
+    static let risky: [Int: String] = [
+        22: "SSH", 5005: "Java debug (JDWP)", 9999: "JMX", 11111: "JMX RMI", 1099: "RMI registry",
+    ]
 
     public init() {}
 
@@ -39,7 +45,9 @@ public struct PortNotRequiredRule: DockerfileRule {
         for (position, instruction) in final.instructions.enumerated() where instruction.keyword == "EXPOSE" {
             var problems: [String] = []
             for written in instruction.arguments {
-                guard let value = Downloads.resolve(written, position: position, stage: final, context: context) else { continue }
+                guard let value = Downloads.resolve(written, position: position, stage: final, context: context) else {
+                    continue
+                }
                 let port = value.split(separator: "/").first.map(String.init) ?? value
                 if port.contains("-") {
                     problems.append("\(value) is a range")
@@ -53,7 +61,9 @@ public struct PortNotRequiredRule: DockerfileRule {
                 }
             }
             if !problems.isEmpty {
-                findings.append(context.finding(Self.description, at: instruction, message: "exposes \(problems.joined(separator: ", "))"))
+                findings.append(
+                    context.finding(
+                        Self.description, at: instruction, message: "exposes \(problems.joined(separator: ", "))"))
             }
         }
         return findings

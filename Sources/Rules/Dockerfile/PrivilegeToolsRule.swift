@@ -37,7 +37,9 @@ public struct PrivilegeToolsRule: DockerfileRule {
                 if mode.contains("+s") || mode.contains("s,") {
                     return "chmod \(mode) sets a setuid/setgid bit"
                 }
-                if mode.count == 4, mode.allSatisfy(\.isNumber), let first = mode.first, "2367456".contains(first), first != "0", first != "1" {
+                if mode.count == 4, mode.allSatisfy(\.isNumber), let first = mode.first, "2367456".contains(first),
+                    first != "0", first != "1"
+                {
                     return "chmod \(mode) sets a setuid/setgid bit"
                 }
                 break

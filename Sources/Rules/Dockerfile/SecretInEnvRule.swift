@@ -1,6 +1,6 @@
 import BerthCore
-import Foundation
 import Dockerfile
+import Foundation
 
 /// A password, token or key written into ENV or an ARG default.
 public struct SecretInEnvRule: DockerfileRule {
@@ -26,8 +26,12 @@ public struct SecretInEnvRule: DockerfileRule {
         ],
         hadolintCodes: [])
 
-    static let secretWords = ["password", "passwd", "secret", "token", "apikey", "api_key", "private_key", "access_key", "credential"]
-    static let harmlessSuffixes = ["_file", "_path", "_dir", "_url", "_name", "_id", "_user", "_username", "_length", "_ttl"]
+    static let secretWords = [
+        "password", "passwd", "secret", "token", "apikey", "api_key", "private_key", "access_key", "credential",
+    ]
+    static let harmlessSuffixes = [
+        "_file", "_path", "_dir", "_url", "_name", "_id", "_user", "_username", "_length", "_ttl",
+    ]
 
     public init() {}
 
@@ -55,7 +59,10 @@ public struct SecretInEnvRule: DockerfileRule {
             for (name, rawValue) in pairs where Self.looksSecret(name) {
                 let value = rawValue.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
                 if value.isEmpty || value.hasPrefix("$") { continue }
-                findings.append(context.finding(Self.description, at: instruction, message: "\(name) is given a literal value in \(instruction.keyword)"))
+                findings.append(
+                    context.finding(
+                        Self.description, at: instruction,
+                        message: "\(name) is given a literal value in \(instruction.keyword)"))
                 break
             }
         }

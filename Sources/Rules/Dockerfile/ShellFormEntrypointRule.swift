@@ -11,7 +11,8 @@ public struct ShellFormEntrypointRule: DockerfileRule {
             not forward SIGTERM, so on every rolling update or scale-down the server is killed after the \
             grace period instead of finishing its requests.
             """,
-        fix: "Use the exec form: ENTRYPOINT [\"/home/wso2carbon/docker-entrypoint.sh\"], and exec the server in that script.",
+        fix:
+            "Use the exec form: ENTRYPOINT [\"/home/wso2carbon/docker-entrypoint.sh\"], and exec the server in that script.",
         triggering: [
             RuleExample("FROM alpine:3.20\n↓ENTRYPOINT /opt/app/start.sh\n"),
             RuleExample("FROM alpine:3.20\n↓CMD java -jar /app.jar\n"),
@@ -33,11 +34,17 @@ public struct ShellFormEntrypointRule: DockerfileRule {
         var findings: [Finding] = []
         if let entrypoint, !entrypoint.isJSON, !entrypoint.arguments.isEmpty {
             if !(entrypoint.arguments.first?.hasPrefix("exec ") ?? false) {
-                findings.append(context.finding(Self.description, at: entrypoint, message: "ENTRYPOINT in shell form: /bin/sh is PID 1 and does not forward SIGTERM"))
+                findings.append(
+                    context.finding(
+                        Self.description, at: entrypoint,
+                        message: "ENTRYPOINT in shell form: /bin/sh is PID 1 and does not forward SIGTERM"))
             }
         } else if entrypoint == nil, let command, !command.isJSON, !command.arguments.isEmpty {
             if !(command.arguments.first?.hasPrefix("exec ") ?? false) {
-                findings.append(context.finding(Self.description, at: command, message: "CMD in shell form: /bin/sh is PID 1 and does not forward SIGTERM"))
+                findings.append(
+                    context.finding(
+                        Self.description, at: command,
+                        message: "CMD in shell form: /bin/sh is PID 1 and does not forward SIGTERM"))
             }
         }
         return findings

@@ -38,12 +38,16 @@ public struct TLSVerificationDisabledRule: DockerfileRule {
         switch command.program {
         case "curl":
             if has("--insecure") { return "curl --insecure" }
-            if arguments.contains(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("k") }) { return "curl -k" }
+            if arguments.contains(where: { $0.hasPrefix("-") && !$0.hasPrefix("--") && $0.contains("k") }) {
+                return "curl -k"
+            }
         case "wget":
             if has("--no-check-certificate") { return "wget --no-check-certificate" }
         case "apt-get", "apt":
             if has("--allow-unauthenticated") { return "apt --allow-unauthenticated" }
-            if arguments.contains(where: { $0.contains("AllowInsecureRepositories") || $0.contains("AllowUnauthenticated") }) {
+            if arguments.contains(where: {
+                $0.contains("AllowInsecureRepositories") || $0.contains("AllowUnauthenticated")
+            }) {
                 return "apt with insecure repositories allowed"
             }
             if has("--force-yes") { return "apt-get --force-yes" }
@@ -56,9 +60,13 @@ public struct TLSVerificationDisabledRule: DockerfileRule {
         case "apk":
             if has("--allow-untrusted") { return "apk --allow-untrusted" }
         case "git":
-            if arguments.contains(where: { $0.lowercased().contains("sslverify=false") }) { return "git http.sslVerify=false" }
+            if arguments.contains(where: { $0.lowercased().contains("sslverify=false") }) {
+                return "git http.sslVerify=false"
+            }
         case "npm", "yarn":
-            if arguments.contains("strict-ssl"), arguments.contains("false") { return "\(command.program) strict-ssl false" }
+            if arguments.contains("strict-ssl"), arguments.contains("false") {
+                return "\(command.program) strict-ssl false"
+            }
         default:
             break
         }
@@ -77,7 +85,8 @@ public struct TLSVerificationDisabledRule: DockerfileRule {
                 {
                     continue
                 }
-                findings.append(context.finding(Self.description, at: instruction, message: "\(problem) turns verification off"))
+                findings.append(
+                    context.finding(Self.description, at: instruction, message: "\(problem) turns verification off"))
                 break
             }
         }

@@ -13,14 +13,21 @@ public struct UntrustedRegistryRule: DockerfileRule {
             """,
         fix: "Mirror the image into a trusted registry and build FROM the mirror.",
         triggering: [
-            RuleExample("↓FROM docker.io/library/alpine:3.20\n", configuration: "trustedRegistries: [registry.example.com]\n"),
+            RuleExample(
+                "↓FROM docker.io/library/alpine:3.20\n", configuration: "trustedRegistries: [registry.example.com]\n"),
             RuleExample("↓FROM alpine:3.20\n", configuration: "trustedRegistries: [\"*.corp.example.com\"]\n"),
         ],
         nonTriggering: [
-            RuleExample("FROM registry.example.com/base/alpine:3.20\n", configuration: "trustedRegistries: [registry.example.com]\n"),
-            RuleExample("FROM eu.corp.example.com/wso2/wso2am:4.5.0\n", configuration: "trustedRegistries: [\"*.corp.example.com\"]\n"),
+            RuleExample(
+                "FROM registry.example.com/base/alpine:3.20\n",
+                configuration: "trustedRegistries: [registry.example.com]\n"),
+            RuleExample(
+                "FROM eu.corp.example.com/wso2/wso2am:4.5.0\n",
+                configuration: "trustedRegistries: [\"*.corp.example.com\"]\n"),
             RuleExample("FROM alpine:3.20\n"),
-            RuleExample("FROM registry.example.com/b:1 AS build\nFROM build\n", configuration: "trustedRegistries: [registry.example.com]\n"),
+            RuleExample(
+                "FROM registry.example.com/b:1 AS build\nFROM build\n",
+                configuration: "trustedRegistries: [registry.example.com]\n"),
         ],
         hadolintCodes: ["DL3026"])
 
@@ -34,7 +41,10 @@ public struct UntrustedRegistryRule: DockerfileRule {
             guard let image = stage.image, stage.parentStage == nil, image.lowercased() != "scratch" else { continue }
             let registry = ImageReference(image).registry ?? "docker.io"
             if trusted.contains(where: { Glob.matches($0, registry) }) { continue }
-            findings.append(context.finding(Self.description, at: stage.from, message: "'\(image)' comes from \(registry), which is not a trusted registry"))
+            findings.append(
+                context.finding(
+                    Self.description, at: stage.from,
+                    message: "'\(image)' comes from \(registry), which is not a trusted registry"))
         }
         return findings
     }

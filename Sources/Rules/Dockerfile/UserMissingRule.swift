@@ -23,7 +23,9 @@ public struct UserMissingRule: DockerfileRule {
             RuleExample("FROM alpine:3.20 AS base\nUSER 802\nFROM base\nRUN echo hi\n"),
             RuleExample("FROM wso2/wso2am:4.5.0\nCOPY lib/ /home/wso2carbon/wso2-artifact-volume/\n"),
             RuleExample("FROM gcr.io/distroless/java21-debian12:nonroot\n"),
-            RuleExample("FROM registry.example.com/base/jre:21\n", configuration: "nonRootBaseImages: [\"registry.example.com/base/*\"]\n"),
+            RuleExample(
+                "FROM registry.example.com/base/jre:21\n",
+                configuration: "nonRootBaseImages: [\"registry.example.com/base/*\"]\n"),
             RuleExample("ARG BASE\nFROM ${BASE}\n"),
         ],
         hadolintCodes: [])

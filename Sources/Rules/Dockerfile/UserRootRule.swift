@@ -34,12 +34,18 @@ public struct UserRootRule: DockerfileRule {
             let user = stage.instructions[position]
             guard let written = user.arguments.first else { return [] }
             let scope = context.scope(before: position, in: stage)
-            guard let value = ParsedDockerfile.expand(written, scope: scope, lexer: ShellLexer(escapeToken: context.parsed.escapeToken)) else {
+            guard
+                let value = ParsedDockerfile.expand(
+                    written, scope: scope, lexer: ShellLexer(escapeToken: context.parsed.escapeToken))
+            else {
                 return []
             }
             let name = value.split(separator: ":", omittingEmptySubsequences: false).first.map(String.init) ?? value
             if name == "root" || name == "0" {
-                return [context.finding(Self.description, at: user, message: "the final USER is '\(value)': the product runs as root")]
+                return [
+                    context.finding(
+                        Self.description, at: user, message: "the final USER is '\(value)': the product runs as root")
+                ]
             }
             return []
         }

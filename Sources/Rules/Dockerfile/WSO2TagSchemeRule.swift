@@ -13,11 +13,14 @@ public struct WSO2TagSchemeRule: DockerfileRule {
             says which product, update level and OS an image carries; other tags hide it. Applies to \
             wso2/* images and to images listed in wso2Images.
             """,
-        fix: "Use a scheme tag: 4.5.0, 4.5.0-alpine3.20, 4.5.0.1700000000000-ubuntu24.04 or 4.5.0.1700000000000.2-rocky9.",
+        fix:
+            "Use a scheme tag: 4.5.0, 4.5.0-alpine3.20, 4.5.0.1700000000000-ubuntu24.04 or 4.5.0.1700000000000.2-rocky9.",
         triggering: [
             RuleExample("↓FROM wso2/wso2am:latest-gateway\n"),
             RuleExample("↓FROM wso2/wso2is:7\n"),
-            RuleExample("↓FROM registry.example.com/wso2/wso2am:prod\n", configuration: "wso2Images: [\"registry.example.com/wso2/*\"]\n"),
+            RuleExample(
+                "↓FROM registry.example.com/wso2/wso2am:prod\n",
+                configuration: "wso2Images: [\"registry.example.com/wso2/*\"]\n"),
         ],
         nonTriggering: [
             RuleExample("FROM wso2/wso2am:4.5.0\n"),

@@ -57,13 +57,17 @@ public struct CheckConfiguration: Sendable, Equatable {
     /// Parses configuration text.
     public static func parse(_ text: String, file: String, knownRules: Set<String>) throws -> CheckConfiguration {
         func fail(_ node: Node?, _ reason: String) -> BerthError {
-            .configuration(location: SourceLocation(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1), reason: reason)
+            .configuration(
+                location: SourceLocation(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1),
+                reason: reason)
         }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw BerthError.configuration(location: SourceLocation(file: file, line: Self.line(of: error)), reason: "invalid YAML: \(Self.summary(of: error))")
+            throw BerthError.configuration(
+                location: SourceLocation(file: file, line: Self.line(of: error)),
+                reason: "invalid YAML: \(Self.summary(of: error))")
         }
         var configuration = CheckConfiguration()
         configuration.source = file
@@ -72,7 +76,9 @@ public struct CheckConfiguration: Sendable, Equatable {
         func strings(_ node: Node, key: String) throws -> [String] {
             guard let sequence = node.sequence else { throw fail(node, "'\(key)' must be a list of strings") }
             return try sequence.map { item in
-                guard let scalar = item.scalar, !scalar.string.isEmpty else { throw fail(item, "'\(key)' entries must be non-empty strings") }
+                guard let scalar = item.scalar, !scalar.string.isEmpty else {
+                    throw fail(item, "'\(key)' entries must be non-empty strings")
+                }
                 return scalar.string
             }
         }
@@ -80,7 +86,9 @@ public struct CheckConfiguration: Sendable, Equatable {
             guard let key = keyNode.scalar?.string else { throw fail(keyNode, "setting names must be strings") }
             switch key {
             case "failOn":
-                guard let text = value.scalar?.string else { throw fail(value, "'failOn' must be error, warning, info or none") }
+                guard let text = value.scalar?.string else {
+                    throw fail(value, "'failOn' must be error, warning, info or none")
+                }
                 if text == "none" {
                     configuration.failOn = nil
                 } else if let severity = Severity(rawValue: text) {
@@ -89,17 +97,22 @@ public struct CheckConfiguration: Sendable, Equatable {
                     throw fail(value, "'failOn' must be error, warning, info or none, not '\(text)'")
                 }
             case "rules":
-                guard let rules = value.mapping else { throw fail(value, "'rules' must map rule ids to off, on, error, warning or info") }
+                guard let rules = value.mapping else {
+                    throw fail(value, "'rules' must map rule ids to off, on, error, warning or info")
+                }
                 for (ruleNode, settingNode) in rules {
                     guard let rule = ruleNode.scalar?.string else { throw fail(ruleNode, "rule ids must be strings") }
-                    guard knownRules.contains(rule) else { throw fail(ruleNode, "unknown rule '\(rule)' (see berth rules)") }
+                    guard knownRules.contains(rule) else {
+                        throw fail(ruleNode, "unknown rule '\(rule)' (see berth rules)")
+                    }
                     let setting = settingNode.scalar?.string ?? ""
                     switch setting {
                     case "off", "false": configuration.rules[rule] = .off
                     case "on", "true": configuration.rules[rule] = .on
                     default:
                         guard let severity = Severity(rawValue: setting) else {
-                            throw fail(settingNode, "rule '\(rule)' must be off, on, error, warning or info, not '\(setting)'")
+                            throw fail(
+                                settingNode, "rule '\(rule)' must be off, on, error, warning or info, not '\(setting)'")
                         }
                         configuration.rules[rule] = .severity(severity)
                     }
@@ -111,10 +124,16 @@ public struct CheckConfiguration: Sendable, Equatable {
             case "nonRootBaseImages":
                 configuration.nonRootBaseImages = try strings(value, key: key)
             case "allowedPorts":
-                guard let ports = value.mapping else { throw fail(value, "'allowedPorts' must map image patterns to lists of ports") }
+                guard let ports = value.mapping else {
+                    throw fail(value, "'allowedPorts' must map image patterns to lists of ports")
+                }
                 for (patternNode, list) in ports {
-                    guard let pattern = patternNode.scalar?.string else { throw fail(patternNode, "image patterns must be strings") }
-                    guard let sequence = list.sequence else { throw fail(list, "ports for '\(pattern)' must be a list") }
+                    guard let pattern = patternNode.scalar?.string else {
+                        throw fail(patternNode, "image patterns must be strings")
+                    }
+                    guard let sequence = list.sequence else {
+                        throw fail(list, "ports for '\(pattern)' must be a list")
+                    }
                     let numbers = try sequence.map { item -> Int in
                         guard let text = item.scalar?.string, let port = Int(text), (1...65535).contains(port) else {
                             throw fail(item, "'\(item.scalar?.string ?? "?")' is not a port number (1-65535)")
@@ -124,7 +143,10 @@ public struct CheckConfiguration: Sendable, Equatable {
                     configuration.allowedPorts.append((pattern, numbers))
                 }
             default:
-                throw fail(keyNode, "unknown key '\(key)' (known: failOn, rules, trustedRegistries, allowedPorts, wso2Images, nonRootBaseImages)")
+                throw fail(
+                    keyNode,
+                    "unknown key '\(key)' (known: failOn, rules, trustedRegistries, allowedPorts, wso2Images, nonRootBaseImages)"
+                )
             }
         }
         return configuration

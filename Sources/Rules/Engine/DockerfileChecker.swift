@@ -58,7 +58,9 @@ public struct DockerfileChecker: Sendable {
                 findings.append(finding)
             }
         }
-        findings.sort { ($0.location.line, $0.location.column, $0.rule) < ($1.location.line, $1.location.column, $1.rule) }
+        findings.sort {
+            ($0.location.line, $0.location.column, $0.rule) < ($1.location.line, $1.location.column, $1.rule)
+        }
         return FileReport(file: file, findings: findings, suppressed: suppressed)
     }
 
@@ -75,7 +77,9 @@ public struct DockerfileChecker: Sendable {
                     .standardizedFileURL.path
                 // Only files inside the build context.
                 guard resolved.hasPrefix(directory + "/") else { return nil }
-                guard let data = FileManager.default.contents(atPath: resolved), data.count < 1 << 20 else { return nil }
+                guard let data = FileManager.default.contents(atPath: resolved), data.count < 1 << 20 else {
+                    return nil
+                }
                 return String(data: data, encoding: .utf8)
             })
     }

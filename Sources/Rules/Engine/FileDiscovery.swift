@@ -1,10 +1,11 @@
+import BerthCore
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import BerthCore
-import Foundation
 
 /// Finds the files to check: named files as given, and Dockerfiles under named directories,
 /// recursively, skipping what `.gitignore` files exclude.
@@ -19,7 +20,8 @@ public struct FileDiscovery: Sendable {
     public init() {}
 
     /// Files under `paths`; a path that does not exist is an error.
-    public func files(in paths: [String], include: (String) -> Bool = FileDiscovery.isDockerfileName) throws -> [String] {
+    public func files(in paths: [String], include: (String) -> Bool = FileDiscovery.isDockerfileName) throws -> [String]
+    {
         var found: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -29,7 +31,9 @@ public struct FileDiscovery: Sendable {
             if isDirectory.boolValue {
                 let root = URL(fileURLWithPath: path).standardizedFileURL.path
                 var ignores = GitIgnore.ancestors(of: root)
-                walk(directory: root, display: path.hasSuffix("/") ? String(path.dropLast()) : path, ignores: &ignores, include: include, into: &found)
+                walk(
+                    directory: root, display: path.hasSuffix("/") ? String(path.dropLast()) : path, ignores: &ignores,
+                    include: include, into: &found)
             } else {
                 found.append(path)
             }
@@ -38,7 +42,10 @@ public struct FileDiscovery: Sendable {
         return found.filter { seen.insert($0).inserted }
     }
 
-    private func walk(directory: String, display: String, ignores: inout [GitIgnore], include: (String) -> Bool, into found: inout [String]) {
+    private func walk(
+        directory: String, display: String, ignores: inout [GitIgnore], include: (String) -> Bool,
+        into found: inout [String]
+    ) {
         let added = GitIgnore.load(directory: directory)
         if let added { ignores.append(added) }
         defer { if added != nil { ignores.removeLast() } }
@@ -116,7 +123,8 @@ struct GitIgnore {
         var ignored = false
         for pattern in patterns {
             if pattern.directoryOnly, !isDirectory { continue }
-            let matched = pattern.anchored ? Self.matchPath(pattern.glob, relative) : fnmatch(pattern.glob, name, 0) == 0
+            let matched =
+                pattern.anchored ? Self.matchPath(pattern.glob, relative) : fnmatch(pattern.glob, name, 0) == 0
             if matched { ignored = !pattern.negated }
         }
         return ignored

@@ -90,7 +90,9 @@ public struct ShellScript: Sendable {
                 if index < scalars.count, scalars[index] == "&" {
                     // >&2, 2>&1: a descriptor, not a file.
                     index += 1
-                    while index < scalars.count, scalars[index].properties.numericType == .decimal || scalars[index] == "-" { index += 1 }
+                    while index < scalars.count,
+                        scalars[index].properties.numericType == .decimal || scalars[index] == "-"
+                    { index += 1 }
                 } else if isOutput {
                     pendingRedirect = true
                 } else {
