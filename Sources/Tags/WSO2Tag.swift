@@ -114,3 +114,40 @@ public struct WSO2Tag: Sendable, Hashable, CustomStringConvertible {
 extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+extension WSO2Tag {
+    /// The channel the seed's scheme implies: a unique build (timestamp), an update level, or a
+    /// moving product-version tag.
+    public var kind: String {
+        if release != nil { return "source-unique" }
+        if updateTimestamp != nil { return "unique" }
+        if updateLevel != nil { return "update-level" }
+        return "stable"
+    }
+}
+
+/// An image reference split at its tag: `registry/repository:tag@digest`.
+public struct TaggedReference: Sendable, Equatable {
+    public var repository: String?
+    public var tag: String
+    public var digest: String?
+
+    /// Splits `reference`; a bare tag (no `:` or `/`) is taken as the tag itself.
+    public init?(_ reference: String) {
+        var rest = Substring(reference)
+        if let at = rest.firstIndex(of: "@") {
+            digest = String(rest[rest.index(after: at)...])
+            rest = rest[..<at]
+        }
+        if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
+            repository = String(rest[..<colon])
+            tag = String(rest[rest.index(after: colon)...])
+        } else if !rest.contains("/"), !rest.isEmpty {
+            repository = nil
+            tag = String(rest)
+        } else {
+            return nil
+        }
+        if tag.isEmpty { return nil }
+    }
+}
