@@ -33,6 +33,7 @@ let package = Package(
                 "Rules",
                 "Reporters",
                 "Tags",
+                "Render",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // REGISTRY-CLI-DEPENDENCIES
                 "Registry",
@@ -42,6 +43,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
+        .target(name: "Render", dependencies: ["BerthCore", "Tags", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile"]),
         .target(name: "BerthCore"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         .target(name: "Tags"),
