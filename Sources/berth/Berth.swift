@@ -38,7 +38,7 @@ struct Berth: AsyncParsableCommand {
 
     static var allSubcommands: [any ParsableCommand.Type] {
         var commands: [any ParsableCommand.Type] = [ParseCommand.self]
-        commands += [CheckCommand.self, RulesCommand.self, TagCommand.self]
+        commands += [CheckCommand.self, RulesCommand.self, TagCommand.self, RenderCommand.self, InitCommand.self]
         commands += registrySubcommands
         return commands
     }

@@ -1,0 +1,159 @@
+import BerthCore
+import Foundation
+import Testing
+
+@testable import Render
+@testable import Rules
+
+@Suite struct RenderTests {
+    static func spec(_ pattern: Pattern, os: RenderSpec.OS = .ubuntu) -> RenderSpec {
+        var spec = RenderSpec()
+        spec.pattern = pattern
+        spec.os = os
+        return spec
+    }
+
+    static let cases: [(Pattern, RenderSpec.OS)] = Pattern.allCases.flatMap { pattern in
+        RenderSpec.OS.allCases.map { (pattern, $0) }
+    }
+
+    @Test(arguments: Pattern.allCases)
+    func renderingIsDeterministic(_ pattern: Pattern) {
+        let first = Renderer.render(Self.spec(pattern))
+        let second = Renderer.render(Self.spec(pattern))
+        #expect(first == second)
+        #expect(first.map(\.path) == first.map(\.path).sorted())
+    }
+
+    @Test(arguments: Pattern.allCases)
+    func initSpecRoundTrips(_ pattern: Pattern) throws {
+        let spec = Self.spec(pattern)
+        let text = SpecWriter.spec(spec)
+        let parsed = try RenderSpec.parse(text, file: "berth.yaml")
+        // The written spec spells out every default: it renders exactly what the defaults render.
+        #expect(Renderer.render(parsed) == Renderer.render(spec), "\(text)")
+    }
+
+    /// Every generated Dockerfile is clean under berth check, with its entrypoint readable.
+    @Test(arguments: Pattern.allCases, RenderSpec.OS.allCases)
+    func generatedImagesAreCleanUnderBerthCheck(_ pattern: Pattern, _ os: RenderSpec.OS) {
+        let files = Renderer.render(Self.spec(pattern, os: os))
+        let byPath = Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0.contents) })
+        let dockerfiles = files.filter { $0.path.hasSuffix("/Dockerfile") }
+        #expect(dockerfiles.count == Catalog.components(for: Self.spec(pattern)).count)
+        for dockerfile in dockerfiles {
+            let directory = String(dockerfile.path.dropLast("Dockerfile".count))
+            let report = DockerfileChecker().check(
+                bytes: Array(dockerfile.contents.utf8), file: dockerfile.path, configuration: CheckConfiguration(),
+                readContextFile: { byPath[directory + $0] })
+            #expect(report.error == nil)
+            #expect(
+                report.findings.isEmpty,
+                "\(dockerfile.path): \(report.findings.map { "\($0.location.line) \($0.rule): \($0.message)" })")
+            // The entrypoint was judged: it is read from the build context and execs the server.
+            #expect(byPath[directory + "docker-entrypoint.sh"]?.contains("\nexec \"${WSO2_SERVER_HOME}/bin/") == true)
+        }
+    }
+
+    /// hadolint reports no warning or error on any generated Dockerfile.
+    @Test(arguments: Pattern.allCases)
+    func generatedImagesAreCleanUnderHadolint(_ pattern: Pattern) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "berth-hadolint-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String] = []
+        for os in RenderSpec.OS.allCases {
+            for file in Renderer.render(Self.spec(pattern, os: os)) where file.path.hasSuffix("/Dockerfile") {
+                let url = directory.appendingPathComponent(os.rawValue).appendingPathComponent(file.path)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try file.contents.write(to: url, atomically: true, encoding: .utf8)
+                paths.append(url.path)
+            }
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["hadolint", "--failure-threshold", "style", "-f", "json"] + paths
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if process.terminationStatus == 127 {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("hadolint is not installed") }
+            return
+        }
+        let findings = (try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+        let serious = findings.filter { ["error", "warning"].contains($0["level"] as? String) }
+        #expect(serious.isEmpty, "\(serious)")
+        #expect(process.terminationStatus == 0 || !findings.isEmpty)
+    }
+
+    @Test func badSpecReportsEveryErrorWithItsLine() {
+        let text = """
+            apiVersion: berth.dev/v1alpha1
+            kind: Deployment
+            metadata:
+              name: Wso2
+            spec:
+              pattern: apim-everything
+              colour: blue
+              images:
+                os: windows
+                jdk: 11
+              distribution:
+                wso2am-acp: {url: https://example.com/acp.zip}
+                wso2am-tm: {url: http://example.com/tm.zip, sha256: abc}
+              components:
+                gateway: {replicas: many, autoscaling: {minReplicas: 5, maxReplicas: 2}}
+              database: {type: h2}
+              ingress: {hosts: {portal: same.example.com, gateway: same.example.com}}
+
+            """
+        do {
+            _ = try RenderSpec.parse(text, file: "berth.yaml")
+            Issue.record("accepted a bad spec")
+        } catch {
+            let lines = error.items.map(\.line)
+            let messages = error.items.map(\.message).joined(separator: "\n")
+            #expect(error.items.count >= 11, "\(error.description)")
+            for (line, fragment) in [
+                (4, "DNS label"), (6, "is not a pattern"), (7, "unknown key 'colour'"),
+                (9, "must be ubuntu, alpine or rocky"),
+                (10, "LTS"), (12, "needs its sha256"), (13, "https://"), (13, "64 hex digits"), (15, "whole number"),
+                (15, "minReplicas 5 is above maxReplicas 2"), (16, "H2 is not a production database"),
+            ] {
+                #expect(
+                    error.items.contains { $0.line == line && $0.message.contains(fragment) },
+                    "line \(line): \(fragment)\n\(messages)")
+            }
+            #expect(lines.allSatisfy { $0 >= 1 })
+            #expect(error.description.hasPrefix("berth.yaml:"))
+        }
+    }
+
+    @Test func invalidYAMLIsOneLocatedError() {
+        do {
+            _ = try RenderSpec.parse("apiVersion: berth.dev/v1alpha1\nspec: [\n", file: "b.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.items.count == 1)
+            #expect(error.items[0].message.hasPrefix("invalid YAML"))
+        }
+    }
+
+    @Test func urlDistributionIsDownloadedAndVerified() throws {
+        var spec = Self.spec(.apimDistributed)
+        let sha = String(repeating: "ab", count: 32)
+        spec.distribution["wso2am-tm"] = RenderSpec.Distribution(
+            file: nil, url: "https://example.com/wso2am-tm-4.5.0.zip", sha256: sha)
+        let dockerfile = try #require(Renderer.render(spec).first { $0.path == "images/traffic-manager/Dockerfile" })
+        #expect(dockerfile.contents.contains("ARG WSO2_SERVER_DIST_SHA256=\(sha)"))
+        #expect(dockerfile.contents.contains("sha256sum -c /tmp/dist.zip.sha256"))
+        #expect(!dockerfile.contents.contains("--mount=type=bind"))
+        let report = DockerfileChecker().check(
+            bytes: Array(dockerfile.contents.utf8), file: "Dockerfile", configuration: CheckConfiguration())
+        #expect(report.findings.isEmpty, "\(report.findings.map(\.message))")
+    }
+}
