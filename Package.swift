@@ -50,8 +50,9 @@ let package = Package(
         .target(name: "Tags"),
         .target(
             name: "Rules",
-            dependencies: ["BerthCore", "Dockerfile", "Tags", .product(name: "Yams", package: "Yams")]
+            dependencies: ["BerthCore", "Dockerfile", "Kubernetes", "Tags", .product(name: "Yams", package: "Yams")]
         ),
+        .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reporters", dependencies: ["BerthCore", "Rules"]),
         // REGISTRY-TARGETS (owned by the registry work)
         .target(
@@ -85,7 +86,11 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "Reporters", "Tags", "BerthCore", "Dockerfile"]),
+        .testTarget(
+            name: "RulesTests", dependencies: ["Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes"]),
+        .testTarget(
+            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore"],
+            resources: [.copy("Fixtures")]),
         // REGISTRY-TEST-TARGETS (owned by the registry work)
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(

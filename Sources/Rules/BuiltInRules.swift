@@ -10,8 +10,16 @@ public enum BuiltInRules {
         OCILabelsMissingRule(), ShellFormEntrypointRule(), EntrypointSignalRule(), HealthcheckMissingRule(),
     ]
 
+    /// Rules over the set of Kubernetes objects checked together.
+    public static let kubernetes: [any KubernetesRule] = [
+        UnmanagedPodRule(), SharedStorageRule(), AutoscalingRule(), RolloutRule(), DanglingReferenceRule(),
+        ExposureRule(), RunAsRootRule(), PrivilegeRule(), ContainerImageUnpinnedRule(), ContainerRegistryRule(),
+        ProbesMissingRule(), ResourcesMissingRule(), SecretLiteralRule(), EmbeddedDatabaseRule(), ConfigInlineRule(),
+        ShutdownGraceRule(), NetworkPolicyMissingRule(), DeprecatedAPIRule(),
+    ]
+
     /// Descriptions of every rule.
     public static var descriptions: [RuleDescription] {
-        dockerfile.map { type(of: $0).description }
+        dockerfile.map { type(of: $0).description } + kubernetes.map { type(of: $0).description }
     }
 }

@@ -1,0 +1,141 @@
+import BerthCore
+import Dispatch
+import Foundation
+import Kubernetes
+
+/// The outcome of checking a set of manifests together.
+public struct KubernetesReport: Sendable {
+    /// One report per input that holds Kubernetes objects or could not be read.
+    public var reports: [FileReport]
+    /// Inputs that hold YAML or JSON but no Kubernetes object (Chart.yaml, values.yaml), with why.
+    public var skipped: [(file: String, reason: String)]
+    /// Objects checked.
+    public var objectCount: Int
+}
+
+/// Runs Kubernetes rules over the whole set of objects from all inputs, applying configuration and
+/// annotation suppressions.
+public struct KubernetesChecker: Sendable {
+    public var rules: [any KubernetesRule]
+    public var honourAnnotations: Bool
+    public var parser = ManifestParser()
+
+    public init(rules: [any KubernetesRule] = BuiltInRules.kubernetes, honourAnnotations: Bool = true) {
+        self.rules = rules
+        self.honourAnnotations = honourAnnotations
+    }
+
+    /// Checks in-memory inputs as one deployment. `configuration` gives the rule parameters;
+    /// `configurationFor` the per-file severities (default: `configuration`).
+    public func check(
+        inputs: [(file: String, bytes: [UInt8])], configuration: CheckConfiguration,
+        configurationFor: (@Sendable (String) -> CheckConfiguration)? = nil
+    ) -> KubernetesReport {
+        var parsed = [Result<ParsedManifest, BerthError>?](repeating: nil, count: inputs.count)
+        let parser = self.parser
+        parsed.withUnsafeMutableBufferPointer { buffer in
+            let slots = SendableSlots(buffer)
+            DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
+                let input = inputs[index]
+                do {
+                    slots.buffer[index] = .success(try parser.parse(bytes: input.bytes, file: input.file))
+                } catch let error as BerthError {
+                    slots.buffer[index] = .failure(error)
+                } catch {
+                    slots.buffer[index] = .failure(
+                        .invalidInput(location: SourceLocation(file: input.file, line: 1), reason: "\(error)"))
+                }
+            }
+        }
+        var objects: [KubernetesObject] = []
+        var reports: [String: FileReport] = [:]
+        var order: [String] = []
+        var skipped: [(String, String)] = []
+        for (index, result) in parsed.enumerated() {
+            let file = inputs[index].file
+            switch result {
+            case .success(let manifest):
+                if manifest.isKubernetes {
+                    objects += manifest.objects
+                    if reports[file] == nil { order.append(file) }
+                    reports[file] = FileReport(file: file, findings: [])
+                } else {
+                    skipped.append((file, "holds no Kubernetes object (no apiVersion and kind)"))
+                }
+            case .failure(let error):
+                if reports[file] == nil { order.append(file) }
+                reports[file] = FileReport(file: file, findings: [], error: error.description)
+            case nil:
+                break
+            }
+        }
+        let findings = check(objects: objects, configuration: configuration, configurationFor: configurationFor)
+        for (file, list) in findings.findings {
+            reports[file]?.findings = list
+        }
+        for (file, count) in findings.suppressed { reports[file]?.suppressed = count }
+        return KubernetesReport(reports: order.compactMap { reports[$0] }, skipped: skipped, objectCount: objects.count)
+    }
+
+    /// Runs the rules over `objects`: findings by file, sorted, and suppressed counts by file.
+    public func check(
+        objects: [KubernetesObject], configuration: CheckConfiguration,
+        configurationFor: (@Sendable (String) -> CheckConfiguration)? = nil
+    ) -> (findings: [String: [Finding]], suppressed: [String: Int]) {
+        let context = KubernetesContext(objects: objects, configuration: configuration)
+        let suppressions = honourAnnotations ? objects.map(KubernetesSuppressions.init) : []
+        var perRule = [[KubernetesFinding]](repeating: [], count: rules.count)
+        let rules = self.rules
+        perRule.withUnsafeMutableBufferPointer { buffer in
+            let slots = SendableSlots(buffer)
+            DispatchQueue.concurrentPerform(iterations: rules.count) { index in
+                let description = type(of: rules[index]).description
+                guard configuration.severity(for: description) != nil || configurationFor != nil else { return }
+                slots.buffer[index] = rules[index].check(context)
+            }
+        }
+        var byFile: [String: [Finding]] = [:]
+        var suppressed: [String: Int] = [:]
+        var configurations: [String: CheckConfiguration] = [:]
+        for (ruleIndex, list) in perRule.enumerated() {
+            let description = type(of: rules[ruleIndex]).description
+            for item in list {
+                var finding = item.finding
+                let file = finding.location.file
+                let fileConfiguration: CheckConfiguration
+                if let cached = configurations[file] {
+                    fileConfiguration = cached
+                } else {
+                    fileConfiguration = configurationFor?(file) ?? configuration
+                    configurations[file] = fileConfiguration
+                }
+                switch fileConfiguration.rules[description.id] {
+                case .off: continue
+                case .severity(let severity): finding.severity = severity
+                case .on, nil: break
+                }
+                if item.object < suppressions.count,
+                    suppressions[item.object].suppresses(rule: description.id, container: item.container)
+                {
+                    suppressed[file, default: 0] += 1
+                    continue
+                }
+                byFile[file, default: []].append(finding)
+            }
+        }
+        for key in byFile.keys {
+            byFile[key]?.sort {
+                ($0.location.line, $0.location.column, $0.rule, $0.message) < (
+                    $1.location.line, $1.location.column, $1.rule, $1.message
+                )
+            }
+        }
+        return (byFile, suppressed)
+    }
+}
+
+/// Lets concurrent iterations write to distinct slots of one buffer.
+struct SendableSlots<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}

@@ -1,0 +1,89 @@
+import BerthCore
+import Kubernetes
+
+/// A container image from a registry outside the configured trusted list.
+public struct ContainerRegistryRule: KubernetesRule {
+    public static let description = RuleDescription(
+        id: "kubernetes-untrusted-registry", practice: .privateRegistry, severity: .error, target: .kubernetes,
+        summary: "a container image comes from a registry that is not trusted",
+        rationale: """
+            The practice "use of your own private container registry to host all the required images" \
+            (private-registry): a pod that pulls from a public registry depends on it at every \
+            reschedule, and skips the scanning and access control of your own. Checked only when \
+            trustedRegistries is configured in .berth.yaml.
+            """,
+        fix: "Mirror the image into a trusted registry and reference the mirror.",
+        triggering: [
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: web
+                spec:
+                  selector:
+                    matchLabels: {app: web}
+                  template:
+                    metadata:
+                      labels: {app: web}
+                    spec:
+                      containers:
+                        - name: web
+                ↓          image: docker.io/library/nginx:1.27
+                        - name: agent
+                ↓          image: quay.io/example/agent:2.0
+                """, configuration: "trustedRegistries: [registry.example.com]\n")
+        ],
+        nonTriggering: [
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: web
+                spec:
+                  selector:
+                    matchLabels: {app: web}
+                  template:
+                    metadata:
+                      labels: {app: web}
+                    spec:
+                      containers:
+                        - name: web
+                          image: eu.corp.example.com/nginx:1.27
+                """, configuration: "trustedRegistries: [\"*.corp.example.com\"]\n"),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: web
+                spec:
+                  containers:
+                    - name: web
+                      image: nginx:1.27
+                """),
+        ])
+
+    public init() {}
+
+    public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
+        let trusted = context.configuration.trustedRegistries
+        guard !trusted.isEmpty else { return [] }
+        var out: [KubernetesFinding] = []
+        for (object, pod) in context.pods {
+            for container in pod.allContainers {
+                guard let image = container.image, !image.contains("{{") else { continue }
+                let registry = ImageReference(image).registry ?? "docker.io"
+                if trusted.contains(where: { Glob.matches($0, registry) }) { continue }
+                out.append(
+                    context.finding(
+                        Self.description, object, at: container.imageNode,
+                        message:
+                            "container '\(container.name)' image '\(image)' comes from \(registry), which is not a trusted registry",
+                        container: container.name))
+            }
+        }
+        return out
+    }
+}

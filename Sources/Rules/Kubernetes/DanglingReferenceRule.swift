@@ -1,0 +1,337 @@
+import BerthCore
+import Kubernetes
+
+/// A selector, target, port or hostname that names nothing in the set of objects.
+public struct DanglingReferenceRule: KubernetesRule {
+    public static let description = RuleDescription(
+        id: "kubernetes-dangling-reference", practice: .serviceInterconnect, severity: .error, target: .kubernetes,
+        summary: "a selector, target, port or service hostname matches nothing in the deployment",
+        rationale: """
+            service-interconnect: components reach each other through Services whose selectors match \
+            real pods. A Service, PodDisruptionBudget or NetworkPolicy whose selector matches no pod \
+            silently does nothing (WSO2's gateway PDB selects `deployment: <name>-deployment` while \
+            the pods carry `deployment: <name>`); a named port, Ingress backend or configured service \
+            URL that names nothing fails only at run time. Judged only when the set holds the kind \
+            referred to.
+            """,
+        fix: "Make the selector, port name or hostname match the object it is meant for.",
+        triggering: [
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: gw
+                spec:
+                  selector:
+                    matchLabels: {deployment: gw}
+                  template:
+                    metadata:
+                      labels: {deployment: gw}
+                    spec:
+                      containers:
+                        - name: gw
+                          image: registry.example.com/gw:4.5.0
+                          ports:
+                            - {name: https, containerPort: 8243}
+                          readinessProbe:
+                ↓            tcpSocket: {port: servlet-https}
+                ---
+                apiVersion: policy/v1
+                kind: PodDisruptionBudget
+                metadata:
+                  name: gw
+                spec:
+                  minAvailable: 1
+                ↓  selector:
+                    matchLabels: {deployment: gw-deployment}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: gw
+                spec:
+                  selector: {deployment: gw}
+                  ports:
+                    - port: 443
+                ↓      targetPort: passthrough
+                """),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: cp
+                spec:
+                  selector: {app: cp}
+                  ports:
+                    - port: 9443
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: gw-conf
+                data:
+                  deployment.toml: |
+                    [apim.key_manager]
+                ↓    service_url = "https://km-service:9443/services/"
+                    [apim.throttling]
+                    service_url = "https://cp:9443/services/"
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
+                  name: cp
+                spec:
+                  tls:
+                    - hosts: [cp.example.com]
+                      secretName: cp-tls
+                  rules:
+                    - host: cp.example.com
+                      http:
+                        paths:
+                          - path: /
+                            pathType: Prefix
+                            backend:
+                ↓              service:
+                                name: cp
+                                port: {number: 443}
+                """),
+        ],
+        nonTriggering: [
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: gw
+                spec:
+                  selector:
+                    matchLabels: {deployment: gw}
+                  template:
+                    metadata:
+                      labels: {deployment: gw}
+                    spec:
+                      containers:
+                        - name: gw
+                          image: registry.example.com/gw:4.5.0
+                          ports:
+                            - {name: https, containerPort: 8243}
+                          readinessProbe:
+                            tcpSocket: {port: https}
+                ---
+                apiVersion: policy/v1
+                kind: PodDisruptionBudget
+                metadata:
+                  name: gw
+                spec:
+                  minAvailable: 1
+                  selector:
+                    matchLabels: {deployment: gw}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: gw
+                spec:
+                  selector: {deployment: gw}
+                  ports:
+                    - port: 443
+                      targetPort: https
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: gw-conf
+                data:
+                  deployment.toml: |
+                    [apim.key_manager]
+                    service_url = "https://gw.default.svc.cluster.local:443/services/"
+                    [apim.analytics]
+                    receiver = "https://analytics.example.com/"
+                """),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: external-db
+                spec:
+                  selector: {app: db}
+                  ports:
+                    - port: 5432
+                """),
+        ])
+
+    public init() {}
+
+    public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
+        let set = context.set
+        var out: [KubernetesFinding] = []
+        let haveWorkloads = !set.workloads.isEmpty
+        // Selectors that match no pod.
+        if haveWorkloads {
+            for service in set.services {
+                guard let selector = service.selector, !selector.isEmpty else { continue }
+                let matched = set.workloads(selectedBy: selector, near: service.object)
+                if matched.isEmpty {
+                    out.append(
+                        context.finding(
+                            Self.description, service.object, at: selector.node,
+                            message:
+                                "\(service.object.displayName) selects \(Self.describe(selector)), which no pod in the set carries"
+                        ))
+                    continue
+                }
+                out += portFindings(service, matched: matched, context: context)
+            }
+            for budget in set.disruptionBudgets where !budget.selector.isEmpty {
+                if set.workloads(selectedBy: budget.selector, near: budget.object).isEmpty {
+                    out.append(
+                        context.finding(
+                            Self.description, budget.object, at: budget.selector.node,
+                            message:
+                                "\(budget.object.displayName) selects \(Self.describe(budget.selector)), which no pod in the set carries: it protects nothing"
+                        ))
+                }
+            }
+            for policy in set.networkPolicies where !policy.podSelector.isEmpty {
+                if set.workloads(selectedBy: policy.podSelector, near: policy.object).isEmpty {
+                    out.append(
+                        context.finding(
+                            Self.description, policy.object, at: policy.podSelector.node,
+                            message:
+                                "\(policy.object.displayName) selects \(Self.describe(policy.podSelector)), which no pod in the set carries"
+                        ))
+                }
+            }
+            for autoscaler in set.autoscalers {
+                guard let kind = autoscaler.targetKind, let name = autoscaler.targetName else { continue }
+                if set.object(kind: kind, named: name, near: autoscaler.object) == nil {
+                    out.append(
+                        context.finding(
+                            Self.description, autoscaler.object, at: autoscaler.targetNode,
+                            message: "\(autoscaler.object.displayName) scales \(kind)/\(name), which is not in the set")
+                    )
+                }
+            }
+        }
+        // Probe ports naming no container port.
+        for (object, pod) in context.pods {
+            for container in pod.containers {
+                for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+                    guard let node = container.node[probe] else { continue }
+                    for handler in ["httpGet", "tcpSocket", "grpc"] {
+                        guard let port = node.at(handler, "port"), let name = port.string, Int(name) == nil else {
+                            continue
+                        }
+                        if !container.ports.contains(where: { $0.name == name }) {
+                            out.append(
+                                context.finding(
+                                    Self.description, object, at: port,
+                                    message:
+                                        "the \(probe) of container '\(container.name)' names port '\(name)', which the container does not declare",
+                                    container: container.name))
+                        }
+                    }
+                }
+            }
+        }
+        // Ingress backends naming missing Services or ports.
+        if !set.services.isEmpty {
+            for ingress in set.ingresses {
+                for backend in ingress.backends {
+                    guard
+                        let service = set.services.first(where: {
+                            $0.object.name == backend.service && $0.object.sharesNamespace(with: ingress.object)
+                        })
+                    else {
+                        out.append(
+                            context.finding(
+                                Self.description, ingress.object,
+                                at: backend.node["service"] ?? backend.node["serviceName"] ?? backend.node,
+                                message:
+                                    "\(ingress.object.displayName) routes to Service '\(backend.service)', which is not in the set"
+                            ))
+                        continue
+                    }
+                    guard let port = backend.port else { continue }
+                    let exposes = service.ports.contains { servicePort in
+                        if let number = port.int { return servicePort.port == number }
+                        return servicePort.name == port.string
+                    }
+                    if !exposes {
+                        out.append(
+                            context.finding(
+                                Self.description, ingress.object,
+                                at: backend.node["service"] ?? backend.node["serviceName"] ?? backend.node,
+                                message:
+                                    "\(ingress.object.displayName) routes to port \(port.string ?? "?") of Service '\(backend.service)', which does not expose it"
+                            ))
+                    }
+                }
+            }
+            // Service hostnames in ConfigMaps.
+            let names = Set(set.services.compactMap(\.object.name))
+            for line in KubernetesScan.configMapLines(set) {
+                for host in KubernetesScan.urlHosts(in: line.text) {
+                    guard let service = Self.clusterServiceName(host), !names.contains(service) else { continue }
+                    out.append(
+                        context.finding(
+                            Self.description, line.object, at: line.reportNode,
+                            message:
+                                "'\(line.key)' in \(line.object.displayName) names host '\(host)', but no Service '\(service)' is in the set"
+                        ))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Named or numeric target ports that no selected container declares.
+    func portFindings(_ service: ServiceView, matched: [KubernetesObject], context: KubernetesContext)
+        -> [KubernetesFinding]
+    {
+        var out: [KubernetesFinding] = []
+        let containers = matched.compactMap(\.pod).flatMap(\.containers)
+        let anyDeclared = containers.contains { !$0.ports.isEmpty }
+        for port in service.ports {
+            guard let target = port.targetPort else { continue }
+            if containers.contains(where: { $0.declaresPort(target) }) { continue }
+            let isName = target.int == nil && target.string.flatMap(Int.init) == nil
+            guard isName || anyDeclared else { continue }
+            out.append(
+                context.finding(
+                    Self.description, service.object, at: target,
+                    message:
+                        "\(service.object.displayName) targets port \(target.string ?? "?"), which no selected container declares"
+                ))
+        }
+        return out
+    }
+
+    /// The Service a cluster-internal host names: `svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`,
+    /// or `pod.svc.ns.svc.cluster.local`; nil for external hosts and IPs.
+    static func clusterServiceName(_ host: String) -> String? {
+        let labels = host.split(separator: ".").map(String.init)
+        guard let first = labels.first, first.first?.isLetter == true else { return nil }
+        if labels.count == 1 { return first == "localhost" ? nil : first }
+        if let svc = labels.firstIndex(of: "svc"), svc >= 2, labels[svc...].joined(separator: ".").hasPrefix("svc") {
+            let rest = labels[(svc + 1)...].joined(separator: ".")
+            guard rest.isEmpty || rest == "cluster.local" else { return nil }
+            return labels[svc - 2]
+        }
+        if labels.count == 2, !labels[1].contains(where: \.isNumber),
+            !["com", "org", "net", "io", "dev", "local"].contains(labels[1])
+        {
+            return first
+        }
+        return nil
+    }
+
+    static func describe(_ selector: LabelSelector) -> String {
+        let labels = selector.matchLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let expressions = selector.expressions.map { "\($0.key) \($0.op) \($0.values)" }
+        return (labels + expressions).joined(separator: ", ")
+    }
+}

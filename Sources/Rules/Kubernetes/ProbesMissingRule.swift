@@ -1,0 +1,88 @@
+import BerthCore
+import Kubernetes
+
+/// A serving container without readiness or liveness probes.
+public struct ProbesMissingRule: KubernetesRule {
+    public static let description = RuleDescription(
+        id: "kubernetes-probes-missing", practice: .healthProbes, severity: .warning, target: .kubernetes,
+        summary: "a serving container has no readiness or no liveness probe",
+        rationale: """
+            health-probes: without a readiness probe a Service sends traffic to a pod that has not \
+            finished starting (a WSO2 server takes a minute), and a rolling update takes old pods \
+            down before new ones serve. Without a liveness probe a hung server is never restarted.
+            """,
+        fix: "Add readinessProbe and livenessProbe (httpGet or tcpSocket on the serving port).",
+        triggering: [
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  selector:
+                    matchLabels: {app: api}
+                  template:
+                    metadata:
+                      labels: {app: api}
+                    spec:
+                      containers:
+                ↓        - name: api
+                          image: registry.example.com/api:1.0
+                          ports:
+                            - containerPort: 9443
+                          livenessProbe:
+                            tcpSocket: {port: 9443}
+                """)
+        ],
+        nonTriggering: [
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: api
+                spec:
+                  selector:
+                    matchLabels: {app: api}
+                  template:
+                    metadata:
+                      labels: {app: api}
+                    spec:
+                      containers:
+                        - name: api
+                          image: registry.example.com/api:1.0
+                          ports:
+                            - containerPort: 9443
+                          readinessProbe:
+                            httpGet: {path: /health, port: 9443, scheme: HTTPS}
+                          livenessProbe:
+                            tcpSocket: {port: 9443}
+                        - name: log-shipper
+                          image: registry.example.com/shipper:1.0
+                """)
+        ])
+
+    public init() {}
+
+    public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
+        var out: [KubernetesFinding] = []
+        for (object, pod) in context.pods {
+            let served = !context.set.services(serving: object).isEmpty
+            for container in pod.containers where !container.ports.isEmpty || (served && pod.containers.count == 1) {
+                guard object.kind != "Job", object.kind != "CronJob" else { continue }
+                var missing: [String] = []
+                if container.node["readinessProbe"] == nil { missing.append("readinessProbe") }
+                if container.node["livenessProbe"] == nil { missing.append("livenessProbe") }
+                guard !missing.isEmpty else { continue }
+                out.append(
+                    context.finding(
+                        Self.description, object, at: container.node["name"] ?? container.node,
+                        message:
+                            "container '\(container.name)' serves traffic but has no \(missing.joined(separator: " and "))",
+                        container: container.name))
+            }
+        }
+        return out
+    }
+}

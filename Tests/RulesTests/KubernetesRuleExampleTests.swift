@@ -1,0 +1,82 @@
+import BerthCore
+import Foundation
+import Kubernetes
+import Testing
+
+@testable import Rules
+
+/// Every Kubernetes rule's examples are tests: triggering examples produce findings on exactly the
+/// marked lines (one finding a marked line), non-triggering examples produce none.
+@Suite struct KubernetesRuleExampleTests {
+    static let rules: [any KubernetesRule] = BuiltInRules.kubernetes
+    static let ruleIDs = rules.map { type(of: $0).description.id }
+
+    static func run(_ rule: any KubernetesRule, _ example: RuleExample) throws -> [Finding] {
+        let description = type(of: rule).description
+        var configuration = CheckConfiguration()
+        if let text = example.configuration {
+            configuration = try CheckConfiguration.parse(text, file: "example.berth.yaml", knownRules: Set(ruleIDs))
+        }
+        let checker = KubernetesChecker(rules: [rule])
+        let report = checker.check(
+            inputs: [("example.yaml", Array(example.cleanText.utf8))], configuration: configuration)
+        #expect(report.reports.count == 1, "\(description.id): example holds no Kubernetes object")
+        #expect(
+            report.reports.first?.error == nil,
+            "\(description.id): example does not parse: \(report.reports.first?.error ?? "")")
+        return report.reports.flatMap(\.findings).filter { $0.rule == description.id }
+    }
+
+    @Test(arguments: ruleIDs)
+    func triggeringExamplesFindTheMarkedLines(_ id: String) throws {
+        let rule = try #require(Self.rules.first { type(of: $0).description.id == id })
+        let description = type(of: rule).description
+        #expect(!description.triggering.isEmpty, "\(id) has no triggering example")
+        for example in description.triggering {
+            #expect(!example.markedLines.isEmpty, "\(id): a triggering example marks no line with ↓")
+            let findings = try Self.run(rule, example)
+            let lines = findings.map(\.location.line)
+            #expect(
+                lines == example.markedLines,
+                "\(id) on:\n\(example.cleanText)\n\(findings.map { "\($0.location.line): \($0.message)" })")
+        }
+    }
+
+    @Test(arguments: ruleIDs)
+    func nonTriggeringExamplesAreClean(_ id: String) throws {
+        let rule = try #require(Self.rules.first { type(of: $0).description.id == id })
+        let description = type(of: rule).description
+        #expect(!description.nonTriggering.isEmpty, "\(id) has no non-triggering example")
+        for example in description.nonTriggering {
+            let findings = try Self.run(rule, example)
+            #expect(
+                findings.isEmpty,
+                "\(id) fired on:\n\(example.cleanText)\n\(findings.map { "\($0.location.line): \($0.message)" })")
+        }
+    }
+
+    @Test func descriptionsAreComplete() {
+        var seen: Set<String> = []
+        var practices: Set<Practice> = []
+        for rule in Self.rules {
+            let description = type(of: rule).description
+            #expect(seen.insert(description.id).inserted, "duplicate id \(description.id)")
+            #expect(description.id.hasPrefix("kubernetes-"))
+            #expect(description.target == .kubernetes)
+            #expect(!description.summary.isEmpty && !description.summary.contains("\n"))
+            #expect(description.rationale.count > 40)
+            #expect(!description.fix.isEmpty)
+            practices.insert(description.practice)
+        }
+        let required: [Practice] = [
+            .managedWorkloads, .persistentStorage, .cpuAutoscaling, .rollingUpdates, .serviceInterconnect,
+            .ingressExposure,
+            .nonRootUser, .leastPrivilege, .pinnedImages, .privateRegistry, .healthProbes, .resourceRequests,
+            .secretsManagement, .productionRDBMS, .configViaConfigMap, .gracefulShutdown, .networkIsolation,
+            .currentAPIs,
+        ]
+        for practice in required {
+            #expect(practices.contains(practice), "no Kubernetes rule for \(practice.rawValue)")
+        }
+    }
+}
