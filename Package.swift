@@ -43,7 +43,13 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
-        .target(name: "Render", dependencies: ["BerthCore", "Tags", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Render",
+            dependencies: [
+                "BerthCore", "Tags", .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile"]),
         .target(name: "BerthCore"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
