@@ -6,6 +6,7 @@ public enum Renderer {
         for component in components {
             files += ImageGenerator.files(spec, component)
         }
+        files += ChartGenerator.files(spec)
         files.append(GeneratedFile(path: "berth.yaml", contents: SpecWriter.spec(spec)))
         return files.sorted { $0.path < $1.path }
     }

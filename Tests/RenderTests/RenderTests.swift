@@ -157,3 +157,86 @@ import Testing
         #expect(report.findings.isEmpty, "\(report.findings.map(\.message))")
     }
 }
+
+/// The rendered tree against the real tools: kubernetes-validate, Helm's lint, Go templates.
+@Suite struct RenderedTreeTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func write(_ pattern: Pattern) throws -> URL {
+        var spec = RenderSpec()
+        spec.pattern = pattern
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "berth-render-\(UUID().uuidString)")
+        try OutputTree(directory: directory.path).write(
+            Renderer.render(spec).map { ($0.path, $0.contents, $0.executable) })
+        return directory
+    }
+
+    @Test(arguments: Pattern.allCases)
+    func manifestsValidateChartLintsAndMatchesManifests(_ pattern: Pattern) throws {
+        let directory = try Self.write(pattern)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", Self.packageRoot.appendingPathComponent("scripts/verify-render.py").path, directory.path,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        if process.terminationStatus == 2 {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("verification tools missing: \(text)") }
+            return
+        }
+        #expect(process.terminationStatus == 0, "\(pattern.rawValue): \(text)")
+        #expect(text.contains("\"kubernetesValidate\": []"))
+    }
+
+    @Test func rerenderingReplacesOnlyGeneratedFiles() throws {
+        let directory = try Self.write(.apimISKM)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let userFile = directory.appendingPathComponent("images/gateway/wso2am-universal-gw-4.5.0.zip")
+        try Data("zip".utf8).write(to: userFile)
+        var spec = RenderSpec()
+        spec.pattern = .apimDistributed
+        let tree = OutputTree(directory: directory.path)
+        let files = Renderer.render(spec).map { ($0.path, $0.contents, $0.executable) }
+        #expect(tree.conflicts(with: files).isEmpty)
+        let (_, removed) = try tree.write(files)
+        #expect(removed > 0, "identity-server files are gone")
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: directory.appendingPathComponent("images/identity-server/Dockerfile").path))
+        #expect(FileManager.default.fileExists(atPath: userFile.path), "a file Berth did not generate stays")
+        let second = try tree.write(files)
+        #expect(second.written == 0 && second.removed == 0, "a second render changes nothing")
+    }
+
+    @Test func configurationNamesOnlyRenderedServices() {
+        for pattern in Pattern.allCases {
+            var spec = RenderSpec()
+            spec.pattern = pattern
+            let files = Renderer.render(spec)
+            let services = Set(
+                files.filter { $0.path.hasPrefix("manifests/") && $0.path.hasSuffix("-service.yaml") }
+                    .flatMap { file in
+                        file.contents.split(separator: "\n").enumerated().compactMap { index, line -> String? in
+                            line.hasPrefix("  name: ") ? String(line.dropFirst(8)) : nil
+                        }
+                    })
+            for file in files where file.path.hasSuffix("-configmap.yaml") && file.path.hasPrefix("manifests/") {
+                let referenced = DeploymentConfig.referencedServices(in: file.contents, namespace: spec.namespace)
+                #expect(
+                    !referenced.isEmpty || pattern == .apimAllInOne || file.path.contains("identity"), "\(file.path)")
+                #expect(
+                    referenced.isSubset(of: services),
+                    "\(pattern.rawValue) \(file.path): \(referenced.subtracting(services))")
+            }
+        }
+    }
+}
