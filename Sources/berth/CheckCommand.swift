@@ -12,13 +12,17 @@ import Rules
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check Dockerfiles against the WSO2 container practices.",
+        abstract: "Check Dockerfiles and Kubernetes manifests against the WSO2 container practices.",
         discussion: """
             Files and directories (searched recursively for Dockerfile, Containerfile, *.Dockerfile and \
             Dockerfile.*, honouring .gitignore), or - for standard input. Exit codes: 0 clean, 1 findings \
             at or above --fail-on, 2 usage, input or configuration error. Suppress a finding with \
             '# berth:ignore RULE -- reason' above the instruction, or '# berth:ignore-file RULE -- reason'; \
-            '# hadolint ignore=DLxxxx' is honoured for rules that map to that code.
+            '# hadolint ignore=DLxxxx' is honoured for rules that map to that code. Kubernetes manifests \
+            (*.yaml, *.yml, *.json; multi-document streams, List kinds, standard input such as \
+            'helm template ... | berth check -') are judged as one set; Helm chart directories are rendered \
+            with helm when it is on PATH. Suppress with the annotation 'berth.dev/ignore: "RULE[:CONTAINER] -- reason"' \
+            on the object or its pod template.
             """
     )
 
@@ -65,19 +69,23 @@ struct CheckCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
-        let files: [String]
+        let discovered: [String]
         do {
-            files = try FileDiscovery().files(in: paths.filter { $0 != "-" })
+            discovered = try FileDiscovery().files(
+                in: paths.filter { $0 != "-" },
+                include: { FileDiscovery.isDockerfileName($0) || KubernetesInputs.isManifestName($0) })
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
-        if files.isEmpty, !paths.contains("-") {
-            Terminal.error("no Dockerfiles found in \(paths.joined(separator: ", "))")
+        if discovered.isEmpty, !paths.contains("-") {
+            Terminal.error("no Dockerfiles found, and no Kubernetes manifests, in \(paths.joined(separator: ", "))")
             throw ExitCode(2)
         }
         let loader = ConfigurationLoader(explicit: explicit, knownRules: knownRules)
         let checker = DockerfileChecker(honourInlineIgnores: !noInlineIgnores)
+        let manifests = discovered.filter(KubernetesInputs.isManifestPath)
+        let files = discovered.filter { !KubernetesInputs.isManifestPath($0) }
         var reports = [FileReport?](repeating: nil, count: files.count)
         var configurationError: String?
         reports.withUnsafeMutableBufferPointer { buffer in
@@ -95,12 +103,38 @@ struct CheckCommand: ParsableCommand {
         }
         configurationError = loader.firstError
         var all = reports.compactMap { $0 }
+        var kubernetes = KubernetesInputs.collect(files: manifests, roots: paths)
         if paths.contains("-") {
             let bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
             let configuration =
                 (try? loader.configuration(for: FileManager.default.currentDirectoryPath + "/-"))
                 ?? CheckConfiguration()
-            all.append(checker.check(bytes: bytes, file: "-", configuration: configuration))
+            if KubernetesInputs.looksLikeDockerfile(bytes) {
+                all.append(checker.check(bytes: bytes, file: "-", configuration: configuration))
+            } else {
+                kubernetes.inputs.append(("-", bytes))
+            }
+        }
+        if !kubernetes.inputs.isEmpty || !kubernetes.errors.isEmpty {
+            all += kubernetes.errors
+            let first = kubernetes.inputs.first?.file ?? "-"
+            var setConfiguration = CheckConfiguration()
+            do {
+                setConfiguration = try loader.configuration(
+                    for: first == "-" ? FileManager.default.currentDirectoryPath + "/-" : first)
+            } catch {
+                all.append(FileReport(file: first, findings: [], error: "\(error)"))
+            }
+            let fallback = setConfiguration
+            let report = KubernetesChecker(honourAnnotations: !noInlineIgnores).check(
+                inputs: kubernetes.inputs, configuration: setConfiguration,
+                configurationFor: { file in
+                    (try? loader.configuration(
+                        for: file == "-" ? FileManager.default.currentDirectoryPath + "/-" : file))
+                        ?? fallback
+                })
+            for skipped in report.skipped { Terminal.error("note: skipped \(skipped.file): \(skipped.reason)") }
+            all += report.reports
         }
         let run = CheckRun(reports: all, rules: BuiltInRules.descriptions, toolVersion: BerthVersion.current)
         let colour =

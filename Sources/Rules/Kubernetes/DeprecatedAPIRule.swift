@@ -15,14 +15,14 @@ public struct DeprecatedAPIRule: KubernetesRule {
         triggering: [
             RuleExample(
                 """
-                ↓apiVersion: policy/v1beta1
-                kind: PodDisruptionBudget
+                ↓apiVersion: autoscaling/v1
+                kind: HorizontalPodAutoscaler
                 metadata:
-                  name: api
+                  name: web
                 spec:
-                  minAvailable: 1
-                  selector:
-                    matchLabels: {app: api}
+                  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+                  maxReplicas: 4
+                  targetCPUUtilizationPercentage: 70
                 ---
                 ↓apiVersion: autoscaling/v2beta2
                 kind: HorizontalPodAutoscaler

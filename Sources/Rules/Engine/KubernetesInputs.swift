@@ -1,0 +1,151 @@
+import BerthCore
+import Foundation
+
+/// How `berth check` finds Kubernetes input: manifest files, Helm charts, and standard input.
+public enum KubernetesInputs {
+    /// Files checked as Kubernetes manifests rather than Dockerfiles: `*.yaml`, `*.yml`, `*.json`.
+    public static func isManifestName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        guard lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") else { return false }
+        return !CheckConfiguration.fileNames.contains(lower)
+    }
+
+    /// True when a path names a manifest file (by its last component).
+    public static func isManifestPath(_ path: String) -> Bool {
+        isManifestName(URL(fileURLWithPath: path).lastPathComponent)
+    }
+
+    /// True when standard input reads as a Dockerfile (its first instruction is one), false for YAML or JSON.
+    public static func looksLikeDockerfile(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes.prefix(64 * 1024), as: UTF8.self)
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("---") || line.hasPrefix("{") || line.hasPrefix("[") || line.hasPrefix("- ") {
+                return false
+            }
+            let word = line.prefix { !$0.isWhitespace }
+            if word.hasSuffix(":") || line.contains(": ") && !word.allSatisfy({ $0.isUppercase }) { return false }
+            return dockerfileKeywords.contains(word.uppercased())
+        }
+        return true
+    }
+
+    static let dockerfileKeywords: Set<String> = [
+        "FROM", "ARG", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME",
+        "USER",
+        "WORKDIR", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+    ]
+
+    /// Chart.yaml, Chart.lock, values*.yaml and values.schema.json: a chart's metadata, not templates.
+    public static func isChartMetadataName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower == "chart.yaml" || lower == "chart.lock" || lower == "values.schema.json"
+            || (lower.hasPrefix("values") && (lower.hasSuffix(".yaml") || lower.hasSuffix(".yml")))
+    }
+
+    /// The nearest directory at or above `file`'s directory, up to and including `root`, that holds a Chart.yaml.
+    public static func chartRoot(of file: String, within root: String) -> String? {
+        func absolute(_ path: String) -> String {
+            let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            return URL(fileURLWithPath: full).standardizedFileURL.path
+        }
+        let stop = absolute(root)
+        // Keep the path as the user wrote it, for messages.
+        var directory = (file as NSString).deletingLastPathComponent
+        while true {
+            let shown = directory.isEmpty ? "." : directory
+            if FileManager.default.fileExists(atPath: shown + "/Chart.yaml") { return shown }
+            let current = absolute(shown)
+            if current == stop || current == "/" || !current.hasPrefix(stop) { return nil }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+    }
+
+    /// Manifest inputs read from disk, Helm charts rendered, and what was skipped.
+    public struct Collected: Sendable {
+        public var inputs: [(file: String, bytes: [UInt8])] = []
+        /// Messages for standard error: skipped files, charts that could not be rendered.
+        public var notes: [String] = []
+        /// Inputs that could not be read or rendered.
+        public var errors: [FileReport] = []
+    }
+
+    /// Reads `files` (discovered under `roots` or named); files inside a Helm chart are replaced
+    /// by the chart rendered with `helm template` when `helm` is on PATH.
+    public static func collect(files: [String], roots: [String]) -> Collected {
+        var collected = Collected()
+        var charts: [String] = []
+        for file in files {
+            let root =
+                roots.first { file.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+                ?? URL(fileURLWithPath: file).deletingLastPathComponent().path
+            // A chart's own Chart.yaml or values file named on the command line is read (and skipped
+            // with a note); anything else inside a chart is a template that only helm can render.
+            let named = roots.contains(file) && isChartMetadataName(URL(fileURLWithPath: file).lastPathComponent)
+            if !named, let chart = chartRoot(of: file, within: root) {
+                if !charts.contains(chart) { charts.append(chart) }
+                continue
+            }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                collected.errors.append(FileReport(file: file, findings: [], error: "\(file): cannot read file"))
+                continue
+            }
+            collected.inputs.append((file, [UInt8](data)))
+        }
+        for chart in charts {
+            switch renderChart(chart) {
+            case .success(let bytes): collected.inputs.append(("\(chart) (helm template)", bytes))
+            case .failure(let message):
+                collected.errors.append(FileReport(file: chart, findings: [], error: message.description))
+            }
+        }
+        return collected
+    }
+
+    /// Renders a chart with `helm template`, or says how to pipe it in when helm is missing.
+    static func renderChart(_ chart: String) -> Result<[UInt8], HelmError> {
+        guard let helm = executable(named: "helm") else {
+            return .failure(
+                HelmError(
+                    message:
+                        "\(chart): is a Helm chart and helm is not on PATH; render it and pipe it in: helm template \(chart) | berth check -"
+                ))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: helm)
+        process.arguments = ["template", chart]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            return .failure(HelmError(message: "\(chart): cannot run helm: \(error)"))
+        }
+        let bytes = output.fileHandleForReading.readDataToEndOfFile()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .failure(HelmError(message: "\(chart): helm template failed: \(text)"))
+        }
+        return .success([UInt8](bytes))
+    }
+
+    /// A failure to render a chart, as a message.
+    public struct HelmError: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    static func executable(named name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+
+/// `berth check` on Kubernetes input, end to end through the built executable.
+@Suite struct CheckKubernetesCommandTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: URL? {
+        var candidates: [URL] = []
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(directory.appendingPathComponent("berth"))
+            directory = directory.deletingLastPathComponent()
+        }
+        candidates.append(packageRoot.appendingPathComponent(".build/debug/berth"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+    }
+
+    static func run(_ arguments: [String], stdin: Data? = nil, path: String? = nil, directory: URL? = nil) throws -> Run
+    {
+        let binary = try #require(Self.binary, "the berth executable is built with the tests")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let path {
+            var environment = ProcessInfo.processInfo.environment
+            environment["PATH"] = path
+            process.environment = environment
+        }
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        let start = Date()
+        try process.run()
+        let writer = Thread {
+            if let stdin { input.fileHandleForWriting.write(stdin) }
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let stderrData = Locked<Data>()
+        let reader = Thread { stderrData.value = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while stderrData.value == nil { Thread.sleep(forTimeInterval: 0.01) }
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderrData.value ?? Data(), as: UTF8.self),
+            seconds: Date().timeIntervalSince(start))
+    }
+
+    final class Locked<Value>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: Value?
+        var value: Value? {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
+
+    static var fixtures: URL { packageRoot.appendingPathComponent("Tests/KubernetesTests/Fixtures") }
+
+    static func temporary(_ files: [String: String]) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-k8s-\(UUID().uuidString)")
+        for (name, text) in files {
+            let url = root.appendingPathComponent(name)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        return root
+    }
+
+    @Test func directoryOfManifestsIsJudgedAsOneSet() throws {
+        let defective = try Self.run(["check", "defective"], directory: Self.fixtures)
+        #expect(defective.status == 1)
+        #expect(
+            defective.stdout.contains(
+                "defective/gateway.yaml:117:3: error [kubernetes-dangling-reference service-interconnect]"))
+        #expect(
+            defective.stdout.contains(
+                "defective/storage.yaml:13:3: error [kubernetes-shared-storage persistent-storage]"))
+        #expect(defective.stdout.contains("3 errors, 1 warning, 0 info in 4 files"))
+        let corrected = try Self.run(["check", "corrected"], directory: Self.fixtures)
+        #expect(corrected.status == 0, "\(corrected.stdout)")
+    }
+
+    @Test func standardInputFromHelmTemplate() throws {
+        let names = ["storage.yaml", "gateway.yaml", "control-plane.yaml", "network.yaml"]
+        var stream = ""
+        for name in names {
+            let text = try String(
+                contentsOf: Self.fixtures.appendingPathComponent("defective/" + name), encoding: .utf8)
+            stream += "---\n# Source: apim/templates/\(name)\n" + text
+        }
+        let run = try Self.run(["check", "-", "--format", "json"], stdin: Data(stream.utf8))
+        #expect(run.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.count == 4)
+        #expect(findings.allSatisfy { $0["file"] as? String == "-" })
+        // storage.yaml is first in the stream: its accessModes line is line 13 + 2 header lines.
+        #expect(findings.contains { $0["rule"] as? String == "kubernetes-shared-storage" && $0["line"] as? Int == 15 })
+    }
+
+    @Test func sarifCarriesTheFieldLine() throws {
+        let run = try Self.run(["check", "defective", "--format", "sarif"], directory: Self.fixtures)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let runs = try #require(json["runs"] as? [[String: Any]])
+        let results = try #require(runs.first?["results"] as? [[String: Any]])
+        let lines = results.compactMap { result -> Int? in
+            let location = (result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any]
+            return (location?["region"] as? [String: Any])?["startLine"] as? Int
+        }
+        #expect(lines.sorted() == [13, 14, 117, 133])
+    }
+
+    @Test func chartsAndValuesAreSkippedOrExplained() throws {
+        let root = try Self.temporary([
+            "chart/Chart.yaml": "apiVersion: v2\nname: apim\nversion: 4.5.0\n",
+            "chart/values.yaml": "replicaCount: 2\n",
+            "chart/templates/deployment.yaml":
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+            "values.yaml": "image: {tag: latest}\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let noHelm = try Self.run(["check", "chart"], path: "/nonexistent", directory: root)
+        #expect(noHelm.status == 2)
+        #expect(
+            noHelm.stdout.contains("helm template chart | berth check -")
+                || noHelm.stderr.contains("helm template chart | berth check -"))
+        let values = try Self.run(["check", "values.yaml", "chart/Chart.yaml"], directory: root)
+        #expect(values.status == 0)
+        #expect(values.stderr.contains("note: skipped values.yaml: holds no Kubernetes object"))
+        #expect(values.stderr.contains("note: skipped chart/Chart.yaml"))
+    }
+
+    @Test(arguments: [
+        ("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n", "bad.yaml:"),
+        (
+            "scalar.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: 80\n",
+            "scalar.yaml:4: 'spec' must be a mapping, found a scalar"
+        ),
+        ("list.json", "[1, 2]", "list.json:1: expected a Kubernetes object (a mapping)"),
+    ])
+    func badInputExitsTwoWithFileAndLine(_ name: String, _ text: String, _ expected: String) throws {
+        let root = try Self.temporary([name: text, "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let run = try Self.run(["check", "."], directory: root)
+        #expect(run.status == 2)
+        #expect((run.stdout + run.stderr).contains(expected), "\(run.stdout)\(run.stderr)")
+    }
+
+    @Test func aliasBombOnStandardInputFailsFast() throws {
+        var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...15 {
+            text += "a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", "))]\n"
+        }
+        text += "apiVersion: v1\nkind: ConfigMap\n"
+        let run = try Self.run(["check", "-"], stdin: Data(text.utf8))
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("-:") && run.stdout.contains("too many nodes"), "\(run.stdout)")
+        #expect(run.seconds < 10)
+    }
+
+    @Test func fiftyMegabyteStreamFailsFast() throws {
+        let document = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n---\n"
+        let data = Data(String(repeating: document, count: (50 << 20) / document.utf8.count + 1).utf8)
+        let run = try Self.run(["check", "-"], stdin: data)
+        #expect(run.status == 2)
+        #expect(run.stdout.contains("-:1: manifest stream is"), "\(run.stdout.prefix(500))")
+        #expect(run.seconds < 20)
+    }
+}
