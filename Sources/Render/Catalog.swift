@@ -151,3 +151,33 @@ public enum Names {
         "\(spec.registry)/\(component.distribution):\(component.productVersion)\(spec.osTagSuffix)"
     }
 }
+
+/// A flow between two components: who calls whom, on which ports, for what.
+public struct Flow: Sendable, Hashable {
+    public var from: String
+    public var to: String
+    public var ports: [Int]
+    public var purpose: String
+}
+
+extension Catalog {
+    /// The flows the architecture needs (they become NetworkPolicy rules and diagram arrows).
+    public static func flows(for spec: RenderSpec) -> [Flow] {
+        let names = Set(components(for: spec).map(\.name))
+        var flows: [Flow] = []
+        func add(_ from: String, _ to: String, _ ports: [Int], _ purpose: String) {
+            if names.contains(from), names.contains(to) {
+                flows.append(Flow(from: from, to: to, ports: ports, purpose: purpose))
+            }
+        }
+        add("gateway", "control-plane", [9443, 5672], "artifacts, event hub")
+        add("gateway", "traffic-manager", [9443, 9611, 9711, 5672], "throttling events, decisions")
+        add("gateway", "identity-server", [9443], "key validation")
+        add("control-plane", "traffic-manager", [9443, 9611, 9711, 5672], "throttling policies")
+        add("traffic-manager", "control-plane", [9443, 5672], "event hub")
+        add("control-plane", "identity-server", [9443], "key manager")
+        add("identity-server", "control-plane", [9443], "key manager events")
+        add("traffic-manager", "identity-server", [9443], "key manager")
+        return flows
+    }
+}

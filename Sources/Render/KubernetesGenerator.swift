@@ -637,27 +637,9 @@ enum KubernetesGenerator {
             }
             // Peers of the same component (HA pair, clustering).
             rules.append(.map([("from", .list([from(component)])), ("ports", ports(component.ports.map(\.port)))]))
-            let servlet = [9443, 9763].filter { port in component.ports.contains { $0.port == port } }
-            let eventing = [9611, 9711, 5672].filter { port in component.ports.contains { $0.port == port } }
-            var callers: [(Component, [Int])] = []
-            switch component.name {
-            case "control-plane":
-                for name in ["gateway", "traffic-manager", "identity-server"] {
-                    if let caller = byName[name] { callers.append((caller, servlet + eventing)) }
-                }
-            case "traffic-manager":
-                for name in ["gateway", "control-plane"] {
-                    if let caller = byName[name] { callers.append((caller, servlet + eventing)) }
-                }
-            case "identity-server":
-                for name in ["gateway", "control-plane", "traffic-manager"] {
-                    if let caller = byName[name] { callers.append((caller, [9443])) }
-                }
-            default:
-                break
-            }
-            for (caller, numbers) in callers where !numbers.isEmpty {
-                rules.append(.map([("from", .list([from(caller)])), ("ports", ports(numbers))]))
+            for flow in Catalog.flows(for: spec) where flow.to == component.name {
+                guard let caller = byName[flow.from] else { continue }
+                rules.append(.map([("from", .list([from(caller)])), ("ports", ports(flow.ports))]))
             }
             policies.append(
                 policy(

@@ -7,6 +7,8 @@ public enum Renderer {
             files += ImageGenerator.files(spec, component)
         }
         files += ChartGenerator.files(spec)
+        files += DiagramGenerator.files(spec)
+        files += ReadmeGenerator.files(spec)
         files.append(GeneratedFile(path: "berth.yaml", contents: SpecWriter.spec(spec)))
         return files.sorted { $0.path < $1.path }
     }

@@ -240,3 +240,35 @@ import Testing
         }
     }
 }
+
+@Suite struct SpecSchemaTests {
+    /// `berth init` output validates against docs/berth.schema.json for every pattern.
+    @Test(arguments: Pattern.allCases)
+    func initOutputMatchesTheSchema(_ pattern: Pattern) throws {
+        var spec = RenderSpec()
+        spec.pattern = pattern
+        let script = """
+            import json, sys, yaml, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft7Validator(schema).validate(yaml.safe_load(sys.stdin.read()))
+            print("valid")
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, RenderedTreeTests.packageRoot.appendingPathComponent("docs/berth.schema.json").path]
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(SpecWriter.spec(spec).utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if problems.contains("No module named"), ProcessInfo.processInfo.environment["CI"] == nil { return }
+        #expect(text.contains("valid"), "\(problems)")
+    }
+}
