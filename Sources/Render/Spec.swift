@@ -63,7 +63,7 @@ public struct RenderSpec: Sendable, Equatable {
     public var distribution: [String: Distribution] = [:]
     public var components: [String: ComponentSettings] = [:]
     public var databaseType = DatabaseType.mysql
-    public var databaseHost = "mysql.wso2-db.svc.cluster.local"
+    public var databaseHost = "mysql.example.com"
     public var databasePort: Int?
     public var apimDatabase = "WSO2AM_DB"
     public var sharedDatabase = "WSO2AM_SHARED_DB"

@@ -255,7 +255,10 @@ import Testing
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, RenderedTreeTests.packageRoot.appendingPathComponent("docs/berth.schema.json").path]
+        process.arguments = [
+            "python3", "-c", script,
+            RenderedTreeTests.packageRoot.appendingPathComponent("docs/berth.schema.json").path,
+        ]
         let input = Pipe()
         let output = Pipe()
         let errors = Pipe()
@@ -270,5 +273,25 @@ import Testing
         process.waitUntilExit()
         if problems.contains("No module named"), ProcessInfo.processInfo.environment["CI"] == nil { return }
         #expect(text.contains("valid"), "\(problems)")
+    }
+}
+
+@Suite struct RenderedCheckTests {
+    /// The rendered manifests of every pattern are clean under berth check's Kubernetes rules.
+    @Test(arguments: Pattern.allCases)
+    func manifestsAreCleanUnderBerthCheck(_ pattern: Pattern) {
+        var spec = RenderSpec()
+        spec.pattern = pattern
+        let inputs = Renderer.render(spec)
+            .filter { $0.path.hasPrefix("manifests/") && $0.path != "manifests/kustomization.yaml" }
+            .map { (file: $0.path, bytes: Array($0.contents.utf8)) }
+        let report = KubernetesChecker().check(inputs: inputs, configuration: CheckConfiguration())
+        #expect(report.objectCount > 10)
+        let findings = report.reports.flatMap(\.findings)
+        #expect(report.reports.allSatisfy { $0.error == nil })
+        #expect(
+            findings.isEmpty,
+            "\(pattern.rawValue): \(findings.map { "\($0.location.file):\($0.location.line) \($0.rule): \($0.message)" })"
+        )
     }
 }
