@@ -200,7 +200,7 @@ public struct RoleBindingView: Sendable {
     }
 }
 
-/// The whole set of objects checked together, with indexes by kind.
+/// The whole set of objects checked together, with indexes by kind, name, label and target.
 public struct ManifestSet: Sendable {
     public var objects: [KubernetesObject]
     public var workloads: [KubernetesObject]
@@ -214,6 +214,15 @@ public struct ManifestSet: Sendable {
     public var roles: [RoleView]
     public var roleBindings: [RoleBindingView]
 
+    /// `kind/name` -> positions in `objects`.
+    private var byKindName: [String: [Int]] = [:]
+    /// `key=value` of a pod label -> positions in `workloads`.
+    private var workloadsByLabel: [String: [Int]] = [:]
+    /// One `key=value` of each Service selector -> positions in `services`.
+    private var servicesByLabel: [String: [Int]] = [:]
+    /// `kind/name` of the target -> positions in `autoscalers`.
+    private var autoscalersByTarget: [String: [Int]] = [:]
+
     public init(_ objects: [KubernetesObject]) {
         self.objects = objects
         workloads = objects.filter { $0.pod != nil }
@@ -226,14 +235,36 @@ public struct ManifestSet: Sendable {
         configData = objects.compactMap(ConfigDataView.init)
         roles = objects.compactMap(RoleView.init)
         roleBindings = objects.compactMap(RoleBindingView.init)
+        for (index, object) in objects.enumerated() {
+            if let name = object.name { byKindName["\(object.kind)/\(name)", default: []].append(index) }
+        }
+        for (index, workload) in workloads.enumerated() {
+            for (key, value) in workload.pod?.labels ?? [:] {
+                workloadsByLabel["\(key)=\(value)", default: []].append(index)
+            }
+        }
+        for (index, service) in services.enumerated() {
+            guard let first = service.selector?.matchLabels.min(by: { $0.key < $1.key }) else { continue }
+            servicesByLabel["\(first.key)=\(first.value)", default: []].append(index)
+        }
+        for (index, autoscaler) in autoscalers.enumerated() {
+            guard let kind = autoscaler.targetKind, let name = autoscaler.targetName else { continue }
+            autoscalersByTarget["\(kind)/\(name)", default: []].append(index)
+        }
     }
 
     /// Objects of `kind`.
     public func objects(ofKind kind: String) -> [KubernetesObject] { objects.filter { $0.kind == kind } }
 
-    /// The pod-bearing objects whose pods carry labels the selector matches, in `namespace`.
+    /// The pod-bearing objects whose pods carry labels the selector matches, visible from `object`.
     public func workloads(selectedBy selector: LabelSelector, near object: KubernetesObject) -> [KubernetesObject] {
-        workloads.filter { workload in
+        let candidates: [KubernetesObject]
+        if let first = selector.matchLabels.min(by: { $0.key < $1.key }) {
+            candidates = (workloadsByLabel["\(first.key)=\(first.value)"] ?? []).map { workloads[$0] }
+        } else {
+            candidates = workloads
+        }
+        return candidates.filter { workload in
             guard workload.sharesNamespace(with: object), let pod = workload.pod else { return false }
             return selector.matches(pod.labels)
         }
@@ -241,27 +272,30 @@ public struct ManifestSet: Sendable {
 
     /// The object of `kind` named `name` visible from `object`.
     public func object(kind: String, named name: String, near object: KubernetesObject) -> KubernetesObject? {
-        objects.first { $0.kind == kind && $0.name == name && $0.sharesNamespace(with: object) }
+        (byKindName["\(kind)/\(name)"] ?? []).lazy.map { self.objects[$0] }.first { $0.sharesNamespace(with: object) }
     }
 
     /// The HPAs targeting `workload`.
     public func autoscalers(targeting workload: KubernetesObject) -> [AutoscalerView] {
-        autoscalers.filter {
-            $0.targetKind == workload.kind && $0.targetName == workload.name
-                && $0.object.sharesNamespace(with: workload)
+        guard let name = workload.name else { return [] }
+        return (autoscalersByTarget["\(workload.kind)/\(name)"] ?? []).map { autoscalers[$0] }.filter {
+            $0.object.sharesNamespace(with: workload)
         }
     }
 
     /// The Services whose selector matches the workload's pods.
     public func services(serving workload: KubernetesObject) -> [ServiceView] {
         guard let pod = workload.pod else { return [] }
-        return services.filter { service in
-            guard let selector = service.selector, !selector.isEmpty, service.object.sharesNamespace(with: workload)
-            else {
-                return false
+        var seen: Set<Int> = []
+        var out: [ServiceView] = []
+        for (key, value) in pod.labels {
+            for index in servicesByLabel["\(key)=\(value)"] ?? [] where seen.insert(index).inserted {
+                let service = services[index]
+                guard let selector = service.selector, service.object.sharesNamespace(with: workload) else { continue }
+                if selector.matches(pod.labels) { out.append(service) }
             }
-            return selector.matches(pod.labels)
         }
+        return out
     }
 
     /// The most pods the workload can run at once: replicas, an HPA's maximum, or many for a DaemonSet.
