@@ -3,8 +3,139 @@
 # tool in one run over the directory. Prints wall times, objects per second and the ratio.
 # Usage: scripts/bench-kubernetes.sh [FILES]   (needs: pip install checkov==3.3.30)
 # SCRATCH_PATH selects the SwiftPM scratch directory (default .build).
+#
+# scripts/bench-kubernetes.sh --compare prints the docs/comparison.md Kubernetes table instead: every
+# Kubernetes rule example (triggering = bad, non-triggering = good, from docs/rules.md) and the
+# multi-object fixtures in Tests/KubernetesTests/Fixtures, checked by Berth and by checkov.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--compare" ]; then
+    scratch="${SCRATCH_PATH:-.build}"
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    swift build -c release --scratch-path "$scratch" --product berth >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+    berth="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/berth"
+    checkov="$(command -v checkov)" || { echo "checkov not found: pip install checkov==3.3.30" >&2; exit 2; }
+    python3 - "$berth" "$checkov" "$work" <<'PY'
+import json, os, re, shutil, subprocess, sys
+berth, checkov, work = sys.argv[1:4]
+# checkov 3.3.30 Kubernetes check ids by practice (from `checkov --list --framework kubernetes`).
+CHECKOV = {
+    "non-root-user": ["CKV_K8S_6", "CKV_K8S_23", "CKV_K8S_40"],
+    "least-privilege": ["CKV_K8S_%d" % n for n in (1, 2, 3, 4, 5, 7, 16, 17, 18, 19, 20, 22, 24, 25, 27, 28, 29, 30, 31,
+                        32, 36, 37, 38, 39, 49, 155, 156, 157, 158)] + ["CKV2_K8S_%d" % n for n in (1, 2, 3, 4, 5)],
+    "pinned-images": ["CKV_K8S_14", "CKV_K8S_43"],
+    "health-probes": ["CKV_K8S_8", "CKV_K8S_9"],
+    "resource-requests": ["CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"],
+    "secrets-management": ["CKV_K8S_35"],
+    "network-isolation": ["CKV2_K8S_6"],
+    "ingress-exposure": ["CKV_K8S_152", "CKV_K8S_153", "CKV_K8S_154"],
+}
+# kube-linter, described from its documentation (docs/generated/checks.md): it was not run here.
+KUBE_LINTER = {
+    "managed-workloads": "none",
+    "persistent-storage": "none (sensitive-host-mounts covers hostPath only)",
+    "cpu-autoscaling": "dangling-horizontalpodautoscaler (off): target only, not the metric",
+    "rolling-updates": "no-rolling-update-strategy (off)",
+    "service-interconnect": "dangling-service (on), dangling-ingress, dangling-networkpolicy, invalid-target-ports; no PDB or ConfigMap hostname check",
+    "ingress-exposure": "exposed-services (off); no Ingress TLS check",
+    "non-root-user": "run-as-non-root (on)",
+    "least-privilege": "privileged-container, privilege-escalation-container, host-pid/ipc/network, drop-net-raw-capability (on)",
+    "pinned-images": "latest-tag (on)",
+    "private-registry": "latest-tag allowList (custom configuration)",
+    "health-probes": "no-liveness-probe, no-readiness-probe (off)",
+    "resource-requests": "unset-cpu-requirements, unset-memory-requirements (on)",
+    "secrets-management": "env-var-secret (on; env names containing 'secret' only)",
+    "production-rdbms": "none",
+    "config-via-configmap": "none",
+    "graceful-shutdown": "none",
+    "network-isolation": "non-isolated-pod (off)",
+    "current-apis": "no-extensions-v1beta (on; extensions group only)",
+}
+text = open("docs/rules.md").read()
+sections = re.split(r"^## ", text, flags=re.M)[1:]
+cases = []  # (practice, kind, directory)
+for section in sections:
+    rule = section.split("\n", 1)[0].strip()
+    if not rule.startswith("kubernetes-"):
+        continue
+    practice = re.search(r"Practice `([^`]+)`", section).group(1)
+    parts = re.split(r"^(Flagged \(the marked line\):|Not flagged:)\s*$", section, flags=re.M)
+    for n, (label, body) in enumerate(zip(parts[1::2], parts[2::2])):
+        blocks = re.findall(r"```\w*\n(.*?)\n```", body, flags=re.S)
+        manifest = "\n".join(line[1:] if line.startswith("\u2193") else line for line in blocks[0].split("\n")) + "\n"
+        kind = "bad" if label.startswith("Flagged") else "good"
+        directory = os.path.join(work, "cases", practice, f"{kind}-{rule}-{n}")
+        os.makedirs(directory)
+        open(os.path.join(directory, "manifest.yaml"), "w").write(manifest)
+        if len(blocks) > 1:
+            open(os.path.join(directory, ".berth.yaml"), "w").write(blocks[1] + "\n")
+        cases.append((practice, kind, directory))
+
+def berth_practices(directory):
+    out = subprocess.run([berth, "check", directory, "--format", "json", "--no-fail"], capture_output=True, text=True)
+    return {f["practice"] for f in json.loads(out.stdout)["findings"]}
+
+def checkov_failed(directory):
+    out = subprocess.run([checkov, "-d", directory, "--framework", "kubernetes", "-o", "json", "--quiet"],
+                         capture_output=True, text=True)
+    data = json.loads(out.stdout) if out.stdout.strip() else []
+    failed = []
+    for report in (data if isinstance(data, list) else [data]):
+        for check in report.get("results", {}).get("failed_checks", []):
+            failed.append((check["file_path"], check["check_id"], check["resource"]))
+    return failed
+
+failed = checkov_failed(os.path.join(work, "cases"))
+rows = {}
+for practice, kind, directory in cases:
+    row = rows.setdefault(practice, {"berth": [0, 0, 0, 0], "checkov": [0, 0, 0, 0]})
+    index = 0 if kind == "bad" else 2
+    row["berth"][index + 1] += 1
+    row["checkov"][index + 1] += 1
+    if practice in berth_practices(directory):
+        row["berth"][index] += 1
+    relative = "/" + os.path.relpath(directory, os.path.join(work, "cases")) + "/"
+    ids = {c for f, c, _ in failed if relative in f}
+    if ids & set(CHECKOV.get(practice, [])):
+        row["checkov"][index] += 1
+
+def cell(counts):
+    hit, bad, alarm, good = counts
+    text = "detected" if hit == bad else ("missed" if hit == 0 else f"{hit}/{bad} bad")
+    if alarm:
+        text += f", fired on {alarm}/{good} good"
+    return text
+
+print("| practice | berth | checkov 3.3.30 | kube-linter (from its docs, not run) |")
+print("|---|---|---|---|")
+for practice in sorted(rows):
+    row = rows[practice]
+    print(f"| `{practice}` | {cell(row['berth'])} | {cell(row['checkov'])} | {KUBE_LINTER.get(practice, '?')} |")
+detected = lambda tool: sum(1 for r in rows.values() if r[tool][0] == r[tool][1])
+print(f"| **all bad examples detected** | **{detected('berth')}/{len(rows)}** | **{detected('checkov')}/{len(rows)}** | |")
+
+# The multi-object WSO2-style deployment: what each tool reports on the defective set beyond the corrected one.
+fixtures = "Tests/KubernetesTests/Fixtures"
+for name in ("corrected", "defective"):
+    shutil.copytree(os.path.join(fixtures, name), os.path.join(work, name))
+def berth_findings(name):
+    out = subprocess.run([berth, "check", os.path.join(work, name), "--format", "json", "--no-fail"], capture_output=True, text=True)
+    return {(os.path.basename(f["file"]), f["line"], f["rule"]) for f in json.loads(out.stdout)["findings"]}
+def checkov_findings(name):
+    return {(os.path.basename(f), c, r) for f, c, r in checkov_failed(os.path.join(work, name))}
+b_new = berth_findings("defective") - berth_findings("corrected")
+c_new = checkov_findings("defective") - checkov_findings("corrected")
+print()
+print(f"Multi-object fixture (shared RWO claim, PDB selecting no pod, memory-only HPA, ConfigMap naming a missing Service):")
+print(f"berth reports {len(b_new)} findings on the defective set that the corrected set does not have: " +
+      ", ".join(f"{f}:{l} {r}" for f, l, r in sorted(b_new)))
+print(f"checkov reports {len(c_new)} failed checks on the defective set that the corrected set does not have" +
+      (": " + ", ".join(f"{f} {c} {r}" for f, c, r in sorted(c_new)) if c_new else "") +
+      f" (it fails {len(checkov_findings('corrected'))} checks on the corrected set)")
+PY
+    exit 0
+fi
 count="${1:-1000}"
 scratch="${SCRATCH_PATH:-.build}"
 work="$(mktemp -d)"
@@ -123,7 +254,7 @@ for i in range(count):
 print(f"{count} manifests, {count * 5} objects", file=sys.stderr)
 PY
 
-swift build -c release --scratch-path "$scratch" --product berth >/dev/null
+swift build -c release --scratch-path "$scratch" --product berth >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 berth="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/berth"
 checkov="$(command -v checkov || true)"
 
