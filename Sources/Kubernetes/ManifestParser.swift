@@ -190,62 +190,86 @@ public struct ManifestParser: Sendable {
     }
 }
 
-/// A cheap scan for nesting too deep for a recursive reader: flow brackets outside quotes and
-/// comments, and indentation plus leading `- ` markers of block lines.
+/// A cheap scan for nesting too deep for a recursive reader, line by line: indentation plus leading
+/// `- ` markers of block lines, and flow brackets outside quotes and comments. The text of block
+/// scalars (`key: |`) is skipped: a ConfigMap's embedded file is not structure.
 enum NestingScan {
     static func check(bytes: [UInt8], maximumDepth: Int, fail: (Int, String) -> BerthError) throws {
-        var line = 1
-        var flow = 0
-        var quote: UInt8 = 0
-        var atLineStart = true
-        var indent = 0
-        var previous: UInt8 = 0x0A
-        var index = 0
         let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            index += 1
-            if byte == 0x0A {
-                line += 1
-                quote = 0
-                atLineStart = true
-                indent = 0
-                previous = byte
-                continue
+        var line = 0
+        var flow = 0
+        var blockIndent: Int?
+        var start = 0
+        while start < count {
+            line += 1
+            var end = start
+            while end < count, bytes[end] != 0x0A { end += 1 }
+            defer { start = end + 1 }
+            var spaces = 0
+            while start + spaces < end, bytes[start + spaces] == 0x20 { spaces += 1 }
+            let blank = start + spaces == end || bytes[start + spaces] == 0x0D
+            if let open = blockIndent {
+                if blank || spaces > open { continue }
+                blockIndent = nil
             }
-            if atLineStart {
-                if byte == 0x20 || (byte == 0x2D && index < count && bytes[index] == 0x20) {
-                    indent += 1
-                    previous = byte
-                    continue
-                }
-                atLineStart = false
-                // Two columns per level is the usual style; allow one-column indentation too.
-                if indent > maximumDepth * 4 {
-                    throw fail(line, "nesting too deep (indentation of \(indent) columns)")
+            if blank { continue }
+            var index = start + spaces
+            var depth = spaces
+            while index + 1 < end, bytes[index] == 0x2D, bytes[index + 1] == 0x20 {
+                index += 2
+                depth += 2
+                while index < end, bytes[index] == 0x20 {
+                    index += 1
+                    depth += 1
                 }
             }
-            if quote != 0 {
-                if byte == quote { quote = 0 }
-            } else {
-                switch byte {
-                case 0x22, 0x27:
-                    if previous == 0x20 || previous == 0x0A || previous == 0x3A || previous == 0x5B || previous == 0x7B
-                        || previous == 0x2C || previous == 0x2D
-                    {
-                        quote = byte
+            // Two columns per level is the usual style; allow one-column indentation too.
+            if depth > maximumDepth * 4 { throw fail(line, "nesting too deep (indentation of \(depth) columns)") }
+            // A key at column 0, or a document marker, is block context again: no flow collection is open.
+            if spaces == 0, isLetter(bytes[start]) || bytes[start] == 0x2D { flow = 0 }
+            var quote: UInt8 = 0
+            var previous: UInt8 = 0x20
+            var last = -1
+            while index < end {
+                let byte = bytes[index]
+                if quote != 0 {
+                    if byte == quote { quote = 0 }
+                } else {
+                    switch byte {
+                    case 0x22, 0x27:
+                        if [0x20, 0x3A, 0x5B, 0x7B, 0x2C, 0x2D].contains(previous) { quote = byte }
+                    case 0x23 where previous == 0x20:
+                        index = end
+                        continue
+                    case 0x5B, 0x7B:
+                        flow += 1
+                        if flow > maximumDepth {
+                            throw fail(line, "nesting too deep (more than \(maximumDepth) levels)")
+                        }
+                    case 0x5D, 0x7D:
+                        flow = max(0, flow - 1)
+                    default: break
                     }
-                case 0x23 where previous == 0x20 || previous == 0x0A:
-                    while index < count, bytes[index] != 0x0A { index += 1 }
-                case 0x5B, 0x7B:
-                    flow += 1
-                    if flow > maximumDepth { throw fail(line, "nesting too deep (more than \(maximumDepth) levels)") }
-                case 0x5D, 0x7D:
-                    flow = max(0, flow - 1)
-                default: break
+                }
+                if byte != 0x20, byte != 0x0D { last = index }
+                previous = byte
+                index += 1
+            }
+            // `key: |`, `- >-`, `key: |2+`: the lines below that are more indented are text.
+            if quote == 0, last > start {
+                var indicator = last
+                while indicator > start,
+                    bytes[indicator] == 0x2D || bytes[indicator] == 0x2B || (0x30...0x39).contains(bytes[indicator])
+                {
+                    indicator -= 1
+                }
+                if indicator > start, bytes[indicator] == 0x7C || bytes[indicator] == 0x3E, bytes[indicator - 1] == 0x20
+                {
+                    blockIndent = spaces
                 }
             }
-            previous = byte
         }
     }
+
+    static func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
 }

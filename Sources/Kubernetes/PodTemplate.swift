@@ -66,7 +66,8 @@ public struct PodTemplate: Sendable {
         switch kind {
         case "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController":
             replicasNode = objectSpec?["replicas"]
-            replicas = replicasNode?.int ?? 1
+            // Clamped to what the API accepts (int32), so arithmetic on hostile values cannot overflow.
+            replicas = min(max(replicasNode?.int ?? 1, 0), Int(Int32.max))
         case "Pod":
             replicas = 1
         default:

@@ -91,9 +91,9 @@ public struct AutoscalerView: Sendable {
         targetKind = targetNode?["kind"]?.string
         targetName = targetNode?["name"]?.string
         minNode = spec?["minReplicas"]
-        minReplicas = minNode?.int ?? 1
+        minReplicas = min(max(minNode?.int ?? 1, 0), Int(Int32.max))
         maxNode = spec?["maxReplicas"]
-        maxReplicas = maxNode?.int
+        maxReplicas = maxNode?.int.map { min(max($0, 0), Int(Int32.max)) }
         isV1 = object.apiVersion == "autoscaling/v1"
         metricsNode = spec?["metrics"]
         if isV1 {

@@ -139,7 +139,7 @@ public struct RolloutRule: KubernetesRule {
             if let unavailable = spec.at("strategy", "rollingUpdate", "maxUnavailable"), let text = unavailable.string {
                 let down: Int
                 if text.hasSuffix("%"), let percent = Int(text.dropLast()) {
-                    down = (replicas * percent) / 100
+                    down = (replicas * min(max(percent, 0), 100)) / 100
                 } else {
                     down = Int(text) ?? 0
                 }
