@@ -94,11 +94,18 @@ public struct RenderSpec: Sendable, Equatable {
     /// The base image for the OS and JDK (a JRE image of the Eclipse Temurin project).
     public var effectiveBaseImage: String {
         if let baseImage { return baseImage + (baseDigest.map { "@" + $0 } ?? "") }
+        // A full JRE release in the tag, so a rebuild gets the same JRE.
+        let release: String
+        switch jdk {
+        case 17: release = "17.0.13_11"
+        case 25: release = "25.0.1_8"
+        default: release = "21.0.5_11"
+        }
         let tag: String
         switch os {
-        case .ubuntu: tag = "\(jdk)-jre-noble"
-        case .alpine: tag = "\(jdk)-jre-alpine"
-        case .rocky: tag = "\(jdk)-jre-ubi9-minimal"
+        case .ubuntu: tag = "\(release)-jre-noble"
+        case .alpine: tag = "\(release)-jre-alpine"
+        case .rocky: tag = "\(release)-jre-ubi9-minimal"
         }
         return "eclipse-temurin:" + tag + (baseDigest.map { "@" + $0 } ?? "")
     }

@@ -23,7 +23,7 @@ public enum SpecWriter {
         if let base = spec.baseImage {
             out += "    base: \(base)\n"
         } else {
-            out += "    # base: eclipse-temurin:21-jre-noble   # override the base image (a specific tag)\n"
+            out += "    # base: eclipse-temurin:21.0.5_11-jre-noble   # override the base image (a specific tag)\n"
         }
         if let digest = spec.baseDigest {
             out += "    baseDigest: \(digest)\n"

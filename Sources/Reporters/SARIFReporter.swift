@@ -44,21 +44,9 @@ public struct SARIFReporter: Reporter {
             writer.string(rule.id)
             writer.key("name")
             writer.string(rule.id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
-            writer.key("shortDescription")
-            writer.raw("{")
-            writer.key("text", first: true)
-            writer.string(rule.summary)
-            writer.raw("}")
-            writer.key("fullDescription")
-            writer.raw("{")
-            writer.key("text", first: true)
-            writer.string(rule.rationale)
-            writer.raw("}")
-            writer.key("help")
-            writer.raw("{")
-            writer.key("text", first: true)
-            writer.string(rule.fix)
-            writer.raw("}")
+            writer.textObject("shortDescription", rule.summary)
+            writer.textObject("fullDescription", rule.rationale)
+            writer.textObject("help", rule.fix)
             writer.key("helpUri")
             writer.string(rule.helpURI)
             writer.key("defaultConfiguration")
@@ -86,11 +74,7 @@ public struct SARIFReporter: Reporter {
             }
             writer.key("level")
             writer.string(Self.level(finding.severity))
-            writer.key("message")
-            writer.raw("{")
-            writer.key("text", first: true)
-            writer.string(finding.message)
-            writer.raw("}")
+            writer.textObject("message", finding.message)
             writer.key("locations")
             writer.raw("[{")
             writer.key("physicalLocation", first: true)
@@ -127,11 +111,7 @@ public struct SARIFReporter: Reporter {
                 writer.raw("{")
                 writer.key("level", first: true)
                 writer.string("error")
-                writer.key("message")
-                writer.raw("{")
-                writer.key("text", first: true)
-                writer.string(error.message)
-                writer.raw("}")
+                writer.textObject("message", error.message)
                 writer.key("locations")
                 writer.raw("[{")
                 writer.key("physicalLocation", first: true)
@@ -161,6 +141,17 @@ public struct SARIFReporter: Reporter {
             }
         }
         return out
+    }
+}
+
+extension JSONWriter {
+    /// `,"key":{"text":"..."}`: SARIF's message and description objects.
+    fileprivate mutating func textObject(_ key: String, _ text: String) {
+        self.key(key)
+        raw("{")
+        self.key("text", first: true)
+        string(text)
+        raw("}")
     }
 }
 
