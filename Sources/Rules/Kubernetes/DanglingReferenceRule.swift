@@ -97,6 +97,44 @@ public struct DanglingReferenceRule: KubernetesRule {
                                 name: cp
                                 port: {number: 443}
                 """),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: ServiceAccount
+                metadata:
+                  name: apim
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: Role
+                metadata:
+                  name: apim-reader
+                rules:
+                  - apiGroups: [""]
+                    resources: [configmaps]
+                    verbs: [get]
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: RoleBinding
+                metadata:
+                  name: apim
+                roleRef:
+                  apiGroup: rbac.authorization.k8s.io
+                  kind: Role
+                ↓  name: apim-readers
+                subjects:
+                  - kind: ServiceAccount
+                ↓    name: apim-sa
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: tool
+                spec:
+                ↓  serviceAccountName: wso2am
+                  containers:
+                    - name: tool
+                      image: registry.example.com/tool:1.0
+                """),
         ],
         nonTriggering: [
             RuleExample(
@@ -237,6 +275,7 @@ public struct DanglingReferenceRule: KubernetesRule {
                 }
             }
         }
+        out += accountFindings(context)
         // Ingress backends naming missing Services or ports.
         if !set.services.isEmpty {
             for ingress in set.ingresses {
@@ -282,6 +321,54 @@ public struct DanglingReferenceRule: KubernetesRule {
                             message:
                                 "'\(line.key)' in \(line.object.displayName) names host '\(host)', but no Service '\(service)' is in the set"
                         ))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Pods, RoleBindings and subjects naming ServiceAccounts or Roles the set does not hold, judged
+    /// only when the set holds objects of that kind.
+    func accountFindings(_ context: KubernetesContext) -> [KubernetesFinding] {
+        let set = context.set
+        var out: [KubernetesFinding] = []
+        let accounts = set.objects(ofKind: "ServiceAccount")
+        if !accounts.isEmpty {
+            for (object, pod) in context.pods {
+                guard let node = pod.spec["serviceAccountName"], let name = node.string, name != "default" else {
+                    continue
+                }
+                if set.object(kind: "ServiceAccount", named: name, near: object) == nil {
+                    out.append(
+                        context.finding(
+                            Self.description, object, at: node,
+                            message: "\(object.displayName) runs as ServiceAccount '\(name)', which is not in the set"))
+                }
+            }
+        }
+        for binding in set.roleBindings {
+            if let kind = binding.roleKind, let name = binding.roleName, !set.objects(ofKind: kind).isEmpty,
+                set.object(kind: kind, named: name, near: binding.object) == nil
+            {
+                out.append(
+                    context.finding(
+                        Self.description, binding.object, at: binding.object.root.at("roleRef", "name"),
+                        message: "\(binding.object.displayName) grants \(kind) '\(name)', which is not in the set"))
+            }
+            guard !accounts.isEmpty else { continue }
+            for subject in binding.subjects where subject["kind"]?.string == "ServiceAccount" {
+                guard let node = subject["name"], let name = node.string else { continue }
+                let namespace = subject["namespace"]?.string ?? binding.object.namespace
+                let found = accounts.contains {
+                    $0.name == name && (namespace == nil || $0.namespace == nil || $0.namespace == namespace)
+                }
+                if !found {
+                    out.append(
+                        context.finding(
+                            Self.description, binding.object, at: node,
+                            message:
+                                "\(binding.object.displayName) binds ServiceAccount '\(name)', which is not in the set")
+                    )
                 }
             }
         }

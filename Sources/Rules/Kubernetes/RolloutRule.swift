@@ -10,10 +10,12 @@ public struct RolloutRule: KubernetesRule {
             The practice "Use Kubernetes Rolling Updates ... roll back" (rolling-updates): a \
             Recreate strategy, or a maxUnavailable as large as the replica count, stops every pod \
             of a served workload before new ones start; `revisionHistoryLimit: 0` deletes the old \
-            ReplicaSets that `kubectl rollout undo` needs.
+            ReplicaSets that `kubectl rollout undo` needs. A rolling update of a Service-backed \
+            Deployment with neither a readiness probe nor minReadySeconds counts a pod as available \
+            the moment it starts, so old pods stop before new ones serve.
             """,
         fix:
-            "Use RollingUpdate with maxUnavailable below the replica count (e.g. 0 with maxSurge 1), and keep revisionHistoryLimit above 0.",
+            "Use RollingUpdate with maxUnavailable below the replica count (e.g. 0 with maxSurge 1), keep revisionHistoryLimit above 0, and gate availability on a readiness probe.",
         triggering: [
             RuleExample(
                 """
@@ -67,6 +69,35 @@ public struct RolloutRule: KubernetesRule {
                           image: registry.example.com/km:4.5.0
                           ports:
                             - containerPort: 9443
+                """),
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: km
+                spec:
+                  replicas: 2
+                ↓  strategy:
+                    rollingUpdate: {maxUnavailable: 1, maxSurge: 1}
+                  selector:
+                    matchLabels: {app: km}
+                  template:
+                    metadata:
+                      labels: {app: km}
+                    spec:
+                      containers:
+                        - name: km
+                          image: registry.example.com/km:4.5.0
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: km
+                spec:
+                  selector: {app: km}
+                  ports:
+                    - port: 9443
                 """),
         ],
         nonTriggering: [
@@ -135,6 +166,17 @@ public struct RolloutRule: KubernetesRule {
                             "\(object.displayName) serves traffic but updates with Recreate: every pod stops before a new one starts"
                     ))
                 continue
+            }
+            let backed = !context.set.services(serving: object).isEmpty
+            let ready =
+                pod.containers.contains { $0.node["readinessProbe"] != nil } || (spec["minReadySeconds"]?.int ?? 0) > 0
+            if backed, !ready {
+                out.append(
+                    context.finding(
+                        Self.description, object, at: spec["strategy"] ?? pod.replicasNode ?? object.root["kind"],
+                        message:
+                            "\(object.displayName) rolls out behind a Service with no readiness probe or minReadySeconds: old pods stop before new ones serve"
+                    ))
             }
             if let unavailable = spec.at("strategy", "rollingUpdate", "maxUnavailable"), let text = unavailable.string {
                 let down: Int
