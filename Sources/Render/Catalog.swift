@@ -54,6 +54,19 @@ public enum Catalog {
     public static let uid = 10001
 
     public static func components(for spec: RenderSpec) -> [Component] {
+        let components = baseComponents(for: spec)
+        guard spec.prometheus else { return components }
+        return components.map { component in
+            var component = component
+            component.ports.append(ComponentPort(name: "metrics", port: metricsPort, external: false))
+            return component
+        }
+    }
+
+    /// The port the JMX exporter agent serves /metrics on.
+    public static let metricsPort = 9201
+
+    static func baseComponents(for spec: RenderSpec) -> [Component] {
         func settings(_ name: String) -> RenderSpec.ComponentSettings {
             spec.components[name] ?? RenderSpec.ComponentSettings()
         }

@@ -39,6 +39,7 @@ enum ImageGenerator {
             "!docker-entrypoint.sh",
         ]
         if let file = Self.distribution(spec, component).file { lines.append("!" + file) }
+        if spec.prometheus, let jar = spec.jmxExporter?.file { lines.append("!" + jar) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -62,6 +63,10 @@ enum ImageGenerator {
         if let url = source.url, let sha = source.sha256 {
             out += "ARG WSO2_SERVER_DIST_URL=\(url)\nARG WSO2_SERVER_DIST_SHA256=\(sha)\n\n"
         }
+        let exporter = spec.prometheus ? spec.jmxExporter : nil
+        if let exporter, let url = exporter.url, let sha = exporter.sha256 {
+            out += "ARG JMX_EXPORTER_URL=\(url)\nARG JMX_EXPORTER_SHA256=\(sha)\n\n"
+        }
         out += """
             LABEL org.opencontainers.image.title="\(title(component))" \\
                   org.opencontainers.image.version="\(component.productVersion)" \\
@@ -72,7 +77,7 @@ enum ImageGenerator {
                   org.opencontainers.image.licenses="Apache-2.0"
 
             ENV WORKING_DIRECTORY=\(home) \\
-                WSO2_SERVER_HOME=\(component.home)
+                WSO2_SERVER_HOME=\(component.home)\(exporter == nil ? "" : " \\\n    JAVA_OPTS=\"-javaagent:\(home)/jmx/jmx_prometheus_javaagent.jar=\(Catalog.metricsPort):\(home)/jmx/config.yaml\"")
 
 
             """
@@ -115,6 +120,21 @@ enum ImageGenerator {
         } else {
             steps.append("unzip -q /tmp/dist.zip -d \(home)")
         }
+        if let exporter {
+            if exporter.url != nil {
+                steps += [
+                    "curl -fsSLo /tmp/jmx.jar \"${JMX_EXPORTER_URL}\"",
+                    "printf '%s  %s\\n' \"${JMX_EXPORTER_SHA256}\" /tmp/jmx.jar > /tmp/jmx.jar.sha256",
+                    "sha256sum -c /tmp/jmx.jar.sha256",
+                ]
+            }
+            steps += [
+                "mkdir -p \(home)/jmx",
+                "cp /tmp/jmx.jar \(home)/jmx/jmx_prometheus_javaagent.jar",
+                "printf 'lowercaseOutputName: true\\nrules:\\n  - pattern: .*\\n' > \(home)/jmx/config.yaml",
+            ]
+            if exporter.url != nil { steps.append("rm -f /tmp/jmx.jar /tmp/jmx.jar.sha256") }
+        }
         steps.append(fetchTool)
         switch spec.os {
         case .ubuntu: steps.append("rm -rf /var/lib/apt/lists/*")
@@ -139,11 +159,10 @@ enum ImageGenerator {
             # hadolint ignore=\(pinCode)
 
             """
-        if let file = source.file {
-            out += "RUN --mount=type=bind,source=\(file),target=/tmp/dist.zip \\\n    "
-        } else {
-            out += "RUN "
-        }
+        var mounts: [String] = []
+        if let file = source.file { mounts.append("--mount=type=bind,source=\(file),target=/tmp/dist.zip") }
+        if let jar = exporter?.file { mounts.append("--mount=type=bind,source=\(jar),target=/tmp/jmx.jar") }
+        out += mounts.isEmpty ? "RUN " : "RUN " + mounts.joined(separator: " \\\n    ") + " \\\n    "
         out += steps.joined(separator: "; \\\n    ") + "\n\n"
         out += """
             COPY --chown=\(uid):0 --chmod=0755 docker-entrypoint.sh \(home)/docker-entrypoint.sh

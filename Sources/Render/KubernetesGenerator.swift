@@ -63,6 +63,18 @@ enum KubernetesGenerator {
             "{{ list .Values.database.host .Values.database.port .Values.ingress.hosts | toJson | sha256sum }}", digest)
     }
 
+    static func podAnnotations(_ spec: RenderSpec) -> [(String, YAMLNode)] {
+        var annotations: [(String, YAMLNode)] = [("checksum/config", .text([checksum(spec)]))]
+        if spec.prometheus {
+            annotations += [
+                ("prometheus.io/scrape", .text([.literal("true")])),
+                ("prometheus.io/port", .text([.literal(String(Catalog.metricsPort))])),
+                ("prometheus.io/path", .string("/metrics")),
+            ]
+        }
+        return annotations
+    }
+
     static func documents(_ spec: RenderSpec) -> [Document] {
         let components = Catalog.components(for: spec)
         var documents: [Document] = [serviceAccount(spec)]
@@ -385,7 +397,7 @@ enum KubernetesGenerator {
                         "metadata",
                         .map([
                             ("labels", .map(labels(spec, component, instance: instance))),
-                            ("annotations", .map([("checksum/config", .text([checksum(spec)]))])),
+                            ("annotations", .map(podAnnotations(spec))),
                         ])
                     ),
                     ("spec", .map(podSpec)),
@@ -634,6 +646,14 @@ enum KubernetesGenerator {
                 // From the ingress controller, wherever it runs.
                 rules.append(
                     .map([("from", .list([.map([("namespaceSelector", .map([]))])])), ("ports", ports(external))]))
+            }
+            if spec.prometheus {
+                // Prometheus scrapes from its own namespace.
+                rules.append(
+                    .map([
+                        ("from", .list([.map([("namespaceSelector", .map([]))])])),
+                        ("ports", ports([Catalog.metricsPort])),
+                    ]))
             }
             // Peers of the same component (HA pair, clustering).
             rules.append(.map([("from", .list([from(component)])), ("ports", ports(component.ports.map(\.port)))]))

@@ -76,7 +76,10 @@ public struct RenderSpec: Sendable, Equatable {
     public var portalHost = "am.example.com"
     public var gatewayHost = "gw.example.com"
     public var identityHost = "is.example.com"
-    public var prometheus = true
+    /// Expose JVM and product metrics to Prometheus through the JMX exporter agent.
+    public var prometheus = false
+    /// The JMX exporter java agent: a jar in the build context or an https url with its sha256.
+    public var jmxExporter: Distribution?
     public var networkPolicies = true
 
     public init() {}
@@ -434,11 +437,39 @@ struct SpecReader {
             }
         }
         if let observability = fields["observability"] {
-            let entries = entries(observability, path: "spec.observability", known: ["logs", "prometheus"])
+            let entries = entries(
+                observability, path: "spec.observability", known: ["logs", "prometheus", "jmxExporter"])
             if let logs = string(entries["logs"], "spec.observability.logs"), logs != "stdout" {
                 fail(entries["logs"], "spec.observability.logs must be stdout (collected by the cluster's log agent)")
             }
             if let value = bool(entries["prometheus"], "spec.observability.prometheus") { spec.prometheus = value }
+            if let node = entries["jmxExporter"] {
+                let path = "spec.observability.jmxExporter"
+                let source = self.entries(node, path: path, known: ["file", "url", "sha256"])
+                var item = RenderSpec.Distribution()
+                item.file = string(source["file"], "\(path).file")
+                item.url = string(source["url"], "\(path).url")
+                item.sha256 = string(source["sha256"], "\(path).sha256")
+                if let file = item.file {
+                    if !file.hasSuffix(".jar") || file.contains("/") {
+                        fail(source["file"], "\(path).file must be a .jar file name in the build context")
+                    }
+                } else if let url = item.url {
+                    if !url.hasPrefix("https://") { fail(source["url"], "\(path).url must be an https:// URL") }
+                    if item.sha256.map({ $0.count == 64 && $0.allSatisfy(\.isHexDigit) }) != true {
+                        fail(node, "\(path): a url needs its sha256 (64 hex digits)")
+                    }
+                } else {
+                    fail(node, "\(path) needs a file or a url with sha256")
+                }
+                spec.jmxExporter = item
+            }
+            if spec.prometheus, spec.jmxExporter == nil {
+                fail(
+                    observability,
+                    "spec.observability.prometheus needs spec.observability.jmxExporter (the agent jar that serves /metrics)"
+                )
+            }
         }
         if let value = bool(fields["networkPolicies"], "spec.networkPolicies") { spec.networkPolicies = value }
         // Cross-field checks.

@@ -1,5 +1,14 @@
 /// Writes a commented `berth.yaml`: `berth init` and the copy kept beside rendered output.
 public enum SpecWriter {
+    static func jmx(_ spec: RenderSpec) -> String {
+        guard let exporter = spec.jmxExporter else {
+            return
+                "    # jmxExporter: {file: jmx_prometheus_javaagent-1.0.1.jar}   # or {url: https://..., sha256: ...}"
+        }
+        if let url = exporter.url, let sha = exporter.sha256 { return "    jmxExporter: {url: \(url), sha256: \(sha)}" }
+        return "    jmxExporter: {file: \(exporter.file ?? "")}"
+    }
+
     public static func spec(_ spec: RenderSpec) -> String {
         var out = """
             # berth.yaml: what `berth render` generates. Reference: docs/spec.md; schema: docs/berth.schema.json.
@@ -81,7 +90,10 @@ public enum SpecWriter {
                 className: \(spec.ingressClass)
                 tlsSecret: \(spec.tlsSecret)
                 hosts: {portal: \(spec.portalHost), gateway: \(spec.gatewayHost), identity: \(spec.identityHost)}
-              observability: {logs: stdout, prometheus: \(spec.prometheus)}
+              observability:                   # logs go to stdout for the cluster's collector
+                logs: stdout
+                prometheus: \(spec.prometheus)               # metrics on :9201 through the JMX exporter agent
+            \(jmx(spec))
               networkPolicies: \(spec.networkPolicies)            # admit only the flows the architecture needs
 
             """

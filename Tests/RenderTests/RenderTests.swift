@@ -295,3 +295,52 @@ import Testing
         )
     }
 }
+
+@Suite struct ObservabilityTests {
+    static func spec(url: Bool) -> RenderSpec {
+        var spec = RenderSpec()
+        spec.prometheus = true
+        spec.jmxExporter =
+            url
+            ? RenderSpec.Distribution(
+                file: nil,
+                url:
+                    "https://repo1.maven.org/maven2/io/prometheus/jmx/jmx_prometheus_javaagent/1.0.1/jmx_prometheus_javaagent-1.0.1.jar",
+                sha256: String(repeating: "0f", count: 32))
+            : RenderSpec.Distribution(file: "jmx_prometheus_javaagent-1.0.1.jar", url: nil, sha256: nil)
+        return spec
+    }
+
+    @Test(arguments: [false, true])
+    func metricsAreServedScrapedAndAdmitted(_ url: Bool) throws {
+        let files = Renderer.render(Self.spec(url: url))
+        let byPath = Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0.contents) })
+        let dockerfile = try #require(byPath["images/gateway/Dockerfile"])
+        #expect(dockerfile.contains("-javaagent:/home/wso2carbon/jmx/jmx_prometheus_javaagent.jar=9201:"))
+        #expect(dockerfile.contains("EXPOSE 8243 9443 9763 9201"))
+        #expect(url == dockerfile.contains("sha256sum -c /tmp/jmx.jar.sha256"))
+        for file in files where file.path.hasSuffix("/Dockerfile") {
+            let directory = String(file.path.dropLast("Dockerfile".count))
+            let report = DockerfileChecker().check(
+                bytes: Array(file.contents.utf8), file: file.path, configuration: CheckConfiguration(),
+                readContextFile: { byPath[directory + $0] })
+            #expect(report.findings.isEmpty, "\(file.path): \(report.findings.map(\.message))")
+        }
+        let deployment = try #require(byPath["manifests/gateway-deployment.yaml"])
+        #expect(deployment.contains("prometheus.io/scrape: \"true\""))
+        #expect(deployment.contains("containerPort: 9201"))
+        let policies = try #require(byPath["manifests/networkpolicies.yaml"])
+        #expect(policies.contains("port: 9201"))
+        let inputs = files.filter { $0.path.hasPrefix("manifests/") && $0.path != "manifests/kustomization.yaml" }
+            .map { (file: $0.path, bytes: Array($0.contents.utf8)) }
+        let report = KubernetesChecker().check(inputs: inputs, configuration: CheckConfiguration())
+        #expect(report.reports.flatMap(\.findings).isEmpty)
+    }
+
+    @Test func prometheusNeedsTheExporter() {
+        #expect(throws: SpecErrors.self) {
+            try RenderSpec.parse(
+                "apiVersion: berth.dev/v1alpha1\nspec:\n  observability: {prometheus: true}\n", file: "berth.yaml")
+        }
+    }
+}
