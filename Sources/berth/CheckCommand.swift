@@ -21,7 +21,7 @@ struct CheckCommand: ParsableCommand {
             '# hadolint ignore=DLxxxx' is honoured for rules that map to that code. Kubernetes manifests \
             (*.yaml, *.yml, *.json; multi-document streams, List kinds, standard input such as \
             'helm template ... | berth check -') are judged as one set; Helm chart directories are rendered \
-            with helm when it is on PATH. Suppress with the annotation 'berth.dev/ignore: "RULE[:CONTAINER] -- reason"' \
+            with helm, Kustomize directories with kubectl kustomize, when those are on PATH. Suppress with the annotation 'berth.dev/ignore: "RULE[:CONTAINER] -- reason"' \
             on the object or its pod template.
             """
     )

@@ -184,3 +184,47 @@ import Testing
         #expect(run.seconds < 20)
     }
 }
+
+extension CheckKubernetesCommandTests {
+    static var kubectl: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/kubectl")
+        }
+    }
+
+    static func kustomization() throws -> URL {
+        var files: [String: String] = [
+            "overlay/kustomization.yaml":
+                "resources:\n  - storage.yaml\n  - gateway.yaml\n  - control-plane.yaml\n  - network.yaml\n"
+        ]
+        for name in ["storage.yaml", "gateway.yaml", "control-plane.yaml", "network.yaml"] {
+            files["overlay/" + name] = try String(
+                contentsOf: fixtures.appendingPathComponent("defective/" + name), encoding: .utf8)
+        }
+        return try temporary(files)
+    }
+
+    @Test func kustomizeDirectoryWithoutRendererIsExplained() throws {
+        let root = try Self.kustomization()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let run = try Self.run(["check", "overlay"], path: "/nonexistent", directory: root)
+        #expect(run.status == 2)
+        #expect((run.stdout + run.stderr).contains("kubectl kustomize overlay | berth check -"))
+    }
+
+    @Test(.enabled(if: kubectl)) func kustomizeDirectoryIsBuiltAndJudgedAsOneSet() throws {
+        let root = try Self.kustomization()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let run = try Self.run(["check", "overlay", "--format", "json"], directory: root)
+        #expect(run.status == 1, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        let rules = findings.compactMap { $0["rule"] as? String }.sorted()
+        #expect(
+            rules == [
+                "kubernetes-autoscaling", "kubernetes-dangling-reference", "kubernetes-dangling-reference",
+                "kubernetes-shared-storage",
+            ])
+        #expect(findings.allSatisfy { $0["file"] as? String == "overlay (kustomize)" })
+    }
+}

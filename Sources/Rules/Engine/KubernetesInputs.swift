@@ -1,4 +1,5 @@
 import BerthCore
+import Dispatch
 import Foundation
 
 /// How `berth check` finds Kubernetes input: manifest files, Helm charts, and standard input.
@@ -76,6 +77,7 @@ public enum KubernetesInputs {
     public static func collect(files: [String], roots: [String]) -> Collected {
         var collected = Collected()
         var charts: [String] = []
+        var overlays: [String] = []
         for file in files {
             let root =
                 roots.first { file.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
@@ -85,6 +87,11 @@ public enum KubernetesInputs {
             let named = roots.contains(file) && isChartMetadataName(URL(fileURLWithPath: file).lastPathComponent)
             if !named, let chart = chartRoot(of: file, within: root) {
                 if !charts.contains(chart) { charts.append(chart) }
+                continue
+            }
+            // Files of a Kustomize directory are bases and patches: only the build is the deployment.
+            if let overlay = kustomizationRoot(of: file, within: root) {
+                if !overlays.contains(overlay) { overlays.append(overlay) }
                 continue
             }
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -100,7 +107,53 @@ public enum KubernetesInputs {
                 collected.errors.append(FileReport(file: chart, findings: [], error: message.description))
             }
         }
+        for overlay in overlays {
+            switch renderKustomization(overlay) {
+            case .success(let bytes): collected.inputs.append(("\(overlay) (kustomize)", bytes))
+            case .failure(let message):
+                collected.errors.append(FileReport(file: overlay, findings: [], error: message.description))
+            }
+        }
         return collected
+    }
+
+    /// The names of a Kustomize directory's build file.
+    public static let kustomizationNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+
+    /// The nearest directory at or above `file`'s directory, up to and including `root`, that holds a
+    /// kustomization file.
+    public static func kustomizationRoot(of file: String, within root: String) -> String? {
+        func absolute(_ path: String) -> String {
+            let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            return URL(fileURLWithPath: full).standardizedFileURL.path
+        }
+        let stop = absolute(root)
+        var directory = (file as NSString).deletingLastPathComponent
+        while true {
+            let shown = directory.isEmpty ? "." : directory
+            if kustomizationNames.contains(where: { FileManager.default.fileExists(atPath: shown + "/" + $0) }) {
+                return shown
+            }
+            let current = absolute(shown)
+            if current == stop || current == "/" || !current.hasPrefix(stop) { return nil }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+    }
+
+    /// Builds a Kustomize directory with `kubectl kustomize` (or `kustomize build`), or says how to
+    /// pipe it in when neither is on PATH.
+    static func renderKustomization(_ directory: String) -> Result<[UInt8], HelmError> {
+        if let kubectl = executable(named: "kubectl") {
+            return render(kubectl, ["kustomize", directory], subject: directory)
+        }
+        if let kustomize = executable(named: "kustomize") {
+            return render(kustomize, ["build", directory], subject: directory)
+        }
+        return .failure(
+            HelmError(
+                message:
+                    "\(directory): is a Kustomize directory and neither kubectl nor kustomize is on PATH; build it and pipe it in: kubectl kustomize \(directory) | berth check -"
+            ))
     }
 
     /// Renders a chart with `helm template`, or says how to pipe it in when helm is missing.
@@ -112,9 +165,15 @@ public enum KubernetesInputs {
                         "\(chart): is a Helm chart and helm is not on PATH; render it and pipe it in: helm template \(chart) | berth check -"
                 ))
         }
+        return render(helm, ["template", chart], subject: chart)
+    }
+
+    /// Runs a renderer and returns its standard output, or its error output as the failure.
+    static func render(_ tool: String, _ arguments: [String], subject: String) -> Result<[UInt8], HelmError> {
+        let chart = subject
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: helm)
-        process.arguments = ["template", chart]
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -122,16 +181,31 @@ public enum KubernetesInputs {
         do {
             try process.run()
         } catch {
-            return .failure(HelmError(message: "\(chart): cannot run helm: \(error)"))
+            return .failure(HelmError(message: "\(chart): cannot run \(tool): \(error)"))
         }
+        // Drain standard error concurrently so a chatty renderer cannot block on a full pipe.
+        let captured = ErrorOutput()
+        let group = DispatchGroup()
+        let reader = errors.fileHandleForReading
+        DispatchQueue.global().async(group: group) { captured.set(reader.readDataToEndOfFile()) }
         let bytes = output.fileHandleForReading.readDataToEndOfFile()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let message = captured.data
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .failure(HelmError(message: "\(chart): helm template failed: \(text)"))
+            return .failure(
+                HelmError(message: "\(chart): \(([tool] + arguments).joined(separator: " ")) failed: \(text)"))
         }
         return .success([UInt8](bytes))
+    }
+
+    /// Standard error of a renderer, filled by a background reader.
+    final class ErrorOutput: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored = Data()
+        var data: Data { lock.withLock { stored } }
+        func set(_ data: Data) { lock.withLock { stored = data } }
     }
 
     /// A failure to render a chart, as a message.
