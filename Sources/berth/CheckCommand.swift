@@ -115,7 +115,7 @@ struct CheckCommand: ParsableCommand {
                 kubernetes.inputs.append(("-", bytes))
             }
         }
-        if !kubernetes.inputs.isEmpty || !kubernetes.errors.isEmpty {
+        if !kubernetes.inputs.isEmpty || !kubernetes.errors.isEmpty || !kubernetes.skipped.isEmpty {
             all += kubernetes.errors
             let first = kubernetes.inputs.first?.file ?? "-"
             var setConfiguration = CheckConfiguration()
@@ -133,7 +133,10 @@ struct CheckCommand: ParsableCommand {
                         for: file == "-" ? FileManager.default.currentDirectoryPath + "/-" : file))
                         ?? fallback
                 })
-            for skipped in report.skipped { Terminal.error("note: skipped \(skipped.file): \(skipped.reason)") }
+            let skipped =
+                kubernetes.skipped.map { (file: $0, reason: "holds no Kubernetes object (no apiVersion and kind)") }
+                + report.skipped
+            for note in KubernetesInputs.notes(skipped: skipped) { Terminal.error(note) }
             all += report.reports
         }
         let run = CheckRun(reports: all, rules: BuiltInRules.descriptions, toolVersion: BerthVersion.current)

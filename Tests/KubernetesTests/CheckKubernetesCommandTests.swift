@@ -153,7 +153,7 @@ import Testing
             "scalar.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: 80\n",
             "scalar.yaml:4: 'spec' must be a mapping, found a scalar"
         ),
-        ("list.json", "[1, 2]", "list.json:1: expected a Kubernetes object (a mapping)"),
+        ("list.json", "[{\"kind\": \"Pod\"}]", "list.json:1: expected a Kubernetes object (a mapping)"),
     ])
     func badInputExitsTwoWithFileAndLine(_ name: String, _ text: String, _ expected: String) throws {
         let root = try Self.temporary([name: text, "ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"])
@@ -226,5 +226,27 @@ extension CheckKubernetesCommandTests {
                 "kubernetes-shared-storage",
             ])
         #expect(findings.allSatisfy { $0["file"] as? String == "overlay (kustomize)" })
+    }
+}
+
+extension CheckKubernetesCommandTests {
+    @Test func otherJSONAndYAMLInATreeAreSkippedNotFailed() throws {
+        var files: [String: String] = [
+            "app/tsconfig.json": "{\n  // comments are not JSON, nor YAML\n  \"compilerOptions\": {}\n}\n",
+            ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+            "deploy/pod.yaml":
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n    - {name: a, image: 'a:1'}\n",
+        ]
+        for index in 0..<12 { files["data/\(index).json"] = "{\"n\": \(index)}\n" }
+        let root = try Self.temporary(files)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let run = try Self.run(["check", ".", "--fail-on", "none"], directory: root)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("kubernetes-unmanaged-pod"))
+        #expect(run.stderr.contains("note: skipped ./app/tsconfig.json"))
+        #expect(run.stderr.contains("more files that hold no Kubernetes object"))
+        // Named explicitly, a file that is not YAML is an error.
+        let named = try Self.run(["check", "app/tsconfig.json"], directory: root)
+        #expect(named.status == 2)
     }
 }

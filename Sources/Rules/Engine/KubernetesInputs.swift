@@ -38,6 +38,30 @@ public enum KubernetesInputs {
         "WORKDIR", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
     ]
 
+    /// True when the text contains the word `kind` at all: a cheap test before parsing.
+    static func mentionsKind(_ bytes: [UInt8]) -> Bool {
+        let needle: [UInt8] = Array("kind".utf8)
+        guard bytes.count >= needle.count else { return false }
+        var index = 0
+        let last = bytes.count - needle.count
+        while index <= last {
+            if bytes[index] == 0x6B, bytes[index + 1] == 0x69, bytes[index + 2] == 0x6E, bytes[index + 3] == 0x64 {
+                return true
+            }
+            index += 1
+        }
+        return false
+    }
+
+    /// Notes for skipped files, at most `limit` named and the rest counted.
+    public static func notes(skipped: [(file: String, reason: String)], limit: Int = 10) -> [String] {
+        var lines = skipped.prefix(limit).map { "note: skipped \($0.file): \($0.reason)" }
+        if skipped.count > limit {
+            lines.append("note: skipped \(skipped.count - limit) more files that hold no Kubernetes object")
+        }
+        return lines
+    }
+
     /// Chart.yaml, Chart.lock, values*.yaml and values.schema.json: a chart's metadata, not templates.
     public static func isChartMetadataName(_ name: String) -> Bool {
         let lower = name.lowercased()
@@ -70,6 +94,8 @@ public enum KubernetesInputs {
         public var notes: [String] = []
         /// Inputs that could not be read or rendered.
         public var errors: [FileReport] = []
+        /// Files found under a directory that do not mention `kind`, skipped without parsing.
+        public var skipped: [String] = []
     }
 
     /// Reads `files` (discovered under `roots` or named); files inside a Helm chart are replaced
@@ -98,7 +124,14 @@ public enum KubernetesInputs {
                 collected.errors.append(FileReport(file: file, findings: [], error: "\(file): cannot read file"))
                 continue
             }
-            collected.inputs.append((file, [UInt8](data)))
+            let bytes = [UInt8](data)
+            // A file found while walking a directory that never says `kind` (tsconfig.json, a CI
+            // workflow) is not a manifest: skip it unread rather than fail on its dialect.
+            if !roots.contains(file), !mentionsKind(bytes) {
+                collected.skipped.append(file)
+                continue
+            }
+            collected.inputs.append((file, bytes))
         }
         for chart in charts {
             switch renderChart(chart) {
