@@ -84,3 +84,89 @@ import Testing
         #expect(findings.first { $0.rule == "kubernetes-autoscaling" }?.severity == .error)
     }
 }
+
+extension DeploymentSetTests {
+    static func findings(_ text: String) -> [String] {
+        let report = KubernetesChecker().check(
+            inputs: [("set.yaml", Array(text.utf8))], configuration: CheckConfiguration())
+        return report.reports.flatMap(\.findings).map { "\($0.location.line) \($0.rule)" }
+    }
+
+    static let pod = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: NAME, namespace: NS}
+        spec:
+          replicas: REPLICAS
+          selector: {matchLabels: {app: NAME}}
+          template:
+            metadata: {labels: {app: NAME}}
+            spec:
+              containers:
+                - {name: c, image: "r.example.com/c:1"}
+              volumes:
+                - name: data
+                  persistentVolumeClaim: {claimName: data}
+
+        """
+
+    static func deployment(_ name: String, namespace: String = "a", replicas: Int = 1) -> String {
+        pod.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "NS", with: namespace)
+            .replacingOccurrences(of: "REPLICAS", with: "\(replicas)")
+    }
+
+    static let claim = """
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data, namespace: a}
+        spec:
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 1Gi}}
+
+        """
+
+    @Test func readWriteOnceClaimSharedByTwoSingleReplicaWorkloads() {
+        let text = Self.claim + "---\n" + Self.deployment("one") + "---\n" + Self.deployment("two")
+        #expect(
+            Self.findings(text).filter { $0.hasSuffix("kubernetes-shared-storage") } == ["5 kubernetes-shared-storage"])
+        // One single-replica user is fine; the same name in another namespace is another claim.
+        let alone = Self.claim + "---\n" + Self.deployment("one") + "---\n" + Self.deployment("two", namespace: "b")
+        #expect(!Self.findings(alone).contains { $0.hasSuffix("kubernetes-shared-storage") })
+    }
+
+    @Test func selectorsDoNotMatchAcrossNamespaces() {
+        let service = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: one, namespace: b}
+            spec:
+              selector: {app: one}
+              ports: [{port: 80}]
+
+            """
+        let text = Self.deployment("one") + "---\n" + service
+        // Line 20 is the Service's selector (the Deployment document has 14 lines, then '---').
+        #expect(Self.findings(text).contains("20 kubernetes-dangling-reference"), "\(Self.findings(text))")
+        let same =
+            Self.deployment("one") + "---\n" + service.replacingOccurrences(of: "namespace: b", with: "namespace: a")
+        #expect(!Self.findings(same).contains { $0.hasSuffix("kubernetes-dangling-reference") })
+    }
+
+    @Test func hpaMaximumCountsAsReplicasForSharedClaims() {
+        let hpa = """
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata: {name: one, namespace: a}
+            spec:
+              scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: one}
+              maxReplicas: 3
+              metrics:
+                - type: Resource
+                  resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+
+            """
+        let text = Self.claim + "---\n" + Self.deployment("one") + "---\n" + hpa
+        #expect(Self.findings(text).contains("5 kubernetes-shared-storage"))
+        #expect(!Self.findings(Self.claim + "---\n" + Self.deployment("one")).contains("5 kubernetes-shared-storage"))
+    }
+}
