@@ -54,7 +54,9 @@ import Testing
         var legacy: [(String, String)] = []
         for rule in BuiltInRules.kubernetes {
             let description = type(of: rule).description
-            for (index, example) in description.triggering.enumerated() {
+            // Gateway API kinds are custom resources: the validator has no schema for them.
+            for (index, example) in description.triggering.enumerated()
+            where !example.text.contains("gateway.networking.k8s.io") {
                 let entry = ("\(description.id)-triggering-\(index)", example.cleanText)
                 if description.practice == .currentAPIs { legacy.append(entry) } else { current.append(entry) }
             }

@@ -135,6 +135,45 @@ public struct DanglingReferenceRule: KubernetesRule {
                     - name: tool
                       image: registry.example.com/tool:1.0
                 """),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: gw
+                spec:
+                  selector: {app: gw}
+                  ports:
+                    - port: 8243
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata:
+                  name: edge
+                spec:
+                  gatewayClassName: nginx
+                  listeners:
+                    - name: gateway-https
+                      port: 443
+                      protocol: HTTPS
+                      tls:
+                        certificateRefs: [{kind: Secret, name: edge-tls}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata:
+                  name: gw
+                spec:
+                  parentRefs:
+                    - name: edge
+                ↓      sectionName: gw-https
+                  rules:
+                    - backendRefs:
+                ↓        - name: gw-service
+                          port: 8243
+                        - name: gw
+                ↓          port: 9443
+                """),
         ],
         nonTriggering: [
             RuleExample(
@@ -276,6 +315,7 @@ public struct DanglingReferenceRule: KubernetesRule {
             }
         }
         out += accountFindings(context)
+        out += routeFindings(context)
         // Ingress backends naming missing Services or ports.
         if !set.services.isEmpty {
             for ingress in set.ingresses {
@@ -369,6 +409,70 @@ public struct DanglingReferenceRule: KubernetesRule {
                             message:
                                 "\(binding.object.displayName) binds ServiceAccount '\(name)', which is not in the set")
                     )
+                }
+            }
+        }
+        return out
+    }
+
+    /// Gateway API routes naming a Gateway, listener, Service or port the set does not hold.
+    func routeFindings(_ context: KubernetesContext) -> [KubernetesFinding] {
+        let set = context.set
+        var out: [KubernetesFinding] = []
+        let routeKinds: Set<String> = ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]
+        let gateways = set.objects(ofKind: "Gateway")
+        for route in set.objects where routeKinds.contains(route.kind) && route.group == "gateway.networking.k8s.io" {
+            for parent in route.spec?["parentRefs"]?.items ?? []
+            where (parent["kind"]?.string ?? "Gateway") == "Gateway" {
+                guard !gateways.isEmpty, let name = parent["name"]?.string else { continue }
+                let namespace = parent["namespace"]?.string ?? route.namespace
+                guard let gateway = gateways.first(where: { $0.name == name && $0.sharesNamespace(namespace) }) else {
+                    out.append(
+                        context.finding(
+                            Self.description, route, at: parent["name"],
+                            message: "\(route.displayName) attaches to Gateway '\(name)', which is not in the set"))
+                    continue
+                }
+                if let section = parent["sectionName"], let sectionName = section.string {
+                    let listeners = (gateway.spec?["listeners"]?.items ?? []).compactMap { $0["name"]?.string }
+                    if !listeners.contains(sectionName) {
+                        out.append(
+                            context.finding(
+                                Self.description, route, at: section,
+                                message:
+                                    "\(route.displayName) attaches to listener '\(sectionName)' of Gateway '\(name)', which has \(listeners.joined(separator: ", "))"
+                            ))
+                    }
+                }
+            }
+            guard !set.services.isEmpty else { continue }
+            for rule in route.spec?["rules"]?.items ?? [] {
+                for backend in rule["backendRefs"]?.items ?? [] {
+                    guard (backend["kind"]?.string ?? "Service") == "Service", (backend["group"]?.string ?? "") == "",
+                        let name = backend["name"]?.string
+                    else { continue }
+                    let namespace = backend["namespace"]?.string ?? route.namespace
+                    guard
+                        let service = set.services.first(where: {
+                            $0.object.name == name && $0.object.sharesNamespace(namespace)
+                        })
+                    else {
+                        out.append(
+                            context.finding(
+                                Self.description, route, at: backend["name"],
+                                message: "\(route.displayName) routes to Service '\(name)', which is not in the set"))
+                        continue
+                    }
+                    if let port = backend["port"], let number = port.int,
+                        !service.ports.contains(where: { $0.port == number })
+                    {
+                        out.append(
+                            context.finding(
+                                Self.description, route, at: port,
+                                message:
+                                    "\(route.displayName) routes to port \(number) of Service '\(name)', which does not expose it"
+                            ))
+                    }
                 }
             }
         }

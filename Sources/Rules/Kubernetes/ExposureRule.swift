@@ -41,7 +41,20 @@ public struct ExposureRule: KubernetesRule {
                               service:
                                 name: gw
                                 port: {number: 8243}
-                """)
+                """),
+            RuleExample(
+                """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata:
+                  name: edge
+                spec:
+                  gatewayClassName: nginx
+                ↓  listeners:
+                    - name: http
+                      port: 80
+                      protocol: HTTP
+                """),
         ],
         nonTriggering: [
             RuleExample(
@@ -97,6 +110,16 @@ public struct ExposureRule: KubernetesRule {
                     message:
                         "\(service.object.displayName) exposes HTTP port \(first.port.map(String.init) ?? first.name ?? "?") as \(service.type): route it through an Ingress"
                 ))
+        }
+        for gateway in context.set.objects(ofKind: "Gateway") where gateway.group == "gateway.networking.k8s.io" {
+            guard let listeners = gateway.spec?["listeners"], !listeners.items.isEmpty else { continue }
+            let secure = listeners.items.contains { ["HTTPS", "TLS"].contains($0["protocol"]?.string ?? "") }
+            if !secure {
+                out.append(
+                    context.finding(
+                        Self.description, gateway, at: listeners,
+                        message: "\(gateway.displayName) has no HTTPS or TLS listener: it serves plain HTTP"))
+            }
         }
         for ingress in context.set.ingresses {
             let tls = ingress.tls?.items ?? []
