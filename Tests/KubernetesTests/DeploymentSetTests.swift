@@ -170,3 +170,18 @@ extension DeploymentSetTests {
         #expect(!Self.findings(Self.claim + "---\n" + Self.deployment("one")).contains("5 kubernetes-shared-storage"))
     }
 }
+
+extension DeploymentSetTests {
+    /// WSO2's own gateway chart, rendered at its defaults: the two known defects and nothing else.
+    @Test func wso2GatewayChartShowsItsKnownDefects() throws {
+        let report = try Self.check("wso2-gateway")
+        #expect(
+            Self.summary(report) == [
+                "rendered.yaml:219 kubernetes-dangling-reference",
+                "rendered.yaml:38 kubernetes-network-policy-missing",
+            ])
+        let pdb = try #require(report.reports.flatMap(\.findings).first { $0.rule == "kubernetes-dangling-reference" })
+        #expect(pdb.message.contains("deployment=apim-wso2am-universal-gw-deployment"))
+        #expect(pdb.severity == .error)
+    }
+}

@@ -66,7 +66,7 @@ import Testing
         }
         let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
         var files = try Self.write(current, to: root.appendingPathComponent("current"))
-        for set in ["corrected", "defective"] {
+        for set in ["corrected", "defective", "wso2-gateway"] {
             let directory = fixtures.appendingPathComponent(set)
             for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
             where name.hasSuffix(".yaml") {
