@@ -5,14 +5,17 @@ import Kubernetes
 public struct ExposureRule: KubernetesRule {
     public static let description = RuleDescription(
         id: "kubernetes-exposure", practice: .ingressExposure, severity: .warning, target: .kubernetes,
-        summary: "an HTTP component is exposed by a NodePort or LoadBalancer Service, or an Ingress has no TLS",
+        summary:
+            "an HTTP component is exposed by a NodePort or LoadBalancer Service or a hostPort, or an Ingress or Gateway has no TLS",
         rationale: """
             The practice "Use Ingress Controller when exposing to external traffic" (ingress-exposure): \
             a NodePort or LoadBalancer Service puts an HTTP port on every node or on a public address, \
-            bypassing the Ingress controller's TLS, host routing and rate limits. An Ingress without \
-            a `tls` section serves plain HTTP.
+            and a container hostPort on its node, bypassing the Ingress controller's TLS, host routing \
+            and rate limits. An Ingress without a `tls` section, or a Gateway without an HTTPS or TLS \
+            listener, serves plain HTTP.
             """,
-        fix: "Make the Service ClusterIP and route to it from an Ingress with a tls section.",
+        fix:
+            "Make the Service ClusterIP, drop hostPort, and route to it from an Ingress with a tls section (or an HTTPS Gateway listener).",
         triggering: [
             RuleExample(
                 """
@@ -54,6 +57,20 @@ public struct ExposureRule: KubernetesRule {
                     - name: http
                       port: 80
                       protocol: HTTP
+                """),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: web
+                spec:
+                  containers:
+                    - name: web
+                      image: registry.example.com/web:1.0
+                      ports:
+                        - containerPort: 8080
+                ↓          hostPort: 80
                 """),
         ],
         nonTriggering: [
@@ -119,6 +136,19 @@ public struct ExposureRule: KubernetesRule {
                     context.finding(
                         Self.description, gateway, at: listeners,
                         message: "\(gateway.displayName) has no HTTPS or TLS listener: it serves plain HTTP"))
+            }
+        }
+        for (object, pod) in context.pods {
+            for container in pod.containers {
+                for port in container.ports {
+                    guard let hostPort = port.node["hostPort"], (hostPort.int ?? 0) > 0 else { continue }
+                    out.append(
+                        context.finding(
+                            Self.description, object, at: hostPort,
+                            message:
+                                "container '\(container.name)' binds host port \(hostPort.int ?? 0) on its node: route through a Service and an Ingress",
+                            container: container.name))
+                }
             }
         }
         for ingress in context.set.ingresses {
