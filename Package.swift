@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags"]),
         .target(name: "BerthCore"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         .target(name: "Tags"),
