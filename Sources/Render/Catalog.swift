@@ -1,3 +1,5 @@
+import Tags
+
 /// A port a component serves.
 public struct ComponentPort: Sendable, Hashable {
     public var name: String
@@ -159,9 +161,14 @@ public enum Names {
     public static func configMap(_ spec: RenderSpec, _ component: Component, _ instance: Int) -> String {
         "\(deployment(spec, component, instance))-conf"
     }
+    /// The image tag in the WSO2 scheme: `{product-version}` on Ubuntu, `{product-version}-{os}` otherwise.
+    public static func tag(_ spec: RenderSpec, _ component: Component) -> String {
+        WSO2Tag(productVersion: component.productVersion, os: spec.os == .ubuntu ? nil : spec.os.rawValue).description
+    }
+
     /// `registry/wso2am-acp:4.5.0[-alpine]`.
     public static func image(_ spec: RenderSpec, _ component: Component) -> String {
-        "\(spec.registry)/\(component.distribution):\(component.productVersion)\(spec.osTagSuffix)"
+        "\(spec.registry)/\(component.distribution):\(tag(spec, component))"
     }
 }
 

@@ -226,7 +226,7 @@ enum KubernetesGenerator {
                 "image",
                 .text([
                     .value("images.registry", .string(spec.registry)), .literal("/\(component.distribution):"),
-                    .value("\(valuesKey).imageTag", .string(component.productVersion + spec.osTagSuffix)),
+                    .value("\(valuesKey).imageTag", .string(Names.tag(spec, component))),
                 ])
             ),
             ("imagePullPolicy", .string("IfNotPresent")),

@@ -113,14 +113,6 @@ public struct RenderSpec: Sendable, Equatable {
         return "eclipse-temurin:" + tag + (baseDigest.map { "@" + $0 } ?? "")
     }
 
-    /// The OS part of image tags (`-alpine`, `-rocky`; Ubuntu is the scheme's default).
-    public var osTagSuffix: String {
-        switch os {
-        case .ubuntu: ""
-        case .alpine: "-alpine"
-        case .rocky: "-rocky"
-        }
-    }
 }
 
 extension RenderSpec {

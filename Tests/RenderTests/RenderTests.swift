@@ -1,5 +1,6 @@
 import BerthCore
 import Foundation
+import Tags
 import Testing
 
 @testable import Render
@@ -341,6 +342,19 @@ import Testing
         #expect(throws: SpecErrors.self) {
             try RenderSpec.parse(
                 "apiVersion: berth.dev/v1alpha1\nspec:\n  observability: {prometheus: true}\n", file: "berth.yaml")
+        }
+    }
+}
+
+@Suite struct ImageTagTests {
+    @Test(arguments: RenderSpec.OS.allCases)
+    func renderedImagesUseSchemeTags(_ os: RenderSpec.OS) throws {
+        var spec = RenderSpec()
+        spec.os = os
+        for component in Catalog.components(for: spec) {
+            let tag = try WSO2Tag.parse(Names.tag(spec, component))
+            #expect(tag.productVersion == component.productVersion)
+            #expect(tag.os == (os == .ubuntu ? nil : os.rawValue))
         }
     }
 }
