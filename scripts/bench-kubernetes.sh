@@ -29,7 +29,7 @@ CHECKOV = {
     "resource-requests": ["CKV_K8S_10", "CKV_K8S_11", "CKV_K8S_12", "CKV_K8S_13"],
     "secrets-management": ["CKV_K8S_35"],
     "network-isolation": ["CKV2_K8S_6"],
-    "ingress-exposure": ["CKV_K8S_152", "CKV_K8S_153", "CKV_K8S_154"],
+    "ingress-exposure": ["CKV_K8S_26", "CKV_K8S_152", "CKV_K8S_153", "CKV_K8S_154"],
 }
 # kube-linter, described from its documentation (docs/generated/checks.md): it was not run here.
 KUBE_LINTER = {
