@@ -413,7 +413,6 @@ public struct RegistryHandler: Sendable {
 
     func patchUpload(name: String, id: String, request: Request) async throws -> Response {
         var session = try await lease(name: name, id: id)
-        var valid = true
         do {
             let current = session.hasher.count
             if let range = try contentRange(request) {
@@ -435,11 +434,11 @@ public struct RegistryHandler: Sendable {
                 throw RegistryError(.badRequest, .blobUploadInvalid, "chunk length does not match Content-Range")
             }
         } catch {
-            await uploads.release(session, hasherValid: valid)
+            // Every failure above leaves the file and the running hash consistent with each other.
+            await uploads.release(session, hasherValid: true)
             throw error
         }
-        valid = true
-        await uploads.release(session, hasherValid: valid)
+        await uploads.release(session, hasherValid: true)
         return Response(status: .accepted, headers: uploadHeaders(name, id, size: session.hasher.count), body: .init())
     }
 

@@ -103,20 +103,6 @@ actor UploadSessions {
         busy.remove(id)
         POSIXFile.removeTree(directory(id))
     }
-
-    /// Removes sessions older than `age` seconds that are not in use; returns how many.
-    func purge(olderThan age: TimeInterval) -> Int {
-        var removed = 0
-        let cutoff = Date().addingTimeInterval(-age)
-        for id in POSIXFile.list(storage.uploadsDirectory) where !busy.contains(id) {
-            let modified = POSIXFile.modificationTime(directory(id) + "/data") ?? 0
-            if modified < cutoff.timeIntervalSince1970 {
-                remove(id)
-                removed += 1
-            }
-        }
-        return removed
-    }
 }
 
 /// Runs blocking file work off the cooperative pool.

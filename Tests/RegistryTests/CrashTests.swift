@@ -22,9 +22,9 @@ final class ServerProcess: @unchecked Sendable {
         return nil
     }
 
-    init(executable: String, root: String) async throws {
+    init(executable: String, root: String, extraArguments: [String] = []) async throws {
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["registry", "serve", "--root", root, "--addr", "127.0.0.1:0", "--log-level", "error"]
+        process.arguments = ["registry", "serve", "--root", root, "--addr", "127.0.0.1:0", "--log-level", "error"] + extraArguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -46,7 +46,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func kill9() {
-        kill(process.processIdentifier, SIGKILL)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 

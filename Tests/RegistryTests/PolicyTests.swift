@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
+import Logging
 import OCI
 import Testing
 
@@ -114,7 +115,9 @@ import Testing
         var configuration = RegistryConfiguration()
         configuration.root = root.path
         let services = try await RegistryServices(configuration: configuration, gates: [SignatureGate(), SeverityGate()])
-        let app = try buildApplication(services: services, logger: .init(label: "test"))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = try buildApplication(services: services, logger: logger)
         try await app.test(.router) { client in
             let api = API(client: client)
             try await api.pushImage("scan/vulnerable", reference: "v1", layers: [randomData(10)])

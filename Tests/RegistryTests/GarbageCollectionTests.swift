@@ -1,0 +1,94 @@
+import Foundation
+import OCI
+import Testing
+
+@testable import Registry
+
+@Suite struct GarbageCollectionTests {
+    /// Sets a blob's modification time into the past, as if it had been uploaded long ago.
+    func age(_ storage: RegistryStorage, _ digest: OCI.Digest, seconds: Int) {
+        var times = [timeval(tv_sec: time(nil) - seconds, tv_usec: 0), timeval(tv_sec: time(nil) - seconds, tv_usec: 0)]
+        _ = utimes(storage.blobPath(digest), &times)
+    }
+
+    @Test func dryRunReportsAndDeleteRemovesOnlyGarbage() async throws {
+        try await withRegistry { client, services in
+            let api = API(client: client)
+            let kept = try await api.pushImage("gc/app", reference: "v1", layers: [randomData(1000)])
+            let orphan = try await api.pushBlob("gc/app", randomData(2000))
+            let recentOrphan = try await api.pushBlob("gc/app", randomData(3000))
+            let deleted = try await api.pushImage("gc/app", reference: "old", layers: [randomData(4000)])
+            #expect(try await api.request(.delete, "/v2/gc/app/manifests/\(deleted.digest)").status == .accepted)
+            let storage = services.storage
+            let collector = GarbageCollector(storage: storage, gracePeriod: 3600)
+            for digest in collector.allBlobs() where digest != recentOrphan { age(storage, digest, seconds: 7200) }
+
+            let dry = try collector.run(dryRun: true)
+            #expect(dry.dryRun)
+            #expect(dry.removedBlobs.contains(orphan))
+            #expect(dry.removedBlobs.contains(deleted.digest))
+            #expect(!dry.removedBlobs.contains(recentOrphan), "younger than the grace period")
+            #expect(storage.blobSize(orphan) != nil, "a dry run removes nothing")
+
+            let report = try collector.run(dryRun: false)
+            #expect(report.removedBlobs == dry.removedBlobs)
+            #expect(storage.blobSize(orphan) == nil)
+            #expect(!storage.repositoryHasBlob("gc/app", orphan), "links to removed blobs go too")
+            #expect(storage.blobSize(recentOrphan) != nil)
+            let manifest = try await api.request(.get, "/v2/gc/app/manifests/v1")
+            #expect(manifest.data == kept.data)
+            #expect(try Scrubber(storage: storage).run().problems.isEmpty)
+        }
+    }
+
+    @Test func collectionDuringConcurrentPushesKeepsEveryAcknowledgedImage() async throws {
+        try await withRegistry { client, services in
+            let api = API(client: client)
+            // Old garbage that the collector should remove while pushes run.
+            let garbage = try await api.pushBlob("gc/busy", randomData(5000))
+            let collector = GarbageCollector(storage: services.storage, gracePeriod: 30)
+            age(services.storage, garbage, seconds: 3600)
+            let images = try await withThrowingTaskGroup(of: (String, Data)?.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        let image = try await api.pushImage("gc/busy", reference: "t\(index)", layers: [randomData(2000 + index)])
+                        return ("t\(index)", image.data)
+                    }
+                }
+                group.addTask {
+                    for _ in 0..<20 {
+                        _ = try collector.run(dryRun: false)
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    return nil
+                }
+                var result: [(String, Data)] = []
+                for try await image in group { if let image { result.append(image) } }
+                return result
+            }
+            #expect(images.count == 30)
+            for (tag, data) in images {
+                let manifest = try await api.request(.get, "/v2/gc/busy/manifests/\(tag)")
+                #expect(manifest.data == data)
+            }
+            #expect(services.storage.blobSize(garbage) == nil)
+            #expect(try Scrubber(storage: services.storage).run().problems.isEmpty)
+        }
+    }
+
+    @Test func scrubFindsCorruptBlobs() async throws {
+        try await withRegistry { client, services in
+            let api = API(client: client)
+            let image = try await api.pushImage("scrub/app", reference: "v1", layers: [randomData(100)])
+            #expect(try Scrubber(storage: services.storage).run().problems.isEmpty)
+            let summary = try ManifestParser.parse(image.data, contentType: MediaType.ociManifest)
+            let layer = try #require(summary.layers.first)
+            let path = services.storage.blobPath(layer.digest)
+            try Data(repeating: 0, count: 100).write(to: URL(fileURLWithPath: path))
+            let report = try Scrubber(storage: services.storage).run()
+            #expect(report.problems.map(\.subject) == [layer.digest.description])
+            try FileManager.default.removeItem(atPath: path)
+            #expect(try Scrubber(storage: services.storage).run().problems.contains { $0.reason.contains("missing blob") })
+        }
+    }
+}
