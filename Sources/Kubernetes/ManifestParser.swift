@@ -129,6 +129,8 @@ public struct ManifestParser: Sendable {
         case .mapping(let mapping):
             var entries: [ManifestEntry] = []
             entries.reserveCapacity(mapping.count)
+            // Keys that came from a `<<` merge: an explicit key may override them.
+            var merged: Set<String> = []
             for (keyNode, valueNode) in mapping {
                 budget -= 1
                 guard let keyText = keyNode.scalar?.string else {
@@ -136,12 +138,13 @@ public struct ManifestParser: Sendable {
                 }
                 if keyText == "<<" {
                     // Merge key: fold the merged mapping's entries in, without overriding.
-                    let merged = try convert(
+                    let mergedNode = try convert(
                         valueNode, key: keyNode.mark, budget: &budget, depth: depth + 1, fail: fail)
-                    let sources = merged.isSequence ? merged.items : [merged]
+                    let sources = mergedNode.isSequence ? mergedNode.items : [mergedNode]
                     for source in sources {
                         for entry in source.entries where !entries.contains(where: { $0.key == entry.key }) {
                             entries.append(entry)
+                            merged.insert(entry.key)
                         }
                     }
                     continue
@@ -149,7 +152,14 @@ public struct ManifestParser: Sendable {
                 var child = try convert(valueNode, key: keyNode.mark, budget: &budget, depth: depth + 1, fail: fail)
                 child.keyLine = keyNode.mark?.line ?? line
                 child.keyColumn = keyNode.mark?.column ?? column
+                if let first = entries.first(where: { $0.key == keyText }), !merged.contains(keyText) {
+                    // The API server's strict decoding rejects duplicate fields; so does Berth, rather
+                    // than judge one of the two values.
+                    throw fail(
+                        child.keyLine, "duplicate key '\(keyText)' (first at line \(first.value.keyLine))")
+                }
                 entries.removeAll { $0.key == keyText }
+                merged.remove(keyText)
                 entries.append(ManifestEntry(key: keyText, value: child))
             }
             value = .mapping(entries)

@@ -173,6 +173,15 @@ import Testing
         #expect(throws: BerthError.self) { try parser.parse(bytes: bytes, file: "b.yaml") }
     }
 
+    @Test func duplicateKeysAreErrorsLikeTheAPIServer() {
+        // Files concatenated without '---' merge two objects into one mapping.
+        let message = error("apiVersion: v1\nkind: Service\nmetadata: {name: a}\napiVersion: v1\nkind: Service\n")
+        #expect(message == "m.yaml:4: duplicate key 'apiVersion' (first at line 1)")
+        #expect(
+            error("apiVersion: v1\nkind: Pod\nmetadata:\n  labels: {a: '1', a: '2'}\n")?.contains("duplicate key 'a'")
+                == true)
+    }
+
     @Test func mergeKeysAndAnchorsWork() throws {
         let manifest = try parse(
             """
@@ -183,11 +192,12 @@ import Testing
               labels: &labels {app: web, tier: front}
               annotations:
                 <<: *labels
+                tier: back
                 extra: "1"
             spec:
               containers: []
             """)
-        #expect(manifest.objects[0].annotations == ["app": "web", "tier": "front", "extra": "1"])
+        #expect(manifest.objects[0].annotations == ["app": "web", "tier": "back", "extra": "1"])
         #expect(manifest.objects[0].labels["tier"] == "front")
     }
 
