@@ -35,6 +35,7 @@ public enum RuleCatalog {
                 "| [`\(rule.id)`](#\(rule.id)) | `\(rule.practice.rawValue)` | \(rule.severity.rawValue) | \(rule.summary) |\n"
         }
         for rule in rules {
+            let language = rule.target == .kubernetes ? "yaml" : "dockerfile"
             out += "\n## \(rule.id)\n\n"
             out += "Practice `\(rule.practice.rawValue)`, default severity **\(rule.severity.rawValue)**"
             if !rule.hadolintCodes.isEmpty {
@@ -44,14 +45,14 @@ public enum RuleCatalog {
             out += "**Why.** " + rule.rationale + "\n\n**Fix.** " + rule.fix + "\n"
             for example in rule.triggering {
                 out +=
-                    "\nFlagged (the marked line):\n\n```dockerfile\n" + example.text.trimmingTrailingNewlines()
+                    "\nFlagged (the marked line):\n\n```\(language)\n" + example.text.trimmingTrailingNewlines()
                     + "\n```\n"
                 if let configuration = example.configuration {
                     out += "\nwith `.berth.yaml`:\n\n```yaml\n" + configuration.trimmingTrailingNewlines() + "\n```\n"
                 }
             }
             for example in rule.nonTriggering {
-                out += "\nNot flagged:\n\n```dockerfile\n" + example.cleanText.trimmingTrailingNewlines() + "\n```\n"
+                out += "\nNot flagged:\n\n```\(language)\n" + example.cleanText.trimmingTrailingNewlines() + "\n```\n"
                 if let configuration = example.configuration {
                     out += "\nwith `.berth.yaml`:\n\n```yaml\n" + configuration.trimmingTrailingNewlines() + "\n```\n"
                 }
