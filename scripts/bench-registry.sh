@@ -144,7 +144,7 @@ PY
     : >"$urls"
     for i in $(seq 1 50); do echo "url = \"http://127.0.0.1:$port/v2/bench/rand/blobs/$LAYER_DIGEST\"" >>"$urls"; echo "output = \"/dev/null\"" >>"$urls"; done
     local t0; t0=$(now)
-    curl -s --parallel --parallel-max 50 -K "$urls"
+    curl -s --parallel --parallel-max 50 -K "$urls" 2>/dev/null
     local t1; t1=$(now)
     RESULT[$name.concurrent]="$(echo "$t1 - $t0" | bc)"
     RESULT[$name.rss]="$(peak_rss_kib "${!pid_var}")"

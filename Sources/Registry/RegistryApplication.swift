@@ -82,6 +82,24 @@ public func buildApplication(
     )
 }
 
+/// Makes glibc serve the server's large transfer buffers with mmap and give them back on free.
+///
+/// Blob chunks are allocated on one thread and freed on another; with glibc's dynamic mmap
+/// threshold they would otherwise settle in per-thread arenas and keep the resident size at its
+/// peak. Call once at start-up, before serving.
+public func tuneAllocatorForStreaming() {
+    #if os(Linux)
+        _ = glibcMallopt(-3, 128 * 1024)  // M_MMAP_THRESHOLD: fixed, so large chunks are unmapped on free
+        _ = glibcMallopt(-8, 4)  // M_ARENA_MAX
+    #endif
+}
+
+#if os(Linux)
+    /// glibc's `mallopt`, which the Glibc module does not import.
+    @_silgen_name("mallopt")
+    private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
+
 /// Adds `Docker-Distribution-API-Version` to every response, as clients expect from `/v2/`.
 struct APIVersionMiddleware: RouterMiddleware {
     typealias Context = RegistryRequestContext

@@ -300,7 +300,7 @@ public struct RegistryHandler: Sendable {
         }
         let body = try await FileIO(threadPool: .singleton).loadFile(
             path: storage.blobPath(digest), range: Int(effective.lowerBound)...Int(effective.upperBound),
-            context: context, chunkLength: 256 * 1024)
+            context: context, chunkLength: 1024 * 1024)
         return Response(status: status, headers: headers, body: body)
     }
 
@@ -551,3 +551,4 @@ enum ByteRange {
         return start...min(end, size - 1)
     }
 }
+

@@ -74,6 +74,7 @@ struct RegistryServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "berth.registry")
+        tuneAllocatorForStreaming()
         let services = try await RegistryServices(configuration: configuration)
         if !services.security.current().authenticationEnabled && !configuration.isLoopback {
             throw ValidationError(
