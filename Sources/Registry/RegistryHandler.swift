@@ -298,9 +298,7 @@ public struct RegistryHandler: Sendable {
         guard request.method == .get, length > 0 else {
             return Response(status: status, headers: headers, body: .init())
         }
-        let body = try await FileIO(threadPool: .singleton).loadFile(
-            path: storage.blobPath(digest), range: Int(effective.lowerBound)...Int(effective.upperBound),
-            context: context, chunkLength: 1024 * 1024)
+        let body = BlobReader.body(path: storage.blobPath(digest), range: effective)
         return Response(status: status, headers: headers, body: body)
     }
 
@@ -552,3 +550,47 @@ enum ByteRange {
     }
 }
 
+/// Streams part of a file as a response body with one reusable chunk buffer per download.
+///
+/// Each chunk is read on the thread pool only after the previous one was handed to the
+/// connection. The buffer is reused in place once the connection has released it (ByteBuffer is
+/// copy-on-write, so a buffer still being sent is copied instead of overwritten), so a download
+/// neither buffers the blob nor churns the allocator.
+enum BlobReader {
+    static let chunkSize = 1024 * 1024
+
+    /// Owns the chunk buffer while the thread pool fills it; never used by two threads at once.
+    final class Chunk: @unchecked Sendable {
+        var buffer: ByteBuffer
+        init(capacity: Int) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
+    }
+
+    static func body(path: String, range: ClosedRange<Int64>) -> ResponseBody {
+        let length = Int(range.upperBound - range.lowerBound + 1)
+        return ResponseBody(contentLength: length) { writer in
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
+            defer { close(fd) }
+            let chunk = Chunk(capacity: min(chunkSize, length))
+            var offset = range.lowerBound
+            while offset <= range.upperBound {
+                let want = Int(min(Int64(chunkSize), range.upperBound - offset + 1))
+                let start = offset
+                try await Blocking.run {
+                    chunk.buffer.clear()
+                    let count = try chunk.buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { pointer in
+                        while true {
+                            let count = pread(fd, pointer.baseAddress, want, off_t(start))
+                            if count >= 0 { return count }
+                            if errno != EINTR { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
+                        }
+                    }
+                    guard count > 0 else { throw StorageError.corrupt(path: path, reason: "file ended before its recorded size") }
+                }
+                offset += Int64(chunk.buffer.readableBytes)
+                try await writer.write(chunk.buffer)
+            }
+            try await writer.finish(nil)
+        }
+    }
+}
