@@ -13,6 +13,8 @@ declare -A APT_PACKAGES=(
     [podman]="4.3.1+ds1-8+deb12u1+b3"
     [docker-registry]="2.8.2+ds1-1"
     [curl]="*"
+    [openssl]="*"
+    [bc]="*"
 )
 
 missing=()
