@@ -11,16 +11,25 @@ public struct RegistryMetrics: Sendable {
         registry = PrometheusCollectorRegistry()
     }
 
+    static var requests: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "berth", subsystem: "registry", metricName: "http_requests", unitName: "total",
+            helpText: "HTTP requests by method, endpoint kind and status.")
+    }
+    static var durations: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "berth", subsystem: "registry", metricName: "http_request_duration", unitName: "seconds",
+            helpText: "HTTP request durations by method and endpoint kind.")
+    }
+    static let buckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10), .seconds(60),
+    ]
+
     func requestFinished(method: String, endpoint: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            name: "berth_registry_http_requests_total",
-            labels: [("method", method), ("endpoint", endpoint), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            name: "berth_registry_http_request_duration_seconds",
-            labels: [("method", method), ("endpoint", endpoint)],
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10), .seconds(60)]
-        ).recordNanoseconds(duration.nanoseconds)
+        registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("endpoint", endpoint), ("status", String(status))])
+            .increment()
+        registry.makeDurationHistogram(descriptor: Self.durations, labels: [("method", method), ("endpoint", endpoint)], buckets: Self.buckets)
+            .recordNanoseconds(duration.nanoseconds)
     }
 }
 
