@@ -5,6 +5,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Crypto
 import Foundation
 import OCI
 
@@ -31,6 +32,12 @@ public struct SignatureGate: PullGate {
         guard project.requireSignature else { return }
         if isSignature(manifest, storage: storage) { return }
         let digest = manifest.digest
+        if let keys = project.signatureKeys, !keys.isEmpty {
+            if CosignVerifier(keys: keys).verifies(repository: repository, digest: digest, storage: storage) { return }
+            throw RegistryError(.preconditionFailed, .policyViolation,
+                "the project requires images signed by its keys and no cosign signature of \(digest) verifies against them",
+                detail: ["digest": digest.description, "policy": "requireSignature"])
+        }
         if storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return }
         if storage.referrers(repository, subject: digest).contains(where: { Self.signatureArtifactTypes.contains($0.artifactType ?? "") }) {
             return
@@ -76,6 +83,8 @@ public struct PolicyEngine: Sendable {
             record.immutableTags = settings.immutableTags ?? []
             record.quotaBytes = settings.quotaBytes
             record.requireSignature = settings.requireSignature ?? false
+            let keys = (settings.signatureKeyFiles ?? []).compactMap { POSIXFile.contents($0).map { String(decoding: $0, as: UTF8.self) } }
+            record.signatureKeys = keys.isEmpty ? nil : keys
         }
         return record
     }
@@ -138,7 +147,7 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func checkPush(repository: String, tags: [String], digest: Digest, storage: RegistryStorage, incomingBytes: Int64, identity: Identity) throws {
+    func checkPush(repository: String, tags: [String], digest: OCIDigest, storage: RegistryStorage, incomingBytes: Int64, identity: Identity) throws {
         for tag in tags where isImmutable(repository: repository, tag: tag) {
             if let existing = storage.resolveTag(repository, tag), existing != digest {
                 throw RegistryError(.preconditionFailed, .policyViolation, "tag '\(tag)' is immutable and already points to \(existing)",
@@ -156,7 +165,7 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func checkDelete(repository: String, digest: Digest, storage: RegistryStorage) throws {
+    func checkDelete(repository: String, digest: OCIDigest, storage: RegistryStorage) throws {
         for tag in storage.tags(repository) where isImmutable(repository: repository, tag: tag) {
             if storage.resolveTag(repository, tag) == digest {
                 throw RegistryError(.preconditionFailed, .policyViolation, "manifest is referenced by immutable tag '\(tag)'",
@@ -165,7 +174,7 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func checkQuota(repository: String, adding digest: Digest, incomingBytes: Int64? = nil, storage: RegistryStorage) throws {
+    func checkQuota(repository: String, adding digest: OCIDigest, incomingBytes: Int64? = nil, storage: RegistryStorage) throws {
         let projectName = Self.project(of: repository)
         guard let quota = project(projectName).quotaBytes else { return }
         let used = Self.usage(project: projectName, storage: storage)
@@ -178,13 +187,57 @@ public struct PolicyEngine: Sendable {
     }
 
     /// Distinct content (blobs and manifests) a project holds, and its total size.
-    public static func usage(project: String, storage: RegistryStorage) -> (bytes: Int64, digests: Set<Digest>) {
-        var digests = Set<Digest>()
+    public static func usage(project: String, storage: RegistryStorage) -> (bytes: Int64, digests: Set<OCI.Digest>) {
+        var digests = Set<OCIDigest>()
         for repository in storage.repositories() where Self.project(of: repository) == project {
             digests.formUnion(storage.linkedBlobs(repository))
             digests.formUnion(storage.revisions(repository))
         }
         let bytes = digests.reduce(Int64(0)) { $0 + (storage.blobSize($1) ?? 0) }
         return (bytes, digests)
+    }
+}
+
+/// Verifies cosign key signatures stored by the tag convention (`<alg>-<hex>.sig`): each layer of
+/// the signature manifest is a simple-signing payload whose annotation
+/// `dev.cosignproject.cosign/signature` is a base64 DER ECDSA signature over the payload bytes.
+struct CosignVerifier {
+    let keys: [P256.Signing.PublicKey]
+
+    init(keys: [String]) {
+        self.keys = keys.compactMap { try? P256.Signing.PublicKey(pemRepresentation: $0) }
+    }
+
+    func verifies(repository: String, digest: OCIDigest, storage: RegistryStorage) -> Bool {
+        guard !keys.isEmpty, let signatureDigest = storage.resolveTag(repository, digest.tagForm + ".sig"),
+            let stored = storage.manifest(repository, digest: signatureDigest), let data = POSIXFile.contents(stored.path),
+            let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
+        else { return false }
+        for layer in summary.layers where layer.mediaType == "application/vnd.dev.cosign.simplesigning.v1+json" {
+            guard let encoded = layer.annotations?["dev.cosignproject.cosign/signature"],
+                let der = Data(base64Encoded: encoded), let signature = try? P256.Signing.ECDSASignature(derRepresentation: der),
+                storage.repositoryHasBlob(repository, layer.digest), let payload = POSIXFile.contents(storage.blobPath(layer.digest)),
+                OCIDigest.of(payload, algorithm: layer.digest.algorithm) == layer.digest
+            else { continue }
+            guard keys.contains(where: { $0.isValidSignature(signature, for: payload) }) else { continue }
+            struct Payload: Decodable {
+                struct Critical: Decodable {
+                    struct Image: Decodable {
+                        let manifestDigest: String
+                        enum CodingKeys: String, CodingKey { case manifestDigest = "docker-manifest-digest" }
+                    }
+                    let image: Image
+                    let type: String
+                }
+                let critical: Critical
+            }
+            if let decoded = try? JSONDecoder().decode(Payload.self, from: payload),
+                decoded.critical.type == "cosign container image signature",
+                decoded.critical.image.manifestDigest == digest.description
+            {
+                return true
+            }
+        }
+        return false
     }
 }

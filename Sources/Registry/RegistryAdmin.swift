@@ -89,13 +89,22 @@ public struct RegistryAdmin: Sendable {
     }
 
     /// Changes a project's policies; nil leaves a setting as it is.
-    public func setPolicy(project: String, immutableTags: [String]?, quotaBytes: Int64??, requireSignature: Bool?, isPublic: Bool?) throws {
+    public func setPolicy(
+        project: String, immutableTags: [String]?, quotaBytes: Int64??, requireSignature: Bool?, isPublic: Bool?,
+        signatureKeys: [String]? = nil
+    ) throws {
+        for key in signatureKeys ?? [] {
+            guard (try? P256.Signing.PublicKey(pemRepresentation: key)) != nil else {
+                throw AdminError.invalid("a signature key is not a PEM ECDSA P-256 public key")
+            }
+        }
         try store.update { state in
             guard var record = state.projects[project] else { throw AdminError.unknown("no project '\(project)'; create it first") }
             if let immutableTags { record.immutableTags = immutableTags }
             if let quotaBytes { record.quotaBytes = quotaBytes }
             if let requireSignature { record.requireSignature = requireSignature }
             if let isPublic { record.public = isPublic }
+            if let signatureKeys { record.signatureKeys = signatureKeys.isEmpty ? nil : signatureKeys }
             state.projects[project] = record
         }
     }

@@ -139,6 +139,8 @@ public struct ProjectSettings: Sendable, Codable, Equatable {
     public var quotaBytes: Int64?
     /// Refuse pulls of manifests that have no signature (cosign tag or referrer).
     public var requireSignature: Bool?
+    /// Files holding PEM ECDSA P-256 public keys; a cosign signature must verify against one.
+    public var signatureKeyFiles: [String]?
 
     public init(public: Bool? = nil, immutableTags: [String]? = nil, quotaBytes: Int64? = nil, requireSignature: Bool? = nil) {
         self.public = `public`

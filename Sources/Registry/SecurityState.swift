@@ -62,6 +62,8 @@ public struct ProjectRecord: Sendable, Codable, Equatable {
     public var immutableTags: [String] = []
     public var quotaBytes: Int64?
     public var requireSignature: Bool = false
+    /// PEM public keys (ECDSA P-256); when set, a cosign signature must verify against one of them.
+    public var signatureKeys: [String]?
 
     public init() {}
 }

@@ -106,13 +106,22 @@ struct RegistryProjectCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Storage quota in bytes; 0 removes it.") var quota: Int64?
         @Option(name: .customLong("require-signature"), help: "true or false.") var requireSignature: Bool?
         @Option(name: .customLong("public"), help: "true or false.") var isPublic: Bool?
+        @Option(name: .customLong("signature-key"), help: "PEM ECDSA P-256 public key file that signatures must verify against (repeatable; replaces the list).") var signatureKeyFiles: [String] = []
 
         func run() async throws {
             let tags: [String]? = clearImmutable ? [] : (immutableTags.isEmpty ? nil : immutableTags)
             var quotaValue: Int64?? = nil
             if let quota { quotaValue = .some(quota == 0 ? nil : quota) }
+            var keys: [String]?
+            if !signatureKeyFiles.isEmpty {
+                keys = try signatureKeyFiles.map { path in
+                    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read '\(path)'") }
+                    return String(decoding: data, as: UTF8.self)
+                }
+            }
             try RegistryAdmin(root: try options.load().root).setPolicy(
-                project: project, immutableTags: tags, quotaBytes: quotaValue, requireSignature: requireSignature, isPublic: isPublic)
+                project: project, immutableTags: tags, quotaBytes: quotaValue, requireSignature: requireSignature, isPublic: isPublic,
+                signatureKeys: keys)
             print("policy of \(project) saved")
         }
     }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import HTTPTypes
 import Logging
@@ -215,6 +216,52 @@ import Testing
             // The server still serves others.
             let ok = try await HTTPPusher(client: .shared, base: "http://127.0.0.1:\(port)").send(.GET, "/v2/")
             #expect(ok.status == 200)
+        }
+    }
+}
+
+@Suite struct SignatureVerificationTests {
+    /// Pushes a cosign-style signature of `digest` signed with `key` under the tag convention.
+    func pushCosignSignature(_ api: API, repository: String, digest: OCI.Digest, key: P256.Signing.PrivateKey, claimed: OCI.Digest? = nil) async throws {
+        let payload = Data(#"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"\#(claimed ?? digest)"},"type":"cosign container image signature"},"optional":null}"#.utf8)
+        let signature = try key.signature(for: payload).derRepresentation.base64EncodedString()
+        let payloadDigest = try await api.pushBlob(repository, payload)
+        let config = Data("{}".utf8)
+        let configDigest = try await api.pushBlob(repository, config)
+        let manifest = """
+            {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
+             "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configDigest)","size":2},
+             "layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"\(payloadDigest)","size":\(payload.count),
+               "annotations":{"dev.cosignproject.cosign/signature":"\(signature)"}}]}
+            """
+        let put = try await api.request(.put, "/v2/\(repository)/manifests/\(digest.tagForm).sig", headers: ["Content-Type": MediaType.ociManifest], body: Data(manifest.utf8))
+        #expect(put.status == .created)
+    }
+
+    @Test func onlySignaturesByTheProjectKeyOpenThePull() async throws {
+        let trusted = P256.Signing.PrivateKey()
+        let publicKey = trusted.publicKey.pemRepresentation
+        try await withRegistry(prepare: { root in
+            let admin = try RegistryAdmin(root: root)
+            try admin.createProject("signed", public: false)
+            try admin.setPolicy(project: "signed", immutableTags: nil, quotaBytes: nil, requireSignature: true, isPublic: nil, signatureKeys: [publicKey])
+            #expect(throws: RegistryAdmin.AdminError.self) {
+                try admin.setPolicy(project: "signed", immutableTags: nil, quotaBytes: nil, requireSignature: nil, isPublic: nil, signatureKeys: ["not a key"])
+            }
+        }) { client, _ in
+            let api = API(client: client)
+            let image = try await api.pushImage("signed/app", reference: "v1", layers: [randomData(10)])
+            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            // Signed by an unknown key: still refused.
+            try await pushCosignSignature(api, repository: "signed/app", digest: image.digest, key: P256.Signing.PrivateKey())
+            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            // Signed by the project key but for another digest: refused.
+            try await pushCosignSignature(api, repository: "signed/app", digest: image.digest, key: trusted, claimed: OCI.Digest.of(Data("other".utf8)))
+            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            // Signed by the project key for this digest: allowed.
+            try await pushCosignSignature(api, repository: "signed/app", digest: image.digest, key: trusted)
+            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .ok)
+            #expect(try await api.request(.get, "/v2/signed/app/manifests/\(image.digest)").status == .ok)
         }
     }
 }
