@@ -113,7 +113,9 @@ public struct GarbageCollector: Sendable {
             }
             let cutoffUploads = now.timeIntervalSince1970 - uploadExpiry
             for id in POSIXFile.list(storage.uploadsDirectory) {
-                let modified = POSIXFile.modificationTime("\(storage.uploadsDirectory)/\(id)/data") ?? 0
+                // A session being created may not have its data file yet: it counts as fresh.
+                let directory = "\(storage.uploadsDirectory)/\(id)"
+                let modified = POSIXFile.modificationTime(directory + "/data") ?? POSIXFile.modificationTime(directory) ?? now.timeIntervalSince1970
                 if modified < cutoffUploads {
                     report.removedUploads += 1
                     if !dryRun { POSIXFile.removeTree("\(storage.uploadsDirectory)/\(id)") }

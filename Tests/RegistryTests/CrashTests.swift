@@ -152,16 +152,26 @@ enum PushError: Error { case status(Int) }
             let server = try await ServerProcess(executable: executable, root: root.path)
             let pusher = HTTPPusher(client: client, base: "http://127.0.0.1:\(server.port)")
             try await verify(pusher, acknowledged)
-            let killAfter = Int.random(in: 80...600, using: &generator)
+            // Kill once a random number of pushes has been acknowledged (so every cycle has content to
+            // lose) plus a random delay, while the rest are mid-upload or mid-manifest-put.
+            let threshold = Int.random(in: 5...60, using: &generator)
+            let extraDelay = Int.random(in: 0...150, using: &generator)
+            let counter = AcknowledgedCounter()
             enum Outcome: Sendable { case pushed(Acknowledged?), killed }
             let results = await withTaskGroup(of: Outcome.self) { group in
                 for index in 0..<100 {
                     group.addTask {
-                        .pushed(try? await pusher.pushImage(repository: "crash/c\(cycle)", tag: "t\(index)", layerSize: 16 * 1024 + index * 1024, chunked: index % 2 == 1))
+                        let result = try? await pusher.pushImage(repository: "crash/c\(cycle)", tag: "t\(index)", layerSize: 16 * 1024 + index * 1024, chunked: index % 2 == 1)
+                        if result != nil { counter.increment() }
+                        return .pushed(result)
                     }
                 }
                 group.addTask {
-                    try? await Task.sleep(for: .milliseconds(killAfter))
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while counter.value < threshold && ContinuousClock.now < deadline {
+                        try? await Task.sleep(for: .milliseconds(2))
+                    }
+                    try? await Task.sleep(for: .milliseconds(extraDelay))
                     server.kill9()
                     return .killed
                 }
@@ -175,6 +185,7 @@ enum PushError: Error { case status(Int) }
                 }
                 return collected
             }
+            #expect(results.count >= threshold, "cycle \(cycle): the kill came after \(threshold) acknowledged pushes")
             acknowledged += results
             // Nothing stored is corrupt or dangling, whatever the kill interrupted.
             let scrub = try Scrubber(storage: RegistryStorage(root: root.path)).run()
@@ -233,4 +244,12 @@ enum PushError: Error { case status(Int) }
         #expect(fetched.body == data)
         second.kill9()
     }
+}
+
+/// Counts acknowledged pushes across tasks.
+final class AcknowledgedCounter: @unchecked Sendable {
+    private var count = 0
+    private let lock = NSLock()
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
