@@ -30,7 +30,8 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
         guard encoded.utf8.count == algorithm.hexLength,
             encoded.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
         else {
-            throw OCIError.invalidDigest("'\(algorithm.rawValue):\(encoded.prefix(140))' is not a valid \(algorithm.rawValue) digest")
+            throw OCIError.invalidDigest(
+                "'\(algorithm.rawValue):\(encoded.prefix(140))' is not a valid \(algorithm.rawValue) digest")
         }
         self.algorithm = algorithm
         self.encoded = encoded

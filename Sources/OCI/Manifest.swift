@@ -114,7 +114,8 @@ public enum ManifestParser {
             throw OCIError.invalidManifest("unsupported manifest media type '\(mediaType.prefix(200))'")
         }
         if let inner = document.mediaType, inner != mediaType {
-            throw OCIError.invalidManifest("mediaType '\(inner.prefix(200))' does not match Content-Type '\(mediaType)'")
+            throw OCIError.invalidManifest(
+                "mediaType '\(inner.prefix(200))' does not match Content-Type '\(mediaType)'")
         }
         guard document.schemaVersion == 2 else {
             throw OCIError.invalidManifest("schemaVersion must be 2")

@@ -41,7 +41,8 @@ public enum RepositoryName {
                 index = bytes.index(after: index)
             }
             guard index != bytes.endIndex else { return false }
-            let ok = separator == [0x2e] || separator == [0x5f] || separator == [0x5f, 0x5f]
+            let ok =
+                separator == [0x2e] || separator == [0x5f] || separator == [0x5f, 0x5f]
                 || (!separator.isEmpty && separator.allSatisfy { $0 == 0x2d })
             if !ok { return false }
         }

@@ -41,7 +41,9 @@ struct Scope: Equatable {
     var actions: [String]
 
     static func parse(_ string: String) -> Scope? {
-        guard let first = string.firstIndex(of: ":"), let last = string.lastIndex(of: ":"), first != last else { return nil }
+        guard let first = string.firstIndex(of: ":"), let last = string.lastIndex(of: ":"), first != last else {
+            return nil
+        }
         var type = String(string[..<first])
         if let paren = type.firstIndex(of: "(") { type = String(type[..<paren]) }
         let name = String(string[string.index(after: first)..<last])
@@ -66,7 +68,10 @@ public final class Authenticator: Sendable {
     /// run on every request of a push.
     private let verified = NIOLockedValueBox<[String: Date]>([:])
 
-    init(configuration: RegistryConfiguration, security: SecurityStore, policy: PolicyEngine, audit: AuditLog, keyPath: String) async throws {
+    init(
+        configuration: RegistryConfiguration, security: SecurityStore, policy: PolicyEngine, audit: AuditLog,
+        keyPath: String
+    ) async throws {
         self.auditLog = audit
         self.configuration = configuration
         self.security = security
@@ -105,7 +110,8 @@ public final class Authenticator: Sendable {
                 bits -= 5
             }
         }
-        return stride(from: 0, to: out.count, by: 4).map { String(out[$0..<min($0 + 4, out.count)]) }.joined(separator: ":")
+        return stride(from: 0, to: out.count, by: 4).map { String(out[$0..<min($0 + 4, out.count)]) }.joined(
+            separator: ":")
     }
 
     // MARK: Credentials
@@ -138,7 +144,9 @@ public final class Authenticator: Sendable {
             return robot.secretHash == hash && robot.expires > Date() ? .robot(user) : nil
         }
         guard let record = state.users[user] else { return nil }
-        let cacheKey = SHA256.hash(data: Data("\(user):\(password):\(record.passwordHash)".utf8)).map { String(format: "%02x", $0) }.joined()
+        let cacheKey = SHA256.hash(data: Data("\(user):\(password):\(record.passwordHash)".utf8)).map {
+            String(format: "%02x", $0)
+        }.joined()
         let now = Date()
         if let expiry = verified.withLockedValue({ $0[cacheKey] }), expiry > now { return .user(user) }
         let hash = record.passwordHash
@@ -153,7 +161,8 @@ public final class Authenticator: Sendable {
 
     /// Verifies a bearer token; returns the identity and its grants, or nil.
     func verifyToken(_ token: String, state: SecurityState) async -> (Identity, [AccessEntry])? {
-        guard token.utf8.count < 16_384, let payload = try? await keys.verify(token, as: RegistryTokenPayload.self) else { return nil }
+        guard token.utf8.count < 16_384, let payload = try? await keys.verify(token, as: RegistryTokenPayload.self)
+        else { return nil }
         guard payload.refresh != true, payload.iss.value == configuration.auth.issuer,
             payload.aud.value.contains(configuration.auth.service)
         else { return nil }
@@ -175,11 +184,13 @@ public final class Authenticator: Sendable {
     }
 
     func challenge(request: Request, scope: String?, error: String? = nil) -> HTTPFields {
-        let realm = configuration.auth.realm ?? {
-            let host = request.head.authority ?? "127.0.0.1"
-            let scheme = configuration.tlsCertificate == nil ? "http" : "https"
-            return "\(scheme)://\(host)/token"
-        }()
+        let realm =
+            configuration.auth.realm
+            ?? {
+                let host = request.head.authority ?? "127.0.0.1"
+                let scheme = configuration.tlsCertificate == nil ? "http" : "https"
+                return "\(scheme)://\(host)/token"
+            }()
         var value = "Bearer realm=\"\(realm)\",service=\"\(configuration.auth.service)\""
         if let scope { value += ",scope=\"\(scope)\"" }
         if let error { value += ",error=\"\(error)\"" }
@@ -197,13 +208,15 @@ public final class Authenticator: Sendable {
             break
         case .basic(let user, let password):
             guard let verifiedIdentity = await verifyPassword(user: user, password: password, state: state) else {
-                throw RegistryError(.unauthorized, .unauthorized, "authentication required: invalid username or password",
+                throw RegistryError(
+                    .unauthorized, .unauthorized, "authentication required: invalid username or password",
                     headers: challenge(request: request, scope: nil))
             }
             identity = verifiedIdentity
         case .bearer(let token):
             guard let (tokenIdentity, access) = await verifyToken(token, state: state) else {
-                throw RegistryError(.unauthorized, .unauthorized, "authentication required: invalid or expired token",
+                throw RegistryError(
+                    .unauthorized, .unauthorized, "authentication required: invalid or expired token",
                     headers: challenge(request: request, scope: nil, error: "invalid_token"))
             }
             identity = tokenIdentity
@@ -213,37 +226,47 @@ public final class Authenticator: Sendable {
         switch route {
         case .base:
             if identity == .anonymous, grants == nil {
-                throw RegistryError(.unauthorized, .unauthorized, "authentication required", headers: challenge(request: request, scope: nil))
+                throw RegistryError(
+                    .unauthorized, .unauthorized, "authentication required",
+                    headers: challenge(request: request, scope: nil))
             }
             return identity
         case .catalog:
             let granted = grants.map { $0.contains { $0.type == "registry" && $0.name == "catalog" } } ?? true
             if identity == .anonymous || !granted {
-                throw RegistryError(.unauthorized, .unauthorized, "authentication required",
+                throw RegistryError(
+                    .unauthorized, .unauthorized, "authentication required",
                     headers: challenge(request: request, scope: "registry:catalog:*"))
             }
             return identity
         default:
             let repository = route.repository ?? ""
             let allowed = policy.isAllowed(action, repository: repository, identity: identity, state: state)
-            let granted = grants.map { entries in
-                entries.contains { $0.type == "repository" && $0.name == repository && ($0.actions.contains(action.rawValue) || $0.actions.contains("*")) }
-            } ?? true
+            let granted =
+                grants.map { entries in
+                    entries.contains {
+                        $0.type == "repository" && $0.name == repository
+                            && ($0.actions.contains(action.rawValue) || $0.actions.contains("*"))
+                    }
+                } ?? true
             if allowed && granted { return identity }
             audit(identity: identity, repository: repository, action: action)
             let scopeActions = action == .pull ? "pull" : action == .push ? "pull,push" : "delete"
             if identity == .anonymous || grants != nil {
-                throw RegistryError(.unauthorized, .unauthorized, "authentication required",
+                throw RegistryError(
+                    .unauthorized, .unauthorized, "authentication required",
                     detail: ["Type": "repository", "Name": repository, "Action": action.rawValue],
                     headers: challenge(request: request, scope: "repository:\(repository):\(scopeActions)"))
             }
-            throw RegistryError(.forbidden, .denied, "requested access to the resource is denied",
+            throw RegistryError(
+                .forbidden, .denied, "requested access to the resource is denied",
                 detail: ["Type": "repository", "Name": repository, "Action": action.rawValue])
         }
     }
 
     private func audit(identity: Identity, repository: String, action: Action) {
-        auditLog.record(action: action.rawValue, identity: identity, repository: repository, reference: nil, digest: nil,
+        auditLog.record(
+            action: action.rawValue, identity: identity, repository: repository, reference: nil, digest: nil,
             remote: nil, decision: "deny", reason: "access")
     }
 
@@ -274,9 +297,13 @@ public final class Authenticator: Sendable {
                     payload.iss.value == configuration.auth.issuer
                 else { throw tokenError("invalid refresh token") }
                 let subject = payload.sub.value
-                if state.users[subject] != nil { identity = .user(subject) }
-                else if let robot = state.robots[subject], robot.expires > Date() { identity = .robot(subject) }
-                else { throw tokenError("unknown subject") }
+                if state.users[subject] != nil {
+                    identity = .user(subject)
+                } else if let robot = state.robots[subject], robot.expires > Date() {
+                    identity = .robot(subject)
+                } else {
+                    throw tokenError("unknown subject")
+                }
             default:
                 throw RegistryError(.badRequest, .unsupported, "unsupported grant_type")
             }
@@ -299,27 +326,42 @@ public final class Authenticator: Sendable {
         let access = grant(scopes: scopes, identity: identity, state: state)
         let lifetime = max(60, configuration.auth.tokenLifetimeSeconds)
         let now = Date()
-        let token = try await sign(subject: identity.name, access: access, now: now, lifetime: TimeInterval(lifetime), refresh: false)
+        let token = try await sign(
+            subject: identity.name, access: access, now: now, lifetime: TimeInterval(lifetime), refresh: false)
         struct Body: Encodable {
             let token: String
-            let access_token: String
-            let expires_in: Int
-            let issued_at: String
-            let refresh_token: String?
+            let accessToken: String
+            let expiresIn: Int
+            let issuedAt: String
+            let refreshToken: String?
+
+            enum CodingKeys: String, CodingKey {
+                case token
+                case accessToken = "access_token"
+                case expiresIn = "expires_in"
+                case issuedAt = "issued_at"
+                case refreshToken = "refresh_token"
+            }
         }
         var refreshToken: String?
         if wantsRefresh, identity != .anonymous {
-            refreshToken = try await sign(subject: identity.name, access: [], now: now, lifetime: 24 * 3600, refresh: true)
+            refreshToken = try await sign(
+                subject: identity.name, access: [], now: now, lifetime: 24 * 3600, refresh: true)
         }
         let formatter = ISO8601DateFormatter()
-        let body = Body(token: token, access_token: token, expires_in: lifetime, issued_at: formatter.string(from: now), refresh_token: refreshToken)
+        let body = Body(
+            token: token, accessToken: token, expiresIn: lifetime, issuedAt: formatter.string(from: now),
+            refreshToken: refreshToken)
         let data = try JSONEncoder().encode(body)
-        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     func tokenError(_ message: String) -> RegistryError {
-        RegistryError(.unauthorized, .unauthorized, message, headers: [.wwwAuthenticate: "Basic realm=\"\(configuration.auth.service)\""])
+        RegistryError(
+            .unauthorized, .unauthorized, message,
+            headers: [.wwwAuthenticate: "Basic realm=\"\(configuration.auth.service)\""])
     }
 
     /// The intersection of what was asked for and what the identity may do.
@@ -332,12 +374,16 @@ public final class Authenticator: Sendable {
                 guard RepositoryName.isValid(scope.name) else { continue }
                 var actions: [String] = []
                 for requested in scope.actions {
-                    let candidates: [Action] = requested == "*" ? Action.allCases : Action(rawValue: requested).map { [$0] } ?? []
-                    for action in candidates where policy.isAllowed(action, repository: scope.name, identity: identity, state: state) {
+                    let candidates: [Action] =
+                        requested == "*" ? Action.allCases : Action(rawValue: requested).map { [$0] } ?? []
+                    for action in candidates
+                    where policy.isAllowed(action, repository: scope.name, identity: identity, state: state) {
                         if !actions.contains(action.rawValue) { actions.append(action.rawValue) }
                     }
                 }
-                if !actions.isEmpty { result.append(AccessEntry(type: "repository", name: scope.name, actions: actions)) }
+                if !actions.isEmpty {
+                    result.append(AccessEntry(type: "repository", name: scope.name, actions: actions))
+                }
             case "registry" where scope.name == "catalog":
                 if case .user(let name) = identity, state.users[name] != nil {
                     result.append(AccessEntry(type: "registry", name: "catalog", actions: ["*"]))
@@ -349,10 +395,14 @@ public final class Authenticator: Sendable {
         return result
     }
 
-    func sign(subject: String, access: [AccessEntry], now: Date, lifetime: TimeInterval, refresh: Bool) async throws -> String {
+    func sign(subject: String, access: [AccessEntry], now: Date, lifetime: TimeInterval, refresh: Bool) async throws
+        -> String
+    {
         let payload = RegistryTokenPayload(
-            iss: .init(value: configuration.auth.issuer), sub: .init(value: subject), aud: .init(value: [configuration.auth.service]),
-            exp: .init(value: now.addingTimeInterval(lifetime)), nbf: .init(value: now.addingTimeInterval(-5)), iat: .init(value: now),
+            iss: .init(value: configuration.auth.issuer), sub: .init(value: subject),
+            aud: .init(value: [configuration.auth.service]),
+            exp: .init(value: now.addingTimeInterval(lifetime)), nbf: .init(value: now.addingTimeInterval(-5)),
+            iat: .init(value: now),
             jti: .init(value: UUID().uuidString), access: access, refresh: refresh ? true : nil)
         return try await keys.sign(payload, kid: JWKIdentifier(string: keyID), header: ["typ": "JWT"])
     }
@@ -361,7 +411,9 @@ public final class Authenticator: Sendable {
         var result: [String: [String]] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode: (Substring) -> String = { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+            let decode: (Substring) -> String = {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
             let key = decode(parts[0])
             let value = parts.count > 1 ? decode(parts[1]) : ""
             result[key, default: []].append(value)

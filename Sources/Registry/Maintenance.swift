@@ -1,3 +1,6 @@
+import Foundation
+import OCI
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import OCI
 
 /// A lock shared by manifest pushes and taken exclusively by garbage collection, so that a sweep
 /// never runs between a push's reference check and its write.
@@ -61,7 +62,8 @@ public struct GarbageCollector: Sendable {
         for repository in storage.repositories() {
             for digest in storage.revisions(repository) {
                 live.insert(digest)
-                guard let stored = storage.manifest(repository, digest: digest), let data = POSIXFile.contents(stored.path),
+                guard let stored = storage.manifest(repository, digest: digest),
+                    let data = POSIXFile.contents(stored.path),
                     let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
                 else { continue }
                 for descriptor in summary.requiredBlobs { live.insert(descriptor.digest) }
@@ -115,7 +117,9 @@ public struct GarbageCollector: Sendable {
             for id in POSIXFile.list(storage.uploadsDirectory) {
                 // A session being created may not have its data file yet: it counts as fresh.
                 let directory = "\(storage.uploadsDirectory)/\(id)"
-                let modified = POSIXFile.modificationTime(directory + "/data") ?? POSIXFile.modificationTime(directory) ?? now.timeIntervalSince1970
+                let modified =
+                    POSIXFile.modificationTime(directory + "/data") ?? POSIXFile.modificationTime(directory)
+                    ?? now.timeIntervalSince1970
                 if modified < cutoffUploads {
                     report.removedUploads += 1
                     if !dryRun { POSIXFile.removeTree("\(storage.uploadsDirectory)/\(id)") }
@@ -160,25 +164,37 @@ public struct Scrubber: Sendable {
         for repository in storage.repositories() {
             for digest in storage.revisions(repository) {
                 report.manifestsChecked += 1
-                guard let stored = storage.manifest(repository, digest: digest), let data = POSIXFile.contents(stored.path) else {
-                    report.problems.append(Problem(subject: "\(repository)@\(digest)", reason: "manifest content missing"))
+                guard let stored = storage.manifest(repository, digest: digest),
+                    let data = POSIXFile.contents(stored.path)
+                else {
+                    report.problems.append(
+                        Problem(subject: "\(repository)@\(digest)", reason: "manifest content missing"))
                     continue
                 }
                 do {
                     let summary = try ManifestParser.parse(data, contentType: stored.mediaType)
                     for descriptor in summary.requiredBlobs where storage.blobSize(descriptor.digest) == nil {
-                        report.problems.append(Problem(subject: "\(repository)@\(digest)", reason: "references missing blob \(descriptor.digest)"))
+                        report.problems.append(
+                            Problem(
+                                subject: "\(repository)@\(digest)",
+                                reason: "references missing blob \(descriptor.digest)"))
                     }
                     for child in summary.manifests where storage.manifest(repository, digest: child.digest) == nil {
-                        report.problems.append(Problem(subject: "\(repository)@\(digest)", reason: "references missing manifest \(child.digest)"))
+                        report.problems.append(
+                            Problem(
+                                subject: "\(repository)@\(digest)",
+                                reason: "references missing manifest \(child.digest)"))
                     }
                 } catch {
                     report.problems.append(Problem(subject: "\(repository)@\(digest)", reason: "\(error)"))
                 }
             }
             for tag in storage.tags(repository) {
-                guard let digest = storage.resolveTag(repository, tag), storage.manifest(repository, digest: digest) != nil else {
-                    report.problems.append(Problem(subject: "\(repository):\(tag)", reason: "tag points to a missing manifest"))
+                guard let digest = storage.resolveTag(repository, tag),
+                    storage.manifest(repository, digest: digest) != nil
+                else {
+                    report.problems.append(
+                        Problem(subject: "\(repository):\(tag)", reason: "tag points to a missing manifest"))
                     continue
                 }
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// Thin, durable file operations: every write that is acknowledged has been fsynced, and every
 /// new name is made visible by a rename followed by an fsync of its directory.

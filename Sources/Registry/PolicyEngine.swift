@@ -1,3 +1,7 @@
+import Crypto
+import Foundation
+import OCI
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,14 +9,13 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Crypto
-import Foundation
-import OCI
 
 /// A check run before a manifest is served: the extension point for signature and scanner gates.
 public protocol PullGate: Sendable {
     /// Throws a ``RegistryError`` (412 `PROJECTPOLICYVIOLATION`) to refuse the pull.
-    func check(repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) throws
+    func check(
+        repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage)
+        throws
 }
 
 /// Refuses manifests that carry no signature: neither a cosign tag `<alg>-<hex>.sig` nor a
@@ -28,21 +31,27 @@ public struct SignatureGate: PullGate {
 
     public init() {}
 
-    public func check(repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) throws {
+    public func check(
+        repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage
+    ) throws {
         guard project.requireSignature else { return }
         if isSignature(manifest, storage: storage) { return }
         let digest = manifest.digest
         if let keys = project.signatureKeys, !keys.isEmpty {
             if CosignVerifier(keys: keys).verifies(repository: repository, digest: digest, storage: storage) { return }
-            throw RegistryError(.preconditionFailed, .policyViolation,
+            throw RegistryError(
+                .preconditionFailed, .policyViolation,
                 "the project requires images signed by its keys and no cosign signature of \(digest) verifies against them",
                 detail: ["digest": digest.description, "policy": "requireSignature"])
         }
         if storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return }
-        if storage.referrers(repository, subject: digest).contains(where: { Self.signatureArtifactTypes.contains($0.artifactType ?? "") }) {
+        if storage.referrers(repository, subject: digest).contains(where: {
+            Self.signatureArtifactTypes.contains($0.artifactType ?? "")
+        }) {
             return
         }
-        throw RegistryError(.preconditionFailed, .policyViolation,
+        throw RegistryError(
+            .preconditionFailed, .policyViolation,
             "the project requires signed images and \(digest) has no signature (cosign tag \(digest.tagForm).sig or a signature referrer)",
             detail: ["digest": digest.description, "policy": "requireSignature"])
     }
@@ -62,7 +71,9 @@ public struct PolicyEngine: Sendable {
     let security: SecurityStore
     let gates: [any PullGate]
 
-    public init(configuration: RegistryConfiguration, security: SecurityStore, gates: [any PullGate] = [SignatureGate()]) {
+    public init(
+        configuration: RegistryConfiguration, security: SecurityStore, gates: [any PullGate] = [SignatureGate()]
+    ) {
         self.configuration = configuration
         self.security = security
         self.gates = gates
@@ -83,7 +94,9 @@ public struct PolicyEngine: Sendable {
             record.immutableTags = settings.immutableTags ?? []
             record.quotaBytes = settings.quotaBytes
             record.requireSignature = settings.requireSignature ?? false
-            let keys = (settings.signatureKeyFiles ?? []).compactMap { POSIXFile.contents($0).map { String(decoding: $0, as: UTF8.self) } }
+            let keys = (settings.signatureKeyFiles ?? []).compactMap {
+                POSIXFile.contents($0).map { String(decoding: $0, as: UTF8.self) }
+            }
             record.signatureKeys = keys.isEmpty ? nil : keys
         }
         return record
@@ -92,7 +105,8 @@ public struct PolicyEngine: Sendable {
     // MARK: Authorisation
 
     /// Whether `identity` may perform `action` on `repository`.
-    public func isAllowed(_ action: Action, repository: String, identity: Identity, state: SecurityState? = nil) -> Bool {
+    public func isAllowed(_ action: Action, repository: String, identity: Identity, state: SecurityState? = nil) -> Bool
+    {
         let state = state ?? security.current()
         guard state.authenticationEnabled else { return true }
         let projectName = Self.project(of: repository)
@@ -133,7 +147,9 @@ public struct PolicyEngine: Sendable {
 
     // MARK: Policies
 
-    func checkPull(repository: String, manifest: RegistryStorage.StoredManifest, identity: Identity, storage: RegistryStorage) throws {
+    func checkPull(
+        repository: String, manifest: RegistryStorage.StoredManifest, identity: Identity, storage: RegistryStorage
+    ) throws {
         let project = project(Self.project(of: repository))
         for gate in gates {
             try gate.check(repository: repository, project: project, manifest: manifest, storage: storage)
@@ -147,10 +163,15 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func checkPush(repository: String, tags: [String], digest: OCIDigest, storage: RegistryStorage, incomingBytes: Int64, identity: Identity) throws {
+    func checkPush(
+        repository: String, tags: [String], digest: OCIDigest, storage: RegistryStorage, incomingBytes: Int64,
+        identity: Identity
+    ) throws {
         for tag in tags where isImmutable(repository: repository, tag: tag) {
             if let existing = storage.resolveTag(repository, tag), existing != digest {
-                throw RegistryError(.preconditionFailed, .policyViolation, "tag '\(tag)' is immutable and already points to \(existing)",
+                throw RegistryError(
+                    .preconditionFailed, .policyViolation,
+                    "tag '\(tag)' is immutable and already points to \(existing)",
                     detail: ["tag": tag, "policy": "immutableTags"])
             }
         }
@@ -161,27 +182,34 @@ public struct PolicyEngine: Sendable {
 
     func checkTagDelete(repository: String, tag: String) throws {
         if isImmutable(repository: repository, tag: tag) {
-            throw RegistryError(.preconditionFailed, .policyViolation, "tag '\(tag)' is immutable", detail: ["tag": tag, "policy": "immutableTags"])
+            throw RegistryError(
+                .preconditionFailed, .policyViolation, "tag '\(tag)' is immutable",
+                detail: ["tag": tag, "policy": "immutableTags"])
         }
     }
 
     func checkDelete(repository: String, digest: OCIDigest, storage: RegistryStorage) throws {
         for tag in storage.tags(repository) where isImmutable(repository: repository, tag: tag) {
             if storage.resolveTag(repository, tag) == digest {
-                throw RegistryError(.preconditionFailed, .policyViolation, "manifest is referenced by immutable tag '\(tag)'",
+                throw RegistryError(
+                    .preconditionFailed, .policyViolation, "manifest is referenced by immutable tag '\(tag)'",
                     detail: ["tag": tag, "policy": "immutableTags"])
             }
         }
     }
 
-    func checkQuota(repository: String, adding digest: OCIDigest, incomingBytes: Int64? = nil, storage: RegistryStorage) throws {
+    func checkQuota(repository: String, adding digest: OCIDigest, incomingBytes: Int64? = nil, storage: RegistryStorage)
+        throws
+    {
         let projectName = Self.project(of: repository)
         guard let quota = project(projectName).quotaBytes else { return }
         let used = Self.usage(project: projectName, storage: storage)
         if used.digests.contains(digest) { return }
         let adding = incomingBytes ?? storage.blobSize(digest) ?? 0
         if used.bytes + adding > quota {
-            throw RegistryError(.forbidden, .denied, "storage quota of project '\(projectName)' exceeded: \(used.bytes) + \(adding) > \(quota) bytes",
+            throw RegistryError(
+                .forbidden, .denied,
+                "storage quota of project '\(projectName)' exceeded: \(used.bytes) + \(adding) > \(quota) bytes",
                 detail: ["project": projectName, "quota": String(quota), "used": String(used.bytes)])
         }
     }
@@ -210,13 +238,16 @@ struct CosignVerifier {
 
     func verifies(repository: String, digest: OCIDigest, storage: RegistryStorage) -> Bool {
         guard !keys.isEmpty, let signatureDigest = storage.resolveTag(repository, digest.tagForm + ".sig"),
-            let stored = storage.manifest(repository, digest: signatureDigest), let data = POSIXFile.contents(stored.path),
+            let stored = storage.manifest(repository, digest: signatureDigest),
+            let data = POSIXFile.contents(stored.path),
             let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
         else { return false }
         for layer in summary.layers where layer.mediaType == "application/vnd.dev.cosign.simplesigning.v1+json" {
             guard let encoded = layer.annotations?["dev.cosignproject.cosign/signature"],
-                let der = Data(base64Encoded: encoded), let signature = try? P256.Signing.ECDSASignature(derRepresentation: der),
-                storage.repositoryHasBlob(repository, layer.digest), let payload = POSIXFile.contents(storage.blobPath(layer.digest)),
+                let der = Data(base64Encoded: encoded),
+                let signature = try? P256.Signing.ECDSASignature(derRepresentation: der),
+                storage.repositoryHasBlob(repository, layer.digest),
+                let payload = POSIXFile.contents(storage.blobPath(layer.digest)),
                 OCIDigest.of(payload, algorithm: layer.digest.algorithm) == layer.digest
             else { continue }
             guard keys.contains(where: { $0.isValidSignature(signature, for: payload) }) else { continue }

@@ -26,7 +26,9 @@ public struct RegistryAdmin: Sendable {
 
     static func validateUserName(_ name: String) throws {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-@"))
-        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy(allowed.contains), !name.hasPrefix("robot$") else {
+        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy(allowed.contains),
+            !name.hasPrefix("robot$")
+        else {
             throw AdminError.invalid("user name '\(name)' must be 1-64 letters, digits, '.', '_', '-' or '@'")
         }
     }
@@ -55,7 +57,9 @@ public struct RegistryAdmin: Sendable {
     }
 
     /// Creates a robot account bound to a project and role; returns its name and secret (shown once).
-    public func addRobot(project: String, name: String, role: Role, lifetime: TimeInterval) throws -> (name: String, secret: String) {
+    public func addRobot(project: String, name: String, role: Role, lifetime: TimeInterval) throws -> (
+        name: String, secret: String
+    ) {
         try Self.validateProject(project)
         try Self.validateUserName(name)
         guard lifetime > 0 else { throw AdminError.invalid("robot lifetime must be positive") }
@@ -63,9 +67,13 @@ public struct RegistryAdmin: Sendable {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
-        let secret = Data(bytes).base64EncodedString().replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
+        let secret = Data(bytes).base64EncodedString().replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+            of: "+", with: "-")
         let hash = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
-        try store.update { $0.robots[fullName] = RobotRecord(secretHash: hash, project: project, role: role, expires: Date().addingTimeInterval(lifetime)) }
+        try store.update {
+            $0.robots[fullName] = RobotRecord(
+                secretHash: hash, project: project, role: role, expires: Date().addingTimeInterval(lifetime))
+        }
         return (fullName, secret)
     }
 
@@ -82,7 +90,9 @@ public struct RegistryAdmin: Sendable {
     /// Gives `user` a role in `project` (nil removes the membership).
     public func setMember(project: String, user: String, role: Role?) throws {
         try store.update { state in
-            guard state.projects[project] != nil else { throw AdminError.unknown("no project '\(project)'; create it first") }
+            guard state.projects[project] != nil else {
+                throw AdminError.unknown("no project '\(project)'; create it first")
+            }
             guard state.users[user] != nil || role == nil else { throw AdminError.unknown("no user '\(user)'") }
             state.projects[project]?.members[user] = role
         }
@@ -99,7 +109,9 @@ public struct RegistryAdmin: Sendable {
             }
         }
         try store.update { state in
-            guard var record = state.projects[project] else { throw AdminError.unknown("no project '\(project)'; create it first") }
+            guard var record = state.projects[project] else {
+                throw AdminError.unknown("no project '\(project)'; create it first")
+            }
             if let immutableTags { record.immutableTags = immutableTags }
             if let quotaBytes { record.quotaBytes = quotaBytes }
             if let requireSignature { record.requireSignature = requireSignature }

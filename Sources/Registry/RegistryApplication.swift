@@ -26,7 +26,9 @@ public struct RegistryServices: Sendable {
         self.audit = AuditLog(path: configuration.auditLog ?? storage.root + "/audit.log")
         self.metrics = RegistryMetrics()
         self.handler = RegistryHandler(storage: storage, configuration: configuration, policy: policy, audit: audit)
-        self.authenticator = try await Authenticator(configuration: configuration, security: security, policy: policy, audit: audit, keyPath: storage.root + "/state/token-key.pem")
+        self.authenticator = try await Authenticator(
+            configuration: configuration, security: security, policy: policy, audit: audit,
+            keyPath: storage.root + "/state/token-key.pem")
     }
 }
 
@@ -38,11 +40,15 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
     router.add(middleware: APIVersionMiddleware())
 
     router.get("/healthz") { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
     }
     router.get("/metrics") { _, _ in
         let text = services.metrics.registry.emitToString()
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     router.get("/token") { request, context in
         try await services.authenticator.issueToken(request: request, context: context)
@@ -104,7 +110,9 @@ public func tuneAllocatorForStreaming() {
 struct APIVersionMiddleware: RouterMiddleware {
     typealias Context = RegistryRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var response = try await next(request, context)
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         return response

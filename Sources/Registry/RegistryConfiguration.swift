@@ -43,7 +43,8 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
         maxBlobBytes = try c.decodeIfPresent(Int64.self, forKey: .maxBlobBytes) ?? defaults.maxBlobBytes
         idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
         deleteEnabled = try c.decodeIfPresent(Bool.self, forKey: .deleteEnabled) ?? defaults.deleteEnabled
-        uploadExpirySeconds = try c.decodeIfPresent(Int.self, forKey: .uploadExpirySeconds) ?? defaults.uploadExpirySeconds
+        uploadExpirySeconds =
+            try c.decodeIfPresent(Int.self, forKey: .uploadExpirySeconds) ?? defaults.uploadExpirySeconds
         tlsCertificate = try c.decodeIfPresent(String.self, forKey: .tlsCertificate)
         tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey)
         auth = try c.decodeIfPresent(AuthSettings.self, forKey: .auth) ?? defaults.auth
@@ -81,7 +82,8 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
                 throw RegistryConfigurationError.invalid(path: "projects.\(name)", reason: "not a valid project name")
             }
             for rule in project.immutableTags ?? [] where rule.isEmpty {
-                throw RegistryConfigurationError.invalid(path: "projects.\(name).immutableTags", reason: "empty pattern")
+                throw RegistryConfigurationError.invalid(
+                    path: "projects.\(name).immutableTags", reason: "empty pattern")
             }
         }
     }
@@ -142,7 +144,9 @@ public struct ProjectSettings: Sendable, Codable, Equatable {
     /// Files holding PEM ECDSA P-256 public keys; a cosign signature must verify against one.
     public var signatureKeyFiles: [String]?
 
-    public init(public: Bool? = nil, immutableTags: [String]? = nil, quotaBytes: Int64? = nil, requireSignature: Bool? = nil) {
+    public init(
+        public: Bool? = nil, immutableTags: [String]? = nil, quotaBytes: Int64? = nil, requireSignature: Bool? = nil
+    ) {
         self.public = `public`
         self.immutableTags = immutableTags
         self.quotaBytes = quotaBytes

@@ -84,7 +84,9 @@ extension RegistryError {
         .init(.notFound, .nameUnknown, "repository name not known to registry", detail: ["name": name])
     }
     static func uploadUnknown(_ id: String) -> RegistryError {
-        .init(.notFound, .blobUploadUnknown, "blob upload unknown to registry", detail: ["session": String(id.prefix(80))])
+        .init(
+            .notFound, .blobUploadUnknown, "blob upload unknown to registry", detail: ["session": String(id.prefix(80))]
+        )
     }
     static func digestInvalid(_ message: String) -> RegistryError {
         .init(.badRequest, .digestInvalid, message)

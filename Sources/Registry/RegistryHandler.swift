@@ -36,14 +36,17 @@ public struct RegistryHandler: Sendable {
             return try tags(name: name, request: request)
         case .manifest(let name, let reference):
             switch method {
-            case .get, .head: return try await getManifest(name: name, reference: reference, request: request, context: context)
-            case .put: return try await putManifest(name: name, reference: reference, request: request, context: context)
+            case .get, .head:
+                return try await getManifest(name: name, reference: reference, request: request, context: context)
+            case .put:
+                return try await putManifest(name: name, reference: reference, request: request, context: context)
             case .delete: return try await deleteManifest(name: name, reference: reference, context: context)
             default: throw methodNotAllowed()
             }
         case .blob(let name, let digest):
             switch method {
-            case .get, .head: return try await getBlob(name: name, digestString: digest, request: request, context: context)
+            case .get, .head:
+                return try await getBlob(name: name, digestString: digest, request: request, context: context)
             case .delete: return try await deleteBlob(name: name, digestString: digest, context: context)
             default: throw methodNotAllowed()
             }
@@ -78,7 +81,9 @@ public struct RegistryHandler: Sendable {
         }
     }
 
-    func json(_ data: Data, request: Request, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+    func json(_ data: Data, request: Request, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:])
+        -> Response
+    {
         var headers = extra
         headers[.contentType] = "application/json"
         headers[.contentLength] = String(data.count)
@@ -98,7 +103,9 @@ public struct RegistryHandler: Sendable {
         var n: Int?
         if let raw = parameters.get("n") {
             guard let value = Int(raw), value >= 0 else {
-                throw RegistryError(.badRequest, .unsupported, "n must be a non-negative integer", detail: ["n": String(raw.prefix(40))])
+                throw RegistryError(
+                    .badRequest, .unsupported, "n must be a non-negative integer", detail: ["n": String(raw.prefix(40))]
+                )
             }
             n = min(value, 10_000)
         }
@@ -116,7 +123,9 @@ public struct RegistryHandler: Sendable {
     }
 
     func link(path: String, n: Int, last: String) -> String {
-        let escaped = last.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? last
+        let escaped =
+            last.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? last
         return "<\(path)?last=\(escaped)&n=\(n)>; rel=\"next\""
     }
 
@@ -136,7 +145,10 @@ public struct RegistryHandler: Sendable {
         guard storage.repositoryExists(name) else { throw RegistryError.nameUnknown(name) }
         let (n, last) = try pagination(request)
         let (page, more) = paginate(storage.tags(name), n: n, last: last)
-        struct Body: Encodable { let name: String; let tags: [String] }
+        struct Body: Encodable {
+            let name: String
+            let tags: [String]
+        }
         var headers: HTTPFields = [:]
         if more, let n, let end = page.last { headers[.link] = link(path: "/v2/\(name)/tags/list", n: n, last: end) }
         return json(encode(Body(name: name, tags: page)), request: request, headers: headers)
@@ -148,19 +160,25 @@ public struct RegistryHandler: Sendable {
     func resolveManifest(name: String, reference: String) throws(RegistryError) -> RegistryStorage.StoredManifest {
         if reference.contains(":") {
             let digest = try parseDigest(reference)
-            guard let stored = storage.manifest(name, digest: digest) else { throw RegistryError.manifestUnknown(reference) }
+            guard let stored = storage.manifest(name, digest: digest) else {
+                throw RegistryError.manifestUnknown(reference)
+            }
             return stored
         }
         guard Tag.isValid(reference) else {
-            throw RegistryError(.badRequest, .manifestInvalid, "invalid tag", detail: ["reference": String(reference.prefix(140))])
+            throw RegistryError(
+                .badRequest, .manifestInvalid, "invalid tag", detail: ["reference": String(reference.prefix(140))])
         }
-        guard let digest = storage.resolveTag(name, reference), let stored = storage.manifest(name, digest: digest) else {
+        guard let digest = storage.resolveTag(name, reference), let stored = storage.manifest(name, digest: digest)
+        else {
             throw RegistryError.manifestUnknown(reference)
         }
         return stored
     }
 
-    func getManifest(name: String, reference: String, request: Request, context: RegistryRequestContext) async throws -> Response {
+    func getManifest(name: String, reference: String, request: Request, context: RegistryRequestContext) async throws
+        -> Response
+    {
         let stored = try resolveManifest(name: name, reference: reference)
         if request.method == .get {
             try policy.checkPull(repository: name, manifest: stored, identity: context.identity, storage: storage)
@@ -174,13 +192,17 @@ public struct RegistryHandler: Sendable {
         headers[.dockerContentDigest] = digest.description
         headers[.eTag] = "\"\(digest.description)\""
         if request.method == .get {
-            audit.record(action: "pull", identity: context.identity, repository: name, reference: reference, digest: digest, remote: context.remoteAddress)
+            audit.record(
+                action: "pull", identity: context.identity, repository: name, reference: reference, digest: digest,
+                remote: context.remoteAddress)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         return Response(status: .ok, headers: headers, body: .init())
     }
 
-    func putManifest(name: String, reference: String, request: Request, context: RegistryRequestContext) async throws -> Response {
+    func putManifest(name: String, reference: String, request: Request, context: RegistryRequestContext) async throws
+        -> Response
+    {
         let limit = configuration.maxManifestBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw RegistryError(.contentTooLarge, .sizeInvalid, "manifest exceeds the limit of \(limit) bytes")
@@ -206,7 +228,8 @@ public struct RegistryHandler: Sendable {
         let data = Data(buffer: buffer)
         let digest = Digest.of(data, algorithm: expected?.algorithm ?? .sha256)
         if let expected, expected != digest {
-            throw RegistryError(.badRequest, .digestInvalid, "manifest digest does not match the reference",
+            throw RegistryError(
+                .badRequest, .digestInvalid, "manifest digest does not match the reference",
                 detail: ["expected": expected.description, "actual": digest.description])
         }
         let summary: ManifestSummary
@@ -219,11 +242,15 @@ public struct RegistryHandler: Sendable {
             // Under the shared lock a garbage collection cannot sweep between check and write.
             try StorageLock(root: storage.root).withLock(exclusive: false) {
                 try validateReferences(name: name, summary: summary)
-                try policy.checkPush(repository: name, tags: tags, digest: digest, storage: storage, incomingBytes: Int64(data.count), identity: identity)
+                try policy.checkPush(
+                    repository: name, tags: tags, digest: digest, storage: storage, incomingBytes: Int64(data.count),
+                    identity: identity)
                 try storage.putManifest(name, data: data, digest: digest, summary: summary, tags: tags)
             }
         }
-        audit.record(action: "push", identity: context.identity, repository: name, reference: reference, digest: digest, remote: context.remoteAddress)
+        audit.record(
+            action: "push", identity: context.identity, repository: name, reference: reference, digest: digest,
+            remote: context.remoteAddress)
         var headers: HTTPFields = [:]
         headers[.location] = "/v2/\(name)/manifests/\(digest)"
         headers[.dockerContentDigest] = digest.description
@@ -237,17 +264,20 @@ public struct RegistryHandler: Sendable {
         for descriptor in summary.requiredBlobs {
             POSIXFile.touch(storage.blobPath(descriptor.digest))
             guard storage.repositoryHasBlob(name, descriptor.digest) else {
-                throw RegistryError(.badRequest, .manifestBlobUnknown, "blob unknown to registry",
+                throw RegistryError(
+                    .badRequest, .manifestBlobUnknown, "blob unknown to registry",
                     detail: ["digest": descriptor.digest.description])
             }
             if let size = storage.blobSize(descriptor.digest), size != descriptor.size {
-                throw RegistryError(.badRequest, .manifestInvalid, "descriptor size does not match the blob",
+                throw RegistryError(
+                    .badRequest, .manifestInvalid, "descriptor size does not match the blob",
                     detail: ["digest": descriptor.digest.description, "size": String(size)])
             }
         }
         for child in summary.manifests {
             guard storage.manifest(name, digest: child.digest) != nil else {
-                throw RegistryError(.badRequest, .manifestBlobUnknown, "manifest unknown to repository",
+                throw RegistryError(
+                    .badRequest, .manifestBlobUnknown, "manifest unknown to repository",
                     detail: ["digest": child.digest.description])
             }
         }
@@ -266,13 +296,17 @@ public struct RegistryHandler: Sendable {
             let removed = try await Blocking.run { [storage] in try storage.deleteTag(name, reference) }
             guard removed else { throw RegistryError.manifestUnknown(reference) }
         }
-        audit.record(action: "delete", identity: context.identity, repository: name, reference: reference, digest: nil, remote: context.remoteAddress)
+        audit.record(
+            action: "delete", identity: context.identity, repository: name, reference: reference, digest: nil,
+            remote: context.remoteAddress)
         return Response(status: .accepted, headers: [.contentLength: "0"], body: .init())
     }
 
     // MARK: Blobs
 
-    func getBlob(name: String, digestString: String, request: Request, context: RegistryRequestContext) async throws -> Response {
+    func getBlob(name: String, digestString: String, request: Request, context: RegistryRequestContext) async throws
+        -> Response
+    {
         let digest = try parseDigest(digestString)
         guard storage.repositoryHasBlob(name, digest), let size = storage.blobSize(digest) else {
             throw RegistryError.blobUnknown(digest)
@@ -286,7 +320,8 @@ public struct RegistryHandler: Sendable {
         if let header = request.headers[.range] {
             guard let parsed = ByteRange.parse(header, size: size) else {
                 headers[.contentRange] = "bytes */\(size)"
-                throw RegistryError(.rangeNotSatisfiable, .blobUnknown, "requested range not satisfiable", headers: headers)
+                throw RegistryError(
+                    .rangeNotSatisfiable, .blobUnknown, "requested range not satisfiable", headers: headers)
             }
             range = parsed
         }
@@ -307,8 +342,11 @@ public struct RegistryHandler: Sendable {
         let digest = try parseDigest(digestString)
         let removed = try await Blocking.run { [storage] in try storage.unlinkBlob(name, digest) }
         guard removed else { throw RegistryError.blobUnknown(digest) }
-        audit.record(action: "delete", identity: context.identity, repository: name, reference: nil, digest: digest, remote: context.remoteAddress)
-        return Response(status: .accepted, headers: [.contentLength: "0", .dockerContentDigest: digest.description], body: .init())
+        audit.record(
+            action: "delete", identity: context.identity, repository: name, reference: nil, digest: digest,
+            remote: context.remoteAddress)
+        return Response(
+            status: .accepted, headers: [.contentLength: "0", .dockerContentDigest: digest.description], body: .init())
     }
 
     // MARK: Uploads
@@ -346,7 +384,9 @@ public struct RegistryHandler: Sendable {
                 if source != nil || (from == nil && policy.allowsAnonymousMount && storage.blobSize(digest) != nil) {
                     try policy.checkQuota(repository: name, adding: digest, storage: storage)
                     try await Blocking.run { [storage] in
-                        try StorageLock(root: storage.root).withLock(exclusive: false) { try storage.linkBlob(name, digest) }
+                        try StorageLock(root: storage.root).withLock(exclusive: false) {
+                            try storage.linkBlob(name, digest)
+                        }
                     }
                     return blobCreated(name, digest)
                 }
@@ -356,7 +396,9 @@ public struct RegistryHandler: Sendable {
         var algorithm = Digest.Algorithm.sha256
         if let requested = parameters.get("digest-algorithm") {
             guard let known = Digest.Algorithm(rawValue: requested) else {
-                throw RegistryError(.badRequest, .digestInvalid, "unsupported digest algorithm", detail: ["algorithm": String(requested.prefix(40))])
+                throw RegistryError(
+                    .badRequest, .digestInvalid, "unsupported digest algorithm",
+                    detail: ["algorithm": String(requested.prefix(40))])
             }
             algorithm = known
         }
@@ -381,8 +423,11 @@ public struct RegistryHandler: Sendable {
         if value.hasPrefix("bytes ") { value.removeFirst(6) }
         if let slash = value.firstIndex(of: "/") { value = String(value[..<slash]) }
         let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start - 1 else {
-            throw RegistryError(.rangeNotSatisfiable, .blobUploadInvalid, "invalid Content-Range", detail: ["Content-Range": String(value.prefix(80))])
+        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start - 1
+        else {
+            throw RegistryError(
+                .rangeNotSatisfiable, .blobUploadInvalid, "invalid Content-Range",
+                detail: ["Content-Range": String(value.prefix(80))])
         }
         return (start, end)
     }
@@ -393,7 +438,9 @@ public struct RegistryHandler: Sendable {
             let size = await uploads.size(id) ?? 0
             var headers = uploadHeaders(name, id, size: size)
             headers[.contentLength] = nil
-            throw RegistryError(.rangeNotSatisfiable, .blobUploadInvalid, "upload session is busy with another request", headers: headers)
+            throw RegistryError(
+                .rangeNotSatisfiable, .blobUploadInvalid, "upload session is busy with another request",
+                headers: headers)
         }
         var result = lease
         if let size = POSIXFile.size(lease.dataPath), size != lease.hasher.count {
@@ -417,16 +464,19 @@ public struct RegistryHandler: Sendable {
                 guard range.start == current else {
                     var headers = uploadHeaders(name, id, size: current)
                     headers[.contentLength] = nil
-                    throw RegistryError(.rangeNotSatisfiable, .blobUploadInvalid, "chunk out of order: the upload has \(current) bytes",
+                    throw RegistryError(
+                        .rangeNotSatisfiable, .blobUploadInvalid, "chunk out of order: the upload has \(current) bytes",
                         detail: ["expectedStart": String(current)], headers: headers)
                 }
             }
-            var appender = BodyAppender(hasher: session.hasher, path: session.dataPath, limit: configuration.maxBlobBytes)
+            var appender = BodyAppender(
+                hasher: session.hasher, path: session.dataPath, limit: configuration.maxBlobBytes)
             let written = try await appender.append(request.body)
             session.hasher = appender.hasher
             if let range = try contentRange(request), range.end - range.start + 1 != written {
                 _ = truncate(session.dataPath, off_t(current))
-                session.hasher = try await Blocking.run { [path = session.dataPath, algorithm = session.info.algorithm] in
+                session.hasher = try await Blocking.run {
+                    [path = session.dataPath, algorithm = session.info.algorithm] in
                     try POSIXFile.hasher(for: path, algorithm: algorithm)
                 }
                 throw RegistryError(.badRequest, .blobUploadInvalid, "chunk length does not match Content-Range")
@@ -440,7 +490,9 @@ public struct RegistryHandler: Sendable {
         return Response(status: .accepted, headers: uploadHeaders(name, id, size: session.hasher.count), body: .init())
     }
 
-    func finishUpload(name: String, id: String, request: Request, context: RegistryRequestContext) async throws -> Response {
+    func finishUpload(name: String, id: String, request: Request, context: RegistryRequestContext) async throws
+        -> Response
+    {
         guard let value = request.uri.queryParameters.get("digest") else {
             throw RegistryError(.badRequest, .digestInvalid, "the digest parameter is required to close an upload")
         }
@@ -449,16 +501,21 @@ public struct RegistryHandler: Sendable {
     }
 
     /// Appends the request body as the last chunk, verifies the digest and publishes the blob.
-    func completeUpload(name: String, id: String, digest: Digest, request: Request, context: RegistryRequestContext) async throws -> Response {
+    func completeUpload(name: String, id: String, digest: Digest, request: Request, context: RegistryRequestContext)
+        async throws -> Response
+    {
         var session = try await lease(name: name, id: id)
         do {
             let current = session.hasher.count
             if let range = try contentRange(request), range.start != current {
                 var headers = uploadHeaders(name, id, size: current)
                 headers[.contentLength] = nil
-                throw RegistryError(.rangeNotSatisfiable, .blobUploadInvalid, "chunk out of order: the upload has \(current) bytes", headers: headers)
+                throw RegistryError(
+                    .rangeNotSatisfiable, .blobUploadInvalid, "chunk out of order: the upload has \(current) bytes",
+                    headers: headers)
             }
-            var appender = BodyAppender(hasher: session.hasher, path: session.dataPath, limit: configuration.maxBlobBytes)
+            var appender = BodyAppender(
+                hasher: session.hasher, path: session.dataPath, limit: configuration.maxBlobBytes)
             _ = try await appender.append(request.body)
             session.hasher = appender.hasher
             var actual = session.hasher.finalize()
@@ -468,10 +525,12 @@ public struct RegistryHandler: Sendable {
                 }
             }
             guard actual == digest else {
-                throw RegistryError(.badRequest, .digestInvalid, "provided digest did not match uploaded content",
+                throw RegistryError(
+                    .badRequest, .digestInvalid, "provided digest did not match uploaded content",
                     detail: ["expected": digest.description, "actual": actual.description])
             }
-            try policy.checkQuota(repository: name, adding: digest, incomingBytes: session.hasher.count, storage: storage)
+            try policy.checkQuota(
+                repository: name, adding: digest, incomingBytes: session.hasher.count, storage: storage)
             try await Blocking.run { [storage, path = session.dataPath] in
                 try POSIXFile.syncFile(path)
                 try StorageLock(root: storage.root).withLock(exclusive: false) {
@@ -484,7 +543,9 @@ public struct RegistryHandler: Sendable {
             throw error
         }
         await uploads.remove(id)
-        audit.record(action: "push", identity: context.identity, repository: name, reference: nil, digest: digest, remote: context.remoteAddress)
+        audit.record(
+            action: "push", identity: context.identity, repository: name, reference: nil, digest: digest,
+            remote: context.remoteAddress)
         return blobCreated(name, digest)
     }
 
@@ -507,7 +568,8 @@ public struct RegistryHandler: Sendable {
         let subject = try parseDigest(digestString)
         var descriptors = storage.referrers(name, subject: subject)
         // Manifests listed under the fallback tag schema (`<alg>-<hex>`) count too.
-        if let fallback = storage.resolveTag(name, subject.tagForm), let stored = storage.manifest(name, digest: fallback),
+        if let fallback = storage.resolveTag(name, subject.tagForm),
+            let stored = storage.manifest(name, digest: fallback),
             MediaType.isIndex(stored.mediaType), let data = POSIXFile.contents(stored.path),
             let index = try? ManifestParser.parse(data, contentType: stored.mediaType)
         {
@@ -585,7 +647,9 @@ enum BlobReader {
                             if errno != EINTR { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
                         }
                     }
-                    guard count > 0 else { throw StorageError.corrupt(path: path, reason: "file ended before its recorded size") }
+                    guard count > 0 else {
+                        throw StorageError.corrupt(path: path, reason: "file ended before its recorded size")
+                    }
                 }
                 offset += Int64(chunk.buffer.readableBytes)
                 try await writer.write(chunk.buffer)

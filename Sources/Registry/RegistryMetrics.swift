@@ -22,14 +22,19 @@ public struct RegistryMetrics: Sendable {
             helpText: "HTTP request durations by method and endpoint kind.")
     }
     static let buckets: [Duration] = [
-        .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10), .seconds(60),
+        .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2),
+        .seconds(10), .seconds(60),
     ]
 
     func requestFinished(method: String, endpoint: String, status: Int, duration: Duration) {
-        registry.makeCounter(descriptor: Self.requests, labels: [("method", method), ("endpoint", endpoint), ("status", String(status))])
-            .increment()
-        registry.makeDurationHistogram(descriptor: Self.durations, labels: [("method", method), ("endpoint", endpoint)], buckets: Self.buckets)
-            .recordNanoseconds(duration.nanoseconds)
+        registry.makeCounter(
+            descriptor: Self.requests, labels: [("method", method), ("endpoint", endpoint), ("status", String(status))]
+        )
+        .increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.durations, labels: [("method", method), ("endpoint", endpoint)], buckets: Self.buckets
+        )
+        .recordNanoseconds(duration.nanoseconds)
     }
 }
 
@@ -45,16 +50,22 @@ struct RegistryMetricsMiddleware: RouterMiddleware {
     typealias Context = RegistryRequestContext
     let metrics: RegistryMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let start = ContinuousClock.now
         let endpoint = Self.endpoint(request.uri.path)
         do {
             let response = try await next(request, context)
-            metrics.requestFinished(method: request.method.rawValue, endpoint: endpoint, status: response.status.code, duration: ContinuousClock.now - start)
+            metrics.requestFinished(
+                method: request.method.rawValue, endpoint: endpoint, status: response.status.code,
+                duration: ContinuousClock.now - start)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            metrics.requestFinished(method: request.method.rawValue, endpoint: endpoint, status: status, duration: ContinuousClock.now - start)
+            metrics.requestFinished(
+                method: request.method.rawValue, endpoint: endpoint, status: status,
+                duration: ContinuousClock.now - start)
             throw error
         }
     }

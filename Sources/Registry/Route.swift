@@ -48,7 +48,8 @@ public enum Route: Sendable, Equatable {
             do {
                 try RepositoryName.validate(name)
             } catch {
-                throw RegistryError(.badRequest, .nameInvalid, error.description, detail: ["name": String(name.prefix(300))])
+                throw RegistryError(
+                    .badRequest, .nameInvalid, error.description, detail: ["name": String(name.prefix(300))])
             }
             return name
         }

@@ -98,7 +98,9 @@ public final class SecurityStore: Sendable {
         return cache.withLockedValue { cached in
             if cached.mtime == mtime && cached.size == size { return cached.state }
             var state = SecurityState()
-            if let data = POSIXFile.contents(path), let decoded = try? JSONDecoder.iso8601.decode(SecurityState.self, from: data) {
+            if let data = POSIXFile.contents(path),
+                let decoded = try? JSONDecoder.iso8601.decode(SecurityState.self, from: data)
+            {
                 state = decoded
             }
             cached = (mtime, size, state)

@@ -4,7 +4,9 @@ import HummingbirdTLS
 import NIOSSL
 
 /// HTTP/1.1, wrapped in TLS when a certificate and key are configured.
-func serverBuilder(_ configuration: RegistryConfiguration, http1: HTTP1Channel.Configuration) throws -> HTTPServerBuilder {
+func serverBuilder(_ configuration: RegistryConfiguration, http1: HTTP1Channel.Configuration) throws
+    -> HTTPServerBuilder
+{
     guard let certificate = configuration.tlsCertificate, let key = configuration.tlsKey else {
         return .http1(configuration: http1)
     }
@@ -13,7 +15,8 @@ func serverBuilder(_ configuration: RegistryConfiguration, http1: HTTP1Channel.C
     do {
         chain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
     } catch {
-        throw RegistryConfigurationError.invalid(path: certificate, reason: "cannot load the TLS certificate chain (PEM): \(error)")
+        throw RegistryConfigurationError.invalid(
+            path: certificate, reason: "cannot load the TLS certificate chain (PEM): \(error)")
     }
     do {
         privateKey = try NIOSSLPrivateKey(file: key, format: .pem)

@@ -1,3 +1,8 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import OCI
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,10 +10,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import NIOCore
-import NIOPosix
-import OCI
 
 /// Blob upload sessions: files under `uploads/<uuid>` that survive restarts, plus an in-memory
 /// running hash so that finishing an upload does not re-read it (it is rebuilt from the file after

@@ -8,7 +8,8 @@ struct RegistryUserCommand: AsyncParsableCommand {
         subcommands: [Add.self, Remove.self, List.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add or replace a user; the password is read from standard input.")
+        static let configuration = CommandConfiguration(
+            abstract: "Add or replace a user; the password is read from standard input.")
         @OptionGroup var options: RegistryRootOptions
         @Argument(help: "User name.") var name: String
         @Flag(name: .long, help: "Make the user a system administrator.") var admin = false
@@ -37,7 +38,9 @@ struct RegistryUserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let state = try RegistryAdmin(root: try options.load().root).store.current()
-            for (name, user) in state.users.sorted(by: { $0.key < $1.key }) { print(user.admin ? "\(name) (admin)" : name) }
+            for (name, user) in state.users.sorted(by: { $0.key < $1.key }) {
+                print(user.admin ? "\(name) (admin)" : name)
+            }
         }
     }
 }
@@ -47,7 +50,8 @@ struct RegistryRobotCommand: AsyncParsableCommand {
         commandName: "robot", abstract: "Manage robot accounts with expiring secrets.", subcommands: [Add.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a robot account for a project; prints its secret once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a robot account for a project; prints its secret once.")
         @OptionGroup var options: RegistryRootOptions
         @Argument(help: "Project.") var project: String
         @Argument(help: "Robot name.") var name: String
@@ -56,7 +60,8 @@ struct RegistryRobotCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let parsed = Role(rawValue: role) else { throw ValidationError("unknown role '\(role)'") }
-            let robot = try RegistryAdmin(root: try options.load().root).addRobot(project: project, name: name, role: parsed, lifetime: days * 86400)
+            let robot = try RegistryAdmin(root: try options.load().root).addRobot(
+                project: project, name: name, role: parsed, lifetime: days * 86400)
             print("\(robot.name) \(robot.secret)")
         }
     }
@@ -80,7 +85,8 @@ struct RegistryProjectCommand: AsyncParsableCommand {
     }
 
     struct Member: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a member's role (guest, developer, maintainer, admin or none).")
+        static let configuration = CommandConfiguration(
+            abstract: "Set a member's role (guest, developer, maintainer, admin or none).")
         @OptionGroup var options: RegistryRootOptions
         @Argument(help: "Project name.") var project: String
         @Argument(help: "User name.") var user: String
@@ -88,7 +94,9 @@ struct RegistryProjectCommand: AsyncParsableCommand {
 
         func run() async throws {
             let parsed: Role?
-            if role == "none" { parsed = nil } else {
+            if role == "none" {
+                parsed = nil
+            } else {
                 guard let value = Role(rawValue: role) else { throw ValidationError("unknown role '\(role)'") }
                 parsed = value
             }
@@ -98,15 +106,21 @@ struct RegistryProjectCommand: AsyncParsableCommand {
     }
 
     struct Policy: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set immutable tags, quota, signature requirement or visibility.")
+        static let configuration = CommandConfiguration(
+            abstract: "Set immutable tags, quota, signature requirement or visibility.")
         @OptionGroup var options: RegistryRootOptions
         @Argument(help: "Project name.") var project: String
-        @Option(name: .customLong("immutable-tag"), help: "Glob of immutable tags (repeatable; replaces the list).") var immutableTags: [String] = []
-        @Flag(name: .customLong("clear-immutable-tags"), help: "Remove every immutable-tag rule.") var clearImmutable = false
+        @Option(name: .customLong("immutable-tag"), help: "Glob of immutable tags (repeatable; replaces the list).")
+        var immutableTags: [String] = []
+        @Flag(name: .customLong("clear-immutable-tags"), help: "Remove every immutable-tag rule.") var clearImmutable =
+            false
         @Option(name: .long, help: "Storage quota in bytes; 0 removes it.") var quota: Int64?
         @Option(name: .customLong("require-signature"), help: "true or false.") var requireSignature: Bool?
         @Option(name: .customLong("public"), help: "true or false.") var isPublic: Bool?
-        @Option(name: .customLong("signature-key"), help: "PEM ECDSA P-256 public key file that signatures must verify against (repeatable; replaces the list).") var signatureKeyFiles: [String] = []
+        @Option(
+            name: .customLong("signature-key"),
+            help: "PEM ECDSA P-256 public key file that signatures must verify against (repeatable; replaces the list)."
+        ) var signatureKeyFiles: [String] = []
 
         func run() async throws {
             let tags: [String]? = clearImmutable ? [] : (immutableTags.isEmpty ? nil : immutableTags)
@@ -115,12 +129,15 @@ struct RegistryProjectCommand: AsyncParsableCommand {
             var keys: [String]?
             if !signatureKeyFiles.isEmpty {
                 keys = try signatureKeyFiles.map { path in
-                    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read '\(path)'") }
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw ValidationError("cannot read '\(path)'")
+                    }
                     return String(decoding: data, as: UTF8.self)
                 }
             }
             try RegistryAdmin(root: try options.load().root).setPolicy(
-                project: project, immutableTags: tags, quotaBytes: quotaValue, requireSignature: requireSignature, isPublic: isPublic,
+                project: project, immutableTags: tags, quotaBytes: quotaValue, requireSignature: requireSignature,
+                isPublic: isPublic,
                 signatureKeys: keys)
             print("policy of \(project) saved")
         }

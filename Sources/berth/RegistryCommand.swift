@@ -67,7 +67,9 @@ struct RegistryServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
         LoggingSystem.bootstrap { label in
             var handler = JSONLogHandler(label: label)
             handler.logLevel = level
@@ -78,7 +80,8 @@ struct RegistryServeCommand: AsyncParsableCommand {
         let services = try await RegistryServices(configuration: configuration)
         if !services.security.current().authenticationEnabled && !configuration.isLoopback {
             throw ValidationError(
-                "refusing to serve without authentication on '\(configuration.address)': add a user (berth registry user add) or listen on a loopback address")
+                "refusing to serve without authentication on '\(configuration.address)': add a user (berth registry user add) or listen on a loopback address"
+            )
         }
         if configuration.tlsCertificate == nil && !configuration.isLoopback {
             logger.warning("serving without TLS on a non-loopback address; credentials travel in clear text")
@@ -101,7 +104,9 @@ struct RegistryGCCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Really delete; without it only report.")
     var delete = false
 
-    @Option(name: .customLong("grace-period"), help: "Keep unreferenced blobs younger than this many seconds (default 3600).")
+    @Option(
+        name: .customLong("grace-period"),
+        help: "Keep unreferenced blobs younger than this many seconds (default 3600).")
     var gracePeriod: Double = 3600
 
     func validate() throws {
@@ -111,11 +116,14 @@ struct RegistryGCCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let storage = try RegistryStorage(root: configuration.root)
-        let collector = GarbageCollector(storage: storage, gracePeriod: gracePeriod, uploadExpiry: TimeInterval(configuration.uploadExpirySeconds))
+        let collector = GarbageCollector(
+            storage: storage, gracePeriod: gracePeriod, uploadExpiry: TimeInterval(configuration.uploadExpirySeconds))
         let report = try collector.run(dryRun: !delete)
         let verb = delete ? "removed" : "would remove"
         for digest in report.removedBlobs { print("\(verb) \(digest)") }
-        print("\(report.referenced) referenced, \(verb) \(report.removedBlobs.count) blobs (\(report.removedBytes) bytes) and \(report.removedUploads) stale uploads; kept \(report.keptRecent) recent")
+        print(
+            "\(report.referenced) referenced, \(verb) \(report.removedBlobs.count) blobs (\(report.removedBytes) bytes) and \(report.removedUploads) stale uploads; kept \(report.keptRecent) recent"
+        )
     }
 }
 
@@ -129,7 +137,9 @@ struct RegistryScrubCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let report = try Scrubber(storage: try RegistryStorage(root: configuration.root)).run()
         for problem in report.problems { print("affected \(problem)") }
-        print("checked \(report.blobsChecked) blobs and \(report.manifestsChecked) manifests: \(report.problems.isEmpty ? "ok" : "\(report.problems.count) problems")")
+        print(
+            "checked \(report.blobsChecked) blobs and \(report.manifestsChecked) manifests: \(report.problems.isEmpty ? "ok" : "\(report.problems.count) problems")"
+        )
         if !report.problems.isEmpty { throw ExitCode(1) }
     }
 }

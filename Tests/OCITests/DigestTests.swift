@@ -14,7 +14,10 @@ import Testing
 
     @Test func computesSHA512() {
         let digest = Digest.of(Data("abc".utf8), algorithm: .sha512)
-        #expect(digest.description == "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f")
+        #expect(
+            digest.description
+                == "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        )
     }
 
     @Test(arguments: [
@@ -42,7 +45,10 @@ import Testing
         #expect(RepositoryName.isValid(name))
     }
 
-    @Test(arguments: ["", "A", "../etc", "a/../b", "a//b", "/a", "a/", "a..b", "a___b", "-a", "a-", "a/.b", "a%2Fb", String(repeating: "a", count: 256)])
+    @Test(arguments: [
+        "", "A", "../etc", "a/../b", "a//b", "/a", "a/", "a..b", "a___b", "-a", "a-", "a/.b", "a%2Fb",
+        String(repeating: "a", count: 256),
+    ])
     func rejectsInvalidNames(_ name: String) {
         #expect(!RepositoryName.isValid(name))
     }
@@ -70,7 +76,8 @@ import Testing
              "subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(layer)","size":9},
              "annotations":{"k":"v"}}
             """
-        let summary = try ManifestParser.parse(Data(json.utf8), contentType: "application/vnd.oci.image.manifest.v1+json")
+        let summary = try ManifestParser.parse(
+            Data(json.utf8), contentType: "application/vnd.oci.image.manifest.v1+json")
         #expect(summary.artifactType == "application/vnd.example+json")
         #expect(summary.requiredBlobs.map(\.digest.description) == [config, layer])
         #expect(summary.subject?.digest.description == layer)
@@ -95,7 +102,8 @@ import Testing
 
     @Test func acceptsDockerManifestListByContentType() throws {
         let json = #"{"schemaVersion":2,"manifests":[]}"#
-        let summary = try ManifestParser.parse(Data(json.utf8), contentType: "application/vnd.docker.distribution.manifest.list.v2+json; charset=utf-8")
+        let summary = try ManifestParser.parse(
+            Data(json.utf8), contentType: "application/vnd.docker.distribution.manifest.list.v2+json; charset=utf-8")
         #expect(summary.mediaType == MediaType.dockerManifestList)
     }
 }

@@ -58,7 +58,9 @@ func prepareUsers(_ root: String) throws {
                     #expect(pull.status == .forbidden)
                     #expect(pull.errorCode == "DENIED")
                 }
-                let push = try await api.request(.put, "/v2/proj/app/manifests/\(expected.user)-tag", headers: ["Content-Type": MediaType.ociManifest], body: image.0)
+                let push = try await api.request(
+                    .put, "/v2/proj/app/manifests/\(expected.user)-tag",
+                    headers: ["Content-Type": MediaType.ociManifest], body: image.0)
                 #expect((push.status == .created) == expected.push, "\(expected.user) push: \(push.status)")
                 let upload = try await api.request(.post, "/v2/proj/app/blobs/uploads/")
                 #expect((upload.status == .accepted) == expected.push, "\(expected.user) upload: \(upload.status)")
@@ -95,7 +97,8 @@ func prepareUsers(_ root: String) throws {
         var headers: [String: String] = [:]
         if let user { headers["Authorization"] = basic(user, "password-\(user)") }
         let escaped = scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? scope
-        let response = try await API(client: client).request(.get, "/token?service=berth-registry&scope=\(escaped)", headers: headers)
+        let response = try await API(client: client).request(
+            .get, "/token?service=berth-registry&scope=\(escaped)", headers: headers)
         guard response.status == .ok else { return nil }
         let body = try JSONSerialization.jsonObject(with: response.data) as? [String: Any]
         #expect(body?["expires_in"] as? Int ?? 0 >= 60)
@@ -107,7 +110,8 @@ func prepareUsers(_ root: String) throws {
         try await withRegistry(prepare: prepareUsers) { client, services in
             _ = try await seed(client)
             // A guest asking for pull and push gets pull only.
-            let guestToken = try #require(try await token(client, user: "guest", scope: "repository:proj/app:pull,push"))
+            let guestToken = try #require(
+                try await token(client, user: "guest", scope: "repository:proj/app:pull,push"))
             let claims = try await services.authenticator.keys.verify(guestToken, as: RegistryTokenPayload.self)
             #expect(claims.access == [AccessEntry(type: "repository", name: "proj/app", actions: ["pull"])])
             #expect(claims.sub.value == "guest")
@@ -122,14 +126,18 @@ func prepareUsers(_ root: String) throws {
             #expect(try await api.request(.get, "/v2/pub/app/manifests/v1").status == .unauthorized)
 
             // OAuth2 password grant with refresh token, then the refresh grant.
-            let form = "grant_type=password&username=developer&password=password-developer&service=berth-registry&scope=repository%3Aproj%2Fapp%3Apull%2Cpush&client_id=test"
-            let post = try await API(client: client).request(.post, "/token", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Data(form.utf8))
+            let form =
+                "grant_type=password&username=developer&password=password-developer&service=berth-registry&scope=repository%3Aproj%2Fapp%3Apull%2Cpush&client_id=test"
+            let post = try await API(client: client).request(
+                .post, "/token", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Data(form.utf8))
             #expect(post.status == .ok)
             let body = try JSONSerialization.jsonObject(with: post.data) as? [String: Any]
             let refresh = try #require(body?["refresh_token"] as? String)
-            let access = try await services.authenticator.keys.verify(try #require(body?["access_token"] as? String), as: RegistryTokenPayload.self)
+            let access = try await services.authenticator.keys.verify(
+                try #require(body?["access_token"] as? String), as: RegistryTokenPayload.self)
             #expect(access.access.first?.actions == ["pull", "push"])
-            let refreshForm = "grant_type=refresh_token&refresh_token=\(refresh)&service=berth-registry&scope=repository%3Aproj%2Fapp%3Apull&client_id=test"
+            let refreshForm =
+                "grant_type=refresh_token&refresh_token=\(refresh)&service=berth-registry&scope=repository%3Aproj%2Fapp%3Apull&client_id=test"
             let refreshed = try await API(client: client).request(.post, "/token", body: Data(refreshForm.utf8))
             #expect(refreshed.status == .ok)
             // A refresh token is not an access token.
@@ -137,7 +145,9 @@ func prepareUsers(_ root: String) throws {
             refreshAsAccess.headers[.authorization] = "Bearer \(refresh)"
             #expect(try await refreshAsAccess.request(.get, "/v2/proj/app/manifests/v1").status == .unauthorized)
 
-            let badPassword = try await API(client: client).request(.get, "/token?service=berth-registry&scope=repository:proj/app:pull", headers: ["Authorization": basic("guest", "wrong")])
+            let badPassword = try await API(client: client).request(
+                .get, "/token?service=berth-registry&scope=repository:proj/app:pull",
+                headers: ["Authorization": basic("guest", "wrong")])
             #expect(badPassword.status == .unauthorized)
             // Anonymous tokens only carry public pulls.
             let anonymous = try #require(try await token(client, user: nil, scope: "repository:proj/app:pull"))
@@ -150,34 +160,46 @@ func prepareUsers(_ root: String) throws {
         try await withRegistry(prepare: prepareUsers) { client, services in
             _ = try await seed(client)
             let access = [AccessEntry(type: "repository", name: "proj/app", actions: ["pull", "push", "delete"])]
-            let expired = try await services.authenticator.sign(subject: "root", access: access, now: Date().addingTimeInterval(-3600), lifetime: 60, refresh: false)
+            let expired = try await services.authenticator.sign(
+                subject: "root", access: access, now: Date().addingTimeInterval(-3600), lifetime: 60, refresh: false)
             // Forged: same claims, signed by a key the registry does not know.
             let foreign = JWTKeyCollection()
-            await foreign.add(ecdsa: try ES256PrivateKey(pem: P256.Signing.PrivateKey().pemRepresentation), kid: JWKIdentifier(string: services.authenticator.keyID))
+            await foreign.add(
+                ecdsa: try ES256PrivateKey(pem: P256.Signing.PrivateKey().pemRepresentation),
+                kid: JWKIdentifier(string: services.authenticator.keyID))
             let now = Date()
             let payload = RegistryTokenPayload(
                 iss: .init(value: "berth-registry"), sub: .init(value: "root"), aud: .init(value: ["berth-registry"]),
-                exp: .init(value: now.addingTimeInterval(300)), nbf: .init(value: now), iat: .init(value: now), jti: .init(value: "x"),
+                exp: .init(value: now.addingTimeInterval(300)), nbf: .init(value: now), iat: .init(value: now),
+                jti: .init(value: "x"),
                 access: access, refresh: nil)
             let forged = try await foreign.sign(payload, kid: JWKIdentifier(string: services.authenticator.keyID))
             // Tampered: a valid guest token whose payload is swapped for one granting delete.
             let valid = try #require(try await token(client, user: "guest", scope: "repository:proj/app:pull"))
             let parts = valid.split(separator: ".")
             let claims = try JSONSerialization.data(withJSONObject: [
-                "iss": "berth-registry", "sub": "root", "aud": ["berth-registry"], "exp": now.timeIntervalSince1970 + 300,
+                "iss": "berth-registry", "sub": "root", "aud": ["berth-registry"],
+                "exp": now.timeIntervalSince1970 + 300,
                 "nbf": now.timeIntervalSince1970 - 5, "iat": now.timeIntervalSince1970, "jti": "y",
                 "access": [["type": "repository", "name": "proj/app", "actions": ["pull", "push", "delete"]]],
             ])
-            let encoded = claims.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let encoded = claims.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+                of: "/", with: "_"
+            ).replacingOccurrences(of: "=", with: "")
             let tampered = "\(parts[0]).\(encoded).\(parts[2])"
             // Wrong audience: signed by the registry's key but for another service.
             var otherConfiguration = services.configuration
             otherConfiguration.auth.service = "someone-else"
-            let foreignAudience = try await Authenticator(configuration: otherConfiguration, security: services.security, policy: services.policy,
+            let foreignAudience = try await Authenticator(
+                configuration: otherConfiguration, security: services.security, policy: services.policy,
                 audit: services.audit, keyPath: services.storage.root + "/state/token-key.pem")
-            let wrongAudience = try await foreignAudience.sign(subject: "root", access: access, now: now, lifetime: 300, refresh: false)
+            let wrongAudience = try await foreignAudience.sign(
+                subject: "root", access: access, now: now, lifetime: 300, refresh: false)
 
-            for (name, bad) in [("expired", expired), ("forged", forged), ("tampered", tampered), ("audience", wrongAudience), ("garbage", "abc.def.ghi"), ("huge", String(repeating: "a", count: 20_000))] {
+            for (name, bad) in [
+                ("expired", expired), ("forged", forged), ("tampered", tampered), ("audience", wrongAudience),
+                ("garbage", "abc.def.ghi"), ("huge", String(repeating: "a", count: 20_000)),
+            ] {
                 var api = API(client: client)
                 api.headers[.authorization] = "Bearer \(bad)"
                 let response = try await api.request(.delete, "/v2/proj/app/manifests/v1")
@@ -218,6 +240,14 @@ func prepareUsers(_ root: String) throws {
 final class RobotSecrets: @unchecked Sendable {
     private var value: ((name: String, secret: String), (name: String, secret: String))?
     private let lock = NSLock()
-    func set(_ a: (name: String, secret: String), _ b: (name: String, secret: String)) { lock.lock(); value = (a, b); lock.unlock() }
-    func get() -> ((name: String, secret: String), (name: String, secret: String)) { lock.lock(); defer { lock.unlock() }; return value! }
+    func set(_ a: (name: String, secret: String), _ b: (name: String, secret: String)) {
+        lock.lock()
+        value = (a, b)
+        lock.unlock()
+    }
+    func get() -> ((name: String, secret: String), (name: String, secret: String)) {
+        lock.lock()
+        defer { lock.unlock() }
+        return value!
+    }
 }

@@ -8,7 +8,9 @@ import Testing
 @Suite struct CommandLineTests {
     @Test func serveRefusesOpenAccessOffLoopbackAndAdminCommandsWork() async throws {
         guard let berth = ServerProcess.executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("the berth executable was not built next to the tests") }
+            if ProcessInfo.processInfo.environment["CI"] != nil {
+                Issue.record("the berth executable was not built next to the tests")
+            }
             return
         }
         let root = TemporaryRoot()
@@ -19,7 +21,9 @@ import Testing
 
         let weak = try await run(berth, ["registry", "user", "add", "alice", "--root", root.path], input: "short\n")
         #expect(weak.status != 0, "passwords under 8 bytes are refused")
-        let add = try await run(berth, ["registry", "user", "add", "alice", "--admin", "--root", root.path], input: "long-enough-password\n")
+        let add = try await run(
+            berth, ["registry", "user", "add", "alice", "--admin", "--root", root.path], input: "long-enough-password\n"
+        )
         #expect(add.status == 0, "\(add.error)")
         let list = try await run(berth, ["registry", "user", "list", "--root", root.path])
         #expect(list.output == "alice (admin)\n")
@@ -28,9 +32,14 @@ import Testing
         #expect(!String(decoding: state, as: UTF8.self).contains("long-enough-password"))
 
         #expect(try await run(berth, ["registry", "project", "create", "wso2", "--root", root.path]).status == 0)
-        #expect(try await run(berth, ["registry", "project", "member", "wso2", "alice", "maintainer", "--root", root.path]).status == 0)
-        #expect(try await run(berth, ["registry", "project", "member", "wso2", "nobody", "guest", "--root", root.path]).status != 0)
-        let robot = try await run(berth, ["registry", "robot", "add", "wso2", "ci", "--role", "developer", "--root", root.path])
+        #expect(
+            try await run(berth, ["registry", "project", "member", "wso2", "alice", "maintainer", "--root", root.path])
+                .status == 0)
+        #expect(
+            try await run(berth, ["registry", "project", "member", "wso2", "nobody", "guest", "--root", root.path])
+                .status != 0)
+        let robot = try await run(
+            berth, ["registry", "robot", "add", "wso2", "ci", "--role", "developer", "--root", root.path])
         #expect(robot.output.hasPrefix("robot$wso2+ci "))
 
         // gc is a dry run by default; scrub reports corruption with exit status 1.

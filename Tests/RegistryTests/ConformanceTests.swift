@@ -32,18 +32,22 @@ import Testing
             #expect(head.header("Docker-Content-Digest") == layerDigest.description)
             #expect(head.body.readableBytes == 0)
 
-            let range = try await api.request(.get, "/v2/team/app/blobs/\(layerDigest)", headers: ["Range": "bytes=100-199"])
+            let range = try await api.request(
+                .get, "/v2/team/app/blobs/\(layerDigest)", headers: ["Range": "bytes=100-199"])
             #expect(range.status == .partialContent)
             #expect(range.data == layer[100..<200])
             #expect(range.header("Content-Range") == "bytes 100-199/10000")
-            let suffix = try await api.request(.get, "/v2/team/app/blobs/\(layerDigest)", headers: ["Range": "bytes=-10"])
+            let suffix = try await api.request(
+                .get, "/v2/team/app/blobs/\(layerDigest)", headers: ["Range": "bytes=-10"])
             #expect(suffix.data == layer.suffix(10))
-            let unsatisfiable = try await api.request(.get, "/v2/team/app/blobs/\(layerDigest)", headers: ["Range": "bytes=20000-"])
+            let unsatisfiable = try await api.request(
+                .get, "/v2/team/app/blobs/\(layerDigest)", headers: ["Range": "bytes=20000-"])
             #expect(unsatisfiable.status == .rangeNotSatisfiable)
             #expect(unsatisfiable.header("Content-Range") == "bytes */10000")
 
             for reference in ["v1", image.digest.description] {
-                let manifest = try await api.request(.get, "/v2/team/app/manifests/\(reference)", headers: ["Accept": MediaType.ociManifest])
+                let manifest = try await api.request(
+                    .get, "/v2/team/app/manifests/\(reference)", headers: ["Accept": MediaType.ociManifest])
                 #expect(manifest.status == .ok)
                 #expect(manifest.data == image.data, "stored byte-exact")
                 #expect(manifest.header("Content-Type") == MediaType.ociManifest)
@@ -77,7 +81,9 @@ import Testing
             let api = API(client: client)
             let data = randomData(4096)
             let digest = Digest.of(data)
-            let single = try await api.request(.post, "/v2/p/r/blobs/uploads/?digest=\(digest)", headers: ["Content-Type": "application/octet-stream"], body: data)
+            let single = try await api.request(
+                .post, "/v2/p/r/blobs/uploads/?digest=\(digest)", headers: ["Content-Type": "application/octet-stream"],
+                body: data)
             #expect(single.status == .created)
             #expect(single.header("Location") == "/v2/p/r/blobs/\(digest)")
             #expect(single.header("Docker-Content-Digest") == digest.description)
@@ -91,7 +97,8 @@ import Testing
             #expect(emptyHead.status == .ok)
             #expect(emptyHead.header("Content-Length") == "0")
 
-            let wrong = try await api.request(.post, "/v2/p/r/blobs/uploads/?digest=\(Digest.of(Data("x".utf8)))", body: data)
+            let wrong = try await api.request(
+                .post, "/v2/p/r/blobs/uploads/?digest=\(Digest.of(Data("x".utf8)))", body: data)
             #expect(wrong.status == .badRequest)
             #expect(wrong.errorCode == "DIGEST_INVALID")
 
@@ -124,12 +131,15 @@ import Testing
             var location = try #require(start.header("Location"))
             let id = try #require(start.header("Docker-Upload-UUID"))
 
-            let first = try await api.request(.patch, location, headers: ["Content-Range": "0-9999", "Content-Type": "application/octet-stream"], body: data[0..<10_000])
+            let first = try await api.request(
+                .patch, location, headers: ["Content-Range": "0-9999", "Content-Type": "application/octet-stream"],
+                body: data[0..<10_000])
             #expect(first.status == .accepted)
             #expect(first.header("Range") == "0-9999")
             location = try #require(first.header("Location"))
 
-            let outOfOrder = try await api.request(.patch, location, headers: ["Content-Range": "20000-29999"], body: data[20_000..<30_000])
+            let outOfOrder = try await api.request(
+                .patch, location, headers: ["Content-Range": "20000-29999"], body: data[20_000..<30_000])
             #expect(outOfOrder.status == .rangeNotSatisfiable)
             #expect(outOfOrder.errorCode == "BLOB_UPLOAD_INVALID")
 
@@ -141,7 +151,9 @@ import Testing
             #expect(streamed.status == .accepted)
             #expect(streamed.header("Range") == "0-19999")
 
-            let finish = try await api.request(.put, "\(location)?digest=\(digest)", headers: ["Content-Range": "20000-29999"], body: data[20_000..<30_000])
+            let finish = try await api.request(
+                .put, "\(location)?digest=\(digest)", headers: ["Content-Range": "20000-29999"],
+                body: data[20_000..<30_000])
             #expect(finish.status == .created)
             #expect(finish.header("Docker-Content-Digest") == digest.description)
             let fetched = try await api.request(.get, "/v2/p/chunked/blobs/\(digest)")
@@ -166,7 +178,9 @@ import Testing
             for bad in ["../../../etc", "not-a-uuid", UUID().uuidString.lowercased()] {
                 let response = try await api.request(.patch, "/v2/p/c/blobs/uploads/\(bad)", body: Data("x".utf8))
                 #expect(response.status == .notFound || response.status == .badRequest)
-                #expect(["BLOB_UPLOAD_UNKNOWN", "NAME_INVALID", "UNSUPPORTED"].contains(response.errorCode ?? ""), "\(bad): \(response.text)")
+                #expect(
+                    ["BLOB_UPLOAD_UNKNOWN", "NAME_INVALID", "UNSUPPORTED"].contains(response.errorCode ?? ""),
+                    "\(bad): \(response.text)")
             }
             // A session belongs to its repository.
             let other = try await api.request(.post, "/v2/p/c/blobs/uploads/")
@@ -187,7 +201,8 @@ import Testing
             #expect(mount.header("Docker-Content-Digest") == digest.description)
             let fetched = try await api.request(.get, "/v2/p/target/blobs/\(digest)")
             #expect(fetched.data == data)
-            let unknown = try await api.request(.post, "/v2/p/target/blobs/uploads/?mount=\(Digest.of(Data("none".utf8)))&from=p/source")
+            let unknown = try await api.request(
+                .post, "/v2/p/target/blobs/uploads/?mount=\(Digest.of(Data("none".utf8)))&from=p/source")
             #expect(unknown.status == .accepted, "falls back to an upload session")
             #expect(unknown.header("Location") != nil)
         }
@@ -201,19 +216,25 @@ import Testing
                 {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
                  "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(missing)","size":7},"layers":[]}
                 """
-            let unknownBlob = try await api.request(.put, "/v2/p/m/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: Data(manifest.utf8))
+            let unknownBlob = try await api.request(
+                .put, "/v2/p/m/manifests/v1", headers: ["Content-Type": MediaType.ociManifest],
+                body: Data(manifest.utf8))
             #expect(unknownBlob.status == .badRequest)
             #expect(unknownBlob.errorCode == "MANIFEST_BLOB_UNKNOWN")
 
-            let invalid = try await api.request(.put, "/v2/p/m/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: Data("{".utf8))
+            let invalid = try await api.request(
+                .put, "/v2/p/m/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: Data("{".utf8))
             #expect(invalid.errorCode == "MANIFEST_INVALID")
 
             let big = Data(repeating: 0x20, count: 64 * 1024 + 1)
-            let tooLarge = try await api.request(.put, "/v2/p/m/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: big)
+            let tooLarge = try await api.request(
+                .put, "/v2/p/m/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: big)
             #expect(tooLarge.status == .contentTooLarge)
             #expect(tooLarge.errorCode == "SIZE_INVALID")
 
-            let badTag = try await api.request(.put, "/v2/p/m/manifests/.bad", headers: ["Content-Type": MediaType.ociManifest], body: Data(manifest.utf8))
+            let badTag = try await api.request(
+                .put, "/v2/p/m/manifests/.bad", headers: ["Content-Type": MediaType.ociManifest],
+                body: Data(manifest.utf8))
             #expect(badTag.status == .badRequest)
 
             // A subject that does not exist is accepted, and OCI-Subject is returned.
@@ -230,23 +251,32 @@ import Testing
                 """
             let referrerData = Data(referrer.utf8)
             let referrerDigest = Digest.of(referrerData)
-            let put = try await api.request(.put, "/v2/p/m/manifests/\(referrerDigest)?tag=a&tag=b", headers: ["Content-Type": MediaType.ociManifest], body: referrerData)
+            let put = try await api.request(
+                .put, "/v2/p/m/manifests/\(referrerDigest)?tag=a&tag=b",
+                headers: ["Content-Type": MediaType.ociManifest], body: referrerData)
             #expect(put.status == .created)
             #expect(put.header("OCI-Subject") == absent.description)
             #expect(put.header("Location") == "/v2/p/m/manifests/\(referrerDigest)")
             let tags = try await api.request(.get, "/v2/p/m/tags/list")
             #expect(tags.text == #"{"name":"p/m","tags":["a","b"]}"#)
 
-            let mismatch = try await api.request(.put, "/v2/p/m/manifests/\(Digest.of(Data("other".utf8)))", headers: ["Content-Type": MediaType.ociManifest], body: referrerData)
+            let mismatch = try await api.request(
+                .put, "/v2/p/m/manifests/\(Digest.of(Data("other".utf8)))",
+                headers: ["Content-Type": MediaType.ociManifest], body: referrerData)
             #expect(mismatch.status == .badRequest)
             #expect(mismatch.errorCode == "DIGEST_INVALID")
 
             // Index: children must exist.
-            let index = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(missing)","size":7}]}"#
-            let badIndex = try await api.request(.put, "/v2/p/m/manifests/idx", headers: ["Content-Type": MediaType.ociIndex], body: Data(index.utf8))
+            let index =
+                #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(missing)","size":7}]}"#
+            let badIndex = try await api.request(
+                .put, "/v2/p/m/manifests/idx", headers: ["Content-Type": MediaType.ociIndex], body: Data(index.utf8))
             #expect(badIndex.errorCode == "MANIFEST_BLOB_UNKNOWN")
-            let goodIndex = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(referrerDigest)","size":\#(referrerData.count)}]}"#
-            let okIndex = try await api.request(.put, "/v2/p/m/manifests/idx", headers: ["Content-Type": MediaType.ociIndex], body: Data(goodIndex.utf8))
+            let goodIndex =
+                #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(referrerDigest)","size":\#(referrerData.count)}]}"#
+            let okIndex = try await api.request(
+                .put, "/v2/p/m/manifests/idx", headers: ["Content-Type": MediaType.ociIndex], body: Data(goodIndex.utf8)
+            )
             #expect(okIndex.status == .created)
         }
     }
@@ -264,13 +294,16 @@ import Testing
                  "layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":500,"digest":"\(layerDigest)"}]}
                 """
             let data = Data(manifest.utf8)
-            let put = try await api.request(.put, "/v2/d/img/manifests/latest", headers: ["Content-Type": MediaType.dockerManifest], body: data)
+            let put = try await api.request(
+                .put, "/v2/d/img/manifests/latest", headers: ["Content-Type": MediaType.dockerManifest], body: data)
             #expect(put.status == .created)
             let list = """
                 {"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json",
                  "manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","size":\(data.count),"digest":"\(Digest.of(data))","platform":{"architecture":"amd64","os":"linux"}}]}
                 """
-            let putList = try await api.request(.put, "/v2/d/img/manifests/multi", headers: ["Content-Type": MediaType.dockerManifestList], body: Data(list.utf8))
+            let putList = try await api.request(
+                .put, "/v2/d/img/manifests/multi", headers: ["Content-Type": MediaType.dockerManifestList],
+                body: Data(list.utf8))
             #expect(putList.status == .created)
             let get = try await api.request(.get, "/v2/d/img/manifests/multi")
             #expect(get.header("Content-Type") == MediaType.dockerManifestList)
@@ -285,7 +318,9 @@ import Testing
             let api = API(client: client)
             let image = try await api.pushImage("x/tags", reference: "v9", layers: [randomData(10)])
             for tag in ["b", "a", "v1", "v2", "v3"] {
-                let put = try await api.request(.put, "/v2/x/tags/manifests/\(tag)", headers: ["Content-Type": MediaType.ociManifest], body: image.data)
+                let put = try await api.request(
+                    .put, "/v2/x/tags/manifests/\(tag)", headers: ["Content-Type": MediaType.ociManifest],
+                    body: image.data)
                 #expect(put.status == .created)
             }
             let all = try await api.request(.get, "/v2/x/tags/tags/list")
@@ -321,29 +356,37 @@ import Testing
         try await withRegistry { client, _ in
             let api = API(client: client)
             let subject = try await api.pushImage("r/app", reference: "v1", layers: [randomData(50)])
-            let sbom = try await api.pushImage("r/app", reference: "sbom", layers: [randomData(20)], subject: (subject.digest, subject.data.count),
+            let sbom = try await api.pushImage(
+                "r/app", reference: "sbom", layers: [randomData(20)], subject: (subject.digest, subject.data.count),
                 artifactType: "application/spdx+json", annotations: ["org.example": "yes"])
-            let signature = try await api.pushImage("r/app", reference: "sig", layers: [randomData(20)], subject: (subject.digest, subject.data.count),
+            let signature = try await api.pushImage(
+                "r/app", reference: "sig", layers: [randomData(20)], subject: (subject.digest, subject.data.count),
                 artifactType: "application/vnd.cncf.notary.signature")
             let all = try await api.request(.get, "/v2/r/app/referrers/\(subject.digest)")
             #expect(all.status == .ok)
             #expect(all.header("Content-Type") == MediaType.ociIndex)
             let index = try JSONSerialization.jsonObject(with: all.data) as? [String: Any]
             let manifests = try #require(index?["manifests"] as? [[String: Any]])
-            #expect(Set(manifests.compactMap { $0["digest"] as? String }) == [sbom.digest.description, signature.digest.description])
+            #expect(
+                Set(manifests.compactMap { $0["digest"] as? String }) == [
+                    sbom.digest.description, signature.digest.description,
+                ])
             let sbomEntry = manifests.first { $0["digest"] as? String == sbom.digest.description }
             #expect(sbomEntry?["artifactType"] as? String == "application/spdx+json")
             #expect((sbomEntry?["annotations"] as? [String: String])?["org.example"] == "yes")
             #expect(sbomEntry?["size"] as? Int == sbom.data.count)
 
-            let filtered = try await api.request(.get, "/v2/r/app/referrers/\(subject.digest)?artifactType=application/spdx%2Bjson")
+            let filtered = try await api.request(
+                .get, "/v2/r/app/referrers/\(subject.digest)?artifactType=application/spdx%2Bjson")
             #expect(filtered.header("OCI-Filters-Applied") == "artifactType")
             let filteredIndex = try JSONSerialization.jsonObject(with: filtered.data) as? [String: Any]
             #expect((filteredIndex?["manifests"] as? [[String: Any]])?.count == 1)
 
             let none = try await api.request(.get, "/v2/r/app/referrers/\(Digest.of(Data("zzz".utf8)))")
             #expect(none.status == .ok)
-            #expect(none.text == #"{"manifests":[],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2}"#)
+            #expect(
+                none.text
+                    == #"{"manifests":[],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2}"#)
             let invalid = try await api.request(.get, "/v2/r/app/referrers/sha256:nothex")
             #expect(invalid.status == .badRequest)
             #expect(invalid.errorCode == "DIGEST_INVALID")
@@ -364,7 +407,8 @@ import Testing
             let api = API(client: client)
             let layer = randomData(64)
             let image = try await api.pushImage("del/app", reference: "v1", layers: [layer])
-            try await api.request(.put, "/v2/del/app/manifests/v2", headers: ["Content-Type": MediaType.ociManifest], body: image.data)
+            try await api.request(
+                .put, "/v2/del/app/manifests/v2", headers: ["Content-Type": MediaType.ociManifest], body: image.data)
 
             let deleteTag = try await api.request(.delete, "/v2/del/app/manifests/v2")
             #expect(deleteTag.status == .accepted)
@@ -375,7 +419,9 @@ import Testing
             #expect(deleteManifest.status == .accepted)
             let gone = try await api.request(.get, "/v2/del/app/manifests/\(image.digest)")
             #expect(gone.errorCode == "MANIFEST_UNKNOWN")
-            #expect(try await api.request(.get, "/v2/del/app/manifests/v1").status == .notFound, "tags of a deleted manifest go with it")
+            #expect(
+                try await api.request(.get, "/v2/del/app/manifests/v1").status == .notFound,
+                "tags of a deleted manifest go with it")
             let again = try await api.request(.delete, "/v2/del/app/manifests/\(image.digest)")
             #expect(again.status == .notFound)
 
@@ -407,7 +453,8 @@ import Testing
             let method = try await api.request(.post, "/v2/a/manifests/v1")
             #expect(method.status == .methodNotAllowed)
             #expect(method.errorCode == "UNSUPPORTED")
-            let traversal = try await api.request(.get, "/v2/a/%2E%2E/%2E%2E/blobs/sha256:\(String(repeating: "0", count: 64))")
+            let traversal = try await api.request(
+                .get, "/v2/a/%2E%2E/%2E%2E/blobs/sha256:\(String(repeating: "0", count: 64))")
             #expect(traversal.status == .badRequest)
             #expect(traversal.errorCode == "NAME_INVALID")
         }

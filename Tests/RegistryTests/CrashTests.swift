@@ -16,7 +16,10 @@ final class ServerProcess: @unchecked Sendable {
     /// The built `berth` executable next to the test bundle.
     static var executable: String? {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [directory.appendingPathComponent("berth").path, directory.deletingLastPathComponent().appendingPathComponent("berth").path] {
+        for candidate in [
+            directory.appendingPathComponent("berth").path,
+            directory.deletingLastPathComponent().appendingPathComponent("berth").path,
+        ] {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
@@ -24,7 +27,8 @@ final class ServerProcess: @unchecked Sendable {
 
     init(executable: String, root: String, extraArguments: [String] = []) async throws {
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["registry", "serve", "--root", root, "--addr", "127.0.0.1:0", "--log-level", "error"] + extraArguments
+        process.arguments =
+            ["registry", "serve", "--root", root, "--addr", "127.0.0.1:0", "--log-level", "error"] + extraArguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -76,7 +80,9 @@ struct HTTPPusher: Sendable {
     let client: HTTPClient
     let base: String
 
-    func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: Data) {
+    func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws
+        -> (status: Int, headers: HTTPHeaders, body: Data)
+    {
         var request = HTTPClientRequest(url: path.hasPrefix("http") ? path : base + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -89,16 +95,27 @@ struct HTTPPusher: Sendable {
     func pushBlob(_ repository: String, _ data: Data, chunked: Bool) async throws -> Digest {
         let digest = Digest.of(data)
         let start = try await send(.POST, "/v2/\(repository)/blobs/uploads/")
-        guard start.status == 202, var location = start.headers.first(name: "Location") else { throw PushError.status(start.status) }
+        guard start.status == 202, var location = start.headers.first(name: "Location") else {
+            throw PushError.status(start.status)
+        }
         if chunked {
             let half = data.count / 2
-            let patch = try await send(.PATCH, location, headers: [("Content-Range", "0-\(half - 1)"), ("Content-Type", "application/octet-stream")], body: data.prefix(half))
-            guard patch.status == 202, let next = patch.headers.first(name: "Location") else { throw PushError.status(patch.status) }
+            let patch = try await send(
+                .PATCH, location,
+                headers: [("Content-Range", "0-\(half - 1)"), ("Content-Type", "application/octet-stream")],
+                body: data.prefix(half))
+            guard patch.status == 202, let next = patch.headers.first(name: "Location") else {
+                throw PushError.status(patch.status)
+            }
             location = next
-            let put = try await send(.PUT, "\(location)?digest=\(digest)", headers: [("Content-Range", "\(half)-\(data.count - 1)")], body: data.suffix(from: half))
+            let put = try await send(
+                .PUT, "\(location)?digest=\(digest)", headers: [("Content-Range", "\(half)-\(data.count - 1)")],
+                body: data.suffix(from: half))
             guard put.status == 201 else { throw PushError.status(put.status) }
         } else {
-            let put = try await send(.PUT, "\(location)?digest=\(digest)", headers: [("Content-Type", "application/octet-stream")], body: data)
+            let put = try await send(
+                .PUT, "\(location)?digest=\(digest)", headers: [("Content-Type", "application/octet-stream")],
+                body: data)
             guard put.status == 201 else { throw PushError.status(put.status) }
         }
         return digest
@@ -110,12 +127,17 @@ struct HTTPPusher: Sendable {
         let config = Data(#"{"architecture":"amd64","os":"linux","tag":"\#(tag)"}"#.utf8)
         let layerDigest = try await pushBlob(repository, layer, chunked: chunked)
         let configDigest = Digest.of(config)
-        let single = try await send(.POST, "/v2/\(repository)/blobs/uploads/?digest=\(configDigest)", headers: [("Content-Type", "application/octet-stream")], body: config)
+        let single = try await send(
+            .POST, "/v2/\(repository)/blobs/uploads/?digest=\(configDigest)",
+            headers: [("Content-Type", "application/octet-stream")], body: config)
         guard single.status == 201 else { throw PushError.status(single.status) }
-        let manifest = Data("""
+        let manifest = Data(
+            """
             {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configDigest)","size":\(config.count)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layer.count)}]}
             """.utf8)
-        let put = try await send(.PUT, "/v2/\(repository)/manifests/\(tag)", headers: [("Content-Type", MediaType.ociManifest)], body: manifest)
+        let put = try await send(
+            .PUT, "/v2/\(repository)/manifests/\(tag)", headers: [("Content-Type", MediaType.ociManifest)],
+            body: manifest)
         guard put.status == 201 else { return nil }
         return Acknowledged(repository: repository, tag: tag, manifest: manifest, blobs: [config, layer])
     }
@@ -140,7 +162,9 @@ enum PushError: Error { case status(Int) }
 
     @Test(.timeLimit(.minutes(3))) func killNineDuringConcurrentPushesLosesNothingAcknowledged() async throws {
         guard let executable = ServerProcess.executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("the berth executable was not built next to the tests") }
+            if ProcessInfo.processInfo.environment["CI"] != nil {
+                Issue.record("the berth executable was not built next to the tests")
+            }
             return
         }
         let root = TemporaryRoot()
@@ -157,11 +181,16 @@ enum PushError: Error { case status(Int) }
             let threshold = Int.random(in: 5...60, using: &generator)
             let extraDelay = Int.random(in: 0...150, using: &generator)
             let counter = AcknowledgedCounter()
-            enum Outcome: Sendable { case pushed(Acknowledged?), killed }
+            enum Outcome: Sendable {
+                case pushed(Acknowledged?)
+                case killed
+            }
             let results = await withTaskGroup(of: Outcome.self) { group in
                 for index in 0..<100 {
                     group.addTask {
-                        let result = try? await pusher.pushImage(repository: "crash/c\(cycle)", tag: "t\(index)", layerSize: 16 * 1024 + index * 1024, chunked: index % 2 == 1)
+                        let result = try? await pusher.pushImage(
+                            repository: "crash/c\(cycle)", tag: "t\(index)", layerSize: 16 * 1024 + index * 1024,
+                            chunked: index % 2 == 1)
                         if result != nil { counter.increment() }
                         return .pushed(result)
                     }
@@ -202,7 +231,8 @@ enum PushError: Error { case status(Int) }
         let collector = GarbageCollector(storage: storage, gracePeriod: 0, uploadExpiry: 0)
         let live = collector.mark()
         let report = try collector.run(dryRun: false)
-        let acknowledgedDigests = Set(acknowledged.flatMap { [Digest.of($0.manifest)] + $0.blobs.map { Digest.of($0) } })
+        let acknowledgedDigests = Set(
+            acknowledged.flatMap { [Digest.of($0.manifest)] + $0.blobs.map { Digest.of($0) } })
         #expect(Set(report.removedBlobs).isDisjoint(with: acknowledgedDigests))
         #expect(Set(report.removedBlobs).isDisjoint(with: live))
         #expect(Set(collector.allBlobs()).isSubset(of: live))
@@ -210,12 +240,16 @@ enum PushError: Error { case status(Int) }
         let after = try await ServerProcess(executable: executable, root: root.path)
         try await verify(HTTPPusher(client: client, base: "http://127.0.0.1:\(after.port)"), acknowledged)
         after.kill9()
-        print("crash test: \(acknowledged.count) images acknowledged over 3 kill -9 cycles, gc removed \(report.removedBlobs.count) unreferenced blobs")
+        print(
+            "crash test: \(acknowledged.count) images acknowledged over 3 kill -9 cycles, gc removed \(report.removedBlobs.count) unreferenced blobs"
+        )
     }
 
     @Test(.timeLimit(.minutes(1))) func uploadResumesAfterKillNine() async throws {
         guard let executable = ServerProcess.executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("the berth executable was not built next to the tests") }
+            if ProcessInfo.processInfo.environment["CI"] != nil {
+                Issue.record("the berth executable was not built next to the tests")
+            }
             return
         }
         let root = TemporaryRoot()
@@ -227,7 +261,8 @@ enum PushError: Error { case status(Int) }
         var pusher = HTTPPusher(client: client, base: "http://127.0.0.1:\(first.port)")
         let start = try await pusher.send(.POST, "/v2/resume/app/blobs/uploads/")
         let location = try #require(start.headers.first(name: "Location"))
-        let patch = try await pusher.send(.PATCH, location, headers: [("Content-Range", "0-99999")], body: data.prefix(100_000))
+        let patch = try await pusher.send(
+            .PATCH, location, headers: [("Content-Range", "0-99999")], body: data.prefix(100_000))
         #expect(patch.status == 202)
         first.kill9()
 
@@ -236,7 +271,8 @@ enum PushError: Error { case status(Int) }
         let status = try await pusher.send(.GET, location)
         #expect(status.status == 204)
         #expect(status.headers.first(name: "Range") == "0-99999")
-        let rest = try await pusher.send(.PATCH, location, headers: [("Content-Range", "100000-299999")], body: data.suffix(from: 100_000))
+        let rest = try await pusher.send(
+            .PATCH, location, headers: [("Content-Range", "100000-299999")], body: data.suffix(from: 100_000))
         #expect(rest.status == 202)
         let put = try await pusher.send(.PUT, "\(location)?digest=\(digest)")
         #expect(put.status == 201)
@@ -250,6 +286,14 @@ enum PushError: Error { case status(Int) }
 final class AcknowledgedCounter: @unchecked Sendable {
     private var count = 0
     private let lock = NSLock()
-    func increment() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    func increment() {
+        lock.lock()
+        count += 1
+        lock.unlock()
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
 }

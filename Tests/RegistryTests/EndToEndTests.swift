@@ -44,10 +44,12 @@ import Testing
         try await withRegistry(live: true) { client, services in
             let port = try #require(client.port)
             let target = "docker://127.0.0.1:\(port)/e2e/umoci:v1"
-            let push = try await run(skopeo, ["copy", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout):v1", target])
+            let push = try await run(
+                skopeo, ["copy", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout):v1", target])
             #expect(push.status == 0, "\(push.error)")
             let pulled = work.path + "/pulled"
-            let pull = try await run(skopeo, ["copy", "--preserve-digests", "--src-tls-verify=false", target, "oci:\(pulled):v1"])
+            let pull = try await run(
+                skopeo, ["copy", "--preserve-digests", "--src-tls-verify=false", target, "oci:\(pulled):v1"])
             #expect(pull.status == 0, "\(pull.error)")
             #expect(try manifestDigests(pulled) == manifestDigests(layout))
             let original = try blobs(layout)
@@ -55,7 +57,8 @@ import Testing
             for (path, data) in copied { #expect(original[path] == data, "blob \(path) is byte-identical") }
             #expect(Set(copied.keys).isSubset(of: Set(original.keys)))
 
-            let tags = try await run(skopeo, ["list-tags", "--tls-verify=false", "docker://127.0.0.1:\(port)/e2e/umoci"])
+            let tags = try await run(
+                skopeo, ["list-tags", "--tls-verify=false", "docker://127.0.0.1:\(port)/e2e/umoci"])
             #expect(tags.output.contains("\"v1\""))
             let inspect = try await run(skopeo, ["inspect", "--raw", "--tls-verify=false", target])
             let digest = try manifestDigests(layout)[0]
@@ -74,19 +77,36 @@ import Testing
         try #require(make.status == 0, "\(make.error)")
         try await withRegistry(live: true) { client, _ in
             let port = try #require(client.port)
-            let push = try await run(skopeo, ["copy", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout):big", "docker://127.0.0.1:\(port)/e2e/big:v1"])
+            let push = try await run(
+                skopeo,
+                [
+                    "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout):big",
+                    "docker://127.0.0.1:\(port)/e2e/big:v1",
+                ])
             #expect(push.status == 0, "\(push.error)")
             let pulled = work.path + "/pulled"
-            let pull = try await run(skopeo, ["copy", "--preserve-digests", "--src-tls-verify=false", "docker://127.0.0.1:\(port)/e2e/big:v1", "oci:\(pulled):v1"])
+            let pull = try await run(
+                skopeo,
+                [
+                    "copy", "--preserve-digests", "--src-tls-verify=false", "docker://127.0.0.1:\(port)/e2e/big:v1",
+                    "oci:\(pulled):v1",
+                ])
             #expect(pull.status == 0, "\(pull.error)")
             #expect(try manifestDigests(pulled) == manifestDigests(layout))
             #expect(try blobs(pulled) == blobs(layout))
             // Docker schema 2: skopeo converts the manifest and pushes it with the Docker media type.
-            let docker = try await run(skopeo, ["copy", "--format", "v2s2", "--dest-tls-verify=false", "oci:\(layout):big", "docker://127.0.0.1:\(port)/e2e/docker:v1"])
+            let docker = try await run(
+                skopeo,
+                [
+                    "copy", "--format", "v2s2", "--dest-tls-verify=false", "oci:\(layout):big",
+                    "docker://127.0.0.1:\(port)/e2e/docker:v1",
+                ])
             #expect(docker.status == 0, "\(docker.error)")
-            let raw = try await run(skopeo, ["inspect", "--raw", "--tls-verify=false", "docker://127.0.0.1:\(port)/e2e/docker:v1"])
+            let raw = try await run(
+                skopeo, ["inspect", "--raw", "--tls-verify=false", "docker://127.0.0.1:\(port)/e2e/docker:v1"])
             #expect(raw.output.contains(MediaType.dockerManifest))
-            let delete = try await run(skopeo, ["delete", "--tls-verify=false", "docker://127.0.0.1:\(port)/e2e/docker:v1"])
+            let delete = try await run(
+                skopeo, ["delete", "--tls-verify=false", "docker://127.0.0.1:\(port)/e2e/docker:v1"])
             #expect(delete.status == 0, "\(delete.error)")
         }
     }
@@ -95,7 +115,9 @@ import Testing
         guard let python = requireTool("python3") else { return }
         let probe = try await run(python, ["-c", "import oras.provider"])
         guard probe.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("the oras Python package is required under CI") }
+            if ProcessInfo.processInfo.environment["CI"] != nil {
+                Issue.record("the oras Python package is required under CI")
+            }
             return
         }
         let work = TemporaryRoot()
@@ -115,7 +137,8 @@ import Testing
     }
 
     @Test func podmanBuildahAndSkopeoWorkThroughTokenAuth() async throws {
-        guard let podman = requireTool("podman"), let buildah = requireTool("buildah"), let skopeo = requireTool("skopeo"),
+        guard let podman = requireTool("podman"), let buildah = requireTool("buildah"),
+            let skopeo = requireTool("skopeo"),
             let python = requireTool("python3")
         else { return }
         let work = TemporaryRoot()
@@ -131,33 +154,64 @@ import Testing
         try await withRegistry(live: true, prepare: prepareUsers) { client, services in
             let host = "127.0.0.1:\(try #require(client.port))"
             // podman login: wrong password refused, right one accepted.
-            let bad = try await run(podman, storage + ["login", "--tls-verify=false", "--authfile", authfile, "-u", "developer", "-p", "wrong", host])
+            let bad = try await run(
+                podman,
+                storage + [
+                    "login", "--tls-verify=false", "--authfile", authfile, "-u", "developer", "-p", "wrong", host,
+                ])
             #expect(bad.status != 0)
-            let login = try await run(podman, storage + ["login", "--tls-verify=false", "--authfile", authfile, "-u", "developer", "-p", "password-developer", host])
+            let login = try await run(
+                podman,
+                storage + [
+                    "login", "--tls-verify=false", "--authfile", authfile, "-u", "developer", "-p",
+                    "password-developer", host,
+                ])
             #expect(login.status == 0, "\(login.error)")
             let load = try await run(podman, storage + ["pull", "oci:\(layout):img"])
             #expect(load.status == 0, "\(load.error)")
             let imageID = load.output.split(separator: "\n").last.map(String.init) ?? ""
-            let push = try await run(podman, storage + ["push", "--tls-verify=false", "--authfile", authfile, imageID, "docker://\(host)/proj/podman:v1"])
+            let push = try await run(
+                podman,
+                storage + [
+                    "push", "--tls-verify=false", "--authfile", authfile, imageID, "docker://\(host)/proj/podman:v1",
+                ])
             #expect(push.status == 0, "\(push.error)")
             _ = try await run(podman, storage + ["rmi", "-f", imageID])
-            let pull = try await run(podman, storage + ["pull", "--tls-verify=false", "--authfile", authfile, "\(host)/proj/podman:v1"])
+            let pull = try await run(
+                podman, storage + ["pull", "--tls-verify=false", "--authfile", authfile, "\(host)/proj/podman:v1"])
             #expect(pull.status == 0, "\(pull.error)")
             // A guest may pull but not push.
-            let guestPush = try await run(skopeo, ["copy", "--dest-tls-verify=false", "--dest-creds", "guest:password-guest", "oci:\(layout):img", "docker://\(host)/proj/guest:v1"])
+            let guestPush = try await run(
+                skopeo,
+                [
+                    "copy", "--dest-tls-verify=false", "--dest-creds", "guest:password-guest", "oci:\(layout):img",
+                    "docker://\(host)/proj/guest:v1",
+                ])
             #expect(guestPush.status != 0)
-            let guestPull = try await run(skopeo, ["inspect", "--tls-verify=false", "--creds", "guest:password-guest", "docker://\(host)/proj/podman:v1"])
+            let guestPull = try await run(
+                skopeo,
+                ["inspect", "--tls-verify=false", "--creds", "guest:password-guest", "docker://\(host)/proj/podman:v1"])
             #expect(guestPull.status == 0, "\(guestPull.error)")
-            let anonymousPull = try await run(skopeo, ["inspect", "--tls-verify=false", "--no-creds", "docker://\(host)/proj/podman:v1"])
+            let anonymousPull = try await run(
+                skopeo, ["inspect", "--tls-verify=false", "--no-creds", "docker://\(host)/proj/podman:v1"])
             #expect(anonymousPull.status != 0)
 
             // buildah push and pull with credentials.
             let from = try await run(buildah, storage + ["pull", "oci:\(layout):img"])
             #expect(from.status == 0, "\(from.error)")
             let buildahImage = from.output.split(separator: "\n").last.map(String.init) ?? ""
-            let buildahPush = try await run(buildah, storage + ["push", "--tls-verify=false", "--creds", "maintainer:password-maintainer", buildahImage, "docker://\(host)/proj/buildah:v1"])
+            let buildahPush = try await run(
+                buildah,
+                storage + [
+                    "push", "--tls-verify=false", "--creds", "maintainer:password-maintainer", buildahImage,
+                    "docker://\(host)/proj/buildah:v1",
+                ])
             #expect(buildahPush.status == 0, "\(buildahPush.error)")
-            let buildahPull = try await run(buildah, storage + ["pull", "--tls-verify=false", "--creds", "guest:password-guest", "docker://\(host)/proj/buildah:v1"])
+            let buildahPull = try await run(
+                buildah,
+                storage + [
+                    "pull", "--tls-verify=false", "--creds", "guest:password-guest", "docker://\(host)/proj/buildah:v1",
+                ])
             #expect(buildahPull.status == 0, "\(buildahPull.error)")
             let audit = try String(contentsOfFile: services.audit.path, encoding: .utf8)
             #expect(audit.contains(#""action":"push""#) && audit.contains(#""user":"developer""#))

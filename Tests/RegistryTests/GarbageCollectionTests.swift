@@ -7,7 +7,9 @@ import Testing
 @Suite struct GarbageCollectionTests {
     /// Sets a blob's modification time into the past, as if it had been uploaded long ago.
     func age(_ storage: RegistryStorage, _ digest: OCI.Digest, seconds: Int) {
-        var times = [timeval(tv_sec: time(nil) - seconds, tv_usec: 0), timeval(tv_sec: time(nil) - seconds, tv_usec: 0)]
+        var times = [
+            timeval(tv_sec: time(nil) - seconds, tv_usec: 0), timeval(tv_sec: time(nil) - seconds, tv_usec: 0),
+        ]
         _ = utimes(storage.blobPath(digest), &times)
     }
 
@@ -51,7 +53,8 @@ import Testing
             let images = try await withThrowingTaskGroup(of: (String, Data)?.self) { group in
                 for index in 0..<30 {
                     group.addTask {
-                        let image = try await api.pushImage("gc/busy", reference: "t\(index)", layers: [randomData(2000 + index)])
+                        let image = try await api.pushImage(
+                            "gc/busy", reference: "t\(index)", layers: [randomData(2000 + index)])
                         return ("t\(index)", image.data)
                     }
                 }
@@ -88,7 +91,8 @@ import Testing
             let report = try Scrubber(storage: services.storage).run()
             #expect(report.problems.map(\.subject) == [layer.digest.description])
             try FileManager.default.removeItem(atPath: path)
-            #expect(try Scrubber(storage: services.storage).run().problems.contains { $0.reason.contains("missing blob") })
+            #expect(
+                try Scrubber(storage: services.storage).run().problems.contains { $0.reason.contains("missing blob") })
         }
     }
 }

@@ -26,10 +26,12 @@ import Testing
             let api = API(client: client)
             let first = try await api.pushImage("pol/app", reference: "v1", layers: [randomData(10)])
             // Same digest again: allowed.
-            let again = try await api.request(.put, "/v2/pol/app/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: first.data)
+            let again = try await api.request(
+                .put, "/v2/pol/app/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: first.data)
             #expect(again.status == .created)
             let second = try await api.pushImage("pol/app", reference: "latest", layers: [randomData(10)])
-            let move = try await api.request(.put, "/v2/pol/app/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: second.data)
+            let move = try await api.request(
+                .put, "/v2/pol/app/manifests/v1", headers: ["Content-Type": MediaType.ociManifest], body: second.data)
             #expect(move.status == .preconditionFailed)
             #expect(move.errorCode == "PROJECTPOLICYVIOLATION")
             let deleteTag = try await api.request(.delete, "/v2/pol/app/manifests/v1")
@@ -37,7 +39,9 @@ import Testing
             let deleteManifest = try await api.request(.delete, "/v2/pol/app/manifests/\(first.digest)")
             #expect(deleteManifest.status == .preconditionFailed)
             // Tags outside the rules stay mutable.
-            let moveLatest = try await api.request(.put, "/v2/pol/app/manifests/latest", headers: ["Content-Type": MediaType.ociManifest], body: first.data)
+            let moveLatest = try await api.request(
+                .put, "/v2/pol/app/manifests/latest", headers: ["Content-Type": MediaType.ociManifest], body: first.data
+            )
             #expect(moveLatest.status == .created)
             #expect(services.storage.resolveTag("pol/app", "v1") == first.digest)
         }
@@ -74,7 +78,9 @@ import Testing
             #expect(try await api.request(.head, "/v2/pol/app/manifests/v1").status == .ok)
 
             // A cosign signature stored by the tag convention unlocks the pull.
-            let payload = Data(#"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"\#(image.digest)"},"type":"cosign container image signature"},"optional":null}"#.utf8)
+            let payload = Data(
+                #"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"\#(image.digest)"},"type":"cosign container image signature"},"optional":null}"#
+                    .utf8)
             let payloadDigest = try await api.pushBlob("pol/app", payload)
             let config = Data("{}".utf8)
             let configDigest = try await api.pushBlob("pol/app", config)
@@ -84,28 +90,39 @@ import Testing
                  "layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"\(payloadDigest)","size":\(payload.count),
                    "annotations":{"dev.cosignproject.cosign/signature":"MEUCIQ=="}}]}
                 """
-            let put = try await api.request(.put, "/v2/pol/app/manifests/\(image.digest.tagForm).sig", headers: ["Content-Type": MediaType.ociManifest], body: Data(signature.utf8))
+            let put = try await api.request(
+                .put, "/v2/pol/app/manifests/\(image.digest.tagForm).sig",
+                headers: ["Content-Type": MediaType.ociManifest], body: Data(signature.utf8))
             #expect(put.status == .created)
-            #expect(try await api.request(.get, "/v2/pol/app/manifests/\(image.digest.tagForm).sig").status == .ok, "signatures are pullable")
+            #expect(
+                try await api.request(.get, "/v2/pol/app/manifests/\(image.digest.tagForm).sig").status == .ok,
+                "signatures are pullable")
             let allowed = try await api.request(.get, "/v2/pol/app/manifests/v1")
             #expect(allowed.status == .ok)
 
             // A notation signature referrer works too.
             let other = try await api.pushImage("pol/app", reference: "v2", layers: [randomData(10)])
             #expect(try await api.request(.get, "/v2/pol/app/manifests/v2").status == .preconditionFailed)
-            try await api.pushImage("pol/app", reference: "v2-sig", layers: [randomData(10)], subject: (other.digest, other.data.count),
+            try await api.pushImage(
+                "pol/app", reference: "v2-sig", layers: [randomData(10)], subject: (other.digest, other.data.count),
                 artifactType: "application/vnd.cncf.notary.signature")
             #expect(try await api.request(.get, "/v2/pol/app/manifests/v2").status == .ok)
 
             let audit = try String(contentsOfFile: services.audit.path, encoding: .utf8)
-            #expect(audit.split(separator: "\n").allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil })
+            #expect(
+                audit.split(separator: "\n").allSatisfy {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil
+                })
             #expect(audit.contains(#""action":"pull""#))
         }
     }
 
     @Test func customPullGateBlocks() async throws {
         struct SeverityGate: PullGate {
-            func check(repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) throws {
+            func check(
+                repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest,
+                storage: RegistryStorage
+            ) throws {
                 if repository.hasSuffix("vulnerable") {
                     throw RegistryError(.preconditionFailed, .policyViolation, "critical vulnerabilities found")
                 }
@@ -115,7 +132,8 @@ import Testing
         defer { root.cleanup() }
         var configuration = RegistryConfiguration()
         configuration.root = root.path
-        let services = try await RegistryServices(configuration: configuration, gates: [SignatureGate(), SeverityGate()])
+        let services = try await RegistryServices(
+            configuration: configuration, gates: [SignatureGate(), SeverityGate()])
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try buildApplication(services: services, logger: logger)
@@ -150,7 +168,9 @@ import Testing
             let health = try await api.request(.get, "/healthz")
             #expect(health.status == .ok)
             let metrics = try await api.request(.get, "/metrics")
-            #expect(metrics.text.contains(#"berth_registry_http_requests_total{method="GET",endpoint="manifest",status="404"} 1"#))
+            #expect(
+                metrics.text.contains(
+                    #"berth_registry_http_requests_total{method="GET",endpoint="manifest",status="404"} 1"#))
             #expect(metrics.text.contains("berth_registry_http_request_duration_seconds_bucket"))
         }
     }
@@ -161,18 +181,18 @@ import Testing
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
         let path = root.path + "/registry.yaml"
         try """
-            address: 127.0.0.1:5055
-            maxManifestBytes: 1000
-            deleteEnabled: false
-            auth:
-              service: example
-              tokenLifetimeSeconds: 10
-            projects:
-              wso2:
-                public: true
-                immutableTags: ["v*"]
-                quotaBytes: 1024
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        address: 127.0.0.1:5055
+        maxManifestBytes: 1000
+        deleteEnabled: false
+        auth:
+          service: example
+          tokenLifetimeSeconds: 10
+        projects:
+          wso2:
+            public: true
+            immutableTags: ["v*"]
+            quotaBytes: 1024
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         let configuration = try RegistryConfiguration.load(path: path)
         #expect(configuration.address == "127.0.0.1:5055")
         #expect(configuration.maxManifestBytes == 1000)
@@ -201,7 +221,9 @@ import Testing
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             #expect(connected == 0)
             _ = "GET /v2/ HT".withCString { send(fd, $0, 11, 0) }
@@ -222,8 +244,12 @@ import Testing
 
 @Suite struct SignatureVerificationTests {
     /// Pushes a cosign-style signature of `digest` signed with `key` under the tag convention.
-    func pushCosignSignature(_ api: API, repository: String, digest: OCI.Digest, key: P256.Signing.PrivateKey, claimed: OCI.Digest? = nil) async throws {
-        let payload = Data(#"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"\#(claimed ?? digest)"},"type":"cosign container image signature"},"optional":null}"#.utf8)
+    func pushCosignSignature(
+        _ api: API, repository: String, digest: OCI.Digest, key: P256.Signing.PrivateKey, claimed: OCI.Digest? = nil
+    ) async throws {
+        let payload = Data(
+            #"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"\#(claimed ?? digest)"},"type":"cosign container image signature"},"optional":null}"#
+                .utf8)
         let signature = try key.signature(for: payload).derRepresentation.base64EncodedString()
         let payloadDigest = try await api.pushBlob(repository, payload)
         let config = Data("{}".utf8)
@@ -234,7 +260,9 @@ import Testing
              "layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"\(payloadDigest)","size":\(payload.count),
                "annotations":{"dev.cosignproject.cosign/signature":"\(signature)"}}]}
             """
-        let put = try await api.request(.put, "/v2/\(repository)/manifests/\(digest.tagForm).sig", headers: ["Content-Type": MediaType.ociManifest], body: Data(manifest.utf8))
+        let put = try await api.request(
+            .put, "/v2/\(repository)/manifests/\(digest.tagForm).sig", headers: ["Content-Type": MediaType.ociManifest],
+            body: Data(manifest.utf8))
         #expect(put.status == .created)
     }
 
@@ -244,19 +272,26 @@ import Testing
         try await withRegistry(prepare: { root in
             let admin = try RegistryAdmin(root: root)
             try admin.createProject("signed", public: false)
-            try admin.setPolicy(project: "signed", immutableTags: nil, quotaBytes: nil, requireSignature: true, isPublic: nil, signatureKeys: [publicKey])
+            try admin.setPolicy(
+                project: "signed", immutableTags: nil, quotaBytes: nil, requireSignature: true, isPublic: nil,
+                signatureKeys: [publicKey])
             #expect(throws: RegistryAdmin.AdminError.self) {
-                try admin.setPolicy(project: "signed", immutableTags: nil, quotaBytes: nil, requireSignature: nil, isPublic: nil, signatureKeys: ["not a key"])
+                try admin.setPolicy(
+                    project: "signed", immutableTags: nil, quotaBytes: nil, requireSignature: nil, isPublic: nil,
+                    signatureKeys: ["not a key"])
             }
         }) { client, _ in
             let api = API(client: client)
             let image = try await api.pushImage("signed/app", reference: "v1", layers: [randomData(10)])
             #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
             // Signed by an unknown key: still refused.
-            try await pushCosignSignature(api, repository: "signed/app", digest: image.digest, key: P256.Signing.PrivateKey())
+            try await pushCosignSignature(
+                api, repository: "signed/app", digest: image.digest, key: P256.Signing.PrivateKey())
             #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
             // Signed by the project key but for another digest: refused.
-            try await pushCosignSignature(api, repository: "signed/app", digest: image.digest, key: trusted, claimed: OCI.Digest.of(Data("other".utf8)))
+            try await pushCosignSignature(
+                api, repository: "signed/app", digest: image.digest, key: trusted,
+                claimed: OCI.Digest.of(Data("other".utf8)))
             #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
             // Signed by the project key for this digest: allowed.
             try await pushCosignSignature(api, repository: "signed/app", digest: image.digest, key: trusted)

@@ -19,7 +19,8 @@ enum ProcessError: Error, CustomStringConvertible {
 
 /// Where the repository and the shared material are, from this file's location.
 enum Paths {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     static let shared = repository + "/../shared"
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures"
 }
@@ -39,8 +40,10 @@ func requireTool(_ name: String) -> String? {
 
 /// Runs a command without blocking the cooperative pool, killing it after `timeout` seconds.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 120, input: String? = nil,
-         environment: [String: String]? = nil, directory: String? = nil) async throws -> ProcessResult {
+func run(
+    _ executable: String, _ arguments: [String], timeout: TimeInterval = 120, input: String? = nil,
+    environment: [String: String]? = nil, directory: String? = nil
+) async throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -77,13 +80,23 @@ func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 12
     outData.append(out.fileHandleForReading.readDataToEndOfFile())
     errData.append(err.fileHandleForReading.readDataToEndOfFile())
     let result = ProcessResult(status: status, output: outData.string, error: errData.string)
-    if status == SIGKILL + 128 || (status == 9) { throw ProcessError.timedOut("\(executable) \(arguments.joined(separator: " "))") }
+    if status == SIGKILL + 128 || (status == 9) {
+        throw ProcessError.timedOut("\(executable) \(arguments.joined(separator: " "))")
+    }
     return result
 }
 
 final class DataCollector: @unchecked Sendable {
     private var data = Data()
     private let lock = NSLock()
-    func append(_ chunk: Data) { lock.lock(); data.append(chunk); lock.unlock() }
-    var string: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+    func append(_ chunk: Data) {
+        lock.lock()
+        data.append(chunk)
+        lock.unlock()
+    }
+    var string: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
 }

@@ -19,7 +19,9 @@ import Testing
         #expect(try Route.parse(path: "/other") == nil)
     }
 
-    @Test(arguments: ["/v2/../etc/manifests/x", "/v2/a/..%2F..%2Fetc/blobs/sha256:x", "/v2/A/tags/list", "/v2//x/manifests/y"])
+    @Test(arguments: [
+        "/v2/../etc/manifests/x", "/v2/a/..%2F..%2Fetc/blobs/sha256:x", "/v2/A/tags/list", "/v2//x/manifests/y",
+    ])
     func rejectsTraversalAndInvalidNames(_ path: String) {
         #expect(throws: RegistryError.self) { try Route.parse(path: path) }
     }

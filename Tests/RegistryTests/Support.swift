@@ -74,10 +74,13 @@ struct API {
     let client: any TestClientProtocol
     var headers: HTTPFields = [:]
 
-    func request(_ method: HTTPRequest.Method, _ uri: String, headers extra: [String: String] = [:], body: Data? = nil) async throws -> TestResponse {
+    func request(_ method: HTTPRequest.Method, _ uri: String, headers extra: [String: String] = [:], body: Data? = nil)
+        async throws -> TestResponse
+    {
         var all = headers
         for (key, value) in extra { all[HTTPField.Name(key)!] = value }
-        return try await client.execute(uri: uri, method: method, headers: all, body: body.map { ByteBuffer(bytes: $0) })
+        return try await client.execute(
+            uri: uri, method: method, headers: all, body: body.map { ByteBuffer(bytes: $0) })
     }
 
     /// Pushes a blob with POST then PUT; returns its digest.
@@ -87,32 +90,48 @@ struct API {
         let start = try await request(.post, "/v2/\(repository)/blobs/uploads/")
         #expect(start.status == .accepted)
         let location = try #require(start.header("Location"))
-        let put = try await request(.put, "\(location)?digest=\(digest)", headers: ["Content-Type": "application/octet-stream"], body: data)
+        let put = try await request(
+            .put, "\(location)?digest=\(digest)", headers: ["Content-Type": "application/octet-stream"], body: data)
         #expect(put.status == .created, "\(put.text)")
         return digest
     }
 
     /// Pushes an image manifest referencing `config` and `layers`; returns bytes and digest.
     @discardableResult
-    func pushImage(_ repository: String, reference: String, layers: [Data], subject: (Digest, Int)? = nil, artifactType: String? = nil,
-                   annotations: [String: String]? = nil) async throws -> (data: Data, digest: Digest) {
+    func pushImage(
+        _ repository: String, reference: String, layers: [Data], subject: (Digest, Int)? = nil,
+        artifactType: String? = nil,
+        annotations: [String: String]? = nil
+    ) async throws -> (data: Data, digest: Digest) {
         let config = Data(#"{"architecture":"amd64","os":"linux"}"#.utf8)
         let configDigest = try await pushBlob(repository, config)
         var layerDescriptors: [[String: Any]] = []
         for layer in layers {
             let digest = try await pushBlob(repository, layer)
-            layerDescriptors.append(["mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest.description, "size": layer.count])
+            layerDescriptors.append([
+                "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest.description,
+                "size": layer.count,
+            ])
         }
         var manifest: [String: Any] = [
             "schemaVersion": 2, "mediaType": MediaType.ociManifest,
-            "config": ["mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest.description, "size": config.count],
+            "config": [
+                "mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest.description,
+                "size": config.count,
+            ],
             "layers": layerDescriptors,
         ]
-        if let subject { manifest["subject"] = ["mediaType": MediaType.ociManifest, "digest": subject.0.description, "size": subject.1] }
+        if let subject {
+            manifest["subject"] = [
+                "mediaType": MediaType.ociManifest, "digest": subject.0.description, "size": subject.1,
+            ]
+        }
         if let artifactType { manifest["artifactType"] = artifactType }
         if let annotations { manifest["annotations"] = annotations }
         let data = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
-        let response = try await request(.put, "/v2/\(repository)/manifests/\(reference)", headers: ["Content-Type": MediaType.ociManifest], body: data)
+        let response = try await request(
+            .put, "/v2/\(repository)/manifests/\(reference)", headers: ["Content-Type": MediaType.ociManifest],
+            body: data)
         #expect(response.status == .created, "\(response.text)")
         return (data, Digest.of(data))
     }
