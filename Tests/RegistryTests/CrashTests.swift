@@ -33,8 +33,16 @@ final class ServerProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
         try process.run()
+        // A blocking read on its own thread, not a readabilityHandler (see `run`).
+        let reader = pipe.fileHandleForReading
+        Thread.detachNewThread {
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                output.append(chunk)
+            }
+        }
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let line = output.string.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),

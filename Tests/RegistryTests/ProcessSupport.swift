@@ -39,6 +39,9 @@ func requireTool(_ name: String) -> String? {
 }
 
 /// Runs a command without blocking the cooperative pool, killing it after `timeout` seconds.
+///
+/// Output is drained by blocking reads on dedicated threads: `FileHandle.readabilityHandler` registers
+/// libdispatch read sources whose teardown can crash the process on Linux when many pipes come and go.
 @discardableResult
 func run(
     _ executable: String, _ arguments: [String], timeout: TimeInterval = 120, input: String? = nil,
@@ -55,35 +58,70 @@ func run(
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inPipe
-    let outData = DataCollector()
-    let errData = DataCollector()
-    out.fileHandleForReading.readabilityHandler = { handle in outData.append(handle.availableData) }
-    err.fileHandleForReading.readabilityHandler = { handle in errData.append(handle.availableData) }
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-            return
-        }
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try? inPipe.fileHandleForWriting.close()
-        let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-            if process.isRunning { kill(pid, SIGKILL) }
+    let child = UncheckedBox(process)
+    return try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            let process = child.value
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            let pid = process.processIdentifier
+            let killer = DispatchWorkItem { kill(pid, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+            let writer = BlockingDrain.start {
+                if let input { try? inPipe.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
+                try? inPipe.fileHandleForWriting.close()
+                return Data()
+            }
+            let errors = BlockingDrain.start { err.fileHandleForReading.readDataToEndOfFile() }
+            let output = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            killer.cancel()
+            _ = writer.wait()
+            let errorOutput = errors.wait()
+            let terminatedBySignal = process.terminationReason == .uncaughtSignal
+            let code = process.terminationStatus
+            if terminatedBySignal && code == SIGKILL {
+                continuation.resume(
+                    throwing: ProcessError.timedOut("\(executable) \(arguments.joined(separator: " "))"))
+                return
+            }
+            continuation.resume(
+                returning: ProcessResult(
+                    status: terminatedBySignal ? 128 + code : code,
+                    output: String(decoding: output, as: UTF8.self),
+                    error: String(decoding: errorOutput, as: UTF8.self)))
         }
     }
-    out.fileHandleForReading.readabilityHandler = nil
-    err.fileHandleForReading.readabilityHandler = nil
-    outData.append(out.fileHandleForReading.readDataToEndOfFile())
-    errData.append(err.fileHandleForReading.readDataToEndOfFile())
-    let result = ProcessResult(status: status, output: outData.string, error: errData.string)
-    if status == SIGKILL + 128 || (status == 9) {
-        throw ProcessError.timedOut("\(executable) \(arguments.joined(separator: " "))")
+}
+
+/// Carries a non-Sendable value to the one thread that uses it.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Reads (or writes) on its own thread until the work returns; `wait()` joins it.
+final class BlockingDrain: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    static func start(_ work: @escaping @Sendable () -> Data) -> BlockingDrain {
+        let drain = BlockingDrain()
+        Thread.detachNewThread {
+            drain.data = work()
+            drain.done.signal()
+        }
+        return drain
     }
-    return result
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
 }
 
 final class DataCollector: @unchecked Sendable {
