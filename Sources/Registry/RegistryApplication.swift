@@ -78,7 +78,11 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     let (host, port) = try services.configuration.parseAddress()
     let router = buildRouter(services: services)
-    let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(services.configuration.idleTimeoutSeconds)))
+    let idle = TimeAmount.seconds(Int64(services.configuration.idleTimeoutSeconds))
+    // Plain HTTP serves blob bodies with sendfile; NIOSSL cannot encrypt a file region.
+    let plain = services.configuration.tlsCertificate == nil || services.configuration.tlsKey == nil
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: plain ? Sendfile.channelHandlers() : [], idleTimeout: idle)
     return Application(
         router: router,
         server: try serverBuilder(services.configuration, http1: http1),

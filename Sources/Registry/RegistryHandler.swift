@@ -333,6 +333,10 @@ public struct RegistryHandler: Sendable {
         guard request.method == .get, length > 0 else {
             return Response(status: status, headers: headers, body: .init())
         }
+        if context.sendfile {
+            headers[Sendfile.field] = Sendfile.value(path: storage.blobPath(digest), range: effective)
+            return Response(status: status, headers: headers, body: .init())
+        }
         let body = BlobReader.body(path: storage.blobPath(digest), range: effective)
         return Response(status: status, headers: headers, body: body)
     }

@@ -1,0 +1,129 @@
+import HTTPTypes
+import HummingbirdCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
+
+/// Serves blob bodies with `sendfile(2)` on plain-HTTP connections.
+///
+/// Hummingbird's response writer only takes byte buffers, so a blob served through it is copied
+/// from the page cache into a buffer and again into the socket. On a plain connection the blob
+/// handler instead answers with an empty body and an internal `X-Berth-Sendfile` header naming
+/// the file and range; `SendfileHandler`, placed below Hummingbird's HTTP codec where bodies are
+/// `IOData`, strips that header and writes the range as a `FileRegion`, which the kernel copies
+/// straight from the page cache to the socket. TLS connections (NIOSSL cannot encrypt a file
+/// region) keep the buffered path.
+enum Sendfile {
+    static let headerName = "X-Berth-Sendfile"
+    static let field = HTTPField.Name(headerName)!
+
+    /// The header value: `OFFSET LENGTH PATH`.
+    static func value(path: String, range: ClosedRange<Int64>) -> String {
+        "\(range.lowerBound) \(range.upperBound - range.lowerBound + 1) \(path)"
+    }
+
+    static func parse(_ value: String) -> (offset: Int64, length: Int64, path: String)? {
+        let parts = value.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let offset = Int64(parts[0]), let length = Int64(parts[1]), offset >= 0, length > 0
+        else { return nil }
+        return (offset, length, String(parts[2]))
+    }
+
+    /// The channel handlers for `HTTP1Channel.Configuration.additionalChannelHandlers`: an installer
+    /// that puts `SendfileHandler` just below the HTTP codec and then removes itself.
+    static func channelHandlers() -> [any RemovableChannelHandler] { [Installer()] }
+
+    /// The connections whose pipeline holds a `SendfileHandler`; the request context asks here,
+    /// so a response is only ever marked where the handler will rewrite it (never on TLS, never
+    /// in the in-process test router).
+    private static let channels = NIOLockedValueBox(Set<ObjectIdentifier>())
+
+    static func isEnabled(on channel: any Channel) -> Bool {
+        channels.withLockedValue { $0.contains(ObjectIdentifier(channel)) }
+    }
+
+    static func enable(_ channel: any Channel) {
+        _ = channels.withLockedValue { $0.insert(ObjectIdentifier(channel)) }
+    }
+
+    static func disable(_ channel: any Channel) {
+        _ = channels.withLockedValue { $0.remove(ObjectIdentifier(channel)) }
+    }
+
+    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        /// Never reads: it removes itself as soon as it is added.
+        typealias InboundIn = NIOAny
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            let pipeline = context.pipeline.syncOperations
+            if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self),
+                (try? pipeline.addHandler(SendfileHandler(), position: .before(codec))) != nil
+            {
+                Sendfile.enable(context.channel)
+            }
+            pipeline.removeHandler(context: context, promise: nil)
+        }
+    }
+}
+
+/// Rewrites a response marked with `X-Berth-Sendfile` into a head with the range's length and
+/// a `FileRegion` body. Everything else passes through untouched.
+final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private var pending: (offset: Int64, length: Int64, path: String)?
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        Sendfile.disable(context.channel)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            guard let value = head.headers.first(name: Sendfile.headerName) else {
+                context.write(data, promise: promise)
+                return
+            }
+            head.headers.remove(name: Sendfile.headerName)
+            guard let target = Sendfile.parse(value) else {
+                // Not ours to interpret: never expose the internal header, answer without a body.
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
+            pending = target
+            head.headers.replaceOrAdd(name: "Content-Length", value: String(target.length))
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .body:
+            // The marked response carries no body of its own.
+            if pending != nil {
+                promise?.succeed(())
+            } else {
+                context.write(data, promise: promise)
+            }
+        case .end(let trailers):
+            guard let target = pending else {
+                context.write(data, promise: promise)
+                return
+            }
+            pending = nil
+            let handle: NIOFileHandle
+            do {
+                handle = try NIOFileHandle(_deprecatedPath: target.path)
+            } catch {
+                // The head already promised a body: the only honest answer now is to close.
+                promise?.fail(error)
+                context.close(promise: nil)
+                return
+            }
+            let region = FileRegion(
+                fileHandle: handle, readerIndex: Int(target.offset), endIndex: Int(target.offset + target.length))
+            context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+            let done = context.eventLoop.makePromise(of: Void.self)
+            done.futureResult.whenComplete { _ in try? handle.close() }
+            done.futureResult.cascade(to: promise)
+            context.write(wrapOutboundOut(.end(trailers)), promise: done)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import OCI
+import Testing
+
+@testable import Registry
+
+/// Blob bodies on a live plain-HTTP server go out through sendfile; the in-process router and TLS
+/// keep the buffered reader. Both must give the same bytes, headers and ranges.
+@Suite struct SendfileTests {
+    func exercise(_ api: API) async throws {
+        let layer = randomData(3 * 1024 * 1024 + 17)
+        let digest = try await api.pushBlob("team/app", layer)
+        for _ in 0..<3 {  // several responses on one keep-alive connection
+            let full = try await api.request(.get, "/v2/team/app/blobs/\(digest)")
+            #expect(full.status == .ok)
+            #expect(full.data == layer)
+            #expect(full.header("Content-Length") == String(layer.count))
+            #expect(full.header("Docker-Content-Digest") == digest.description)
+            #expect(full.header(Sendfile.headerName) == nil)
+        }
+        let range = try await api.request(
+            .get, "/v2/team/app/blobs/\(digest)", headers: ["Range": "bytes=1048570-2097160"])
+        #expect(range.status == .partialContent)
+        #expect(range.data == layer[1_048_570...2_097_160])
+        #expect(range.header("Content-Range") == "bytes 1048570-2097160/\(layer.count)")
+        #expect(range.header("Content-Length") == "1048591")
+        let suffix = try await api.request(.get, "/v2/team/app/blobs/\(digest)", headers: ["Range": "bytes=-5"])
+        #expect(suffix.data == layer.suffix(5))
+        let head = try await api.request(.head, "/v2/team/app/blobs/\(digest)")
+        #expect(head.status == .ok)
+        #expect(head.header("Content-Length") == String(layer.count))
+        #expect(head.data.isEmpty)
+        // A small JSON response after the file region on the same connection is intact.
+        let tags = try await api.request(.get, "/v2/team/app/tags/list")
+        #expect(tags.status == .ok)
+    }
+
+    @Test func liveServerServesBlobsAndRangesThroughSendfile() async throws {
+        try await withRegistry(live: true) { client, _ in try await exercise(API(client: client)) }
+    }
+
+    @Test func routerServesTheSameBytesThroughTheBufferedReader() async throws {
+        try await withRegistry { client, _ in try await exercise(API(client: client)) }
+    }
+
+    @Test func headerValueRoundTripsAndRejectsGarbage() {
+        let value = Sendfile.value(path: "/data/blobs/sha256/ab/abcd", range: 10...19)
+        let parsed = try? #require(Sendfile.parse(value))
+        #expect(parsed?.offset == 10)
+        #expect(parsed?.length == 10)
+        #expect(parsed?.path == "/data/blobs/sha256/ab/abcd")
+        #expect(Sendfile.parse("x 1 /p") == nil)
+        #expect(Sendfile.parse("0 0 /p") == nil)
+        #expect(Sendfile.parse("-1 5 /p") == nil)
+        #expect(Sendfile.parse("0 5") == nil)
+    }
+}
