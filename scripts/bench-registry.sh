@@ -3,7 +3,8 @@
 # machine, over 127.0.0.1 only:
 #   1. skopeo push and pull of a 100 MiB layer (3 runs each, fresh storage per push)
 #   2. 1,000 small manifest PUTs then 1,000 GETs on one keep-alive connection (p50/p99 latency)
-#   3. 50 concurrent pulls of the 100 MiB blob (aggregate throughput)
+#   3. 50 concurrent pulls of the 100 MiB blob (aggregate throughput, and the server's CPU time:
+#      with curl on the same cores the wall time is partly the client's)
 #   4. Berth's peak resident memory (VmHWM) over the whole run, to show streaming without buffering
 # Usage: scripts/bench-registry.sh [BERTH_BINARY]   (default: release build under .build-registry)
 # Needs skopeo, docker-registry, curl, python3 with requests (.ci/install-registry-deps.sh).
@@ -78,6 +79,9 @@ peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 
 
 now() { date +%s.%N; }
 
+# User plus system CPU time of a process so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 echo "making a ${MIB} MiB single-layer OCI layout"
 python3 "$SHARED/tools/mklayout.py" "$WORK/layout" bench "$MIB" >/dev/null
 LAYER_DIGEST="$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]+"/index.json"))["manifests"][0]["digest"].split(":")[1]; print(json.load(open(sys.argv[1]+"/blobs/sha256/"+m))["layers"][0]["digest"])' "$WORK/layout")"
@@ -143,10 +147,12 @@ PY
     local urls="$WORK/urls-$name"
     : >"$urls"
     for i in $(seq 1 50); do echo "url = \"http://127.0.0.1:$port/v2/bench/rand/blobs/$LAYER_DIGEST\"" >>"$urls"; echo "output = \"/dev/null\"" >>"$urls"; done
+    local cpu0; cpu0=$(cpu_ticks "${!pid_var}")
     local t0; t0=$(now)
     curl -s --parallel --parallel-max 50 -K "$urls" 2>/dev/null
     local t1; t1=$(now)
     RESULT[$name.concurrent]="$(echo "$t1 - $t0" | bc)"
+    RESULT[$name.concurrentcpu]="$(echo "scale=2; ($(cpu_ticks "${!pid_var}") - $cpu0) / $(getconf CLK_TCK)" | bc)"
     RESULT[$name.rss]="$(peak_rss_kib "${!pid_var}")"
     stop "${!pid_var}"
 }
@@ -170,5 +176,6 @@ printf '%-38s %13s ms %13s ms %18s\n' "manifest PUT p99" "$dput99" "$bput99" "$(
 printf '%-38s %13s ms %13s ms %18s\n' "manifest GET p50" "$dget50" "$bget50" "$(ratio "$bget50" "$dget50")"
 printf '%-38s %13s ms %13s ms %18s\n' "manifest GET p99" "$dget99" "$bget99" "$(ratio "$bget99" "$dget99")"
 printf '%-38s %10s MiB/s %10s MiB/s %18s\n' "50 concurrent blob pulls (aggregate)" "$(agg "${RESULT[distribution.concurrent]}")" "$(agg "${RESULT[berth.concurrent]}")" "$(ratio "${RESULT[distribution.concurrent]}" "${RESULT[berth.concurrent]}")"
+printf '%-38s %14s s %14s s %18s\n' "  server CPU time for those pulls" "${RESULT[distribution.concurrentcpu]}" "${RESULT[berth.concurrentcpu]}" "$(ratio "${RESULT[berth.concurrentcpu]}" "${RESULT[distribution.concurrentcpu]}")"
 printf '%-38s %12s KiB %12s KiB\n' "peak RSS of the server (VmHWM)" "${RESULT[distribution.rss]}" "${RESULT[berth.rss]}"
 echo "(throughput ratios above 1 and latency ratios below 1 favour berth)"

@@ -17,6 +17,8 @@ public struct ManifestNode: Sendable {
     /// the first item below it.
     public var keyLine: Int
     public var keyColumn: Int
+    /// For a `|` block scalar, the indentation of its content lines in the source.
+    public var blockIndent: Int?
 
     public init(value: Value, line: Int, column: Int, keyLine: Int? = nil, keyColumn: Int? = nil) {
         self.value = value
@@ -96,6 +98,13 @@ public struct ManifestNode: Sendable {
     public func line(ofTextLine offset: Int) -> Int {
         if case .scalar(_, .literal) = value { return line + 1 + offset }
         return line
+    }
+
+    /// The file column (1-based) of the first non-blank character of the `offset`-th line of a `|`
+    /// block scalar's text; 1 when the scalar is not a block or its indentation is unknown.
+    public func column(ofTextLine text: Substring) -> Int {
+        guard let blockIndent else { return 1 }
+        return blockIndent + text.prefix { $0 == " " || $0 == "\t" }.count + 1
     }
 
     /// A short name for the node's shape, for messages.

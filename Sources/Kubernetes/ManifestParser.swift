@@ -56,6 +56,7 @@ public struct ManifestParser: Sendable {
         } catch let error as YamlError {
             throw fail(Self.line(of: error), "invalid YAML: \(Self.summary(of: error))")
         }
+        let source = SourceLines(body)
         var documentIndex = 0
         while true {
             let root: Node?
@@ -66,7 +67,7 @@ public struct ManifestParser: Sendable {
             }
             guard let root else { break }
             defer { documentIndex += 1 }
-            let node = try Self.convert(root, key: nil, budget: &budget, depth: 0, fail: fail)
+            let node = try Self.convert(root, key: nil, budget: &budget, depth: 0, source: source, fail: fail)
             if node.isNull { continue }
             guard node.isMapping else {
                 throw fail(
@@ -99,7 +100,8 @@ public struct ManifestParser: Sendable {
     }
 
     static func convert(
-        _ node: Node, key: Mark?, budget: inout Int, depth: Int, fail: (Int, String) -> BerthError
+        _ node: Node, key: Mark?, budget: inout Int, depth: Int, source: SourceLines,
+        fail: (Int, String) -> BerthError
     ) throws -> ManifestNode {
         let line = node.mark?.line ?? key?.line ?? 1
         let column = node.mark?.column ?? key?.column ?? 1
@@ -109,6 +111,7 @@ public struct ManifestParser: Sendable {
         }
         if depth > 200 { throw fail(line, "nesting too deep") }
         let value: ManifestNode.Value
+        var blockIndent: Int?
         switch node {
         case .scalar(let scalar):
             let style: ScalarStyle =
@@ -119,11 +122,12 @@ public struct ManifestParser: Sendable {
                 default: .plain
                 }
             value = .scalar(scalar.string, style: style)
+            if style == .literal { blockIndent = source.contentIndent(after: line) }
         case .sequence(let sequence):
             var items: [ManifestNode] = []
             items.reserveCapacity(sequence.count)
             for item in sequence {
-                items.append(try convert(item, key: nil, budget: &budget, depth: depth + 1, fail: fail))
+                items.append(try convert(item, key: nil, budget: &budget, depth: depth + 1, source: source, fail: fail))
             }
             value = .sequence(items)
         case .mapping(let mapping):
@@ -139,7 +143,7 @@ public struct ManifestParser: Sendable {
                 if keyText == "<<" {
                     // Merge key: fold the merged mapping's entries in, without overriding.
                     let mergedNode = try convert(
-                        valueNode, key: keyNode.mark, budget: &budget, depth: depth + 1, fail: fail)
+                        valueNode, key: keyNode.mark, budget: &budget, depth: depth + 1, source: source, fail: fail)
                     let sources = mergedNode.isSequence ? mergedNode.items : [mergedNode]
                     for source in sources {
                         for entry in source.entries where !entries.contains(where: { $0.key == entry.key }) {
@@ -149,7 +153,8 @@ public struct ManifestParser: Sendable {
                     }
                     continue
                 }
-                var child = try convert(valueNode, key: keyNode.mark, budget: &budget, depth: depth + 1, fail: fail)
+                var child = try convert(
+                    valueNode, key: keyNode.mark, budget: &budget, depth: depth + 1, source: source, fail: fail)
                 child.keyLine = keyNode.mark?.line ?? line
                 child.keyColumn = keyNode.mark?.column ?? column
                 if let first = entries.first(where: { $0.key == keyText }), !merged.contains(keyText) {
@@ -164,7 +169,42 @@ public struct ManifestParser: Sendable {
             }
             value = .mapping(entries)
         }
-        return ManifestNode(value: value, line: line, column: column)
+        var result = ManifestNode(value: value, line: line, column: column)
+        result.blockIndent = blockIndent
+        return result
+    }
+
+    /// Line starts of the source, built on first use, to find a block scalar's indentation.
+    final class SourceLines {
+        let bytes: ArraySlice<UInt8>
+        private var starts: [Int]?
+
+        init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+
+        /// The indentation (in spaces) of the first non-blank line after 1-based `line`: the
+        /// content indentation of a block scalar whose indicator sits on `line`.
+        func contentIndent(after line: Int) -> Int? {
+            if starts == nil {
+                var found = [bytes.startIndex]
+                for index in bytes.indices where bytes[index] == UInt8(ascii: "\n") { found.append(index + 1) }
+                starts = found
+            }
+            guard let starts else { return nil }
+            var current = line  // 0-based index of the line after `line`
+            while current < starts.count {
+                var index = starts[current]
+                var spaces = 0
+                while index < bytes.endIndex, bytes[index] == UInt8(ascii: " ") {
+                    spaces += 1
+                    index += 1
+                }
+                if index < bytes.endIndex, bytes[index] != UInt8(ascii: "\n"), bytes[index] != UInt8(ascii: "\r") {
+                    return spaces
+                }
+                current += 1
+            }
+            return nil
+        }
     }
 
     static func firstInvalidUTF8Line(_ bytes: [UInt8]) -> Int {

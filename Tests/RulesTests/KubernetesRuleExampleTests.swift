@@ -80,3 +80,26 @@ import Testing
         }
     }
 }
+
+/// Findings inside a `|` block point at the offending text's own line and column.
+@Suite struct BlockScalarPositionTests {
+    @Test func secretInADeploymentTomlPointsAtItsColumn() {
+        let text = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: apim-conf
+            data:
+              deployment.toml: |
+                [super_admin]
+                  password = "admin"
+
+                [database.shared_db]
+                    password = "wso2carbon"
+            """
+        let checker = KubernetesChecker(rules: BuiltInRules.kubernetes.filter { $0 is SecretLiteralRule })
+        let report = checker.check(inputs: [("cm.yaml", Array(text.utf8))], configuration: CheckConfiguration())
+        let positions = report.reports.flatMap(\.findings).map { [$0.location.line, $0.location.column] }
+        #expect(positions == [[8, 7], [11, 9]], "\(positions)")
+    }
+}

@@ -26,7 +26,7 @@ enum KubernetesScan {
                     var report = entry.value
                     if case .scalar(_, .literal) = entry.value.value {
                         report.keyLine = entry.value.line(ofTextLine: offset)
-                        report.keyColumn = 1
+                        report.keyColumn = entry.value.column(ofTextLine: line)
                     }
                     out.append(
                         DataLine(

@@ -127,7 +127,8 @@ public struct SecretLiteralRule: KubernetesRule {
                     else { continue }
                     var node = entry.value
                     node.keyLine = entry.value.line(ofTextLine: offset)
-                    node.keyColumn = 1
+                    node.keyColumn =
+                        entry.value.blockIndent == nil ? entry.value.column : entry.value.column(ofTextLine: line)
                     out.append(
                         context.finding(
                             Self.description, view.object, at: node,
