@@ -3,7 +3,7 @@
 # machine, over 127.0.0.1 only:
 #   1. skopeo push and pull of a 100 MiB layer (3 runs each, fresh storage per push)
 #   2. 1,000 small manifest PUTs then 1,000 GETs on one keep-alive connection (p50/p99 latency)
-#   3. 50 concurrent pulls of the 100 MiB blob (aggregate throughput, and the server's CPU time:
+#   3. 50 concurrent pulls of the 100 MiB blob, median of RUNS (aggregate throughput, and the server's CPU time:
 #      with curl on the same cores the wall time is partly the client's)
 #   4. Berth's peak resident memory (VmHWM) over the whole run, to show streaming without buffering
 # Usage: scripts/bench-registry.sh [BERTH_BINARY]   (default: release build under .build-registry)
@@ -147,12 +147,17 @@ PY
     local urls="$WORK/urls-$name"
     : >"$urls"
     for i in $(seq 1 50); do echo "url = \"http://127.0.0.1:$port/v2/bench/rand/blobs/$LAYER_DIGEST\"" >>"$urls"; echo "output = \"/dev/null\"" >>"$urls"; done
-    local cpu0; cpu0=$(cpu_ticks "${!pid_var}")
-    local t0; t0=$(now)
-    curl -s --parallel --parallel-max 50 -K "$urls" 2>/dev/null
-    local t1; t1=$(now)
-    RESULT[$name.concurrent]="$(echo "$t1 - $t0" | bc)"
-    RESULT[$name.concurrentcpu]="$(echo "scale=2; ($(cpu_ticks "${!pid_var}") - $cpu0) / $(getconf CLK_TCK)" | bc)"
+    local wall_times=() cpu_times=()
+    for run in $(seq 1 "$RUNS"); do
+        local cpu0; cpu0=$(cpu_ticks "${!pid_var}")
+        local t0; t0=$(now)
+        curl -s --parallel --parallel-max 50 -K "$urls" 2>/dev/null
+        local t1; t1=$(now)
+        wall_times+=("$(echo "$t1 - $t0" | bc)")
+        cpu_times+=("$(echo "scale=2; ($(cpu_ticks "${!pid_var}") - $cpu0) / $(getconf CLK_TCK)" | bc)")
+    done
+    RESULT[$name.concurrent]="$(printf '%s\n' "${wall_times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")"
+    RESULT[$name.concurrentcpu]="$(printf '%s\n' "${cpu_times[@]}" | sort -n | sed -n "$(((RUNS + 1) / 2))p")"
     RESULT[$name.rss]="$(peak_rss_kib "${!pid_var}")"
     stop "${!pid_var}"
 }

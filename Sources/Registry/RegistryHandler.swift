@@ -333,7 +333,7 @@ public struct RegistryHandler: Sendable {
         guard request.method == .get, length > 0 else {
             return Response(status: status, headers: headers, body: .init())
         }
-        if context.sendfile {
+        if context.sendfile, Sendfile.preferred() {
             headers[Sendfile.field] = Sendfile.value(path: storage.blobPath(digest), range: effective)
             return Response(status: status, headers: headers, body: .init())
         }
@@ -634,6 +634,8 @@ enum BlobReader {
     static func body(path: String, range: ClosedRange<Int64>) -> ResponseBody {
         let length = Int(range.upperBound - range.lowerBound + 1)
         return ResponseBody(contentLength: length) { writer in
+            Sendfile.started()
+            defer { Sendfile.finished() }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
             defer { close(fd) }

@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// Serves blob bodies with `sendfile(2)` on plain-HTTP connections.
+/// Serves blob bodies with `sendfile(2)` on plain-HTTP connections once the machine is busy.
 ///
 /// Hummingbird's response writer only takes byte buffers, so a blob served through it is copied
 /// from the page cache into a buffer and again into the socket. On a plain connection the blob
@@ -14,7 +14,29 @@ import NIOHTTPTypesHTTP1
 /// `IOData`, strips that header and writes the range as a `FileRegion`, which the kernel copies
 /// straight from the page cache to the socket. TLS connections (NIOSSL cannot encrypt a file
 /// region) keep the buffered path.
+///
+/// sendfile halves the server's CPU per byte, but it does the whole copy on the connection's
+/// event loop; a buffered stream reads on the thread pool while the event loop writes, using two
+/// cores. So while fewer blob bodies than cores are in flight, a new one takes the buffered path
+/// (measured: a lone skopeo pull is about 10% faster that way); beyond that, sendfile (50
+/// concurrent pulls: about half the CPU and over 10% more throughput than the buffered path).
 enum Sendfile {
+    /// Blob bodies being written now, by either path.
+    static let inFlight = NIOLockedValueBox(0)
+    /// How many bodies must already be in flight before sendfile is used (tests set 0).
+    static let threshold = NIOLockedValueBox(System.coreCount)
+
+    /// True when a new blob body should go out through sendfile rather than the buffered reader.
+    static func preferred() -> Bool {
+        inFlight.withLockedValue { $0 } >= threshold.withLockedValue { $0 }
+    }
+
+    /// File regions written since start (for tests and diagnostics).
+    static let regionsWritten = NIOLockedValueBox(0)
+
+    static func started() { inFlight.withLockedValue { $0 += 1 } }
+    static func finished() { inFlight.withLockedValue { $0 -= 1 } }
+
     static let headerName = "X-Berth-Sendfile"
     static let field = HTTPField.Name(headerName)!
 
@@ -77,6 +99,11 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         Sendfile.disable(context.channel)
+        // A marked head whose end never came (the connection closed first) is no longer in flight.
+        if pending != nil {
+            pending = nil
+            Sendfile.finished()
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -93,6 +120,7 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
                 return
             }
             pending = target
+            Sendfile.started()
             head.headers.replaceOrAdd(name: "Content-Length", value: String(target.length))
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .body:
@@ -113,6 +141,7 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
                 handle = try NIOFileHandle(_deprecatedPath: target.path)
             } catch {
                 // The head already promised a body: the only honest answer now is to close.
+                Sendfile.finished()
                 promise?.fail(error)
                 context.close(promise: nil)
                 return
@@ -120,8 +149,12 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
             let region = FileRegion(
                 fileHandle: handle, readerIndex: Int(target.offset), endIndex: Int(target.offset + target.length))
             context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+            Sendfile.regionsWritten.withLockedValue { $0 += 1 }
             let done = context.eventLoop.makePromise(of: Void.self)
-            done.futureResult.whenComplete { _ in try? handle.close() }
+            done.futureResult.whenComplete { _ in
+                try? handle.close()
+                Sendfile.finished()
+            }
             done.futureResult.cascade(to: promise)
             context.write(wrapOutboundOut(.end(trailers)), promise: done)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import OCI
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 
 /// Blob bodies on a live plain-HTTP server go out through sendfile; the in-process router and TLS
 /// keep the buffered reader. Both must give the same bytes, headers and ranges.
-@Suite struct SendfileTests {
+@Suite(.serialized) struct SendfileTests {
     func exercise(_ api: API) async throws {
         let layer = randomData(3 * 1024 * 1024 + 17)
         let digest = try await api.pushBlob("team/app", layer)
@@ -36,6 +37,15 @@ import Testing
     }
 
     @Test func liveServerServesBlobsAndRangesThroughSendfile() async throws {
+        Sendfile.threshold.withLockedValue { $0 = 0 }
+        defer { Sendfile.threshold.withLockedValue { $0 = System.coreCount } }
+        let before = Sendfile.regionsWritten.withLockedValue { $0 }
+        try await withRegistry(live: true) { client, _ in try await exercise(API(client: client)) }
+        // Three full GETs and two ranges went out as file regions.
+        #expect(Sendfile.regionsWritten.withLockedValue { $0 } - before >= 5)
+    }
+
+    @Test func liveServerUsesTheBufferedReaderWhileCoresAreFree() async throws {
         try await withRegistry(live: true) { client, _ in try await exercise(API(client: client)) }
     }
 
