@@ -50,6 +50,28 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Write the report to this file instead of standard output (atomically).")
     var output: String?
 
+    @Option(
+        name: .customLong("helm-set"),
+        help: ArgumentHelp("A value for charts rendered with helm template (repeatable).", valueName: "key=value"))
+    var helmSet: [String] = []
+
+    @Option(
+        name: .customLong("helm-set-string"),
+        help: ArgumentHelp(
+            "A string value for charts rendered with helm template (repeatable).", valueName: "key=value"))
+    var helmSetString: [String] = []
+
+    @Option(
+        name: .customLong("helm-values"),
+        help: ArgumentHelp("A values file for charts rendered with helm template (repeatable).", valueName: "file"))
+    var helmValues: [String] = []
+
+    /// What `helm template` is given after the chart: values files, then `--set`, then `--set-string`.
+    var helmArguments: [String] {
+        helmValues.flatMap { ["--values", $0] } + helmSet.flatMap { ["--set", $0] }
+            + helmSetString.flatMap { ["--set-string", $0] }
+    }
+
     func validate() throws {
         if paths.isEmpty { throw ValidationError("name files or directories to check, or - for standard input") }
         if Reporters.reporter(named: format) == nil {
@@ -57,6 +79,12 @@ struct CheckCommand: ParsableCommand {
         }
         if let failOn, failOn != "none", Severity(rawValue: failOn) == nil {
             throw ValidationError("--fail-on must be error, warning, info or none")
+        }
+        for value in helmSet + helmSetString where !value.contains("=") || value.hasPrefix("=") {
+            throw ValidationError("--helm-set and --helm-set-string take key=value, not '\(value)'")
+        }
+        for file in helmValues where !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("--helm-values \(file): cannot read file")
         }
     }
 
@@ -103,7 +131,7 @@ struct CheckCommand: ParsableCommand {
         }
         configurationError = loader.firstError
         var all = reports.compactMap { $0 }
-        var kubernetes = KubernetesInputs.collect(files: manifests, roots: paths)
+        var kubernetes = KubernetesInputs.collect(files: manifests, roots: paths, helmArguments: helmArguments)
         if paths.contains("-") {
             let bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
             let configuration =

@@ -186,11 +186,16 @@ import Testing
 }
 
 extension CheckKubernetesCommandTests {
-    static var kubectl: Bool {
+    static func onPath(_ tool: String) -> Bool {
         (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/kubectl")
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
         }
     }
+
+    /// Tests that need a renderer run where it is installed, and always under CI (which installs it).
+    static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+    static var kubectl: Bool { onPath("kubectl") || underCI }
+    static var helm: Bool { onPath("helm") || underCI }
 
     static func kustomization() throws -> URL {
         var files: [String: String] = [
@@ -248,5 +253,61 @@ extension CheckKubernetesCommandTests {
         // Named explicitly, a file that is not YAML is an error.
         let named = try Self.run(["check", "app/tsconfig.json"], directory: root)
         #expect(named.status == 2)
+    }
+}
+
+/// Helm chart directories rendered by the real `helm template`, with values from the command line.
+extension CheckKubernetesCommandTests {
+    static var wso2Charts: URL {
+        packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/wso2/helm-apim")
+    }
+
+    @Test(.enabled(if: helm)) func generatedChartDirectoryIsRenderedAndClean() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-chart-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let render = try Self.run(["render", "--out", root.path])
+        try #require(render.status == 0, "\(render.stderr)")
+        let check = try Self.run(["check", "chart"], directory: root)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("0 errors, 0 warnings, 0 info in 1 file"), "\(check.stdout)")
+    }
+
+    @Test(.enabled(if: helm)) func wso2GatewayChartNeedsItsValuesAndThenShowsItsDefects() throws {
+        let chart = Self.wso2Charts.appendingPathComponent("distributed/gateway").path
+        try #require(FileManager.default.fileExists(atPath: chart + "/Chart.yaml"))
+        // helm's own error is passed on: the chart refuses to render without an encryption key.
+        let bare = try Self.run(["check", chart])
+        #expect(bare.status == 2)
+        #expect((bare.stdout + bare.stderr).contains("Encryption key is required"))
+        let run = try Self.run([
+            "check", chart, "--format", "json",
+            "--helm-set", "wso2.apim.configurations.encryption.key=0123456789abcdef0123456789abcdef",
+        ])
+        #expect(run.status == 1, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        let messages = findings.compactMap { $0["message"] as? String }
+        // The PodDisruptionBudget that selects no pod, as shipped in WSO2's charts.
+        #expect(
+            messages.contains { $0.hasPrefix("PodDisruptionBudget/") && $0.contains("which no pod in the set carries") }
+        )
+        // The default deployment.toml names control-plane Services no chart renders under these names.
+        #expect(messages.contains { $0.contains("names host 'wso2am-cp-service'") })
+        // One finding per defect and place: no repeats from a quoted one-line deployment.toml.
+        let keys = findings.map {
+            "\($0["line"] ?? "")|\($0["column"] ?? "")|\($0["rule"] ?? "")|\($0["message"] ?? "")"
+        }
+        #expect(Set(keys).count == keys.count)
+        // Empty image values render as '/', which is no image reference: not judged.
+        #expect(!messages.contains { $0.contains("image '/'") })
+    }
+
+    @Test func helmValueOptionsAreValidated() throws {
+        let noEquals = try Self.run(["check", ".", "--helm-set", "replicas"])
+        #expect(noEquals.status == 2)
+        #expect(noEquals.stderr.contains("key=value"))
+        let missing = try Self.run(["check", ".", "--helm-values", "/nonexistent/values.yaml"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("/nonexistent/values.yaml: cannot read file"))
     }
 }

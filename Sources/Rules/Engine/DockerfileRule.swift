@@ -127,6 +127,28 @@ public struct ImageReference: Sendable, Equatable {
         repository = rest.lowercased()
     }
 
+    /// False for text that cannot be an image reference at all (`/`, `:1.0`, `a//b`, `my image`),
+    /// such as a chart rendered with its image values left empty: no rule can judge those.
+    public var isWellFormed: Bool {
+        let components = repository.split(separator: "/", omittingEmptySubsequences: false)
+        guard !repository.isEmpty, !components.contains(where: \.isEmpty) else { return false }
+        if let tag, tag.isEmpty || tag.contains(where: { !($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+            return false
+        }
+        let hasHost = registry != nil
+        for (index, component) in components.enumerated() {
+            if index == 0 && hasHost {
+                if component.contains(where: { !($0.isLetter || $0.isNumber || ".-:".contains($0)) }) { return false }
+                continue
+            }
+            guard let first = component.first, let last = component.last, first.isLetter || first.isNumber,
+                last.isLetter || last.isNumber,
+                !component.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0))) })
+            else { return false }
+        }
+        return true
+    }
+
     /// The registry host, when the first component names one (`registry.example.com/...`).
     public var registry: String? {
         guard let slash = repository.firstIndex(of: "/") else { return nil }

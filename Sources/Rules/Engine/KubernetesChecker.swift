@@ -129,6 +129,18 @@ public struct KubernetesChecker: Sendable {
                     $1.location.line, $1.location.column, $1.rule, $1.message
                 )
             }
+            // One defect said once: a host named on several lines of a one-line (quoted) scalar
+            // gives identical findings at the scalar's position.
+            var unique: [Finding] = []
+            for finding in byFile[key] ?? [] {
+                if let last = unique.last, last.location == finding.location, last.rule == finding.rule,
+                    last.message == finding.message
+                {
+                    continue
+                }
+                unique.append(finding)
+            }
+            byFile[key] = unique
         }
         return (byFile, suppressed)
     }

@@ -99,8 +99,9 @@ public enum KubernetesInputs {
     }
 
     /// Reads `files` (discovered under `roots` or named); files inside a Helm chart are replaced
-    /// by the chart rendered with `helm template` when `helm` is on PATH.
-    public static func collect(files: [String], roots: [String]) -> Collected {
+    /// by the chart rendered with `helm template` (given `helmArguments`, such as `--set` and
+    /// `--values`) when `helm` is on PATH.
+    public static func collect(files: [String], roots: [String], helmArguments: [String] = []) -> Collected {
         var collected = Collected()
         var charts: [String] = []
         var overlays: [String] = []
@@ -134,7 +135,7 @@ public enum KubernetesInputs {
             collected.inputs.append((file, bytes))
         }
         for chart in charts {
-            switch renderChart(chart) {
+            switch renderChart(chart, arguments: helmArguments) {
             case .success(let bytes): collected.inputs.append(("\(chart) (helm template)", bytes))
             case .failure(let message):
                 collected.errors.append(FileReport(file: chart, findings: [], error: message.description))
@@ -190,7 +191,7 @@ public enum KubernetesInputs {
     }
 
     /// Renders a chart with `helm template`, or says how to pipe it in when helm is missing.
-    static func renderChart(_ chart: String) -> Result<[UInt8], HelmError> {
+    static func renderChart(_ chart: String, arguments: [String] = []) -> Result<[UInt8], HelmError> {
         guard let helm = executable(named: "helm") else {
             return .failure(
                 HelmError(
@@ -198,7 +199,7 @@ public enum KubernetesInputs {
                         "\(chart): is a Helm chart and helm is not on PATH; render it and pipe it in: helm template \(chart) | berth check -"
                 ))
         }
-        return render(helm, ["template", chart], subject: chart)
+        return render(helm, ["template", chart] + arguments, subject: chart)
     }
 
     /// Runs a renderer and returns its standard output, or its error output as the failure.

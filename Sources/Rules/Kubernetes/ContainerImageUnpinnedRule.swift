@@ -47,6 +47,8 @@ public struct ContainerImageUnpinnedRule: KubernetesRule {
                           image: registry.example.com/migrate:2.1.0@sha256:4a1c4b21597c1b4415bdbecb28a3296c6b5e23ca4f9feeb599860a1dac6a0108
                         - name: tool
                           image: registry.example.com/tool:1.4
+                        - name: unset
+                          image: /
                 """)
         ])
 
@@ -58,7 +60,8 @@ public struct ContainerImageUnpinnedRule: KubernetesRule {
             for container in pod.allContainers {
                 guard let image = container.image, !image.contains("{{"), !image.contains("$(") else { continue }
                 let reference = ImageReference(image)
-                if reference.digest != nil { continue }
+                // A digest pins; text that is no reference at all (empty chart values) cannot be judged.
+                if reference.digest != nil || !reference.isWellFormed { continue }
                 if reference.tag == nil {
                     out.append(
                         context.finding(

@@ -73,7 +73,8 @@ public struct ContainerRegistryRule: KubernetesRule {
         var out: [KubernetesFinding] = []
         for (object, pod) in context.pods {
             for container in pod.allContainers {
-                guard let image = container.image, !image.contains("{{") else { continue }
+                guard let image = container.image, !image.contains("{{"), ImageReference(image).isWellFormed
+                else { continue }
                 let registry = ImageReference(image).registry ?? "docker.io"
                 if trusted.contains(where: { Glob.matches($0, registry) }) { continue }
                 out.append(

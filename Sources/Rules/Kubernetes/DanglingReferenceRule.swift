@@ -215,6 +215,8 @@ public struct DanglingReferenceRule: KubernetesRule {
                   ports:
                     - port: 443
                       targetPort: https
+                    - port: 9021
+                      targetPort: 9021
                 ---
                 apiVersion: v1
                 kind: ConfigMap
@@ -479,18 +481,19 @@ public struct DanglingReferenceRule: KubernetesRule {
         return out
     }
 
-    /// Named or numeric target ports that no selected container declares.
+    /// Named target ports that no selected container declares. A numeric target port reaches
+    /// whatever listens there, declared or not (container ports are informational), so it is
+    /// never judged: WSO2's charts route 9021 and 9099 to servers that listen without declaring them.
     func portFindings(_ service: ServiceView, matched: [KubernetesObject], context: KubernetesContext)
         -> [KubernetesFinding]
     {
         var out: [KubernetesFinding] = []
         let containers = matched.compactMap(\.pod).flatMap(\.containers)
-        let anyDeclared = containers.contains { !$0.ports.isEmpty }
         for port in service.ports {
             guard let target = port.targetPort else { continue }
             if containers.contains(where: { $0.declaresPort(target) }) { continue }
             let isName = target.int == nil && target.string.flatMap(Int.init) == nil
-            guard isName || anyDeclared else { continue }
+            guard isName else { continue }
             out.append(
                 context.finding(
                     Self.description, service.object, at: target,

@@ -46,7 +46,9 @@ enum KubernetesScan {
     /// True when a name looks like it holds a secret (`DB_PASSWORD`, `apiToken`, `client-secret`).
     static func isSecretName(_ name: String) -> Bool {
         let lower = name.lowercased()
-        if lower.hasSuffix("_file") || lower.hasSuffix("path") || lower.hasSuffix("_ref") || lower.hasSuffix("name") {
+        if lower.hasSuffix("_file") || lower.hasSuffix("path") || lower.hasSuffix("_ref") || lower.hasSuffix("name")
+            || lower.hasSuffix("url") || lower.hasSuffix("uri") || lower.hasSuffix("endpoint")
+        {
             return false
         }
         return secretWords.contains { lower.contains($0) }
@@ -58,6 +60,9 @@ enum KubernetesScan {
         if trimmed.isEmpty || trimmed.hasPrefix("$") || trimmed.hasPrefix("{{") || trimmed.hasPrefix("/") {
             return false
         }
+        // A switch (`enable_token_encryption = true`, `allow_credentials: false`) holds no secret.
+        let unquoted = trimmed.trimmingCharacters(in: CharacterSet(charactersIn: "\"'")).lowercased()
+        if ["true", "false", "yes", "no", "on", "off"].contains(unquoted) { return false }
         if trimmed.hasPrefix("secret:") || trimmed.hasPrefix("vault:") || trimmed.hasPrefix("$secret{") { return false }
         return true
     }

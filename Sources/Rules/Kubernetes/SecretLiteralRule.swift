@@ -54,6 +54,11 @@ public struct SecretLiteralRule: KubernetesRule {
                     [super_admin]
                     username = "admin"
                     password = "$secret{admin_password}"
+                    [oauth_config]
+                    enable_token_encryption = true
+                    allow_credentials = "false"
+                    [apim.devportal]
+                    show_as_token_endpoint_url = "https://gw.example.com/oauth2/token"
                   PASSWORD_FILE: /etc/secrets/password
                 ---
                 apiVersion: v1
