@@ -360,12 +360,35 @@ struct SpecReader {
             }
         }
         if let components = fields["components"] {
-            let entries = entries(components, path: "spec.components", known: componentNames)
+            // The key manager by pattern: Identity Server exists only in apim-is-km, and there it
+            // cannot be switched off (gateways and the control plane validate tokens against it).
+            for (keyNode, value) in components.mapping ?? [:] where keyNode.scalar?.string == "identity-server" {
+                if spec.pattern != .apimISKM {
+                    fail(
+                        keyNode,
+                        "spec.components.identity-server: pattern \(spec.pattern.rawValue) has no Identity Server; Identity Server as key manager is pattern apim-is-km"
+                    )
+                } else if let replicas = value.mapping?["replicas"], let count = Int(replicas.scalar?.string ?? ""),
+                    count < 1
+                {
+                    fail(
+                        replicas,
+                        "spec.components.identity-server.replicas: pattern apim-is-km needs its key manager running (at least 1 replica, not \(count))"
+                    )
+                }
+            }
+            let known = componentNames + (spec.pattern == .apimISKM ? [] : ["identity-server"])
+            let entries = entries(components, path: "spec.components", known: known)
             for (name, node) in entries {
                 let path = "spec.components.\(name)"
                 let settings = self.entries(node, path: path, known: ["replicas", "autoscaling", "cpu", "memory"])
                 var item = RenderSpec.ComponentSettings()
-                item.replicas = int(settings["replicas"], "\(path).replicas", range: 1...50)
+                if name == "identity-server" && spec.pattern != .apimISKM { continue }
+                let replicas = settings["replicas"]
+                let keyManagerOff =
+                    name == "identity-server"
+                    && replicas.flatMap { Int($0.scalar?.string ?? "") }.map { $0 < 1 } == true
+                item.replicas = keyManagerOff ? nil : int(replicas, "\(path).replicas", range: 1...50)
                 item.cpu = string(settings["cpu"], "\(path).cpu")
                 item.memory = string(settings["memory"], "\(path).memory")
                 if let scaling = settings["autoscaling"] {

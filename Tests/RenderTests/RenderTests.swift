@@ -134,6 +134,28 @@ import Testing
         }
     }
 
+    @Test func keyManagerMustExistWherePatternNeedsIt() {
+        let spec = { (pattern: String, identity: String) in
+            "apiVersion: berth.dev/v1alpha1\nkind: Deployment\nmetadata: {name: wso2}\nspec:\n  pattern: \(pattern)\n"
+                + "  components:\n    identity-server: \(identity)\n"
+        }
+        for (pattern, identity, fragment) in [
+            ("apim-distributed", "{replicas: 2}", "pattern apim-distributed has no Identity Server"),
+            ("apim-all-in-one", "{replicas: 2}", "pattern apim-all-in-one has no Identity Server"),
+            ("apim-is-km", "{replicas: 0}", "apim-is-km needs its key manager running"),
+        ] {
+            do {
+                _ = try RenderSpec.parse(spec(pattern, identity), file: "berth.yaml")
+                Issue.record("accepted \(pattern) with identity-server \(identity)")
+            } catch {
+                #expect(error.items.count == 1, "\(error.description)")
+                #expect(error.items.first?.line == 7)
+                #expect(error.items.first?.message.contains(fragment) == true, "\(error.description)")
+            }
+        }
+        #expect((try? RenderSpec.parse(spec("apim-is-km", "{replicas: 3}"), file: "berth.yaml")) != nil)
+    }
+
     @Test func invalidYAMLIsOneLocatedError() {
         do {
             _ = try RenderSpec.parse("apiVersion: berth.dev/v1alpha1\nspec: [\n", file: "b.yaml")
