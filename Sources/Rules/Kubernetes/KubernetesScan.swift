@@ -67,6 +67,16 @@ enum KubernetesScan {
         return true
     }
 
+    /// True when a config-file line sets a secret-looking key to a literal secret. Not a secret: a
+    /// nested object (`"passwordChange": {`), or a display label that only spells its key
+    /// (`"client_credentials": "Client Credentials"`, `"API_KEY": "API Key"` in WSO2's portal settings).
+    static func isSecretAssignment(key: String, value: String) -> Bool {
+        guard isSecretName(key), isLiteralSecret(value) else { return false }
+        if value.hasPrefix("{") || value.hasPrefix("[") { return false }
+        func letters(_ text: String) -> String { String(text.lowercased().filter { $0.isLetter || $0.isNumber }) }
+        return letters(key) != letters(value)
+    }
+
     /// `key = "value"`, `key: value` or `key=value` on one config-file line: (key, value).
     static func assignment(in line: String) -> (key: String, value: String)? {
         let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -59,6 +59,17 @@ public struct SecretLiteralRule: KubernetesRule {
                     allow_credentials = "false"
                     [apim.devportal]
                     show_as_token_endpoint_url = "https://gw.example.com/oauth2/token"
+                  settings.json: |
+                    {
+                      "grantTypes": {
+                        "password": "Password",
+                        "refresh_token": "Refresh Token"
+                      },
+                      "passwordChange": {
+                        "guidelinesEnabled": false
+                      },
+                      "API_KEY": "API Key"
+                    }
                   PASSWORD_FILE: /etc/secrets/password
                 ---
                 apiVersion: v1
@@ -127,8 +138,7 @@ public struct SecretLiteralRule: KubernetesRule {
                 }
                 for (offset, line) in lines.enumerated() {
                     guard let assignment = KubernetesScan.assignment(in: String(line)),
-                        KubernetesScan.isSecretName(assignment.key),
-                        KubernetesScan.isLiteralSecret(assignment.value)
+                        KubernetesScan.isSecretAssignment(key: assignment.key, value: assignment.value)
                     else { continue }
                     var node = entry.value
                     node.keyLine = entry.value.line(ofTextLine: offset)
