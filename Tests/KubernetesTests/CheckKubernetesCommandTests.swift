@@ -311,3 +311,53 @@ extension CheckKubernetesCommandTests {
         #expect(missing.stderr.contains("/nonexistent/values.yaml: cannot read file"))
     }
 }
+
+/// WSO2's pattern 3 (control plane, traffic manager, gateway) as its own values files deploy it:
+/// three charts under their release names, rendered by Helm and checked as one set.
+extension CheckKubernetesCommandTests {
+    static func helmTemplate(_ arguments: [String]) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["helm", "template"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "helm template \(arguments.joined(separator: " ")) failed")
+        return data
+    }
+
+    @Test(.enabled(if: helm)) func wso2PatternThreeResolvesAcrossChartsAndKeepsItsDefects() throws {
+        let resources = Self.wso2Charts.appendingPathComponent("resources/am-pattern-3-ACP_TM_GW").path
+        let key = "wso2.apim.configurations.encryption.key=0123456789abcdef0123456789abcdef"
+        var stream = Data()
+        for (release, chart, values) in [
+            ("apim-acp", "control-plane", "default_acp_values.yaml"),
+            ("apim-tm", "traffic-manager", "default_tm_values.yaml"),
+            ("apim-gw", "gateway", "default_gw_values.yaml"),
+        ] {
+            stream += try Self.helmTemplate([
+                release, Self.wso2Charts.appendingPathComponent("distributed/" + chart).path, "-f",
+                "\(resources)/\(values)", "--set", key,
+            ])
+            stream += Data("\n---\n".utf8)
+        }
+        let run = try Self.run(["check", "-", "--format", "json"], stdin: stream)
+        #expect(run.status == 1, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        let messages = findings.compactMap { $0["message"] as? String }
+        // Hosts of the other charts resolve once all three are in the set; the one the corpus README
+        // lists as stale (the gateway Service the chart no longer renders) does not.
+        let hosts = messages.filter { $0.contains("names host") }
+        #expect(hosts.count == 2 && hosts.allSatisfy { $0.contains("'apim-gw-wso2am-gateway-service'") }, "\(hosts)")
+        // Each chart's PodDisruptionBudget selects no pod.
+        #expect(messages.filter { $0.hasPrefix("PodDisruptionBudget/") }.count == 3)
+        // Portal settings.json holds labels, not secrets; deployment.toml does hold passwords.
+        #expect(!messages.contains { $0.contains("'settings.json'") })
+        #expect(messages.contains { $0.contains("'deployment.toml'") && $0.hasSuffix("sets password in plain text") })
+        #expect(!messages.contains { $0.contains("image '/'") || $0.contains("targets port") })
+    }
+}
