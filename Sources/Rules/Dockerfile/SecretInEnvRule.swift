@@ -23,6 +23,7 @@ public struct SecretInEnvRule: DockerfileRule {
             RuleExample("FROM alpine:3.20\nENV DB_PASSWORD=${DB_PASSWORD}\n"),
             RuleExample("FROM alpine:3.20\nENV KEYSTORE_PATH=/home/wso2carbon/keystore.jks JAVA_OPTS=-Xmx1g\n"),
             RuleExample("FROM alpine:3.20\nENV DB_PASSWORD=\"\"\n"),
+            RuleExample("FROM alpine:3.20\nENV TOKEN_ENCRYPTION=true CREDENTIAL_CACHE=off\n"),
         ],
         hadolintCodes: [])
 
@@ -58,7 +59,12 @@ public struct SecretInEnvRule: DockerfileRule {
             }
             for (name, rawValue) in pairs where Self.looksSecret(name) {
                 let value = rawValue.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-                if value.isEmpty || value.hasPrefix("$") { continue }
+                // Empty, a reference, or a switch (`TOKEN_ENCRYPTION=true`): no secret in the image.
+                if value.isEmpty || value.hasPrefix("$")
+                    || ["true", "false", "yes", "no", "on", "off"].contains(value.lowercased())
+                {
+                    continue
+                }
                 findings.append(
                     context.finding(
                         Self.description, at: instruction,
