@@ -60,11 +60,7 @@ public struct SecretInEnvRule: DockerfileRule {
             for (name, rawValue) in pairs where Self.looksSecret(name) {
                 let value = rawValue.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
                 // Empty, a reference, or a switch (`TOKEN_ENCRYPTION=true`): no secret in the image.
-                if value.isEmpty || value.hasPrefix("$")
-                    || ["true", "false", "yes", "no", "on", "off"].contains(value.lowercased())
-                {
-                    continue
-                }
+                if value.isEmpty || value.hasPrefix("$") || SettingValue.isSwitch(value) { continue }
                 findings.append(
                     context.finding(
                         Self.description, at: instruction,

@@ -61,8 +61,7 @@ enum KubernetesScan {
             return false
         }
         // A switch (`enable_token_encryption = true`, `allow_credentials: false`) holds no secret.
-        let unquoted = trimmed.trimmingCharacters(in: CharacterSet(charactersIn: "\"'")).lowercased()
-        if ["true", "false", "yes", "no", "on", "off"].contains(unquoted) { return false }
+        if SettingValue.isSwitch(trimmed.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))) { return false }
         if trimmed.hasPrefix("secret:") || trimmed.hasPrefix("vault:") || trimmed.hasPrefix("$secret{") { return false }
         return true
     }
