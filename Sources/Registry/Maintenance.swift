@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import NIOConcurrencyHelpers
 import OCI
 
 #if canImport(Glibc)
@@ -152,15 +154,42 @@ public struct Scrubber: Sendable {
         self.storage = storage
     }
 
-    public func run() throws -> Report {
+    /// How far the blob pass has come: blobs hashed, blobs in all, bytes hashed.
+    public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ bytes: Int64) -> Void
+
+    /// Re-hashes every blob (on all cores; `progress` is called after each one, from any thread,
+    /// never concurrently), then checks every manifest's references and every tag.
+    public func run(progress: Progress? = nil) throws -> Report {
         var report = Report()
-        for digest in GarbageCollector(storage: storage).allBlobs() {
-            report.blobsChecked += 1
-            let actual = try POSIXFile.hasher(for: storage.blobPath(digest), algorithm: digest.algorithm).finalize()
-            if actual != digest {
-                report.problems.append(Problem(subject: digest.description, reason: "content hashes to \(actual)"))
+        let blobs = GarbageCollector(storage: storage).allBlobs()
+        let results = NIOLockedValueBox(
+            (done: 0, bytes: Int64(0), problems: [(index: Int, problem: Problem)](), error: (any Error)?.none))
+        DispatchQueue.concurrentPerform(iterations: blobs.count) { index in
+            let digest = blobs[index]
+            let path = storage.blobPath(digest)
+            var problem: Problem?
+            var failure: (any Error)?
+            do {
+                let actual = try POSIXFile.hasher(for: path, algorithm: digest.algorithm).finalize()
+                if actual != digest {
+                    problem = Problem(subject: digest.description, reason: "content hashes to \(actual)")
+                }
+            } catch {
+                failure = error
+            }
+            let size = storage.blobSize(digest) ?? 0
+            results.withLockedValue { state in
+                state.done += 1
+                state.bytes += size
+                if let problem { state.problems.append((index, problem)) }
+                if state.error == nil, let failure { state.error = failure }
+                progress?(state.done, blobs.count, state.bytes)
             }
         }
+        let finished = results.withLockedValue { $0 }
+        if let error = finished.error { throw error }
+        report.blobsChecked = blobs.count
+        report.problems = finished.problems.sorted { $0.index < $1.index }.map(\.problem)
         for repository in storage.repositories() {
             for digest in storage.revisions(repository) {
                 report.manifestsChecked += 1

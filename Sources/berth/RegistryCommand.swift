@@ -135,11 +135,27 @@ struct RegistryScrubCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let report = try Scrubber(storage: try RegistryStorage(root: configuration.root)).run()
+        let progress = isatty(STDERR_FILENO) == 1 ? ScrubProgress.line : nil
+        let report = try Scrubber(storage: try RegistryStorage(root: configuration.root)).run(progress: progress)
         for problem in report.problems { print("affected \(problem)") }
         print(
             "checked \(report.blobsChecked) blobs and \(report.manifestsChecked) manifests: \(report.problems.isEmpty ? "ok" : "\(report.problems.count) problems")"
         )
         if !report.problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// The scrub progress line on a terminal: rewritten in place on standard error, at most ten times a
+/// second. The scrubber calls it under its lock, never concurrently.
+enum ScrubProgress {
+    nonisolated(unsafe) static var last: UInt64 = 0
+
+    static let line: Scrubber.Progress = { done, total, bytes in
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard done == total || now &- last >= 100_000_000 else { return }
+        last = now
+        let size = ByteCountFormatter.string(fromByteCount: bytes, countStyle: .binary)
+        let text = "\rscrubbing blobs: \(done)/\(total), \(size)" + (done == total ? "\n" : "")
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }

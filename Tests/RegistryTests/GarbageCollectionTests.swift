@@ -95,4 +95,41 @@ import Testing
                 try Scrubber(storage: services.storage).run().problems.contains { $0.reason.contains("missing blob") })
         }
     }
+
+    @Test func scrubHashesInParallelAndReportsProgress() async throws {
+        try await withRegistry { client, services in
+            let api = API(client: client)
+            var layers: [Data] = []
+            for size in [10, 2_000, 70_000, 300_000, 1] { layers.append(randomData(size)) }
+            let image = try await api.pushImage("scrub/many", reference: "v1", layers: layers)
+            let summary = try ManifestParser.parse(image.data, contentType: MediaType.ociManifest)
+            // Corrupt two blobs: both are found, in the order the blobs are listed.
+            let corrupt = [summary.layers[1].digest, summary.layers[3].digest]
+            for digest in corrupt {
+                try Data(repeating: 7, count: 10).write(to: URL(fileURLWithPath: services.storage.blobPath(digest)))
+            }
+            let calls = Calls()
+            let report = try Scrubber(storage: services.storage).run { done, total, bytes in
+                calls.append((done, total, bytes))
+            }
+            let blobs = GarbageCollector(storage: services.storage).allBlobs()
+            let total = report.blobsChecked
+            #expect(total == 7 && blobs.count == 7)  // five layers, the config and the manifest
+            #expect(calls.all.map(\.0) == Array(1...total))
+            #expect(calls.all.allSatisfy { $0.1 == total })
+            let bytes = blobs.compactMap { services.storage.blobSize($0) }.reduce(0, +)
+            #expect(calls.all.last?.2 == bytes)
+            #expect(Set(report.problems.map(\.subject)) == Set(corrupt.map(\.description)))
+            let order = blobs.map(\.description)
+            #expect(report.problems.map(\.subject) == order.filter { Set(corrupt.map(\.description)).contains($0) })
+        }
+    }
+}
+
+/// Progress calls, recorded from the scrubber's threads.
+final class Calls: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [(Int, Int, Int64)] = []
+    var all: [(Int, Int, Int64)] { lock.withLock { stored } }
+    func append(_ call: (Int, Int, Int64)) { lock.withLock { stored.append(call) } }
 }
