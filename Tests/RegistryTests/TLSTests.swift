@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 import Testing
 
 @testable import Registry
@@ -41,6 +42,43 @@ import Testing
             curl, ["-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v2/"],
             timeout: 20)
         #expect(plain.output != "200", "plain HTTP is not served on a TLS port")
+        // A blob over TLS takes the buffered path (no file regions through TLS): pushed, then read
+        // back whole by several clients at once, and by range, with no internal header leaking.
+        let blob = randomData(3 * 1024 * 1024 + 5)
+        let blobFile = work.path + "/blob"
+        try blob.write(to: URL(fileURLWithPath: blobFile))
+        let digest = Digest.of(blob)
+        let base = "https://127.0.0.1:\(port)/v2/tls/app/blobs"
+        let pushed = try await run(
+            curl,
+            [
+                "-s", "--cacert", certificate, "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                "-H", "Content-Type: application/octet-stream", "--data-binary", "@" + blobFile,
+                "\(base)/uploads/?digest=\(digest)",
+            ], timeout: 20)
+        #expect(pushed.output == "201", "\(pushed.error)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<4 {
+                group.addTask {
+                    let out = work.path + "/pulled-\(index)"
+                    let pulled = try await run(
+                        curl, ["-s", "-D", "-", "--cacert", certificate, "-o", out, "\(base)/\(digest)"], timeout: 20)
+                    #expect(pulled.output.hasPrefix("HTTP/1.1 200"))
+                    #expect(!pulled.output.lowercased().contains(Sendfile.headerName.lowercased()))
+                    #expect(FileManager.default.contents(atPath: out) == blob)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let rangeFile = work.path + "/range"
+        let range = try await run(
+            curl,
+            [
+                "-s", "--cacert", certificate, "-w", "%{http_code}", "-o", rangeFile, "-H",
+                "Range: bytes=1048576-1048585", "\(base)/\(digest)",
+            ], timeout: 20)
+        #expect(range.output == "206")
+        #expect(FileManager.default.contents(atPath: rangeFile) == blob[1_048_576...1_048_585])
         #expect(try await server.terminate() == 0)
     }
 }
