@@ -118,7 +118,14 @@ func rawExchange(port: Int, _ request: [UInt8], timeoutSeconds: Int = 5) -> Int?
             var next = 0
             func add(_ index: Int) {
                 let request = requests[index]
-                group.addTask { await Task.detached { (index, rawExchange(port: port, request)) }.value }
+                group.addTask {
+                    // Blocking sockets belong on a thread of their own, not on the cooperative pool.
+                    await withCheckedContinuation { continuation in
+                        Thread.detachNewThread {
+                            continuation.resume(returning: (index, rawExchange(port: port, request)))
+                        }
+                    }
+                }
             }
             while next < min(8, requests.count) {
                 add(next)
