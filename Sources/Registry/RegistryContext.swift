@@ -9,13 +9,14 @@ public struct RegistryRequestContext: RequestContext {
     public var identity: Identity = .anonymous
     /// The caller's address, for logs and audit.
     public var remoteAddress: String?
-    /// True when this connection serves blob bodies with sendfile (plain HTTP on a live server).
-    var sendfile: Bool
+    /// The connection, when it serves blob bodies with sendfile (plain HTTP on a live server).
+    var sendfileChannel: ObjectIdentifier?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
-        self.sendfile = Sendfile.isEnabled(on: source.channel)
+        self.sendfileChannel =
+            Sendfile.isEnabled(on: source.channel) ? ObjectIdentifier(source.channel) : nil
     }
 }
 

@@ -333,11 +333,12 @@ public struct RegistryHandler: Sendable {
         guard request.method == .get, length > 0 else {
             return Response(status: status, headers: headers, body: .init())
         }
-        if context.sendfile, Sendfile.preferred() {
+        if let channel = context.sendfileChannel, Sendfile.reserve(on: channel) {
             headers[Sendfile.field] = Sendfile.value(path: storage.blobPath(digest), range: effective)
             return Response(status: status, headers: headers, body: .init())
         }
-        let body = BlobReader.body(path: storage.blobPath(digest), range: effective)
+        let body = BlobReader.body(
+            path: storage.blobPath(digest), range: effective, reservedOn: context.sendfileChannel)
         return Response(status: status, headers: headers, body: body)
     }
 
@@ -631,11 +632,17 @@ enum BlobReader {
         init(capacity: Int) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
     }
 
-    static func body(path: String, range: ClosedRange<Int64>) -> ResponseBody {
+    /// `reservedOn`: the connection whose reservation in `Sendfile.load` this body claims (a body
+    /// on a sendfile-capable connection that took this path), or nil to count it from its start.
+    static func body(path: String, range: ClosedRange<Int64>, reservedOn channel: ObjectIdentifier? = nil)
+        -> ResponseBody
+    {
         let length = Int(range.upperBound - range.lowerBound + 1)
         return ResponseBody(contentLength: length) { writer in
-            Sendfile.started()
-            defer { Sendfile.finished() }
+            Sendfile.load.withLockedValue { load in
+                if let channel { load.claim(channel) } else { load.start() }
+            }
+            defer { Sendfile.load.withLockedValue { $0.finish() } }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
             defer { close(fd) }

@@ -21,21 +21,21 @@ import NIOHTTPTypesHTTP1
 /// (measured: a lone skopeo pull is about 10% faster that way); beyond that, sendfile (50
 /// concurrent pulls: about half the CPU and over 10% more throughput than the buffered path).
 enum Sendfile {
-    /// Blob bodies being written now, by either path.
-    static let inFlight = NIOLockedValueBox(0)
+    /// Blob bodies in flight, by either path, on every connection.
+    static let load = NIOLockedValueBox(BodyLoad())
     /// How many bodies must already be in flight before sendfile is used (tests set 0).
     static let threshold = NIOLockedValueBox(System.coreCount)
 
-    /// True when a new blob body should go out through sendfile rather than the buffered reader.
-    static func preferred() -> Bool {
-        inFlight.withLockedValue { $0 } >= threshold.withLockedValue { $0 }
+    /// Chooses the path for a new blob body on a sendfile-capable connection and reserves its place
+    /// in the load: true for sendfile. The reservation is claimed when the body starts, or released
+    /// when the connection closes first.
+    static func reserve(on channel: ObjectIdentifier) -> Bool {
+        let threshold = threshold.withLockedValue { $0 }
+        return load.withLockedValue { $0.reserve(channel, threshold: threshold) }
     }
 
     /// File regions written since start (for tests and diagnostics).
     static let regionsWritten = NIOLockedValueBox(0)
-
-    static func started() { inFlight.withLockedValue { $0 += 1 } }
-    static func finished() { inFlight.withLockedValue { $0 -= 1 } }
 
     static let headerName = "X-Berth-Sendfile"
     static let field = HTTPField.Name(headerName)!
@@ -89,6 +89,44 @@ enum Sendfile {
     }
 }
 
+/// The count of blob bodies in flight, from the moment a response is chosen (so a burst of
+/// requests sees its own earlier members) until the body is written, or the connection is gone.
+struct BodyLoad: Sendable {
+    private(set) var inFlight = 0
+    /// Chosen but not yet started, by connection: released if the connection closes first.
+    private var reserved: [ObjectIdentifier: Int] = [:]
+
+    /// A new body on `channel`; true when `threshold` bodies were already in flight (use sendfile).
+    mutating func reserve(_ channel: ObjectIdentifier, threshold: Int) -> Bool {
+        let busy = inFlight >= threshold
+        inFlight += 1
+        reserved[channel, default: 0] += 1
+        return busy
+    }
+
+    /// A reserved body started writing: it is now ended by `finish()`. If the reservation was
+    /// already released (the connection closed in between), the body counts afresh, so that its
+    /// `finish()` still balances.
+    mutating func claim(_ channel: ObjectIdentifier) {
+        guard let count = reserved[channel] else {
+            inFlight += 1
+            return
+        }
+        reserved[channel] = count > 1 ? count - 1 : nil
+    }
+
+    /// A body that was never reserved (a TLS connection) started writing.
+    mutating func start() { inFlight += 1 }
+
+    /// A started body finished, or failed.
+    mutating func finish() { inFlight -= 1 }
+
+    /// The connection closed: its unstarted reservations are no longer in flight.
+    mutating func closed(_ channel: ObjectIdentifier) {
+        inFlight -= reserved.removeValue(forKey: channel) ?? 0
+    }
+}
+
 /// Rewrites a response marked with `X-Berth-Sendfile` into a head with the range's length and
 /// a `FileRegion` body. Everything else passes through untouched.
 final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
@@ -99,11 +137,14 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         Sendfile.disable(context.channel)
-        // A marked head whose end never came (the connection closed first) is no longer in flight.
-        if pending != nil {
-            pending = nil
-            Sendfile.finished()
+        let channel = ObjectIdentifier(context.channel)
+        Sendfile.load.withLockedValue { load in
+            // A marked head whose end never came (the connection closed first) is no longer in
+            // flight, nor are bodies chosen for this connection that never started.
+            if pending != nil { load.finish() }
+            load.closed(channel)
         }
+        pending = nil
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -114,13 +155,18 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
                 return
             }
             head.headers.remove(name: Sendfile.headerName)
+            let channel = ObjectIdentifier(context.channel)
             guard let target = Sendfile.parse(value) else {
                 // Not ours to interpret: never expose the internal header, answer without a body.
+                Sendfile.load.withLockedValue { load in
+                    load.claim(channel)
+                    load.finish()
+                }
                 context.write(wrapOutboundOut(.head(head)), promise: promise)
                 return
             }
             pending = target
-            Sendfile.started()
+            Sendfile.load.withLockedValue { $0.claim(channel) }
             head.headers.replaceOrAdd(name: "Content-Length", value: String(target.length))
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .body:
@@ -141,7 +187,7 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
                 handle = try NIOFileHandle(_deprecatedPath: target.path)
             } catch {
                 // The head already promised a body: the only honest answer now is to close.
-                Sendfile.finished()
+                Sendfile.load.withLockedValue { $0.finish() }
                 promise?.fail(error)
                 context.close(promise: nil)
                 return
@@ -153,7 +199,7 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
             let done = context.eventLoop.makePromise(of: Void.self)
             done.futureResult.whenComplete { _ in
                 try? handle.close()
-                Sendfile.finished()
+                Sendfile.load.withLockedValue { $0.finish() }
             }
             done.futureResult.cascade(to: promise)
             context.write(wrapOutboundOut(.end(trailers)), promise: done)

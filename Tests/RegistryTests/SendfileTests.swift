@@ -65,3 +65,41 @@ import Testing
         #expect(Sendfile.parse("0 5") == nil)
     }
 }
+
+/// The load count behind the sendfile/buffered choice.
+@Suite struct BodyLoadTests {
+    final class Channel {}
+
+    @Test func burstSeesItsOwnEarlierMembersAndClosedConnectionsRelease() {
+        var load = BodyLoad()
+        let a = ObjectIdentifier(Channel())
+        let b = ObjectIdentifier(Channel())
+        // Four requests decided before any body starts: the first two buffered, the rest sendfile.
+        var choices: [Bool] = []
+        for channel in [a, a, b, b] { choices.append(load.reserve(channel, threshold: 2)) }
+        #expect(choices == [false, false, true, true])
+        #expect(load.inFlight == 4)
+        // Two bodies start and finish; connection b closes with its two never started.
+        load.claim(a)
+        load.claim(a)
+        load.finish()
+        load.finish()
+        load.closed(b)
+        #expect(load.inFlight == 0)
+        // A body whose reservation was released before it started still balances its finish.
+        _ = load.reserve(a, threshold: 2)
+        load.closed(a)
+        load.claim(a)
+        #expect(load.inFlight == 1)
+        load.finish()
+        #expect(load.inFlight == 0)
+        // Bodies on connections without reservations (TLS) count from their start.
+        load.start()
+        let busy = load.reserve(b, threshold: 1)
+        #expect(busy)
+        load.finish()
+        load.claim(b)
+        load.finish()
+        #expect(load.inFlight == 0)
+    }
+}
