@@ -30,6 +30,9 @@ public struct Finding: Sendable, Hashable {
     public var location: SourceLocation
     /// Last line of the offending construct (>= `location.line`).
     public var endLine: Int
+    /// For an object rendered by `helm template`, the chart template it came from (its
+    /// `# Source:` comment, as a path under the chart directory when Berth rendered the chart).
+    public var template: String?
 
     public init(
         rule: String, practice: Practice, severity: Severity, message: String, fix: String,

@@ -15,6 +15,8 @@ public struct KubernetesObject: Sendable {
     public var annotations: [String: String]
     /// The pod template of a pod-bearing kind (or the Pod's own spec).
     public var pod: PodTemplate?
+    /// The Helm template the object was rendered from (`# Source:` in `helm template` output).
+    public var template: String?
 
     /// Reads the object's identity and checks the shape of the fields Berth reads.
     public init(root: ManifestNode, file: String, document: Int) throws {

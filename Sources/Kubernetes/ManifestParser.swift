@@ -57,6 +57,7 @@ public struct ManifestParser: Sendable {
             throw fail(Self.line(of: error), "invalid YAML: \(Self.summary(of: error))")
         }
         let source = SourceLines(body)
+        let templates = HelmSources(text)
         var documentIndex = 0
         while true {
             let root: Node?
@@ -90,9 +91,13 @@ public struct ManifestParser: Sendable {
                             item.line,
                             "a \(object.kind) item must be a Kubernetes object (a mapping), found \(item.shapeName)")
                     }
-                    result.objects.append(try KubernetesObject(root: item, file: file, document: documentIndex))
+                    var listed = try KubernetesObject(root: item, file: file, document: documentIndex)
+                    listed.template = templates.template(at: node.line)
+                    result.objects.append(listed)
                 }
             } else {
+                var object = object
+                object.template = templates.template(at: node.line)
                 result.objects.append(object)
             }
         }
@@ -172,6 +177,35 @@ public struct ManifestParser: Sendable {
         var result = ManifestNode(value: value, line: line, column: column)
         result.blockIndent = blockIndent
         return result
+    }
+
+    /// The `# Source: CHART/templates/FILE` comments `helm template` writes above each document.
+    struct HelmSources {
+        /// 1-based lines of `# Source:` comments with their paths, and of `---` separators.
+        private var sources: [(line: Int, path: String)] = []
+        private var separators: [Int] = []
+
+        init(_ text: String) {
+            guard text.contains("# Source: ") else { return }
+            var line = 0
+            for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                line += 1
+                if raw.hasPrefix("# Source: ") {
+                    let path = raw.dropFirst("# Source: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !path.isEmpty { sources.append((line, path)) }
+                } else if raw.hasPrefix("---") {
+                    separators.append(line)
+                }
+            }
+        }
+
+        /// The template of the document whose root starts at `line`: the last `# Source:` above
+        /// it, unless a document separator comes between them.
+        func template(at line: Int) -> String? {
+            guard let source = sources.last(where: { $0.line < line }) else { return nil }
+            if let separator = separators.last(where: { $0 < line }), separator > source.line { return nil }
+            return source.path
+        }
     }
 
     /// Line starts of the source, built on first use, to find a block scalar's indentation.

@@ -40,6 +40,10 @@ public struct JSONReporter: Reporter {
             writer.string(finding.message)
             writer.key("fix")
             writer.string(finding.fix)
+            if let template = finding.template {
+                writer.key("template")
+                writer.string(template)
+            }
             writer.raw("}")
         }
         writer.key("errors")

@@ -93,12 +93,32 @@ public struct SARIFReporter: Reporter {
             writer.key("endLine")
             writer.number(max(finding.location.line, finding.endLine))
             writer.raw("}}}]")
+            if let template = finding.template {
+                // The chart template the rendered object came from: no line maps back into it.
+                writer.key("relatedLocations")
+                writer.raw("[{")
+                writer.key("id", first: true)
+                writer.number(1)
+                writer.key("physicalLocation")
+                writer.raw("{")
+                writer.key("artifactLocation", first: true)
+                writer.raw("{")
+                writer.key("uri", first: true)
+                writer.string(Self.uri(template))
+                writer.raw("}}")
+                writer.textObject("message", "the Helm template this object was rendered from")
+                writer.raw("}]")
+            }
             writer.key("properties")
             writer.raw("{")
             writer.key("practice", first: true)
             writer.string(finding.practice.rawValue)
             writer.key("fix")
             writer.string(finding.fix)
+            if let template = finding.template {
+                writer.key("template")
+                writer.string(template)
+            }
             writer.raw("}}")
         }
         writer.key("invocations")

@@ -25,7 +25,9 @@ public struct TextReporter: Reporter {
                 case .info: severity = paint("info", "1;36")
                 }
                 out += "\(finding.location.file):\(finding.location.line):\(finding.location.column): \(severity) "
-                out += paint("[\(finding.rule) \(finding.practice.rawValue)]", "2") + " \(finding.message)\n"
+                out += paint("[\(finding.rule) \(finding.practice.rawValue)]", "2") + " \(finding.message)"
+                if let template = finding.template { out += paint(" (template \(template))", "2") }
+                out += "\n"
             }
         }
         out += paint(run.summary, "1") + "\n"

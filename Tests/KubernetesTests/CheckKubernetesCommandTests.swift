@@ -291,6 +291,9 @@ extension CheckKubernetesCommandTests {
         #expect(
             messages.contains { $0.hasPrefix("PodDisruptionBudget/") && $0.contains("which no pod in the set carries") }
         )
+        // Its template, as a path under the chart directory: the file to fix.
+        let pdb = findings.first { ($0["message"] as? String)?.hasPrefix("PodDisruptionBudget/") == true }
+        #expect(pdb?["template"] as? String == chart + "/templates/gateway/wso2am-gateway-pdb.yaml")
         // The default deployment.toml names control-plane Services no chart renders under these names.
         #expect(messages.contains { $0.contains("names host 'wso2am-cp-service'") })
         // One finding per defect and place: no repeats from a quoted one-line deployment.toml.

@@ -99,4 +99,50 @@ import Testing
             #expect(document.rootElement() != nil)
         }
     }
+
+    /// Findings on `helm template` output carry the chart template their object came from.
+    static func helmRun() -> CheckRun {
+        let stream = """
+            ---
+            # Source: apim/templates/pdb.yaml
+            apiVersion: policy/v1
+            kind: PodDisruptionBudget
+            metadata:
+              name: gw
+            spec:
+              minAvailable: 1
+              selector:
+                matchLabels: {app: nothing}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: hand-written
+            spec:
+              containers:
+                - name: tool
+                  image: registry.example.com/tool:1.0
+            """
+        let report = KubernetesChecker().check(
+            inputs: [("charts/apim (helm template)", Array(stream.utf8))], configuration: CheckConfiguration())
+        return CheckRun(reports: report.reports, rules: BuiltInRules.descriptions, toolVersion: BerthVersion.current)
+    }
+
+    @Test func helmTemplateProvenanceInEveryFormat() throws {
+        let run = Self.helmRun()
+        let findings = run.reports.flatMap(\.findings)
+        // The PDB came from templates/pdb.yaml of the chart directory; the hand-written Pod from no template.
+        let pdb = try #require(findings.first { $0.message.hasPrefix("PodDisruptionBudget/gw") })
+        #expect(pdb.template == "charts/apim/templates/pdb.yaml")
+        let pod = try #require(findings.first { $0.message.contains("Pod/hand-written") })
+        #expect(pod.template == nil)
+        #expect(TextReporter().render(run).contains("(template charts/apim/templates/pdb.yaml)"))
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(JSONReporter().render(run).utf8)) as? [String: Any])
+        let templates = (json["findings"] as? [[String: Any]] ?? []).compactMap { $0["template"] as? String }
+        #expect(Set(templates) == ["charts/apim/templates/pdb.yaml"])
+        let sarif = SARIFReporter().render(run)
+        #expect(sarif.contains("\"relatedLocations\""))
+        if let verdict = try Self.validateSARIF(sarif) { #expect(verdict == "valid", "\(verdict)") }
+    }
 }

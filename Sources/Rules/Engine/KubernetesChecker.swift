@@ -25,6 +25,23 @@ public struct KubernetesChecker: Sendable {
         self.honourAnnotations = honourAnnotations
     }
 
+    /// The label of a chart directory Berth rendered itself (see `KubernetesInputs.collect`).
+    public static let helmTemplateSuffix = " (helm template)"
+
+    /// For a chart directory Berth rendered, `CHART/templates/x.yaml` becomes the file's path under
+    /// that directory (`CHART` is the chart's name; subcharts keep their `charts/` path).
+    static func locateTemplates(_ objects: [KubernetesObject], file: String) -> [KubernetesObject] {
+        guard file.hasSuffix(helmTemplateSuffix) else { return objects }
+        let directory = String(file.dropLast(helmTemplateSuffix.count))
+        return objects.map { object in
+            var object = object
+            if let template = object.template, let slash = template.firstIndex(of: "/") {
+                object.template = directory + template[slash...]
+            }
+            return object
+        }
+    }
+
     /// Checks in-memory inputs as one deployment. `configuration` gives the rule parameters;
     /// `configurationFor` the per-file severities (default: `configuration`).
     public func check(
@@ -56,7 +73,7 @@ public struct KubernetesChecker: Sendable {
             switch result {
             case .success(let manifest):
                 if manifest.isKubernetes {
-                    objects += manifest.objects
+                    objects += Self.locateTemplates(manifest.objects, file: file)
                     if reports[file] == nil { order.append(file) }
                     reports[file] = FileReport(file: file, findings: [])
                 } else {

@@ -136,7 +136,7 @@ public enum KubernetesInputs {
         }
         for chart in charts {
             switch renderChart(chart, arguments: helmArguments) {
-            case .success(let bytes): collected.inputs.append(("\(chart) (helm template)", bytes))
+            case .success(let bytes): collected.inputs.append((chart + KubernetesChecker.helmTemplateSuffix, bytes))
             case .failure(let message):
                 collected.errors.append(FileReport(file: chart, findings: [], error: message.description))
             }

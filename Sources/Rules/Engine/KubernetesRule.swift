@@ -56,10 +56,11 @@ public struct KubernetesContext: Sendable {
         container: String? = nil, severity: Severity? = nil
     ) -> KubernetesFinding {
         let node = node ?? object.root["kind"] ?? object.root
-        let finding = Finding(
+        var finding = Finding(
             rule: rule.id, practice: rule.practice, severity: severity ?? rule.severity, message: message,
             fix: rule.fix,
             location: SourceLocation(file: object.file, line: node.keyLine, column: node.keyColumn))
+        finding.template = object.template
         return KubernetesFinding(finding: finding, object: index(of: object), container: container)
     }
 
