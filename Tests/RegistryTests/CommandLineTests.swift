@@ -7,12 +7,7 @@ import Testing
 /// The `berth registry` commands, run as the built executable.
 @Suite struct CommandLineTests {
     @Test func serveRefusesOpenAccessOffLoopbackAndAdminCommandsWork() async throws {
-        guard let berth = ServerProcess.executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("the berth executable was not built next to the tests")
-            }
-            return
-        }
+        guard let berth = ServerProcess.required else { return }
         let root = TemporaryRoot()
         defer { root.cleanup() }
         let open = try await run(berth, ["registry", "serve", "--root", root.path, "--addr", "0.0.0.0:0"], timeout: 30)

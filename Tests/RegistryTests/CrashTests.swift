@@ -25,6 +25,15 @@ final class ServerProcess: @unchecked Sendable {
         return nil
     }
 
+    /// The executable, or nil to skip the test: a failure under CI, where it must have been built.
+    static var required: String? {
+        if let executable { return executable }
+        if ProcessInfo.processInfo.environment["CI"] != nil {
+            Issue.record("the berth executable was not built next to the tests")
+        }
+        return nil
+    }
+
     init(executable: String, root: String, extraArguments: [String] = []) async throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments =
@@ -169,12 +178,7 @@ enum PushError: Error { case status(Int) }
     }
 
     @Test(.timeLimit(.minutes(3))) func killNineDuringConcurrentPushesLosesNothingAcknowledged() async throws {
-        guard let executable = ServerProcess.executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("the berth executable was not built next to the tests")
-            }
-            return
-        }
+        guard let executable = ServerProcess.required else { return }
         let root = TemporaryRoot()
         defer { root.cleanup() }
         let client = HTTPClient.shared
@@ -254,12 +258,7 @@ enum PushError: Error { case status(Int) }
     }
 
     @Test(.timeLimit(.minutes(1))) func uploadResumesAfterKillNine() async throws {
-        guard let executable = ServerProcess.executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("the berth executable was not built next to the tests")
-            }
-            return
-        }
+        guard let executable = ServerProcess.required else { return }
         let root = TemporaryRoot()
         defer { root.cleanup() }
         let client = HTTPClient.shared

@@ -4,12 +4,10 @@ import Testing
 
 @testable import Registry
 
-/// One request written on a fresh TCP connection; the status line read back, or nil when the server
-/// closed without answering (which malformed HTTP may get) or did not answer within the timeout.
-func rawExchange(port: Int, _ request: [UInt8], timeoutSeconds: Int = 5) -> Int? {
+/// A blocking TCP socket connected to 127.0.0.1:`port`, with send and receive timeouts.
+func loopbackSocket(port: Int, timeoutSeconds: Int) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
-    defer { close(fd) }
     var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -22,7 +20,18 @@ func rawExchange(port: Int, _ request: [UInt8], timeoutSeconds: Int = 5) -> Int?
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
         }
     }
-    guard connected == 0 else { return nil }
+    guard connected == 0 else {
+        close(fd)
+        return nil
+    }
+    return fd
+}
+
+/// One request written on a fresh TCP connection; the status line read back, or nil when the server
+/// closed without answering (which malformed HTTP may get) or did not answer within the timeout.
+func rawExchange(port: Int, _ request: [UInt8], timeoutSeconds: Int = 5) -> Int? {
+    guard let fd = loopbackSocket(port: port, timeoutSeconds: timeoutSeconds) else { return nil }
+    defer { close(fd) }
     var sent = 0
     while sent < request.count {
         let count = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -96,12 +105,7 @@ func rawExchange(port: Int, _ request: [UInt8], timeoutSeconds: Int = 5) -> Int?
     }
 
     @Test(.timeLimit(.minutes(3))) func malformedRequestsNeverGetA5xxNorHarmTheServer() async throws {
-        guard let executable = ServerProcess.executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("the berth executable was not built next to the tests")
-            }
-            return
-        }
+        guard let executable = ServerProcess.required else { return }
         let root = TemporaryRoot()
         defer { root.cleanup() }
         let server = try await ServerProcess(executable: executable, root: root.path)

@@ -214,21 +214,9 @@ import Testing
         try await withRegistry(live: true, configure: { $0.idleTimeoutSeconds = 1 }) { client, _ in
             let port = try #require(client.port)
             // Open a connection, send half a request line, then stall.
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = try #require(loopbackSocket(port: port, timeoutSeconds: 5))
             defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            #expect(connected == 0)
             _ = "GET /v2/ HT".withCString { send(fd, $0, 11, 0) }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             let started = Date()
             var buffer = [UInt8](repeating: 0, count: 256)
             let received = recv(fd, &buffer, buffer.count, 0)

@@ -19,12 +19,7 @@ import Testing
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
             ])
         try #require(made.status == 0, "\(made.error)")
-        guard let executable = ServerProcess.executable else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("the berth executable was not built next to the tests")
-            }
-            return
-        }
+        guard let executable = ServerProcess.required else { return }
         let server = try await ServerProcess(
             executable: executable, root: work.path + "/root",
             extraArguments: ["--tls-cert", certificate, "--tls-key", key])
