@@ -73,9 +73,10 @@ public struct ContainerRegistryRule: KubernetesRule {
         var out: [KubernetesFinding] = []
         for (object, pod) in context.pods {
             for container in pod.allContainers {
-                guard let image = container.image, !image.contains("{{"), ImageReference(image).isWellFormed
-                else { continue }
-                let registry = ImageReference(image).registry ?? "docker.io"
+                guard let image = container.image, !image.contains("{{") else { continue }
+                let reference = ImageReference(image)
+                guard reference.isWellFormed else { continue }
+                let registry = reference.registry ?? "docker.io"
                 if trusted.contains(where: { Glob.matches($0, registry) }) { continue }
                 out.append(
                     context.finding(
