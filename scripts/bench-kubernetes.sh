@@ -276,8 +276,8 @@ if out.returncode != 0:
     sys.exit(f"berth failed: {out.stderr.decode()[:500]}")
 report = json.loads(out.stdout)
 findings = report["findings"]
-pdb = sum(1 for f in findings if f["rule"] == "kubernetes-dangling-reference" and "PodDisruptionBudget" in f["message"])
-hpa = sum(1 for f in findings if f["rule"] == "kubernetes-autoscaling" and "not CPU" in f["message"])
+pdb = sum(1 for f in findings if f["rule"] == "kubernetes-pdb-selector-unmatched")
+hpa = sum(1 for f in findings if f["rule"] == "kubernetes-hpa-not-cpu")
 print(f"berth:   {b:.3f} s median of 5 for {count} files / {objects} objects = {objects / b:,.0f} objects/s "
       f"({len(findings)} findings; cross-object: {pdb} PDBs selecting no pod, {hpa} HPAs not on CPU)")
 if not checkov:

@@ -101,7 +101,7 @@ import Testing
             ["check", "--format", "sarif", "--output", output, "-"], stdin: "FROM ubuntu:latest\n")
         #expect(result.status == 1)
         let sarif = try String(contentsOfFile: output, encoding: .utf8)
-        #expect(sarif.contains("\"ruleId\":\"dockerfile-image-unpinned\""))
+        #expect(sarif.contains("\"ruleId\":\"dockerfile-image-latest\""))
     }
 
     @Test func rulesListsAndExplains() throws {

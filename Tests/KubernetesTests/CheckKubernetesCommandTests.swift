@@ -88,10 +88,10 @@ import Testing
         #expect(defective.status == 1)
         #expect(
             defective.stdout.contains(
-                "defective/gateway.yaml:117:3: error [kubernetes-dangling-reference service-interconnect]"))
+                "defective/gateway.yaml:117:3: error [kubernetes-pdb-selector-unmatched service-interconnect]"))
         #expect(
             defective.stdout.contains(
-                "defective/storage.yaml:13:3: error [kubernetes-shared-storage persistent-storage]"))
+                "defective/storage.yaml:13:3: error [kubernetes-single-writer-claim-shared persistent-storage]"))
         #expect(defective.stdout.contains("3 errors, 1 warning, 0 info in 4 files"))
         let corrected = try Self.run(["check", "corrected"], directory: Self.fixtures)
         #expect(corrected.status == 0, "\(corrected.stdout)")
@@ -112,7 +112,10 @@ import Testing
         #expect(findings.count == 4)
         #expect(findings.allSatisfy { $0["file"] as? String == "-" })
         // storage.yaml is first in the stream: its accessModes line is line 13 + 2 header lines.
-        #expect(findings.contains { $0["rule"] as? String == "kubernetes-shared-storage" && $0["line"] as? Int == 15 })
+        #expect(
+            findings.contains {
+                $0["rule"] as? String == "kubernetes-single-writer-claim-shared" && $0["line"] as? Int == 15
+            })
     }
 
     @Test func sarifCarriesTheFieldLine() throws {
@@ -227,8 +230,8 @@ extension CheckKubernetesCommandTests {
         let rules = findings.compactMap { $0["rule"] as? String }.sorted()
         #expect(
             rules == [
-                "kubernetes-autoscaling", "kubernetes-dangling-reference", "kubernetes-dangling-reference",
-                "kubernetes-shared-storage",
+                "kubernetes-config-service-host-missing", "kubernetes-hpa-not-cpu", "kubernetes-pdb-selector-unmatched",
+                "kubernetes-single-writer-claim-shared",
             ])
         #expect(findings.allSatisfy { $0["file"] as? String == "overlay (kustomize)" })
     }

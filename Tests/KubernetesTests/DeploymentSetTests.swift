@@ -37,10 +37,10 @@ import Testing
         let report = try Self.check("defective")
         #expect(
             Self.summary(report) == [
-                "gateway.yaml:117 kubernetes-dangling-reference",
-                "gateway.yaml:133 kubernetes-autoscaling",
-                "gateway.yaml:14 kubernetes-dangling-reference",
-                "storage.yaml:13 kubernetes-shared-storage",
+                "gateway.yaml:117 kubernetes-pdb-selector-unmatched",
+                "gateway.yaml:133 kubernetes-hpa-not-cpu",
+                "gateway.yaml:14 kubernetes-config-service-host-missing",
+                "storage.yaml:13 kubernetes-single-writer-claim-shared",
             ])
         let messages = report.reports.flatMap(\.findings).map(\.message)
         #expect(
@@ -54,12 +54,12 @@ import Testing
         // Only the claim file and the gateway: the RWO claim shared by a scaled gateway.
         let inputs = try Self.fixtures("defective").filter { $0.file != "network.yaml" }
         let report = KubernetesChecker().check(inputs: inputs, configuration: CheckConfiguration())
-        #expect(Self.summary(report).contains("storage.yaml:13 kubernetes-shared-storage"))
+        #expect(Self.summary(report).contains("storage.yaml:13 kubernetes-single-writer-claim-shared"))
         // Without the claim, nothing can be said about its access mode.
         let withoutClaim = KubernetesChecker().check(
             inputs: try Self.fixtures("defective").filter { $0.file != "storage.yaml" },
             configuration: CheckConfiguration())
-        #expect(!Self.summary(withoutClaim).contains { $0.contains("kubernetes-shared-storage") })
+        #expect(!Self.summary(withoutClaim).contains { $0.contains("kubernetes-single-writer-claim-shared") })
     }
 
     @Test func findingsPointAtTheFieldNotTheObject() throws {
@@ -80,8 +80,9 @@ import Testing
             knownRules: Set(BuiltInRules.descriptions.map(\.id)))
         let report = try Self.check("defective", configuration: configuration)
         let findings = report.reports.flatMap(\.findings)
-        #expect(!findings.contains { $0.rule == "kubernetes-dangling-reference" })
-        #expect(findings.first { $0.rule == "kubernetes-autoscaling" }?.severity == .error)
+        // Former ids stand for the rules split from them.
+        #expect(!findings.contains { RuleCatalog.expand("kubernetes-dangling-reference").contains($0.rule) })
+        #expect(findings.first { $0.rule == "kubernetes-hpa-not-cpu" }?.severity == .error)
     }
 }
 
@@ -128,10 +129,12 @@ extension DeploymentSetTests {
     @Test func readWriteOnceClaimSharedByTwoSingleReplicaWorkloads() {
         let text = Self.claim + "---\n" + Self.deployment("one") + "---\n" + Self.deployment("two")
         #expect(
-            Self.findings(text).filter { $0.hasSuffix("kubernetes-shared-storage") } == ["5 kubernetes-shared-storage"])
+            Self.findings(text).filter { $0.hasSuffix("kubernetes-single-writer-claim-shared") } == [
+                "5 kubernetes-single-writer-claim-shared"
+            ])
         // One single-replica user is fine; the same name in another namespace is another claim.
         let alone = Self.claim + "---\n" + Self.deployment("one") + "---\n" + Self.deployment("two", namespace: "b")
-        #expect(!Self.findings(alone).contains { $0.hasSuffix("kubernetes-shared-storage") })
+        #expect(!Self.findings(alone).contains { $0.hasSuffix("kubernetes-single-writer-claim-shared") })
     }
 
     @Test func selectorsDoNotMatchAcrossNamespaces() {
@@ -146,10 +149,10 @@ extension DeploymentSetTests {
             """
         let text = Self.deployment("one") + "---\n" + service
         // Line 20 is the Service's selector (the Deployment document has 14 lines, then '---').
-        #expect(Self.findings(text).contains("20 kubernetes-dangling-reference"), "\(Self.findings(text))")
+        #expect(Self.findings(text).contains("20 kubernetes-service-selector-unmatched"), "\(Self.findings(text))")
         let same =
             Self.deployment("one") + "---\n" + service.replacingOccurrences(of: "namespace: b", with: "namespace: a")
-        #expect(!Self.findings(same).contains { $0.hasSuffix("kubernetes-dangling-reference") })
+        #expect(!Self.findings(same).contains { $0.hasSuffix("kubernetes-service-selector-unmatched") })
     }
 
     @Test func hpaMaximumCountsAsReplicasForSharedClaims() {
@@ -166,8 +169,10 @@ extension DeploymentSetTests {
 
             """
         let text = Self.claim + "---\n" + Self.deployment("one") + "---\n" + hpa
-        #expect(Self.findings(text).contains("5 kubernetes-shared-storage"))
-        #expect(!Self.findings(Self.claim + "---\n" + Self.deployment("one")).contains("5 kubernetes-shared-storage"))
+        #expect(Self.findings(text).contains("5 kubernetes-single-writer-claim-shared"))
+        #expect(
+            !Self.findings(Self.claim + "---\n" + Self.deployment("one")).contains(
+                "5 kubernetes-single-writer-claim-shared"))
     }
 }
 
@@ -177,10 +182,11 @@ extension DeploymentSetTests {
         let report = try Self.check("wso2-gateway")
         #expect(
             Self.summary(report) == [
-                "rendered.yaml:219 kubernetes-dangling-reference",
+                "rendered.yaml:219 kubernetes-pdb-selector-unmatched",
                 "rendered.yaml:38 kubernetes-network-policy-missing",
             ])
-        let pdb = try #require(report.reports.flatMap(\.findings).first { $0.rule == "kubernetes-dangling-reference" })
+        let pdb = try #require(
+            report.reports.flatMap(\.findings).first { $0.rule == "kubernetes-pdb-selector-unmatched" })
         #expect(pdb.message.contains("deployment=apim-wso2am-universal-gw-deployment"))
         #expect(pdb.severity == .error)
     }

@@ -38,7 +38,7 @@ import Testing
 
     static func findings(_ text: String, honour: Bool = true) -> (findings: [Finding], suppressed: Int) {
         let rules: [any KubernetesRule] = [
-            ProbesMissingRule(), NetworkPolicyMissingRule(), ContainerImageUnpinnedRule(),
+            ProbesMissingRule(), NetworkPolicyMissingRule(), ContainerImageUntaggedRule(),
         ]
         let report = KubernetesChecker(rules: rules, honourAnnotations: honour).check(
             inputs: [("d.yaml", Array(text.utf8))], configuration: CheckConfiguration())
@@ -50,7 +50,7 @@ import Testing
         let summary = result.findings.map { "\($0.location.line) \($0.rule)" }
         // The api container still lacks probes; the shipper's probes finding is suppressed for that
         // container only; the entry without a reason suppresses nothing.
-        #expect(summary == ["19 kubernetes-probes-missing", "20 kubernetes-image-unpinned"], "\(summary)")
+        #expect(summary == ["19 kubernetes-probes-missing", "20 kubernetes-image-untagged"], "\(summary)")
         #expect(result.suppressed == 2)
     }
 
@@ -58,6 +58,56 @@ import Testing
         let result = Self.findings(Self.deployment, honour: false)
         #expect(result.findings.count == 4)
         #expect(result.suppressed == 0)
+    }
+
+    static let privileged = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: agent
+          annotations:
+            berth.dev/ignore: IGNORE
+        spec:
+          hostPID: true
+          containers:
+            - name: agent
+              image: registry.example.com/agent:1.0
+              securityContext:
+                privileged: true
+            - name: shipper
+              image: registry.example.com/shipper:1.0
+              securityContext:
+                allowPrivilegeEscalation: true
+
+        """
+
+    static func privilegeFindings(ignoring entry: String) -> (rules: [String], suppressed: Int) {
+        let rules: [any KubernetesRule] = [
+            PrivilegedContainerRule(), PrivilegeEscalationRule(), HostNamespaceRule(), ProbesMissingRule(),
+        ]
+        let text = privileged.replacingOccurrences(of: "IGNORE", with: "\"\(entry)\"")
+        let report = KubernetesChecker(rules: rules).check(
+            inputs: [("p.yaml", Array(text.utf8))], configuration: CheckConfiguration())
+        return (report.reports.flatMap(\.findings).map(\.rule), report.reports.map(\.suppressed).reduce(0, +))
+    }
+
+    @Test func aFormerIDSuppressesEveryRuleSplitFromIt() {
+        let all = Self.privilegeFindings(ignoring: "kubernetes-secret-literal -- unrelated")
+        #expect(
+            all.rules == [
+                "kubernetes-host-namespace", "kubernetes-privileged-container",
+                "kubernetes-privilege-escalation-allowed",
+            ], "\(all.rules)")
+        let former = Self.privilegeFindings(ignoring: "kubernetes-privilege -- a node agent")
+        #expect(former.rules.isEmpty, "\(former.rules)")
+        #expect(former.suppressed == 3)
+        let scoped = Self.privilegeFindings(ignoring: "kubernetes-privilege:shipper -- the shipper only")
+        #expect(
+            scoped.rules == ["kubernetes-host-namespace", "kubernetes-privileged-container"], "\(scoped.rules)")
+        let new = Self.privilegeFindings(ignoring: "kubernetes-host-namespace -- a node agent")
+        #expect(
+            new.rules == ["kubernetes-privileged-container", "kubernetes-privilege-escalation-allowed"],
+            "\(new.rules)")
     }
 
     @Test func parsesEntries() {

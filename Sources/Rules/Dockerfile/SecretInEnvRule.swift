@@ -3,7 +3,7 @@ import Dockerfile
 import Foundation
 
 /// A password, token or key written into ENV or an ARG default.
-public struct SecretInEnvRule: DockerfileRule {
+public struct SecretInEnvRule: InstructionRule {
     public static let description = RuleDescription(
         id: "dockerfile-secret-in-env", practice: .secretsManagement, severity: .error, target: .dockerfile,
         summary: "a secret is written into ENV or an ARG default",
@@ -42,32 +42,24 @@ public struct SecretInEnvRule: DockerfileRule {
         return !harmlessSuffixes.contains { lower.hasSuffix($0) }
     }
 
-    public func check(_ context: DockerfileContext) -> [Finding] {
-        var findings: [Finding] = []
-        for instruction in context.parsed.instructions {
-            var pairs: [(String, String)] = []
-            switch instruction.keyword {
-            case "ENV":
-                pairs = instruction.keyValuePairs.map { ($0.key, $0.value) }
-            case "ARG":
-                pairs = instruction.arguments.compactMap { word in
-                    let parts = word.split(separator: "=", maxSplits: 1)
-                    return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
-                }
-            default:
-                continue
-            }
-            for (name, rawValue) in pairs where Self.looksSecret(name) {
-                let value = rawValue.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-                // Empty, a reference, or a switch (`TOKEN_ENCRYPTION=true`): no secret in the image.
-                if value.isEmpty || value.hasPrefix("$") || SettingValue.isSwitch(value) { continue }
-                findings.append(
-                    context.finding(
-                        Self.description, at: instruction,
-                        message: "\(name) is given a literal value in \(instruction.keyword)"))
-                break
+    public static let keywords: Set<String> = ["ENV", "ARG"]
+
+    public func problem(with instruction: Instruction, in stage: Stage?, context: DockerfileContext) -> String? {
+        let pairs: [(String, String)]
+        if instruction.keyword == "ENV" {
+            pairs = instruction.keyValuePairs.map { ($0.key, $0.value) }
+        } else {
+            pairs = instruction.arguments.compactMap { word in
+                let parts = word.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
             }
         }
-        return findings
+        for (name, rawValue) in pairs where Self.looksSecret(name) {
+            let value = rawValue.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            // Empty, a reference, or a switch (`TOKEN_ENCRYPTION=true`): no secret in the image.
+            if value.isEmpty || value.hasPrefix("$") || SettingValue.isSwitch(value) { continue }
+            return "\(name) is given a literal value in \(instruction.keyword)"
+        }
+        return nil
     }
 }

@@ -102,7 +102,9 @@ public struct CheckConfiguration: Sendable, Equatable {
                 }
                 for (ruleNode, settingNode) in rules {
                     guard let rule = ruleNode.scalar?.string else { throw fail(ruleNode, "rule ids must be strings") }
-                    guard knownRules.contains(rule) else {
+                    // A former id (see `RuleCatalog.aliases`) stands for the rules it was split into.
+                    let isAlias = RuleCatalog.aliases[rule]?.contains(where: knownRules.contains) ?? false
+                    guard knownRules.contains(rule) || isAlias else {
                         throw fail(ruleNode, "unknown rule '\(rule)' (see berth rules)")
                     }
                     let setting = settingNode.scalar?.string ?? ""
@@ -170,9 +172,21 @@ public struct CheckConfiguration: Sendable, Equatable {
         }
     }
 
-    /// The setting that applies to `rule`: its severity, or nil when it is off.
+    /// The setting written for rule `id`: under its own id, else under a former id that expands to
+    /// it (`RuleCatalog.aliases`), so `kubernetes-privilege: off` turns off every rule split from it
+    /// while `kubernetes-privileged-container: error` still wins for that one rule.
+    public func setting(for id: String) -> RuleSetting? {
+        if let setting = rules[id] { return setting }
+        for alias in RuleCatalog.formerIDs(of: id) {
+            if let setting = rules[alias] { return setting }
+        }
+        return nil
+    }
+
+    /// The severity findings of `rule` get, or nil when the rule is off. Both checkers apply
+    /// configured severities through this one function.
     public func severity(for rule: RuleDescription) -> Severity? {
-        switch rules[rule.id] {
+        switch setting(for: rule.id) {
         case .off: nil
         case .severity(let severity): severity
         case .on, nil: rule.severity

@@ -126,11 +126,8 @@ public struct KubernetesChecker: Sendable {
                     fileConfiguration = configurationFor?(file) ?? configuration
                     configurations[file] = fileConfiguration
                 }
-                switch fileConfiguration.rules[description.id] {
-                case .off: continue
-                case .severity(let severity): finding.severity = severity
-                case .on, nil: break
-                }
+                guard let severity = fileConfiguration.severity(for: description) else { continue }
+                finding.severity = severity
                 if item.object < suppressions.count,
                     suppressions[item.object].suppresses(rule: description.id, container: item.container)
                 {

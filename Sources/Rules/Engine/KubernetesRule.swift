@@ -50,14 +50,15 @@ public struct KubernetesContext: Sendable {
         indexByIdentity[ObjectKey(file: object.file, line: object.root.line, column: object.root.column)] ?? 0
     }
 
-    /// A finding for `rule` at `node` of `object`.
+    /// A finding for `rule` at `node` of `object`, with the rule's one default severity (the
+    /// checker applies configured overrides).
     public func finding(
         _ rule: RuleDescription, _ object: KubernetesObject, at node: ManifestNode?, message: String,
-        container: String? = nil, severity: Severity? = nil
+        container: String? = nil
     ) -> KubernetesFinding {
         let node = node ?? object.root["kind"] ?? object.root
         var finding = Finding(
-            rule: rule.id, practice: rule.practice, severity: severity ?? rule.severity, message: message,
+            rule: rule.id, practice: rule.practice, severity: rule.severity, message: message,
             fix: rule.fix,
             location: SourceLocation(file: object.file, line: node.keyLine, column: node.keyColumn))
         finding.template = object.template

@@ -13,6 +13,7 @@ import Kubernetes
 ///
 /// Each line (or `;`-separated entry) is `RULE[,RULE][:CONTAINER] -- reason`. A container name
 /// scopes the entry to that container's findings. An entry without a reason suppresses nothing.
+/// A former rule id (`RuleCatalog.aliases`) stands for every rule it was split into.
 public struct KubernetesSuppressions: Sendable {
     /// The annotation read.
     public static let annotation = "berth.dev/ignore"
@@ -46,10 +47,12 @@ public struct KubernetesSuppressions: Sendable {
         return out
     }
 
-    /// True when `rule` is silenced for the object, or for `container` in it.
+    /// True when `rule` is silenced for the object, or for `container` in it. An entry naming a
+    /// former id (`RuleCatalog.aliases`) silences every rule split from it.
     public func suppresses(rule: String, container: String?) -> Bool {
-        entries.contains { entry in
-            entry.rule == rule && (entry.container == nil || entry.container == container)
+        let names = [rule] + RuleCatalog.formerIDs(of: rule)
+        return entries.contains { entry in
+            names.contains(entry.rule) && (entry.container == nil || entry.container == container)
         }
     }
 }

@@ -6,6 +6,8 @@ import BerthCore
 /// - `# berth:ignore-file RULE[,RULE] -- reason` anywhere, for the whole file;
 /// - `# hadolint ignore=DL3006,DL3007` and `# hadolint global ignore=...`, for the Berth rules that
 ///   map to those hadolint codes.
+///
+/// A former rule id (`RuleCatalog.aliases`) silences every rule it was split into.
 public struct Suppressions: Sendable {
     /// Rule ids (or hadolint codes) silenced on the instruction starting at a line.
     var byLine: [Int: Set<String>] = [:]
@@ -44,7 +46,7 @@ public struct Suppressions: Sendable {
 
     /// True when `rule` is silenced for an instruction starting at `line`.
     public func suppresses(_ rule: RuleDescription, line: Int) -> Bool {
-        let names = Set([rule.id] + rule.hadolintCodes)
+        let names = Set([rule.id] + rule.hadolintCodes + RuleCatalog.formerIDs(of: rule.id))
         if !fileWide.isDisjoint(with: names) { return true }
         if let ids = byLine[line], !ids.isDisjoint(with: names) { return true }
         return false

@@ -1,53 +1,8 @@
 import BerthCore
 import Kubernetes
 
-/// An apiVersion that Kubernetes removed or deprecated, with its replacement.
-public struct DeprecatedAPIRule: KubernetesRule {
-    public static let description = RuleDescription(
-        id: "kubernetes-deprecated-api", practice: .currentAPIs, severity: .error, target: .kubernetes,
-        summary: "an object uses a removed or deprecated Kubernetes API version",
-        rationale: """
-            current-apis: a removed apiVersion (extensions/v1beta1, apps/v1beta2, policy/v1beta1, \
-            autoscaling/v2beta2, ...) makes the API server reject the manifest on a current cluster; \
-            a deprecated one will on the next upgrade. The replacement is named in the finding.
-            """,
-        fix: "Move the object to the replacement apiVersion (and adjust fields that changed shape).",
-        triggering: [
-            RuleExample(
-                """
-                ↓apiVersion: autoscaling/v1
-                kind: HorizontalPodAutoscaler
-                metadata:
-                  name: web
-                spec:
-                  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
-                  maxReplicas: 4
-                  targetCPUUtilizationPercentage: 70
-                ---
-                ↓apiVersion: autoscaling/v2beta2
-                kind: HorizontalPodAutoscaler
-                metadata:
-                  name: api
-                spec:
-                  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
-                  minReplicas: 2
-                  maxReplicas: 4
-                """)
-        ],
-        nonTriggering: [
-            RuleExample(
-                """
-                apiVersion: policy/v1
-                kind: PodDisruptionBudget
-                metadata:
-                  name: api
-                spec:
-                  minAvailable: 1
-                  selector:
-                    matchLabels: {app: api}
-                """)
-        ])
-
+/// Kubernetes API versions that were removed or superseded, and what replaces them.
+enum APIVersions {
     /// (apiVersion, kind or nil for every kind) -> (replacement, removed in).
     static let table: [String: (replacement: String, removedIn: String?)] = [
         "extensions/v1beta1/Deployment": ("apps/v1", "1.16"),
@@ -88,23 +43,8 @@ public struct DeprecatedAPIRule: KubernetesRule {
         "autoscaling/v1/HorizontalPodAutoscaler": ("autoscaling/v2", nil),
     ]
 
-    public init() {}
-
-    public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
-        context.set.objects.compactMap { object in
-            guard
-                let entry = Self.table["\(object.apiVersion)/\(object.kind)"] ?? Self.table["\(object.apiVersion)/*"]
-            else { return nil }
-            let message: String
-            if let removed = entry.removedIn {
-                message =
-                    "\(object.kind) \(object.apiVersion) was removed in Kubernetes \(removed): use \(entry.replacement)"
-            } else {
-                message = "\(object.kind) \(object.apiVersion) is superseded: use \(entry.replacement)"
-            }
-            return context.finding(
-                Self.description, object, at: object.root["apiVersion"], message: message,
-                severity: entry.removedIn == nil ? .info : nil)
-        }
+    /// The entry for `object`'s apiVersion and kind, if any.
+    static func entry(for object: KubernetesObject) -> (replacement: String, removedIn: String?)? {
+        table["\(object.apiVersion)/\(object.kind)"] ?? table["\(object.apiVersion)/*"]
     }
 }

@@ -1,0 +1,79 @@
+import BerthCore
+import Kubernetes
+
+/// A container image with no tag.
+public struct ContainerImageUntaggedRule: ContainerRule {
+    public static let description = RuleDescription(
+        id: "kubernetes-image-untagged", practice: .pinnedImages, severity: .warning, target: .kubernetes,
+        summary: "a container image has no tag",
+        rationale: """
+            The practice "Use specific / unique tag" (pinned-images): an untagged image is whatever \
+            latest is when a node pulls it, so two replicas can run different code and a rollback \
+            pulls the new image again. A digest pins the exact bytes.
+            """,
+        fix: "Name a specific version tag, best with its digest (image: registry/app:1.2.3@sha256:...).",
+        triggering: [
+            RuleExample(
+                """
+                apiVersion: batch/v1
+                kind: Job
+                metadata:
+                  name: migrate
+                spec:
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      initContainers:
+                        - name: wait
+                ↓          image: busybox
+                      containers:
+                        - name: migrate
+                          image: registry.example.com/migrate:latest
+                """)
+        ],
+        nonTriggering: [
+            RuleExample(
+                """
+                apiVersion: batch/v1
+                kind: Job
+                metadata:
+                  name: migrate
+                spec:
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      containers:
+                        - name: migrate
+                          image: registry.example.com/migrate@sha256:4a1c4b21597c1b4415bdbecb28a3296c6b5e23ca4f9feeb599860a1dac6a0108
+                        - name: tool
+                          image: registry.example.com/tool:1.4
+                        - name: unset
+                          image: /
+                """)
+        ])
+
+    public init() {}
+
+    public func problems(
+        of container: Container, in pod: PodTemplate, of object: KubernetesObject, context: KubernetesContext
+    ) -> [Problem] {
+        guard let image = ContainerImages.judgeable(container), ImageReference(image).tag == nil else { return [] }
+        return [
+            Problem(
+                at: container.imageNode,
+                "container '\(container.name)' image '\(image)' has no tag: it pulls whatever latest is")
+        ]
+    }
+}
+
+/// The images the image rules can judge.
+enum ContainerImages {
+    /// The container's image unless it is templated, pinned by digest, or no reference at all
+    /// (empty chart values).
+    static func judgeable(_ container: Container) -> String? {
+        guard let image = container.image, !image.contains("{{"), !image.contains("$(") else { return nil }
+        let reference = ImageReference(image)
+        guard reference.digest == nil, reference.isWellFormed else { return nil }
+        return image
+    }
+}
