@@ -2,7 +2,7 @@ import BerthCore
 import Kubernetes
 
 /// A container image from a registry outside the configured trusted list.
-public struct ContainerRegistryRule: KubernetesRule {
+public struct ContainerRegistryRule: ContainerRule {
     public static let description = RuleDescription(
         id: "kubernetes-untrusted-registry", practice: .privateRegistry, severity: .error, target: .kubernetes,
         summary: "a container image comes from a registry that is not trusted",
@@ -67,25 +67,20 @@ public struct ContainerRegistryRule: KubernetesRule {
 
     public init() {}
 
-    public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
+    public func problems(
+        of container: Container, in pod: PodTemplate, of object: KubernetesObject, context: KubernetesContext
+    ) -> [Problem] {
         let trusted = context.configuration.trustedRegistries
-        guard !trusted.isEmpty else { return [] }
-        var out: [KubernetesFinding] = []
-        for (object, pod) in context.pods {
-            for container in pod.allContainers {
-                guard let image = container.image, !image.contains("{{") else { continue }
-                let reference = ImageReference(image)
-                guard reference.isWellFormed else { continue }
-                let registry = reference.registry ?? "docker.io"
-                if trusted.contains(where: { Glob.matches($0, registry) }) { continue }
-                out.append(
-                    context.finding(
-                        Self.description, object, at: container.imageNode,
-                        message:
-                            "container '\(container.name)' image '\(image)' comes from \(registry), which is not a trusted registry",
-                        container: container.name))
-            }
-        }
-        return out
+        guard !trusted.isEmpty, let image = container.image, !image.contains("{{") else { return [] }
+        let reference = ImageReference(image)
+        guard reference.isWellFormed else { return [] }
+        let registry = reference.registry ?? "docker.io"
+        if trusted.contains(where: { Glob.matches($0, registry) }) { return [] }
+        return [
+            Problem(
+                at: container.imageNode,
+                "container '\(container.name)' image '\(image)' comes from \(registry), which is not a trusted registry"
+            )
+        ]
     }
 }

@@ -2,7 +2,7 @@ import BerthCore
 import Kubernetes
 
 /// A serving container without readiness or liveness probes.
-public struct ProbesMissingRule: KubernetesRule {
+public struct ProbesMissingRule: ContainerRule {
     public static let description = RuleDescription(
         id: "kubernetes-probes-missing", practice: .healthProbes, severity: .warning, target: .kubernetes,
         summary: "a serving container has no readiness or no liveness probe",
@@ -65,24 +65,25 @@ public struct ProbesMissingRule: KubernetesRule {
 
     public init() {}
 
-    public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
-        var out: [KubernetesFinding] = []
-        for (object, pod) in context.pods {
-            let served = !context.set.services(serving: object).isEmpty
-            for container in pod.containers where !container.ports.isEmpty || (served && pod.containers.count == 1) {
-                guard object.kind != "Job", object.kind != "CronJob" else { continue }
-                var missing: [String] = []
-                if container.node["readinessProbe"] == nil { missing.append("readinessProbe") }
-                if container.node["livenessProbe"] == nil { missing.append("livenessProbe") }
-                guard !missing.isEmpty else { continue }
-                out.append(
-                    context.finding(
-                        Self.description, object, at: container.node["name"] ?? container.node,
-                        message:
-                            "container '\(container.name)' serves traffic but has no \(missing.joined(separator: " and "))",
-                        container: container.name))
-            }
-        }
-        return out
+    public static var includesInitContainers: Bool { false }
+
+    public func problems(
+        of container: Container, in pod: PodTemplate, of object: KubernetesObject, context: KubernetesContext
+    ) -> [Problem] {
+        guard object.kind != "Job", object.kind != "CronJob" else { return [] }
+        // A container serves when it declares a port, or is the only container behind a Service.
+        guard
+            !container.ports.isEmpty
+                || (pod.containers.count == 1 && !context.set.services(serving: object).isEmpty)
+        else { return [] }
+        var missing: [String] = []
+        if container.node["readinessProbe"] == nil { missing.append("readinessProbe") }
+        if container.node["livenessProbe"] == nil { missing.append("livenessProbe") }
+        guard !missing.isEmpty else { return [] }
+        return [
+            Problem(
+                at: container.node["name"] ?? container.node,
+                "container '\(container.name)' serves traffic but has no \(missing.joined(separator: " and "))")
+        ]
     }
 }

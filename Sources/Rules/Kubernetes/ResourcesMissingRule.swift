@@ -2,7 +2,7 @@ import BerthCore
 import Kubernetes
 
 /// A container without CPU and memory requests, or without a memory limit.
-public struct ResourcesMissingRule: KubernetesRule {
+public struct ResourcesMissingRule: ContainerRule {
     public static let description = RuleDescription(
         id: "kubernetes-resources-missing", practice: .resourceRequests, severity: .warning, target: .kubernetes,
         summary: "a container has no CPU or memory request, or no memory limit",
@@ -62,23 +62,19 @@ public struct ResourcesMissingRule: KubernetesRule {
 
     public init() {}
 
-    public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
-        var out: [KubernetesFinding] = []
-        for (object, pod) in context.pods {
-            for container in pod.allContainers {
-                let resources = container.node["resources"]
-                var missing: [String] = []
-                if resources?.at("requests", "cpu") == nil { missing.append("requests.cpu") }
-                if resources?.at("requests", "memory") == nil { missing.append("requests.memory") }
-                if resources?.at("limits", "memory") == nil { missing.append("limits.memory") }
-                guard !missing.isEmpty else { continue }
-                out.append(
-                    context.finding(
-                        Self.description, object, at: resources ?? container.node["name"] ?? container.node,
-                        message: "container '\(container.name)' has no \(missing.joined(separator: ", "))",
-                        container: container.name))
-            }
-        }
-        return out
+    public func problems(
+        of container: Container, in pod: PodTemplate, of object: KubernetesObject, context: KubernetesContext
+    ) -> [Problem] {
+        let resources = container.node["resources"]
+        var missing: [String] = []
+        if resources?.at("requests", "cpu") == nil { missing.append("requests.cpu") }
+        if resources?.at("requests", "memory") == nil { missing.append("requests.memory") }
+        if resources?.at("limits", "memory") == nil { missing.append("limits.memory") }
+        guard !missing.isEmpty else { return [] }
+        return [
+            Problem(
+                at: resources ?? container.node["name"] ?? container.node,
+                "container '\(container.name)' has no \(missing.joined(separator: ", "))")
+        ]
     }
 }

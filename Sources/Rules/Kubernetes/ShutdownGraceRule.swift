@@ -2,7 +2,7 @@ import BerthCore
 import Kubernetes
 
 /// A termination grace period no longer than the preStop hook's sleep.
-public struct ShutdownGraceRule: KubernetesRule {
+public struct ShutdownGraceRule: ContainerRule {
     public static let description = RuleDescription(
         id: "kubernetes-shutdown-grace", practice: .gracefulShutdown, severity: .warning, target: .kubernetes,
         summary: "the termination grace period ends before the preStop hook's sleep does",
@@ -83,25 +83,21 @@ public struct ShutdownGraceRule: KubernetesRule {
         return best
     }
 
-    public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
-        var out: [KubernetesFinding] = []
-        for (object, pod) in context.pods {
-            let graceNode = pod.spec["terminationGracePeriodSeconds"]
-            let grace = graceNode?.int ?? 30
-            for container in pod.containers {
-                guard let preStop = container.node.at("lifecycle", "preStop"), let sleep = Self.sleepSeconds(preStop),
-                    sleep >= grace
-                else {
-                    continue
-                }
-                out.append(
-                    context.finding(
-                        Self.description, object, at: graceNode ?? preStop,
-                        message:
-                            "container '\(container.name)' sleeps \(sleep)s in preStop but the grace period is \(grace)s: it is killed before SIGTERM",
-                        container: container.name))
-            }
-        }
-        return out
+    public static var includesInitContainers: Bool { false }
+
+    public func problems(
+        of container: Container, in pod: PodTemplate, of object: KubernetesObject, context: KubernetesContext
+    ) -> [Problem] {
+        let graceNode = pod.spec["terminationGracePeriodSeconds"]
+        let grace = graceNode?.int ?? 30
+        guard let preStop = container.node.at("lifecycle", "preStop"), let sleep = Self.sleepSeconds(preStop),
+            sleep >= grace
+        else { return [] }
+        return [
+            Problem(
+                at: graceNode ?? preStop,
+                "container '\(container.name)' sleeps \(sleep)s in preStop but the grace period is \(grace)s: it is killed before SIGTERM"
+            )
+        ]
     }
 }
