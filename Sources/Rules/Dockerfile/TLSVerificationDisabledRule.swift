@@ -2,7 +2,7 @@ import BerthCore
 import Dockerfile
 
 /// Certificate or signature checks switched off for a download or a package manager.
-public struct TLSVerificationDisabledRule: DockerfileRule {
+public struct TLSVerificationDisabledRule: InstructionRule {
     public static let description = RuleDescription(
         id: "dockerfile-verification-disabled", practice: .httpsOnly, severity: .error, target: .dockerfile,
         summary: "TLS certificate or package signature checking is turned off",
@@ -73,23 +73,20 @@ public struct TLSVerificationDisabledRule: DockerfileRule {
         return nil
     }
 
-    public func check(_ context: DockerfileContext) -> [Finding] {
-        var findings: [Finding] = []
-        for instruction in context.parsed.instructions where instruction.keyword == "RUN" {
-            for command in context.script(of: instruction).commands {
-                guard let problem = Self.problem(command) else { continue }
-                // Talking to the container itself is not a download.
-                if command.program == "curl" || command.program == "wget",
-                    command.arguments.contains(where: { $0.contains("://") }),
-                    command.arguments.filter({ $0.contains("://") }).allSatisfy(Downloads.isLocal)
-                {
-                    continue
-                }
-                findings.append(
-                    context.finding(Self.description, at: instruction, message: "\(problem) turns verification off"))
-                break
+    public static let keywords: Set<String> = ["RUN"]
+
+    public func problem(with instruction: Instruction, in stage: Stage?, context: DockerfileContext) -> String? {
+        for command in context.script(of: instruction).commands {
+            guard let problem = Self.problem(command) else { continue }
+            // Talking to the container itself is not a download.
+            if command.program == "curl" || command.program == "wget",
+                command.arguments.contains(where: { $0.contains("://") }),
+                command.arguments.filter({ $0.contains("://") }).allSatisfy(Downloads.isLocal)
+            {
+                continue
             }
+            return "\(problem) turns verification off"
         }
-        return findings
+        return nil
     }
 }

@@ -2,7 +2,7 @@ import BerthCore
 import Dockerfile
 
 /// A base image from a registry outside the configured trusted list.
-public struct UntrustedRegistryRule: DockerfileRule {
+public struct UntrustedRegistryRule: InstructionRule {
     public static let description = RuleDescription(
         id: "dockerfile-untrusted-registry", practice: .privateRegistry, severity: .error, target: .dockerfile,
         summary: "a base image comes from a registry that is not trusted",
@@ -33,19 +33,13 @@ public struct UntrustedRegistryRule: DockerfileRule {
 
     public init() {}
 
-    public func check(_ context: DockerfileContext) -> [Finding] {
+    public static let keywords: Set<String> = ["FROM"]
+
+    public func problem(with instruction: Instruction, in stage: Stage?, context: DockerfileContext) -> String? {
         let trusted = context.configuration.trustedRegistries
-        guard !trusted.isEmpty else { return [] }
-        var findings: [Finding] = []
-        for stage in context.stages {
-            guard let image = stage.image, stage.parentStage == nil, image.lowercased() != "scratch" else { continue }
-            let registry = ImageReference(image).registry ?? "docker.io"
-            if trusted.contains(where: { Glob.matches($0, registry) }) { continue }
-            findings.append(
-                context.finding(
-                    Self.description, at: stage.from,
-                    message: "'\(image)' comes from \(registry), which is not a trusted registry"))
-        }
-        return findings
+        guard !trusted.isEmpty, let image = BaseImage.external(stage, at: instruction) else { return nil }
+        let registry = ImageReference(image).registry ?? "docker.io"
+        if trusted.contains(where: { Glob.matches($0, registry) }) { return nil }
+        return "'\(image)' comes from \(registry), which is not a trusted registry"
     }
 }

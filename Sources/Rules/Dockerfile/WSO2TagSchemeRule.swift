@@ -3,7 +3,7 @@ import Dockerfile
 import Tags
 
 /// A WSO2 base image whose tag is not in the WSO2 tag scheme.
-public struct WSO2TagSchemeRule: DockerfileRule {
+public struct WSO2TagSchemeRule: InstructionRule {
     public static let description = RuleDescription(
         id: "dockerfile-wso2-tag-scheme", practice: .tagScheme, severity: .warning, target: .dockerfile,
         summary: "a WSO2 image tag does not follow the WSO2 tag scheme",
@@ -34,17 +34,17 @@ public struct WSO2TagSchemeRule: DockerfileRule {
 
     public init() {}
 
-    public func check(_ context: DockerfileContext) -> [Finding] {
-        var findings: [Finding] = []
-        for stage in context.stages {
-            guard let image = stage.image, stage.parentStage == nil, context.isWSO2Image(image) else { continue }
-            guard let tag = ImageReference(image).tag else { continue }
-            do {
-                _ = try WSO2Tag.parse(tag)
-            } catch {
-                findings.append(context.finding(Self.description, at: stage.from, message: error.description))
-            }
+    public static let keywords: Set<String> = ["FROM"]
+
+    public func problem(with instruction: Instruction, in stage: Stage?, context: DockerfileContext) -> String? {
+        guard let stage, stage.from.startLine == instruction.startLine, stage.parentStage == nil,
+            let image = stage.image, context.isWSO2Image(image), let tag = ImageReference(image).tag
+        else { return nil }
+        do {
+            _ = try WSO2Tag.parse(tag)
+            return nil
+        } catch {
+            return error.description
         }
-        return findings
     }
 }
