@@ -52,7 +52,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags"]),
+        .testTarget(
+            name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags", "TestSupport"]),
         .target(name: "BerthCore"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         .target(name: "Tags"),
@@ -92,16 +93,19 @@ let package = Package(
             ]
         ),
         // END REGISTRY-TARGETS
+        // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "DockerfileTests",
-            dependencies: ["Dockerfile"],
+            dependencies: ["Dockerfile", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["berth", "TestSupport"]),
         .testTarget(
-            name: "RulesTests", dependencies: ["Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes"]),
+            name: "RulesTests",
+            dependencies: ["Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes", "TestSupport"]),
         .testTarget(
-            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore"],
+            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         // REGISTRY-TEST-TARGETS (owned by the registry work)
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
@@ -109,6 +113,7 @@ let package = Package(
             name: "RegistryTests",
             dependencies: [
                 "Registry",
+                "TestSupport",
                 "OCI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
