@@ -1,5 +1,6 @@
 import BerthCore
 import Foundation
+import Check
 import Reporters
 import TestSupport
 import Testing

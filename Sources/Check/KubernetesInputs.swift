@@ -1,4 +1,5 @@
 import BerthCore
+import Rules
 import Dispatch
 import Foundation
 
@@ -71,20 +72,7 @@ public enum KubernetesInputs {
 
     /// The nearest directory at or above `file`'s directory, up to and including `root`, that holds a Chart.yaml.
     public static func chartRoot(of file: String, within root: String) -> String? {
-        func absolute(_ path: String) -> String {
-            let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-            return URL(fileURLWithPath: full).standardizedFileURL.path
-        }
-        let stop = absolute(root)
-        // Keep the path as the user wrote it, for messages.
-        var directory = (file as NSString).deletingLastPathComponent
-        while true {
-            let shown = directory.isEmpty ? "." : directory
-            if FileManager.default.fileExists(atPath: shown + "/Chart.yaml") { return shown }
-            let current = absolute(shown)
-            if current == stop || current == "/" || !current.hasPrefix(stop) { return nil }
-            directory = (directory as NSString).deletingLastPathComponent
-        }
+        NearestFile.directory(containing: ["Chart.yaml"], above: file, within: root)
     }
 
     /// Manifest inputs read from disk, Helm charts rendered, and what was skipped.
@@ -157,21 +145,7 @@ public enum KubernetesInputs {
     /// The nearest directory at or above `file`'s directory, up to and including `root`, that holds a
     /// kustomization file.
     public static func kustomizationRoot(of file: String, within root: String) -> String? {
-        func absolute(_ path: String) -> String {
-            let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-            return URL(fileURLWithPath: full).standardizedFileURL.path
-        }
-        let stop = absolute(root)
-        var directory = (file as NSString).deletingLastPathComponent
-        while true {
-            let shown = directory.isEmpty ? "." : directory
-            if kustomizationNames.contains(where: { FileManager.default.fileExists(atPath: shown + "/" + $0) }) {
-                return shown
-            }
-            let current = absolute(shown)
-            if current == stop || current == "/" || !current.hasPrefix(stop) { return nil }
-            directory = (directory as NSString).deletingLastPathComponent
-        }
+        NearestFile.directory(containing: kustomizationNames, above: file, within: root)
     }
 
     /// Builds a Kustomize directory with `kubectl kustomize` (or `kustomize build`), or says how to

@@ -1,4 +1,5 @@
 import BerthCore
+import Rules
 import Foundation
 
 #if canImport(Glibc)

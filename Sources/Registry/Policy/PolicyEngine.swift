@@ -127,13 +127,6 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    /// Whether `identity` may manage members and policy of `project`.
-    public func canAdminister(project: String, identity: Identity) -> Bool {
-        let state = security.current()
-        guard case .user(let name) = identity, let user = state.users[name] else { return !state.authenticationEnabled }
-        return user.admin || self.project(project, state: state).members[name] == .admin
-    }
-
     func canPull(repository: String, identity: Identity) -> Bool {
         isAllowed(.pull, repository: repository, identity: identity)
     }
