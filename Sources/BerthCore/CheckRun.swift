@@ -43,4 +43,3 @@ public struct CheckRun: Sendable {
         return text
     }
 }
-

@@ -56,9 +56,14 @@ extension Practice {
     public var section: PracticeSection {
         switch self {
         case .configViaVolume, .artifactsViaVolume, .patchesViaVolume, .officialBaseImage: .usingImages
-        case .minimalLayers, .noBuildLeftovers, .nonRootUser, .verifiedDownload, .httpsOnly, .pinnedImages, .leastPrivilege, .requiredPortsOnly, .imageMetadata, .gracefulShutdown, .tagScheme: .buildingImages
+        case .minimalLayers, .noBuildLeftovers, .nonRootUser, .verifiedDownload, .httpsOnly, .pinnedImages,
+            .leastPrivilege, .requiredPortsOnly, .imageMetadata, .gracefulShutdown, .tagScheme:
+            .buildingImages
         case .vulnerabilityScan, .cisBenchmark, .signedImages, .privateRegistry, .secretsManagement: .containerSecurity
-        case .helmPackaging, .managedWorkloads, .configViaConfigMap, .persistentStorage, .ingressExposure, .cpuAutoscaling, .rollingUpdates, .serviceInterconnect, .productionRDBMS, .centralizedLogging, .monitoring, .healthProbes, .resourceRequests, .networkIsolation, .currentAPIs: .kubernetes
+        case .helmPackaging, .managedWorkloads, .configViaConfigMap, .persistentStorage, .ingressExposure,
+            .cpuAutoscaling, .rollingUpdates, .serviceInterconnect, .productionRDBMS, .centralizedLogging, .monitoring,
+            .healthProbes, .resourceRequests, .networkIsolation, .currentAPIs:
+            .kubernetes
         }
     }
 

@@ -1,6 +1,6 @@
 import BerthCore
-import Rules
 import Foundation
+import Rules
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,7 @@
 import BerthCore
-import Rules
 import Dispatch
 import Foundation
+import Rules
 
 /// How `berth check` finds Kubernetes input: manifest files, Helm charts, and standard input.
 public enum KubernetesInputs {

@@ -25,7 +25,8 @@ public struct SARIFReporter: Reporter {
                 shortDescription: .init(rule.summary), fullDescription: .init(rule.rationale),
                 help: .init(text: rule.fix, markdown: "\(rule.rationale)\n\n**Fix:** \(rule.fix)"),
                 helpUri: rule.helpURI, defaultConfiguration: .init(level: Self.level(rule.severity)),
-                properties: .init(practice: rule.practice.rawValue, tags: [rule.practice.rawValue, rule.target.rawValue]))
+                properties: .init(
+                    practice: rule.practice.rawValue, tags: [rule.practice.rawValue, rule.target.rawValue]))
         }
         let results = run.findings.map { finding in
             SARIFLog.Result(
@@ -53,7 +54,9 @@ public struct SARIFReporter: Reporter {
         let notifications = run.errors.map { error in
             SARIFLog.Notification(
                 level: "error", message: .init(error.message),
-                locations: [.init(physicalLocation: .init(artifactLocation: .init(uri: Self.uri(error.file)), region: nil))]
+                locations: [
+                    .init(physicalLocation: .init(artifactLocation: .init(uri: Self.uri(error.file)), region: nil))
+                ]
             )
         }
         let log = SARIFLog(

@@ -1,8 +1,8 @@
 import ArgumentParser
 import BerthCore
+import Check
 import Foundation
 import Reporters
-import Check
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

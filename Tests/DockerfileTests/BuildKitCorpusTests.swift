@@ -7,12 +7,14 @@ import Testing
 /// BuildKit's own parser cases: every positive case dumps to exactly its `result`, every negative
 /// case is rejected.
 @Suite(Corpus.enabled("buildkit-parser")) struct BuildKitCorpusTests {
-    static let positive = Corpus.root.map {
-        TestPaths.subdirectories(of: $0.appendingPathComponent("buildkit-parser/testfiles"))
-    } ?? []
-    static let negative = Corpus.root.map {
-        TestPaths.subdirectories(of: $0.appendingPathComponent("buildkit-parser/testfiles-negative"))
-    } ?? []
+    static let positive =
+        Corpus.root.map {
+            TestPaths.subdirectories(of: $0.appendingPathComponent("buildkit-parser/testfiles"))
+        } ?? []
+    static let negative =
+        Corpus.root.map {
+            TestPaths.subdirectories(of: $0.appendingPathComponent("buildkit-parser/testfiles-negative"))
+        } ?? []
 
     @Test func corpusIsPresent() {
         guard Corpus.require("buildkit-parser") != nil else { return }

@@ -6,7 +6,6 @@ import Testing
 @Suite struct CheckKubernetesCommandTests {
     static let packageRoot = Repository.root
 
-
     struct Run {
         var status: Int32
         var stdout: String
@@ -211,7 +210,8 @@ extension CheckKubernetesCommandTests {
         #expect(check.stdout.contains("0 errors, 0 warnings, 0 info in 1 file"), "\(check.stdout)")
     }
 
-    @Test(Tool.enabled("helm"), Corpus.enabled("wso2/helm-apim")) func wso2GatewayChartNeedsItsValuesAndThenShowsItsDefects() throws {
+    @Test(Tool.enabled("helm"), Corpus.enabled("wso2/helm-apim"))
+    func wso2GatewayChartNeedsItsValuesAndThenShowsItsDefects() throws {
         let chart = Self.wso2Charts.appendingPathComponent("distributed/gateway").path
         try #require(FileManager.default.fileExists(atPath: chart + "/Chart.yaml"))
         // helm's own error is passed on: the chart refuses to render without an encryption key.
@@ -271,7 +271,8 @@ extension CheckKubernetesCommandTests {
         return data
     }
 
-    @Test(Tool.enabled("helm"), Corpus.enabled("wso2/helm-apim")) func wso2PatternThreeResolvesAcrossChartsAndKeepsItsDefects() throws {
+    @Test(Tool.enabled("helm"), Corpus.enabled("wso2/helm-apim"))
+    func wso2PatternThreeResolvesAcrossChartsAndKeepsItsDefects() throws {
         let resources = Self.wso2Charts.appendingPathComponent("resources/am-pattern-3-ACP_TM_GW").path
         let key = "wso2.apim.configurations.encryption.key=0123456789abcdef0123456789abcdef"
         var stream = Data()

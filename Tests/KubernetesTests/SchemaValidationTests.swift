@@ -21,7 +21,6 @@ import Testing
         return nil
     }
 
-
     static func validate(_ files: [URL], version: String) throws -> (status: Int32, output: String) {
         let validator = try #require(
             Self.validator, "kubernetes-validate is not installed: run .ci/install-kubernetes-deps.sh")

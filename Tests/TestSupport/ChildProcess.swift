@@ -16,6 +16,7 @@ public struct ProcessResult: Sendable {
 /// A child process that did not finish in time (it was killed).
 public struct ProcessTimedOut: Error, CustomStringConvertible {
     public var command: String
+    public init(command: String) { self.command = command }
     public var description: String { "timed out: \(command)" }
 }
 
@@ -24,11 +25,16 @@ public struct ProcessTimedOut: Error, CustomStringConvertible {
 /// Output is drained by blocking reads on dedicated threads: `FileHandle.readabilityHandler` registers
 /// libdispatch read sources whose teardown can crash the process on Linux when many pipes come and go.
 public enum ChildProcess {
+    /// A child that exits before reading all its input (berth refusing an oversized stream, say)
+    /// must not kill the test process with SIGPIPE: the write fails with EPIPE instead.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     /// Runs `executable` (a path, or a name looked up on PATH) and waits, killing it after `timeout` seconds.
     public static func runSync(
         _ executable: String, _ arguments: [String], timeout: TimeInterval = 120, input: Data? = nil,
         environment: [String: String]? = nil, directory: String? = nil
     ) throws -> ProcessResult {
+        ignoreBrokenPipes
         let process = Process()
         let resolved = executable.hasPrefix("/") ? executable : (Tool.find(executable) ?? executable)
         process.executableURL = URL(fileURLWithPath: resolved)

@@ -30,8 +30,6 @@ extension RegistryHandler {
         return json(encode(Body(name: name, tags: page)), request: request, headers: headers)
     }
 
-
-
     func referrers(name: String, digestString: String, request: Request) throws -> Response {
         let subject = try parseDigest(digestString)
         var descriptors = storage.referrers(name, subject: subject)

@@ -129,4 +129,3 @@ public struct RegistryHandler: Sendable {
         return "<\(path)?last=\(escaped)&n=\(n)>; rel=\"next\""
     }
 }
-
