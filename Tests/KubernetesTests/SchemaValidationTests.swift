@@ -45,6 +45,9 @@ import Testing
         }
     }
 
+    /// Rules that report objects the API server itself rejects: their flagged examples cannot be valid.
+    static let invalidByDefinition: Set<String> = ["kubernetes-hpa-target-incomplete"]
+
     @Test(Tool.enabled("kubernetes-validate")) func fixturesAndRuleExamplesAreValidKubernetes() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("berth-validate-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
@@ -54,11 +57,14 @@ import Testing
             let description = type(of: rule).description
             // Gateway API kinds are custom resources: the validator has no schema for them.
             for (index, example) in description.triggering.enumerated()
-            where !example.text.contains("gateway.networking.k8s.io") {
+            where !example.text.contains("gateway.networking.k8s.io")
+                && !Self.invalidByDefinition.contains(description.id)
+            {
                 let entry = ("\(description.id)-triggering-\(index)", example.cleanText)
                 if description.practice == .currentAPIs { legacy.append(entry) } else { current.append(entry) }
             }
-            for (index, example) in description.nonTriggering.enumerated() {
+            for (index, example) in description.nonTriggering.enumerated()
+            where !example.text.contains("gateway.networking.k8s.io") {
                 current.append(("\(description.id)-clean-\(index)", example.cleanText))
             }
         }

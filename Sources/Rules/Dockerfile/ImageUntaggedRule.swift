@@ -38,13 +38,3 @@ public struct ImageUntaggedRule: InstructionRule {
         return "base image '\(image)' has no tag"
     }
 }
-
-/// The base image a FROM line names, when it is an image (not an earlier stage or scratch).
-enum BaseImage {
-    static func external(_ stage: Stage?, at instruction: Instruction) -> String? {
-        guard let stage, stage.from.startLine == instruction.startLine, stage.parentStage == nil,
-            let image = stage.image, image.lowercased() != "scratch"
-        else { return nil }
-        return image
-    }
-}

@@ -23,15 +23,6 @@ public struct APIRemovedRule: KubernetesRule {
                   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
                   minReplicas: 2
                   maxReplicas: 4
-                ---
-                ↓apiVersion: policy/v1beta1
-                kind: PodDisruptionBudget
-                metadata:
-                  name: api
-                spec:
-                  minAvailable: 1
-                  selector:
-                    matchLabels: {app: api}
                 """)
         ],
         nonTriggering: [

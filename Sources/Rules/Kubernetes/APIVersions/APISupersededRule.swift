@@ -41,13 +41,14 @@ public struct APISupersededRule: KubernetesRule {
                         name: cpu
                         target: {type: Utilization, averageUtilization: 70}
                 ---
-                apiVersion: autoscaling/v2beta2
-                kind: HorizontalPodAutoscaler
+                apiVersion: policy/v1
+                kind: PodDisruptionBudget
                 metadata:
                   name: api
                 spec:
-                  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
-                  maxReplicas: 4
+                  minAvailable: 1
+                  selector:
+                    matchLabels: {app: api}
                 """)
         ])
 

@@ -1,0 +1,12 @@
+import BerthCore
+import Dockerfile
+
+/// The base image a FROM line names, when it is an image (not an earlier stage or scratch).
+enum BaseImage {
+    static func external(_ stage: Stage?, at instruction: Instruction) -> String? {
+        guard let stage, stage.from.startLine == instruction.startLine, stage.parentStage == nil,
+            let image = stage.image, image.lowercased() != "scratch"
+        else { return nil }
+        return image
+    }
+}
