@@ -17,6 +17,8 @@ public struct CheckOptions: Sendable {
     public var neverFail = false
     /// What `helm template` is given after the chart.
     public var helmArguments: [String] = []
+    /// Bounds on Kubernetes input: per file, per run, and the renderers' time.
+    public var limits = InputLimits()
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -50,12 +52,14 @@ public struct CheckOutcome: Sendable {
 /// set, and the exit threshold applied.
 public struct CheckSession: Sendable {
     public var options: CheckOptions
-    /// Reads standard input when `-` is among the paths.
-    public var standardInput: @Sendable () -> [UInt8]
+    /// Reads standard input when `-` is among the paths, up to a limit.
+    public var standardInput: @Sendable (_ limit: Int) throws(BerthError) -> [UInt8]
 
     public init(
         options: CheckOptions,
-        standardInput: @escaping @Sendable () -> [UInt8] = { [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        standardInput: @escaping @Sendable (_ limit: Int) throws(BerthError) -> [UInt8] = { limit throws(BerthError) in
+            try BoundedInput.read("-", limit: limit)
+        }
     ) {
         self.options = options
         self.standardInput = standardInput
@@ -89,10 +93,19 @@ public struct CheckSession: Sendable {
         var reports = Self.checkInParallel(dockerfiles, checker: checker, loader: loader)
         var notes: [String] = []
 
-        var kubernetes = KubernetesInputs.collect(files: manifests, roots: paths, helmArguments: options.helmArguments)
+        var kubernetes = KubernetesInputs.collect(
+            files: manifests, roots: paths, helmArguments: options.helmArguments, limits: options.limits)
         if paths.contains("-") {
-            let bytes = standardInput()
-            if KubernetesInputs.looksLikeDockerfile(bytes) {
+            let bytes: [UInt8]
+            do {
+                bytes = try standardInput(options.limits.maximumBytesPerInput)
+            } catch {
+                reports.append(FileReport(file: "-", findings: [], error: "\(error)"))
+                bytes = []
+            }
+            if bytes.isEmpty {
+                // Nothing to judge; an unreadable stream is already reported.
+            } else if KubernetesInputs.looksLikeDockerfile(bytes) {
                 let configuration = (try? loader.configuration(for: Self.standardInputPath)) ?? CheckConfiguration()
                 reports.append(checker.check(bytes: bytes, file: "-", configuration: configuration))
             } else {

@@ -1,11 +1,17 @@
 import Foundation
+import YAMLSupport
 import Yams
 
 extension RenderSpec {
     /// Reads `berth.yaml`, reporting every problem at once.
     public static func parse(_ text: String, file: String) throws(SpecErrors) -> RenderSpec {
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    /// Reads `berth.yaml` from its bytes (through the guarded YAML reader), reporting every problem at once.
+    public static func parse(bytes: [UInt8], file: String) throws(SpecErrors) -> RenderSpec {
         var reader = SpecReader(file: file)
-        let spec = reader.read(text)
+        let spec = reader.read(bytes)
         if !reader.errors.isEmpty { throw SpecErrors(items: reader.errors) }
         return spec
     }
@@ -85,29 +91,24 @@ struct SpecReader {
         return valid ? value : nil
     }
 
-    mutating func read(_ text: String) -> RenderSpec {
+    mutating func read(_ bytes: [UInt8]) -> RenderSpec {
         var spec = RenderSpec()
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            var line = 1
-            var message = "\(error)"
-            switch error {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-                .composer(_, let problem, let mark, _):
-                line = mark.line
-                message = problem
-            default:
-                break
-            }
-            errors.append(SpecErrors.Item(file: file, line: line, column: 1, message: "invalid YAML: \(message)"))
-            return spec
+            root = try GuardedYAML.document(bytes, file: file)
         } catch {
-            errors.append(SpecErrors.Item(file: file, line: 1, column: 1, message: "invalid YAML: \(error)"))
+            errors.append(
+                SpecErrors.Item(
+                    file: file, line: error.location.line, column: error.location.column, message: error.reason))
             return spec
         }
-        guard let root else { return spec }
+        guard let root else {
+            fail(
+                nil,
+                "the spec is empty: write one with berth init, or run berth render without --spec for the built-in default"
+            )
+            return spec
+        }
         let top = entries(root, path: "the document", known: ["apiVersion", "kind", "metadata", "spec"])
         if let version = string(top["apiVersion"], "apiVersion") {
             if version != RenderSpec.apiVersion {
