@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 "OCI",
+                "YAMLSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

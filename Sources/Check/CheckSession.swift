@@ -76,21 +76,24 @@ public struct CheckSession: Sendable {
             throw .configuration("\(error)")
         }
         let paths = options.paths
-        let discovered: [String]
-        do {
-            discovered = try FileDiscovery().files(
-                in: paths.filter { $0 != "-" },
-                include: { FileDiscovery.isDockerfileName($0) || KubernetesInputs.isManifestName($0) })
-        } catch {
-            throw .discovery("\(error)")
+        let discovery = FileDiscovery().discover(
+            in: paths.filter { $0 != "-" },
+            include: { FileDiscovery.isDockerfileName($0) || KubernetesInputs.isManifestName($0) })
+        let discovered = discovery.files
+        // What could not be read is an error of the run (exit 2); the rest is still checked.
+        let unreadable = discovery.unreadable.map {
+            FileReport(file: $0.path, findings: [], error: "\($0.path): \($0.reason)")
         }
-        if discovered.isEmpty, !paths.contains("-") { throw .nothingToCheck(paths) }
+        if discovered.isEmpty, !paths.contains("-") {
+            if let first = discovery.unreadable.first { throw .discovery("\(first.path): \(first.reason)") }
+            throw .nothingToCheck(paths)
+        }
 
         let loader = ConfigurationLoader(explicit: explicit, knownRules: knownRules)
         let checker = DockerfileChecker(honourInlineIgnores: options.honourInlineIgnores)
         let manifests = discovered.filter(KubernetesInputs.isManifestPath)
         let dockerfiles = discovered.filter { !KubernetesInputs.isManifestPath($0) }
-        var reports = Self.checkInParallel(dockerfiles, checker: checker, loader: loader)
+        var reports = unreadable + Self.checkInParallel(dockerfiles, checker: checker, loader: loader)
         var notes: [String] = []
 
         var kubernetes = KubernetesInputs.collect(

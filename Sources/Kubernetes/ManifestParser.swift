@@ -79,8 +79,14 @@ public struct ManifestParser: Sendable {
                     node.line,
                     "expected a Kubernetes object (a mapping) at the top of the document, found \(node.shapeName)")
             }
-            // Chart.yaml has an apiVersion but no kind: only a kind makes an object.
+            // Chart.yaml has an apiVersion but no kind: only a kind makes an object. Anywhere else an
+            // apiVersion without a kind is a broken object, not something to skip.
             guard node["kind"] != nil else {
+                if node["apiVersion"] != nil, !Self.isChartMetadata(file) {
+                    throw fail(
+                        node["apiVersion"]?.keyLine ?? node.line,
+                        "an object with apiVersion but no kind: add the kind, or remove the document")
+                }
                 result.otherDocuments += 1
                 continue
             }
@@ -246,6 +252,12 @@ public struct ManifestParser: Sendable {
     }
 
     static func line(of error: YamlError) -> Int { GuardedYAML.line(of: error) }
+
+    /// Chart.yaml (and the requirements file of older charts) carry an apiVersion of their own.
+    static func isChartMetadata(_ file: String) -> Bool {
+        let name = (file as NSString).lastPathComponent.lowercased()
+        return name == "chart.yaml" || name == "chart.yml" || name == "requirements.yaml"
+    }
 
     static func summary(of error: YamlError) -> String { GuardedYAML.summary(of: error) }
 }

@@ -53,7 +53,66 @@ struct SpecReader {
             fail(node, "\(path) must be a string")
             return nil
         }
+        if scalar.string.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            fail(node, "\(path) must be one line without control characters")
+            return nil
+        }
         return scalar.string
+    }
+
+    /// A DNS-1123 subdomain (Kubernetes object and host names): lower-case alphanumeric labels with
+    /// inner '-', joined by '.', at most 253 characters; `wildcard` allows a leading `*.`.
+    mutating func hostName(_ node: Node?, _ path: String, wildcard: Bool = false) -> String? {
+        guard let value = string(node, path) else { return nil }
+        var name = Substring(value)
+        if wildcard, name.hasPrefix("*.") { name = name.dropFirst(2) }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let valid =
+            !name.isEmpty && value.count <= 253
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+            }
+        if !valid {
+            fail(
+                node,
+                "\(path) '\(value.prefix(80))' must be a DNS name: lower-case letters, digits, '-' and '.', labels of at most 63"
+            )
+        }
+        return valid ? value : nil
+    }
+
+    /// A Kubernetes resource quantity (`1Gi`, `500M`, `1.5e3`), as the API server's grammar accepts it.
+    mutating func quantity(_ node: Node?, _ path: String) -> String? {
+        guard let value = string(node, path) else { return nil }
+        if Self.isQuantity(value) { return value }
+        fail(node, "\(path) '\(value.prefix(80))' must be a Kubernetes quantity such as 1Gi, 500Mi or 10G")
+        return nil
+    }
+
+    /// `<digits>[.<digits>](<binary suffix>|<decimal suffix>|e<int>|E<int>)`, with at least one digit.
+    static func isQuantity(_ text: String) -> Bool {
+        var rest = Substring(text)
+        if rest.first == "+" || rest.first == "-" { rest = rest.dropFirst() }
+        let integer = rest.prefix { $0.isASCII && $0.isNumber }
+        rest = rest.dropFirst(integer.count)
+        var fraction = Substring("")
+        if rest.first == "." {
+            rest = rest.dropFirst()
+            fraction = rest.prefix { $0.isASCII && $0.isNumber }
+            rest = rest.dropFirst(fraction.count)
+        }
+        guard !(integer.isEmpty && fraction.isEmpty) else { return false }
+        let suffixes: Set<Substring> = [
+            "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E",
+        ]
+        if suffixes.contains(rest) { return true }
+        if rest.first == "e" || rest.first == "E" {
+            var exponent = rest.dropFirst()
+            if exponent.first == "+" || exponent.first == "-" { exponent = exponent.dropFirst() }
+            return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return false
     }
 
     mutating func int(_ node: Node?, _ path: String, range: ClosedRange<Int>) -> Int? {
@@ -309,7 +368,7 @@ struct SpecReader {
                     )
                 }
             }
-            if let host = string(entries["host"], "spec.database.host") { spec.databaseHost = host }
+            if let host = hostName(entries["host"], "spec.database.host") { spec.databaseHost = host }
             if let port = int(entries["port"], "spec.database.port", range: 1...65535) { spec.databasePort = port }
             if let value = string(entries["apimDatabase"], "spec.database.apimDatabase") { spec.apimDatabase = value }
             if let value = string(entries["sharedDatabase"], "spec.database.sharedDatabase") {
@@ -324,18 +383,24 @@ struct SpecReader {
         }
         if let storage = fields["storage"] {
             let entries = entries(storage, path: "spec.storage", known: ["storageClass", "size"])
-            if let value = string(entries["storageClass"], "spec.storage.storageClass") { spec.storageClass = value }
-            if let value = string(entries["size"], "spec.storage.size") { spec.storageSize = value }
+            if let value = hostName(entries["storageClass"], "spec.storage.storageClass") { spec.storageClass = value }
+            if let value = quantity(entries["size"], "spec.storage.size") { spec.storageSize = value }
         }
         if let ingress = fields["ingress"] {
             let entries = entries(ingress, path: "spec.ingress", known: ["className", "tlsSecret", "hosts"])
-            if let value = string(entries["className"], "spec.ingress.className") { spec.ingressClass = value }
+            if let value = hostName(entries["className"], "spec.ingress.className") { spec.ingressClass = value }
             if let value = dnsName(entries["tlsSecret"], "spec.ingress.tlsSecret") { spec.tlsSecret = value }
             if let hosts = entries["hosts"] {
                 let names = self.entries(hosts, path: "spec.ingress.hosts", known: ["portal", "gateway", "identity"])
-                if let value = string(names["portal"], "spec.ingress.hosts.portal") { spec.portalHost = value }
-                if let value = string(names["gateway"], "spec.ingress.hosts.gateway") { spec.gatewayHost = value }
-                if let value = string(names["identity"], "spec.ingress.hosts.identity") { spec.identityHost = value }
+                if let value = hostName(names["portal"], "spec.ingress.hosts.portal", wildcard: true) {
+                    spec.portalHost = value
+                }
+                if let value = hostName(names["gateway"], "spec.ingress.hosts.gateway", wildcard: true) {
+                    spec.gatewayHost = value
+                }
+                if let value = hostName(names["identity"], "spec.ingress.hosts.identity", wildcard: true) {
+                    spec.identityHost = value
+                }
             }
         }
         if let observability = fields["observability"] {
