@@ -60,7 +60,9 @@ let package = Package(
         .target(name: "Tags"),
         .target(
             name: "Rules",
-            dependencies: ["BerthCore", "Dockerfile", "Kubernetes", "Tags", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "BerthCore", "Dockerfile", "Kubernetes", "Tags", "YAMLSupport", .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .target(
             name: "Kubernetes", dependencies: ["BerthCore", "YAMLSupport", .product(name: "Yams", package: "Yams")]),
