@@ -119,6 +119,9 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(
+            name: "YAMLSupportTests",
+            dependencies: ["YAMLSupport", "Kubernetes", "Rules", "Render", "Registry", "BerthCore", "TestSupport"]),
+        .testTarget(
             name: "RegistryTests",
             dependencies: [
                 "Registry",
