@@ -49,6 +49,15 @@ public actor RegistryClient {
         eventLoopGroupProvider: .singleton,
         configuration: HTTPClient.Configuration(
             certificateVerification: .none, timeout: .init(connect: .seconds(10), read: .seconds(60))))
+    /// Probes whether a registry speaks TLS: one connection attempt, no retries, so a plain-HTTP
+    /// registry answers "no" at once instead of after the connect timeout.
+    private static let probeHTTP: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            certificateVerification: .none, redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10), read: .seconds(30)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
     private static let verifyingHTTP = HTTPClient(
         eventLoopGroupProvider: .singleton,
         configuration: HTTPClient.Configuration(
@@ -466,7 +475,7 @@ public actor RegistryClient {
         }
         var request = HTTPClientRequest(url: "https://\(host)/v2/")
         request.method = .GET
-        if let response = try? await http.execute(request, timeout: .seconds(10)) {
+        if let response = try? await Self.probeHTTP.execute(request, timeout: .seconds(30)) {
             _ = await Self.collect(response, limit: 64 * 1024)
             scheme = "https"
         } else {
