@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         // END REGISTRY-DEPENDENCIES
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -42,6 +44,7 @@ let package = Package(
                 "OCI",
                 .product(name: "Logging", package: "swift-log"),
                 // END REGISTRY-CLI-DEPENDENCIES
+                "Sign",
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
@@ -96,6 +99,22 @@ let package = Package(
             ]
         ),
         // END REGISTRY-TARGETS
+        .target(
+            name: "Sign",
+            dependencies: [
+                "BerthCore",
+                "OCI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(
+            name: "SignTests",
+            dependencies: ["Sign", "OCI", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "DockerfileTests",
             dependencies: ["Dockerfile"],

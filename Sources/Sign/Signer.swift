@@ -1,0 +1,76 @@
+import Foundation
+import OCI
+
+/// What signing or attesting an image wrote.
+public struct SigningResult: Sendable, Equatable, Codable {
+    /// The signed image, pinned by digest.
+    public var image: String
+    /// The manifest digest that was signed.
+    public var digest: String
+    /// The attachment tag written.
+    public var tag: String?
+    /// The digest of the attachment tag's manifest.
+    public var tagManifest: String?
+    /// The digest of the OCI 1.1 referrer, when written.
+    public var referrer: String?
+}
+
+/// Signs and attests images in registries, by digest.
+public enum ImageSigner {
+    /// Resolves `reference` to its manifest digest (a pinned digest is checked), never signing a tag.
+    public static func resolve(_ reference: ImageReference, client: RegistryClient) async throws(SignError)
+        -> Descriptor
+    {
+        do {
+            return try await client.manifest(repository: reference.repository, reference: reference.reference)
+                .descriptor
+        } catch {
+            throw SignError.image("cannot resolve \(reference): \(error)")
+        }
+    }
+
+    /// Signs the digest `reference` resolves to and stores the signature cosign's way.
+    public static func sign(
+        _ reference: ImageReference, key: SigningKey, annotations: [String: String] = [:],
+        access: RegistryAccess = RegistryAccess(), tagConvention: Bool = true, referrer: Bool = false
+    ) async throws(SignError) -> SigningResult {
+        let client = try access.client(for: reference)
+        let image = try await resolve(reference, client: client)
+        let payload = SimpleSigningPayload(
+            dockerReference: reference.name, manifestDigest: image.digest,
+            optional: annotations.isEmpty ? nil : annotations
+        ).encoded()
+        let signature = try key.sign(payload)
+        let layer = AttachmentLayer(
+            mediaType: SimpleSigningPayload.mediaType, payload: payload,
+            annotations: [CosignSignature.signatureAnnotation: signature.base64EncodedString()])
+        let written = try await SignatureStore.attach(
+            layer, to: image, repository: reference.repository, kind: .signature, client: client,
+            tagConvention: tagConvention, referrer: referrer)
+        return SigningResult(
+            image: reference.pinned(to: image.digest).description, digest: image.digest.description, tag: written.tag,
+            tagManifest: written.tagManifest?.description, referrer: written.referrer?.description)
+    }
+
+    /// Attests the digest `reference` resolves to: an in-toto statement with `predicate` in a DSSE
+    /// envelope, stored as cosign stores attestations (`<alg>-<hex>.att`).
+    public static func attest(
+        _ reference: ImageReference, predicate: Data, predicateType: String, key: SigningKey,
+        access: RegistryAccess = RegistryAccess(), tagConvention: Bool = true, referrer: Bool = false
+    ) async throws(SignError) -> SigningResult {
+        let client = try access.client(for: reference)
+        let image = try await resolve(reference, client: client)
+        let statement = try InTotoStatement.encode(
+            subjectName: reference.name, digest: image.digest, predicateType: predicateType, predicate: predicate)
+        let envelope = try DSSEEnvelope.sign(payload: statement, payloadType: DSSEEnvelope.inTotoPayloadType, key: key)
+        let layer = AttachmentLayer(
+            mediaType: DSSEEnvelope.mediaType, payload: envelope,
+            annotations: [CosignSignature.signatureAnnotation: "", "predicateType": predicateType])
+        let written = try await SignatureStore.attach(
+            layer, to: image, repository: reference.repository, kind: .attestation, client: client,
+            tagConvention: tagConvention, referrer: referrer)
+        return SigningResult(
+            image: reference.pinned(to: image.digest).description, digest: image.digest.description, tag: written.tag,
+            tagManifest: written.tagManifest?.description, referrer: written.referrer?.description)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import OCI
+import Testing
+
+@testable import Sign
+
+/// `berth key generate`, `sign`, `verify`, `attest` and `verify-attestation` as the built executable,
+/// with openssl, Python's cryptography and skopeo as independent peers.
+@Suite(.serialized) struct CommandLineTests {
+    @Test func generateSignVerifyAttestAndCheckWithPeers() async throws {
+        guard let berth = berthExecutable else { return }
+        let server = try await RegistryServer(berth: berth)
+        defer { server.stop() }
+        let work = try TemporaryDirectory()
+        defer { work.cleanup() }
+        let password = ["BERTH_PASSWORD": "a-long-key-password"]
+        let client = RegistryClient(host: server.host, tlsVerify: false)
+        let digest = try await pushRandomImage(client, repository: "wso2/am", tag: "4.3.0")
+        let image = "docker://\(server.host)/wso2/am:4.3.0"
+
+        let generate = try await run(berth, ["key", "generate", "--output", work.path + "/k"], environment: password)
+        #expect(generate.status == 0, "\(generate.error)")
+        let again = try await run(berth, ["key", "generate", "--output", work.path + "/k"], environment: password)
+        #expect(again.status == 2, "existing keys are not overwritten")
+
+        let unsigned = try await run(berth, ["verify", image, "--key", work.path + "/k.pub", "--tls-verify=false"])
+        #expect(unsigned.status == 1)
+        #expect(unsigned.output.contains("no signature found"))
+
+        let sign = try await run(
+            berth, ["sign", image, "--key", work.path + "/k.key", "--tls-verify=false", "--annotation", "ci=1"],
+            environment: password)
+        #expect(sign.status == 0, "\(sign.error)")
+        #expect(sign.output.contains("@\(digest)"))
+
+        let verify = try await run(
+            berth, ["verify", image, "--key", work.path + "/k.pub", "--tls-verify=false", "--format", "json"])
+        #expect(verify.status == 0, "\(verify.output)\(verify.error)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(verify.output.utf8)) as? [String: Any])
+        #expect(report["verified"] as? Bool == true)
+        #expect(report["digest"] as? String == digest.description)
+
+        let other = try await run(berth, ["key", "generate", "--output", work.path + "/other"], environment: password)
+        #expect(other.status == 0)
+        let wrongKey = try await run(berth, ["verify", image, "--key", work.path + "/other.pub", "--tls-verify=false"])
+        #expect(wrongKey.status == 1)
+        #expect(wrongKey.output.contains("does not verify against the given key"))
+        let missingKey = try await run(berth, ["verify", image, "--key", work.path + "/absent.pub"])
+        #expect(missingKey.status == 2)
+        #expect(missingKey.error.contains("absent.pub"))
+        let wrongPassword = try await run(
+            berth, ["sign", image, "--key", work.path + "/k.key", "--tls-verify=false"],
+            environment: ["BERTH_PASSWORD": "not-it"])
+        #expect(wrongPassword.status == 2)
+        #expect(wrongPassword.error.contains("wrong password"))
+
+        // Independent checks from cosign's documented format: signature over the payload bytes, payload
+        // naming the manifest digest.
+        let sig = try await client.manifest(repository: "wso2/am", reference: "\(digest.tagForm).sig")
+        let layer = try #require(
+            ((try JSONSerialization.jsonObject(with: sig.data) as? [String: Any])?["layers"] as? [[String: Any]])?.first
+        )
+        let payload = try await client.blob(
+            repository: "wso2/am", digest: try Digest(parsing: layer["digest"] as? String ?? ""))
+        let signature = (layer["annotations"] as? [String: String])?["dev.cosignproject.cosign/signature"] ?? ""
+        try payload.write(to: URL(fileURLWithPath: work.path + "/payload.json"))
+        try Data(base64Encoded: signature)?.write(to: URL(fileURLWithPath: work.path + "/sig.der"))
+        if let openssl = requireTool("openssl") {
+            let checked = try await run(
+                openssl,
+                [
+                    "dgst", "-sha256", "-verify", work.path + "/k.pub", "-signature", work.path + "/sig.der",
+                    work.path + "/payload.json",
+                ])
+            #expect(checked.output.contains("Verified OK"), "\(checked.error)")
+        }
+        if let python = requireTool("python3") {
+            let script = """
+                import base64, json, sys
+                from cryptography.hazmat.primitives import hashes, serialization
+                from cryptography.hazmat.primitives.asymmetric import ec
+                key = serialization.load_pem_public_key(open(sys.argv[1], "rb").read())
+                payload = open(sys.argv[2], "rb").read()
+                key.verify(base64.b64decode(sys.argv[3]), payload, ec.ECDSA(hashes.SHA256()))
+                doc = json.loads(payload)
+                assert doc["critical"]["type"] == "cosign container image signature"
+                assert doc["critical"]["image"]["docker-manifest-digest"] == sys.argv[4]
+                print("format ok")
+                """
+            let checked = try await run(
+                python,
+                ["-c", script, work.path + "/k.pub", work.path + "/payload.json", signature, digest.description])
+            #expect(checked.output.contains("format ok"), "\(checked.error)")
+        }
+
+        // skopeo copies the image with its cosign signature to dir:, which verifies offline.
+        if let skopeo = requireTool("skopeo") {
+            let registries = work.path + "/registries.d"
+            try FileManager.default.createDirectory(atPath: registries, withIntermediateDirectories: true)
+            try "docker:\n  \(server.host):\n    use-sigstore-attachments: true\n".write(
+                toFile: registries + "/berth.yaml", atomically: true, encoding: .utf8)
+            let copied = try await run(
+                skopeo,
+                [
+                    "copy", "--registries.d", registries, "--src-tls-verify=false", image,
+                    "dir:" + work.path + "/copy",
+                ])
+            #expect(copied.status == 0, "\(copied.error)")
+            #expect(FileManager.default.fileExists(atPath: work.path + "/copy/signature-1"))
+            let offline = try await run(berth, ["verify", "dir:" + work.path + "/copy", "--key", work.path + "/k.pub"])
+            #expect(offline.status == 0, "\(offline.output)\(offline.error)")
+            let offlineWrong = try await run(
+                berth, ["verify", "dir:" + work.path + "/copy", "--key", work.path + "/other.pub"])
+            #expect(offlineWrong.status == 1)
+        }
+
+        // Attestations.
+        try Data(#"{"bomFormat":"CycloneDX","specVersion":"1.6"}"#.utf8).write(
+            to: URL(fileURLWithPath: work.path + "/sbom.json"))
+        let attest = try await run(
+            berth,
+            [
+                "attest", image, "--predicate", work.path + "/sbom.json", "--type", "cyclonedx", "--key",
+                work.path + "/k.key", "--tls-verify=false",
+            ], environment: password)
+        #expect(attest.status == 0, "\(attest.error)")
+        let attested = try await run(
+            berth,
+            ["verify-attestation", image, "--type", "cyclonedx", "--key", work.path + "/k.pub", "--tls-verify=false"])
+        #expect(attested.status == 0, "\(attested.output)\(attested.error)")
+        let otherType = try await run(
+            berth, ["verify-attestation", image, "--type", "spdx", "--key", work.path + "/k.pub", "--tls-verify=false"])
+        #expect(otherType.status == 1)
+    }
+}
