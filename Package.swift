@@ -82,6 +82,7 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 "OCI",
+                "Sign",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

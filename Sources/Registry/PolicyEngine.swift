@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OCI
+import Sign
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +16,7 @@ public protocol PullGate: Sendable {
     /// Throws a ``RegistryError`` (412 `PROJECTPOLICYVIOLATION`) to refuse the pull.
     func check(
         repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage)
-        throws
+        async throws
 }
 
 /// Refuses manifests that carry no signature: neither a cosign tag `<alg>-<hex>.sig` nor a
@@ -33,15 +34,21 @@ public struct SignatureGate: PullGate {
 
     public func check(
         repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage
-    ) throws {
+    ) async throws {
         guard project.requireSignature else { return }
         if isSignature(manifest, storage: storage) { return }
         let digest = manifest.digest
         if let keys = project.signatureKeys, !keys.isEmpty {
-            if CosignVerifier(keys: keys).verifies(repository: repository, digest: digest, storage: storage) { return }
+            let verdict = await StoredSignatures.verify(
+                repository: repository, digest: digest, keys: keys, storage: storage)
+            if verdict.verified { return }
+            let reason =
+                verdict.signatures.isEmpty
+                ? "no signature: \(digest) has no cosign signature (\(digest.tagForm).sig) or signature referrer"
+                : "no cosign signature of \(digest) verifies against the project's keys: "
+                    + verdict.signatures.map { "\($0.source): \($0.reason)" }.joined(separator: "; ")
             throw RegistryError(
-                .preconditionFailed, .policyViolation,
-                "the project requires images signed by its keys and no cosign signature of \(digest) verifies against them",
+                .preconditionFailed, .policyViolation, reason,
                 detail: ["digest": digest.description, "policy": "requireSignature"])
         }
         if storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return }
@@ -149,10 +156,10 @@ public struct PolicyEngine: Sendable {
 
     func checkPull(
         repository: String, manifest: RegistryStorage.StoredManifest, identity: Identity, storage: RegistryStorage
-    ) throws {
+    ) async throws {
         let project = project(Self.project(of: repository))
         for gate in gates {
-            try gate.check(repository: repository, project: project, manifest: manifest, storage: storage)
+            try await gate.check(repository: repository, project: project, manifest: manifest, storage: storage)
         }
     }
 
@@ -226,49 +233,42 @@ public struct PolicyEngine: Sendable {
     }
 }
 
-/// Verifies cosign key signatures stored by the tag convention (`<alg>-<hex>.sig`): each layer of
-/// the signature manifest is a simple-signing payload whose annotation
-/// `dev.cosignproject.cosign/signature` is a base64 DER ECDSA signature over the payload bytes.
-struct CosignVerifier {
-    let keys: [P256.Signing.PublicKey]
-
-    init(keys: [String]) {
-        self.keys = keys.compactMap { try? P256.Signing.PublicKey(pemRepresentation: $0) }
-    }
-
-    func verifies(repository: String, digest: OCIDigest, storage: RegistryStorage) -> Bool {
-        guard !keys.isEmpty, let signatureDigest = storage.resolveTag(repository, digest.tagForm + ".sig"),
-            let stored = storage.manifest(repository, digest: signatureDigest),
-            let data = POSIXFile.contents(stored.path),
-            let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
-        else { return false }
-        for layer in summary.layers where layer.mediaType == "application/vnd.dev.cosign.simplesigning.v1+json" {
-            guard let encoded = layer.annotations?["dev.cosignproject.cosign/signature"],
-                let der = Data(base64Encoded: encoded),
-                let signature = try? P256.Signing.ECDSASignature(derRepresentation: der),
-                storage.repositoryHasBlob(repository, layer.digest),
-                let payload = POSIXFile.contents(storage.blobPath(layer.digest)),
-                OCIDigest.of(payload, algorithm: layer.digest.algorithm) == layer.digest
+/// Reads the cosign signatures a repository stores for a digest (the `<alg>-<hex>.sig` tag and
+/// signature referrers) and checks them with the one verifier `berth verify` uses.
+enum StoredSignatures {
+    static func verify(repository: String, digest: OCIDigest, keys: [String], storage: RegistryStorage) async
+        -> ImageVerdict
+    {
+        let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
+        var manifests: [(String, OCIDigest)] = []
+        if let tagged = storage.resolveTag(repository, AttachmentKind.signature.tag(for: digest)) {
+            manifests.append((AttachmentKind.signature.tag(for: digest), tagged))
+        }
+        for referrer in storage.referrers(repository, subject: digest)
+        where referrer.artifactType == AttachmentKind.signature.artifactType {
+            manifests.append(("referrer \(referrer.digest)", referrer.digest))
+        }
+        var signatures: [CosignSignature] = []
+        for (source, manifestDigest) in manifests {
+            guard let stored = storage.manifest(repository, digest: manifestDigest),
+                let data = POSIXFile.contents(stored.path),
+                let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
             else { continue }
-            guard keys.contains(where: { $0.isValidSignature(signature, for: payload) }) else { continue }
-            struct Payload: Decodable {
-                struct Critical: Decodable {
-                    struct Image: Decodable {
-                        let manifestDigest: String
-                        enum CodingKeys: String, CodingKey { case manifestDigest = "docker-manifest-digest" }
-                    }
-                    let image: Image
-                    let type: String
+            for (number, layer) in summary.layers.enumerated() {
+                var payload = Data()
+                if storage.repositoryHasBlob(repository, layer.digest),
+                    let bytes = POSIXFile.contents(storage.blobPath(layer.digest)),
+                    OCIDigest.of(bytes, algorithm: layer.digest.algorithm) == layer.digest
+                {
+                    payload = bytes
                 }
-                let critical: Critical
-            }
-            if let decoded = try? JSONDecoder().decode(Payload.self, from: payload),
-                decoded.critical.type == "cosign container image signature",
-                decoded.critical.image.manifestDigest == digest.description
-            {
-                return true
+                signatures.append(
+                    CosignSignature(
+                        source: "\(source) layer \(number + 1)", mediaType: layer.mediaType, payload: payload,
+                        annotations: layer.annotations ?? [:]))
             }
         }
-        return false
+        let verifier = SignatureVerifier(policy: VerificationPolicy(keys: parsed))
+        return await verifier.verify(signatures, manifestDigest: digest)
     }
 }

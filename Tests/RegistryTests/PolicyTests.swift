@@ -271,16 +271,22 @@ import Testing
         }) { client, _ in
             let api = API(client: client)
             let image = try await api.pushImage("signed/app", reference: "v1", layers: [randomData(10)])
-            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            let unsigned = try await api.request(.get, "/v2/signed/app/manifests/v1")
+            #expect(unsigned.status == .preconditionFailed)
+            #expect(unsigned.text.contains("no signature"), "the refusal says why")
             // Signed by an unknown key: still refused.
             try await pushCosignSignature(
                 api, repository: "signed/app", digest: image.digest, key: P256.Signing.PrivateKey())
-            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            let wrongKey = try await api.request(.get, "/v2/signed/app/manifests/v1")
+            #expect(wrongKey.status == .preconditionFailed)
+            #expect(wrongKey.text.contains("does not verify against"), "\(wrongKey.text)")
             // Signed by the project key but for another digest: refused.
             try await pushCosignSignature(
                 api, repository: "signed/app", digest: image.digest, key: trusted,
                 claimed: OCI.Digest.of(Data("other".utf8)))
-            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            let mismatch = try await api.request(.get, "/v2/signed/app/manifests/v1")
+            #expect(mismatch.status == .preconditionFailed)
+            #expect(mismatch.text.contains("payload digest mismatch"), "\(mismatch.text)")
             // Signed by the project key for this digest: allowed.
             try await pushCosignSignature(api, repository: "signed/app", digest: image.digest, key: trusted)
             #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .ok)
