@@ -13,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
-        // REGISTRY-DEPENDENCIES (owned by the registry work)
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -24,7 +23,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
-        // END REGISTRY-DEPENDENCIES
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
     ],
@@ -38,12 +36,11 @@ let package = Package(
                 "Reporters",
                 "Tags",
                 "Render",
+                "Check",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // REGISTRY-CLI-DEPENDENCIES
                 "Registry",
                 "OCI",
                 .product(name: "Logging", package: "swift-log"),
-                // END REGISTRY-CLI-DEPENDENCIES
                 "Sign",
             ]
         ),
@@ -55,7 +52,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags"]),
+        .testTarget(
+            name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags", "TestSupport"],
+            exclude: ["Golden"]),
         .target(name: "BerthCore"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         .target(name: "Tags"),
@@ -64,8 +63,9 @@ let package = Package(
             dependencies: ["BerthCore", "Dockerfile", "Kubernetes", "Tags", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reporters", dependencies: ["BerthCore", "Rules"]),
-        // REGISTRY-TARGETS (owned by the registry work)
+        .target(name: "Reporters", dependencies: ["BerthCore"]),
+        // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
+        .target(name: "Check", dependencies: ["BerthCore", "Rules"]),
         .target(
             name: "OCI",
             dependencies: [
@@ -99,7 +99,6 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // END REGISTRY-TARGETS
         .target(
             name: "Sign",
             dependencies: [
@@ -113,34 +112,40 @@ let package = Package(
         ),
         .testTarget(
             name: "SignTests",
-            dependencies: ["Sign", "OCI", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Sign", "OCI", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),
+        // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "DockerfileTests",
-            dependencies: ["Dockerfile"],
+            dependencies: ["Dockerfile", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["berth", "TestSupport"]),
         .testTarget(
-            name: "RulesTests", dependencies: ["Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes"]),
+            name: "RulesTests",
+            dependencies: [
+                "Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes", "Check", "TestSupport",
+            ],
+            exclude: ["Fixtures"]),
         .testTarget(
-            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore"],
+            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        // REGISTRY-TEST-TARGETS (owned by the registry work)
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(
             name: "RegistryTests",
             dependencies: [
                 "Registry",
+                "TestSupport",
                 "OCI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
-        // END REGISTRY-TEST-TARGETS
     ]
 )

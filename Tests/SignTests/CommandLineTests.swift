@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import TestSupport
 import Testing
 
 @testable import Sign
@@ -65,7 +66,7 @@ import Testing
         let signature = (layer["annotations"] as? [String: String])?["dev.cosignproject.cosign/signature"] ?? ""
         try payload.write(to: URL(fileURLWithPath: work.path + "/payload.json"))
         try Data(base64Encoded: signature)?.write(to: URL(fileURLWithPath: work.path + "/sig.der"))
-        if let openssl = requireTool("openssl") {
+        if let openssl = Tool.require("openssl") {
             let checked = try await run(
                 openssl,
                 [
@@ -74,7 +75,7 @@ import Testing
                 ])
             #expect(checked.output.contains("Verified OK"), "\(checked.error)")
         }
-        if let python = requireTool("python3") {
+        if let python = Tool.require("python3") {
             let script = """
                 import base64, json, sys
                 from cryptography.hazmat.primitives import hashes, serialization
@@ -94,7 +95,7 @@ import Testing
         }
 
         // skopeo copies the image with its cosign signature to dir:, which verifies offline.
-        if let skopeo = requireTool("skopeo") {
+        if let skopeo = Tool.require("skopeo") {
             let registries = work.path + "/registries.d"
             try FileManager.default.createDirectory(atPath: registries, withIntermediateDirectories: true)
             try "docker:\n  \(server.host):\n    use-sigstore-attachments: true\n".write(

@@ -1,12 +1,13 @@
 import Foundation
 import OCI
+import TestSupport
 import Testing
 
 @testable import Sign
 
 /// The interoperability oracle: signatures cosign wrote (containers/image's fixtures, `dir:` form).
 /// Exactly the valid ones verify; each invalid one is refused with its reason.
-@Suite struct CosignCorpusTests {
+@Suite(Corpus.enabled("cosign")) struct CosignCorpusTests {
     /// Copies a fixture folder to a temporary `dir:` layout. Links the corpus stores as small text
     /// files holding their relative target (how git checks out symbolic links without symlink
     /// support) are followed when their target exists; dangling ones stay as they are.
@@ -46,7 +47,7 @@ import Testing
     }
 
     func verdict(_ fixture: String, _ policy: VerificationPolicy) async throws -> ImageVerdict? {
-        guard let corpus = Paths.requireCorpus("cosign") else { return nil }
+        guard let corpus = Paths.cosignCorpus() else { return nil }
         let directory = try Self.materialise(corpus, fixture)
         defer { directory.cleanup() }
         let image = try await SignatureStore.load(.directory(directory.path))
@@ -55,7 +56,7 @@ import Testing
 
     @Test(arguments: ["dir-img-cosign-valid", "dir-img-cosign-valid-2", "dir-img-cosign-valid-with-tag"])
     func keySignaturesVerify(fixture: String) async throws {
-        guard let corpus = Paths.requireCorpus("cosign") else { return }
+        guard let corpus = Paths.cosignCorpus() else { return }
         let policy = VerificationPolicy(keys: [try Self.key(corpus, "cosign.pub")])
         let result = try #require(try await verdict(fixture, policy))
         #expect(result.verified, "\(result.summary)")
@@ -63,7 +64,7 @@ import Testing
     }
 
     @Test func keySignatureWithRekorBundleVerifies() async throws {
-        guard let corpus = Paths.requireCorpus("cosign") else { return }
+        guard let corpus = Paths.cosignCorpus() else { return }
         let keyOnly = try #require(
             try await verdict(
                 "dir-img-cosign-key-rekor-valid", VerificationPolicy(keys: [try Self.key(corpus, "cosign2.pub")])))
@@ -91,7 +92,7 @@ import Testing
     }
 
     @Test func fulcioCertificateWithRekorVerifiesAtTheLoggedTime() async throws {
-        guard let corpus = Paths.requireCorpus("cosign") else { return }
+        guard let corpus = Paths.cosignCorpus() else { return }
         let roots = try String(contentsOfFile: corpus + "/fulcio_v1.crt.pem", encoding: .utf8)
         let identity = try CertificateIdentity(
             identity: "mitr@redhat.com", issuer: "https://github.com/login/oauth", caPEMs: [roots])
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func pkiCertificateVerifies() async throws {
-        guard let corpus = Paths.requireCorpus("cosign") else { return }
+        guard let corpus = Paths.cosignCorpus() else { return }
         let pems = try ["pki_root_crts.pem", "pki_intermediate_crts.pem"].map {
             try String(contentsOfFile: corpus + "/" + $0, encoding: .utf8)
         }
@@ -151,7 +152,7 @@ import Testing
         ("dir-img-cosign-other-attachment", "not a cosign signature: media type 'text/plain'"),
     ])
     func invalidImagesAreRefusedWithTheirReason(fixture: String, reason: String) async throws {
-        guard let corpus = Paths.requireCorpus("cosign") else { return }
+        guard let corpus = Paths.cosignCorpus() else { return }
         let result = try #require(
             try await verdict(fixture, VerificationPolicy(keys: [try Self.key(corpus, "cosign.pub")])))
         #expect(!result.verified)
@@ -160,7 +161,7 @@ import Testing
     }
 
     @Test func missingManifestCannotBeVerified() async throws {
-        guard let corpus = Paths.requireCorpus("cosign") else { return }
+        guard let corpus = Paths.cosignCorpus() else { return }
         let directory = try Self.materialise(corpus, "dir-img-cosign-no-manifest")
         defer { directory.cleanup() }
         await #expect(throws: SignError.self) { try await SignatureStore.load(.directory(directory.path)) }
@@ -169,7 +170,7 @@ import Testing
     /// containers/image accepts an image when one signature verifies; the unknown key's signature is
     /// refused on its own.
     @Test func mixedImageHasOneRefusedSignature() async throws {
-        guard let corpus = Paths.requireCorpus("cosign") else { return }
+        guard let corpus = Paths.cosignCorpus() else { return }
         let result = try #require(
             try await verdict("dir-img-cosign-mixed", VerificationPolicy(keys: [try Self.key(corpus, "cosign.pub")])))
         #expect(result.signatures.map(\.verified) == [false, true])
@@ -178,7 +179,7 @@ import Testing
     }
 
     @Test func unknownKeySignatureAndWrongKeyAndRepositoryAreRefused() async throws {
-        guard let corpus = Paths.requireCorpus("cosign") else { return }
+        guard let corpus = Paths.cosignCorpus() else { return }
         let data = try Data(contentsOf: URL(fileURLWithPath: corpus + "/unknown-cosign-key.signature"))
         let unknown = try CosignSignature(containersImageFile: data, source: "unknown-cosign-key.signature")
         let manifest = try Data(contentsOf: URL(fileURLWithPath: corpus + "/dir-img-cosign-valid/manifest.json"))

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Sign
@@ -26,8 +27,8 @@ import Testing
         #expect(!other.isValidSignature(signature, for: data))
     }
 
-    @Test func opensslReadsBerthKeys() async throws {
-        guard let openssl = requireTool("openssl") else { return }
+    @Test(Tool.enabled("openssl")) func opensslReadsBerthKeys() async throws {
+        guard let openssl = Tool.require("openssl") else { return }
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let key = SigningKey.generate()
@@ -66,8 +67,8 @@ import Testing
         #expect(try VerificationKey(pem: key.publicKeyPEM).isValidSignature(signature, for: data))
     }
 
-    @Test func berthReadsOpensslEncryptedKeys() async throws {
-        guard let openssl = requireTool("openssl") else { return }
+    @Test(Tool.enabled("openssl")) func berthReadsOpensslEncryptedKeys() async throws {
+        guard let openssl = Tool.require("openssl") else { return }
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let plain = directory.path + "/plain.pem"

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OCI
+import TestSupport
 import Testing
 
 @testable import Sign

@@ -1,31 +1,14 @@
 import Foundation
 import OCI
+import TestSupport
 import Testing
 
-/// Where the package and the optional corpora are.
+/// Where the signing tests' own fixtures are.
 enum Paths {
-    static let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures"
+    static let fixtures = Repository.fixtures("SignTests").path
 
-    /// The corpus root: `BERTH_CORPUS`, else `../shared/corpus` beside the package.
-    static var corpus: String {
-        ProcessInfo.processInfo.environment["BERTH_CORPUS"] ?? package + "/../shared/corpus"
-    }
-
-    /// A corpus folder, or nil to skip: missing is a failure when `CI` is set.
-    static func requireCorpus(_ name: String) -> String? {
-        let path = corpus + "/" + name
-        if FileManager.default.fileExists(atPath: path) { return path }
-        let message =
-            "corpus '\(name)' not found under \(corpus): set BERTH_CORPUS or run scripts/fetch-corpora.sh"
-        if ProcessInfo.processInfo.environment["CI"] != nil {
-            Issue.record(Comment(rawValue: message))
-        } else {
-            print("skipped: \(message)")
-        }
-        return nil
-    }
+    /// The cosign corpus folder, or nil (a failure under CI, where it must be present).
+    static func cosignCorpus() -> String? { Corpus.require("cosign")?.path }
 }
 
 /// A fresh directory under the temporary directory, removed by `cleanup()`.
@@ -40,83 +23,18 @@ struct TemporaryDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Finds an executable on PATH; missing, the test is skipped locally and fails under CI.
-func requireTool(_ name: String) -> String? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    for directory in path.split(separator: ":") {
-        let candidate = "\(directory)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        Issue.record("\(name) is required under CI (install it with .ci/install-sign-deps.sh)")
-    }
-    return nil
-}
-
-struct ProcessResult: Sendable {
-    var status: Int32
-    var output: String
-    var error: String
-}
-
-/// Runs a command to completion on its own thread, with its output collected.
+/// Runs a command to completion off the cooperative pool.
 func run(
     _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
 ) async throws -> ProcessResult {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let output = Pipe()
-            let error = Pipe()
-            let stdin = Pipe()
-            process.standardOutput = output
-            process.standardError = error
-            process.standardInput = stdin
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-                return
-            }
-            if let input { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
-            try? stdin.fileHandleForWriting.close()
-            let errorBox = DataBox()
-            let reader = Thread {
-                errorBox.data = error.fileHandleForReading.readDataToEndOfFile()
-                errorBox.done.signal()
-            }
-            reader.start()
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            errorBox.done.wait()
-            continuation.resume(
-                returning: ProcessResult(
-                    status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                    error: String(decoding: errorBox.data, as: UTF8.self)))
-        }
-    }
+    try await ChildProcess.run(
+        executable, arguments, timeout: 120, input: input.map { Data($0.utf8) }, environment: environment)
 }
 
-final class DataBox: @unchecked Sendable {
-    var data = Data()
-    let done = DispatchSemaphore(value: 0)
-}
-
-/// The built `berth` executable beside the test bundle, or nil to skip (a failure under CI).
+/// The built `berth` executable, or nil to skip (a failure under CI).
 var berthExecutable: String? {
-    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [
-        directory.appendingPathComponent("berth").path,
-        directory.deletingLastPathComponent().appendingPathComponent("berth").path,
-    ] where FileManager.default.isExecutableFile(atPath: candidate) {
-        return candidate
-    }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        Issue.record("the berth executable was not built next to the tests")
-    }
+    if let path = BerthExecutable.path { return path }
+    if Environment.isCI { Issue.record("the berth executable was not built next to the tests") }
     return nil
 }
 
@@ -140,7 +58,7 @@ final class RegistryServer: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let box = DataBox()
+        let box = OutputBuffer()
         let handle = pipe.fileHandleForReading
         Thread.detachNewThread {
             while true {
@@ -201,4 +119,9 @@ func pushRandomImage(_ client: RegistryClient, repository: String, tag: String) 
         """
     return try await client.putManifest(
         repository: repository, reference: tag, data: Data(manifest.utf8), mediaType: MediaType.ociManifest)
+}
+
+/// Bytes a reader thread appends to, read under ``synchronized(_:)``.
+final class OutputBuffer: @unchecked Sendable {
+    var data = Data()
 }

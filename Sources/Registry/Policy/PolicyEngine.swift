@@ -1,0 +1,267 @@
+import Crypto
+import Foundation
+import OCI
+import Sign
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A check run before a manifest is served: the extension point for signature and scanner gates.
+public protocol PullGate: Sendable {
+    /// Throws a ``RegistryError`` (412 `PROJECTPOLICYVIOLATION`) to refuse the pull.
+    func check(
+        repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage)
+        async throws
+}
+
+/// Refuses manifests that carry no signature: neither a cosign tag `<alg>-<hex>.sig` nor a
+/// signature referrer. Signature artifacts themselves stay pullable so that verifiers can fetch them.
+public struct SignatureGate: PullGate {
+    /// Artifact types that count as signatures in the referrers API.
+    public static let signatureArtifactTypes: Set<String> = [
+        "application/vnd.dev.cosign.artifact.sig.v1+json",
+        "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "application/vnd.dev.sigstore.bundle+json;version=0.3",
+        "application/vnd.cncf.notary.signature",
+    ]
+
+    public init() {}
+
+    public func check(
+        repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage
+    ) async throws {
+        guard project.requireSignature else { return }
+        if isSignature(manifest, storage: storage) { return }
+        let digest = manifest.digest
+        if let keys = project.signatureKeys, !keys.isEmpty {
+            let verdict = await StoredSignatures.verify(
+                repository: repository, digest: digest, keys: keys, storage: storage)
+            if verdict.verified { return }
+            let reason =
+                verdict.signatures.isEmpty
+                ? "no signature: \(digest) has no cosign signature (\(digest.tagForm).sig) or signature referrer"
+                : "no cosign signature of \(digest) verifies against the project's keys: "
+                    + verdict.signatures.map { "\($0.source): \($0.reason)" }.joined(separator: "; ")
+            throw RegistryError(
+                .preconditionFailed, .policyViolation, reason,
+                detail: ["digest": digest.description, "policy": "requireSignature"])
+        }
+        if storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return }
+        if storage.referrers(repository, subject: digest).contains(where: {
+            Self.signatureArtifactTypes.contains($0.artifactType ?? "")
+        }) {
+            return
+        }
+        throw RegistryError(
+            .preconditionFailed, .policyViolation,
+            "the project requires signed images and \(digest) has no signature (cosign tag \(digest.tagForm).sig or a signature referrer)",
+            detail: ["digest": digest.description, "policy": "requireSignature"])
+    }
+
+    private func isSignature(_ manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) -> Bool {
+        guard let data = POSIXFile.contents(manifest.path),
+            let summary = try? ManifestParser.parse(data, contentType: manifest.mediaType)
+        else { return false }
+        if let type = summary.artifactType, Self.signatureArtifactTypes.contains(type) { return true }
+        return summary.layers.contains { $0.mediaType == "application/vnd.dev.cosign.simplesigning.v1+json" }
+    }
+}
+
+/// Authorisation and per-project policy: roles, public projects, immutable tags, quotas and pull gates.
+public struct PolicyEngine: Sendable {
+    let configuration: RegistryConfiguration
+    let security: SecurityStore
+    let gates: [any PullGate]
+
+    public init(
+        configuration: RegistryConfiguration, security: SecurityStore, gates: [any PullGate] = [SignatureGate()]
+    ) {
+        self.configuration = configuration
+        self.security = security
+        self.gates = gates
+    }
+
+    /// The project of a repository: its first path component.
+    public static func project(of repository: String) -> String {
+        String(repository.split(separator: "/", maxSplits: 1).first ?? Substring(repository))
+    }
+
+    /// The project's effective settings: the state file's record, else `registry.yaml`'s.
+    public func project(_ name: String, state: SecurityState? = nil) -> ProjectRecord {
+        let state = state ?? security.current()
+        if let record = state.projects[name] { return record }
+        var record = ProjectRecord()
+        if let settings = configuration.projects[name] {
+            record.public = settings.public ?? false
+            record.immutableTags = settings.immutableTags ?? []
+            record.quotaBytes = settings.quotaBytes
+            record.requireSignature = settings.requireSignature ?? false
+            let keys = (settings.signatureKeyFiles ?? []).compactMap {
+                POSIXFile.contents($0).map { String(decoding: $0, as: UTF8.self) }
+            }
+            record.signatureKeys = keys.isEmpty ? nil : keys
+        }
+        return record
+    }
+
+    // MARK: Authorisation
+
+    /// Whether `identity` may perform `action` on `repository`.
+    public func isAllowed(_ action: Action, repository: String, identity: Identity, state: SecurityState? = nil) -> Bool
+    {
+        let state = state ?? security.current()
+        guard state.authenticationEnabled else { return true }
+        let projectName = Self.project(of: repository)
+        let project = project(projectName, state: state)
+        switch identity {
+        case .anonymous:
+            return action == .pull && project.public
+        case .user(let name):
+            guard let user = state.users[name] else { return false }
+            if user.admin { return true }
+            if action == .pull && project.public { return true }
+            return project.members[name]?.allows(action) ?? false
+        case .robot(let name):
+            guard let robot = state.robots[name], robot.expires > Date(), robot.project == projectName else {
+                return action == .pull && project.public
+            }
+            return robot.role.allows(action) || (action == .pull && project.public)
+        }
+    }
+
+    func canPull(repository: String, identity: Identity) -> Bool {
+        isAllowed(.pull, repository: repository, identity: identity)
+    }
+
+    func canList(repository: String, identity: Identity) -> Bool {
+        isAllowed(.pull, repository: repository, identity: identity)
+    }
+
+    /// Mount without `from` is only allowed while there is no access control to bypass.
+    var allowsAnonymousMount: Bool { !security.current().authenticationEnabled }
+
+    // MARK: Policies
+
+    func checkPull(
+        repository: String, manifest: RegistryStorage.StoredManifest, identity: Identity, storage: RegistryStorage
+    ) async throws {
+        let project = project(Self.project(of: repository))
+        for gate in gates {
+            try await gate.check(repository: repository, project: project, manifest: manifest, storage: storage)
+        }
+    }
+
+    /// Whether `tag` matches one of the project's immutable-tag globs.
+    func isImmutable(repository: String, tag: String) -> Bool {
+        project(Self.project(of: repository)).immutableTags.contains { pattern in
+            fnmatch(pattern, tag, 0) == 0
+        }
+    }
+
+    func checkPush(
+        repository: String, tags: [String], digest: OCIDigest, storage: RegistryStorage, incomingBytes: Int64,
+        identity: Identity
+    ) throws {
+        for tag in tags where isImmutable(repository: repository, tag: tag) {
+            if let existing = storage.resolveTag(repository, tag), existing != digest {
+                throw RegistryError(
+                    .preconditionFailed, .policyViolation,
+                    "tag '\(tag)' is immutable and already points to \(existing)",
+                    detail: ["tag": tag, "policy": "immutableTags"])
+            }
+        }
+        if storage.blobSize(digest) == nil || !POSIXFile.exists(storage.revisionPath(repository, digest)) {
+            try checkQuota(repository: repository, adding: digest, incomingBytes: incomingBytes, storage: storage)
+        }
+    }
+
+    func checkTagDelete(repository: String, tag: String) throws {
+        if isImmutable(repository: repository, tag: tag) {
+            throw RegistryError(
+                .preconditionFailed, .policyViolation, "tag '\(tag)' is immutable",
+                detail: ["tag": tag, "policy": "immutableTags"])
+        }
+    }
+
+    func checkDelete(repository: String, digest: OCIDigest, storage: RegistryStorage) throws {
+        for tag in storage.tags(repository) where isImmutable(repository: repository, tag: tag) {
+            if storage.resolveTag(repository, tag) == digest {
+                throw RegistryError(
+                    .preconditionFailed, .policyViolation, "manifest is referenced by immutable tag '\(tag)'",
+                    detail: ["tag": tag, "policy": "immutableTags"])
+            }
+        }
+    }
+
+    func checkQuota(repository: String, adding digest: OCIDigest, incomingBytes: Int64? = nil, storage: RegistryStorage)
+        throws
+    {
+        let projectName = Self.project(of: repository)
+        guard let quota = project(projectName).quotaBytes else { return }
+        let used = Self.usage(project: projectName, storage: storage)
+        if used.digests.contains(digest) { return }
+        let adding = incomingBytes ?? storage.blobSize(digest) ?? 0
+        if used.bytes + adding > quota {
+            throw RegistryError(
+                .forbidden, .denied,
+                "storage quota of project '\(projectName)' exceeded: \(used.bytes) + \(adding) > \(quota) bytes",
+                detail: ["project": projectName, "quota": String(quota), "used": String(used.bytes)])
+        }
+    }
+
+    /// Distinct content (blobs and manifests) a project holds, and its total size.
+    public static func usage(project: String, storage: RegistryStorage) -> (bytes: Int64, digests: Set<OCI.Digest>) {
+        var digests = Set<OCIDigest>()
+        for repository in storage.repositories() where Self.project(of: repository) == project {
+            digests.formUnion(storage.linkedBlobs(repository))
+            digests.formUnion(storage.revisions(repository))
+        }
+        let bytes = digests.reduce(Int64(0)) { $0 + (storage.blobSize($1) ?? 0) }
+        return (bytes, digests)
+    }
+}
+
+/// Reads the cosign signatures a repository stores for a digest (the `<alg>-<hex>.sig` tag and
+/// signature referrers) and checks them with the one verifier `berth verify` uses.
+enum StoredSignatures {
+    static func verify(repository: String, digest: OCIDigest, keys: [String], storage: RegistryStorage) async
+        -> ImageVerdict
+    {
+        let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
+        var manifests: [(String, OCIDigest)] = []
+        if let tagged = storage.resolveTag(repository, AttachmentKind.signature.tag(for: digest)) {
+            manifests.append((AttachmentKind.signature.tag(for: digest), tagged))
+        }
+        for referrer in storage.referrers(repository, subject: digest)
+        where referrer.artifactType == AttachmentKind.signature.artifactType {
+            manifests.append(("referrer \(referrer.digest)", referrer.digest))
+        }
+        var signatures: [CosignSignature] = []
+        for (source, manifestDigest) in manifests {
+            guard let stored = storage.manifest(repository, digest: manifestDigest),
+                let data = POSIXFile.contents(stored.path),
+                let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
+            else { continue }
+            for (number, layer) in summary.layers.enumerated() {
+                var payload = Data()
+                if storage.repositoryHasBlob(repository, layer.digest),
+                    let bytes = POSIXFile.contents(storage.blobPath(layer.digest)),
+                    OCIDigest.of(bytes, algorithm: layer.digest.algorithm) == layer.digest
+                {
+                    payload = bytes
+                }
+                signatures.append(
+                    CosignSignature(
+                        source: "\(source) layer \(number + 1)", mediaType: layer.mediaType, payload: payload,
+                        annotations: layer.annotations ?? [:]))
+            }
+        }
+        let verifier = SignatureVerifier(policy: VerificationPolicy(keys: parsed))
+        return await verifier.verify(signatures, manifestDigest: digest)
+    }
+}
