@@ -144,6 +144,49 @@ public actor RegistryClient {
         return digest
     }
 
+    /// Stores a manifest whose `subject` is `subject` (a signature, an attestation, an SBOM) by its
+    /// digest, and keeps the referrers tag schema (`<alg>-<hex>` image index) up to date when the
+    /// registry does not answer with `OCI-Subject`, as the distribution spec asks of clients.
+    @discardableResult
+    public func putReferrer(
+        repository: String, data: Data, mediaType: String, artifactType: String?, subject: Digest
+    ) async throws(OCIError) -> Digest {
+        try RepositoryName.validate(repository)
+        let digest = Digest.of(data)
+        let response = try await send(
+            .PUT, "/v2/\(repository)/manifests/\(digest)", scope: pushScope(repository),
+            headers: [("Content-Type", mediaType)], body: data, limit: 64 * 1024)
+        guard response.status == 201 || response.status == 200 else {
+            throw response.error("push of referrer \(repository)@\(digest)")
+        }
+        if response.headers.first(name: "OCI-Subject") != nil { return digest }
+        let tag = subject.tagForm
+        var manifests: [Descriptor] = []
+        do {
+            let existing = try await manifest(repository: repository, reference: tag, accept: [MediaType.ociIndex])
+            struct Index: Decodable { var manifests: [Descriptor]? }
+            manifests = (try? JSONDecoder().decode(Index.self, from: existing.data))?.manifests ?? []
+        } catch {
+            guard case .registry(let status, _) = error, status == 404 else { throw error }
+        }
+        if !manifests.contains(where: { $0.digest == digest }) {
+            manifests.append(
+                Descriptor(mediaType: mediaType, digest: digest, size: Int64(data.count), artifactType: artifactType))
+        }
+        struct Index: Encodable {
+            var schemaVersion = 2
+            var mediaType = MediaType.ociIndex
+            var manifests: [Descriptor]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let index = try? encoder.encode(Index(manifests: manifests)) else {
+            throw OCIError.invalidManifest("cannot encode the referrers index of \(subject)")
+        }
+        try await putManifest(repository: repository, reference: tag, data: index, mediaType: MediaType.ociIndex)
+        return digest
+    }
+
     // MARK: Blobs
 
     /// Fetches a blob of at most `maximumSize` bytes and checks it against `digest`.

@@ -263,10 +263,9 @@ public enum SignatureStore {
                     repository: repository, data: Data("{}".utf8), mediaType: MediaType.ociEmptyJSON)
                 let manifest = CosignManifest.manifest(
                     config: empty, layers: [layer.descriptor], artifactType: kind.artifactType, subject: image)
-                let digest = OCI.Digest.of(manifest)
-                written.referrer = try await client.putManifest(
-                    repository: repository, reference: digest.description, data: manifest,
-                    mediaType: MediaType.ociManifest)
+                written.referrer = try await client.putReferrer(
+                    repository: repository, data: manifest, mediaType: MediaType.ociManifest,
+                    artifactType: kind.artifactType, subject: image.digest)
             }
         } catch let error as SignError {
             throw error

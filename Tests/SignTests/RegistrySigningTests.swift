@@ -191,4 +191,32 @@ import Testing
             #expect(verifier.verify(tampered, manifestDigest: digest).reason.contains("no DSSE signature verifies"))
         }
     }
+
+    /// CNCF distribution 2.8 has no referrers API: the referrer is found through the tag schema the
+    /// client maintains, and the tag-convention signature works as everywhere.
+    @Test(Tool.enabled("docker-registry")) func signAndVerifyOnCNCFDistribution() async throws {
+        guard let executable = Tool.require("docker-registry") else { return }
+        let server = try await DistributionServer(executable: executable)
+        defer { server.stop() }
+        let access = RegistryAccess(tlsVerify: false)
+        let client = RegistryClient(host: server.host, tlsVerify: false)
+        let digest = try await pushRandomImage(client, repository: "wso2/am", tag: "1")
+        let reference = try ImageReference(parsing: "\(server.host)/wso2/am:1")
+        let key = SigningKey.generate()
+        let referrerOnly = try await ImageSigner.sign(
+            reference, key: key, access: access, tagConvention: false, referrer: true)
+        #expect(referrerOnly.tag == nil)
+        let referrers = try await client.referrers(repository: "wso2/am", digest: digest)
+        #expect(referrers.map(\.digest.description) == [referrerOnly.referrer])
+        let loaded = try await SignatureStore.load(.registry(reference), access: access)
+        #expect(loaded.signatures.count == 1)
+        let policy = VerificationPolicy(keys: [key.verificationKey])
+        #expect(await SignatureVerifier(policy: policy).verify(loaded.signatures, manifestDigest: digest).verified)
+
+        _ = try await ImageSigner.sign(reference, key: key, access: access)
+        let both = try await SignatureStore.load(.registry(reference), access: access)
+        #expect(both.signatures.count == 2)
+        #expect(
+            try await client.tags(repository: "wso2/am").sorted() == ["1", digest.tagForm, "\(digest.tagForm).sig"])
+    }
 }

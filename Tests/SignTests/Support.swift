@@ -125,3 +125,78 @@ func pushRandomImage(_ client: RegistryClient, repository: String, tag: String) 
 final class OutputBuffer: @unchecked Sendable {
     var data = Data()
 }
+
+/// A free TCP port on 127.0.0.1 (bound, read and released).
+func freeLoopbackPort() -> Int? {
+    let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socketDescriptor >= 0 else { return nil }
+    defer { close(socketDescriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard bound == 0 else { return nil }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketDescriptor, $0, &length) }
+    }
+    guard named == 0 else { return nil }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// CNCF distribution (`docker-registry`) on a free loopback port with file-system storage.
+final class DistributionServer: @unchecked Sendable {
+    let process = Process()
+    let root: TemporaryDirectory
+    let port: Int
+
+    init(executable: String) async throws {
+        root = try TemporaryDirectory()
+        guard let port = freeLoopbackPort() else { throw ServerError.setup("no free port") }
+        self.port = port
+        let configuration = """
+            version: 0.1
+            log:
+              level: error
+            storage:
+              filesystem:
+                rootdirectory: \(root.path)/data
+              delete:
+                enabled: true
+            http:
+              addr: 127.0.0.1:\(port)
+            """
+        try configuration.write(toFile: root.path + "/config.yml", atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["serve", root.path + "/config.yml"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let connection = try? await RegistryClient(host: "127.0.0.1:\(port)", tlsVerify: false)
+                .tags(repository: "probe/probe"), connection.isEmpty
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        stop()
+        throw ServerError.setup("docker-registry did not start")
+    }
+
+    var host: String { "127.0.0.1:\(port)" }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        root.cleanup()
+    }
+}
