@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HummingbirdBcrypt
 import OCI
+import Sign
 
 /// Administration of users, robots and projects in a storage root's security state.
 public struct RegistryAdmin: Sendable {
@@ -104,8 +105,8 @@ public struct RegistryAdmin: Sendable {
         signatureKeys: [String]? = nil
     ) throws {
         for key in signatureKeys ?? [] {
-            guard (try? P256.Signing.PublicKey(pemRepresentation: key)) != nil else {
-                throw AdminError.invalid("a signature key is not a PEM ECDSA P-256 public key")
+            guard (try? VerificationKey(pem: key)) != nil else {
+                throw AdminError.invalid("a signature key is not a PEM ECDSA (P-256/384/521) or RSA public key")
             }
         }
         try store.update { state in
