@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reporters", dependencies: ["BerthCore"]),
         // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
-        .target(name: "Check", dependencies: ["BerthCore", "Rules"]),
+        .target(name: "Check", dependencies: ["BerthCore", "Rules", "Kubernetes"]),
         .target(
             name: "OCI",
             dependencies: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthCore
+import Check
 import Foundation
 import OCI
 import Sign
@@ -305,18 +306,23 @@ struct VerificationOptions: ParsableArguments {
     }
 }
 
-/// `berth verify IMAGE`.
+/// `berth verify IMAGE` and `berth verify --manifests PATH...`.
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify an image's cosign signatures: exit 0 when one signs this digest, 1 when none does.",
         discussion: """
             IMAGE is docker://HOST/REPO[:TAG|@DIGEST] (or a bare reference), oci:PATH[:REF], or dir:PATH \
-            (skopeo's layout: manifest.json and signature-N files), so copied images verify offline.
+            (skopeo's layout: manifest.json and signature-N files), so copied images verify offline. \
+            With --manifests, the arguments are Kubernetes manifests, directories, Helm charts or - and \
+            every image their pods would run must be pinned by digest and verify.
             """)
 
-    @Argument(help: "The image: docker://REF, REF, oci:PATH[:REF] or dir:PATH.")
-    var image: String
+    @Argument(help: "The image (docker://REF, REF, oci:PATH[:REF], dir:PATH), or with --manifests the paths.")
+    var targets: [String]
+
+    @Flag(name: .long, help: "Verify every image the Kubernetes objects under the paths would run.")
+    var manifests = false
 
     @OptionGroup var verification: VerificationOptions
 
@@ -330,8 +336,11 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryAccessOptions
 
     func validate() throws {
+        if targets.isEmpty { throw ValidationError("name an IMAGE, or paths with --manifests") }
+        if !manifests && targets.count > 1 { throw ValidationError("verify one IMAGE at a time, or use --manifests") }
+        if manifests && attestation != nil { throw ValidationError("--attestation does not combine with --manifests") }
         do {
-            _ = try ImageLocation(parsing: image)
+            if !manifests { _ = try ImageLocation(parsing: targets[0]) }
             if let attestation { _ = try PredicateType.uri(for: attestation) }
         } catch {
             throw ValidationError("\(error)")
@@ -339,6 +348,8 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if manifests { return try await verifyManifests() }
+        let image = targets[0]
         let location = try ImageLocation(parsing: image)
         let policy = try verification.policy(image: location)
         let verdict: ImageVerdict
@@ -357,6 +368,41 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         try verification.report(verdict, image: image)
         if !verdict.verified { throw ExitCode(1) }
+    }
+
+    private func verifyManifests() async throws {
+        let collected: (images: [DeploymentImage], errors: [String])
+        do {
+            collected = try DeploymentImages.collect(paths: targets) {
+                [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            }
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(2)
+        }
+        for error in collected.errors { Terminal.error(error) }
+        var policy = try verification.policy(image: .directory("."))
+        policy.repository = verification.repository
+        let verdicts = await DeploymentVerification.verify(
+            images: collected.images.map(\.image), policy: policy, checkRepository: verification.checkRepository,
+            access: registry.access)
+        if verification.format == "json" {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Terminal.write(String(decoding: try encoder.encode(verdicts), as: UTF8.self) + "\n")
+        } else {
+            for verdict in verdicts {
+                let users = collected.images.filter { $0.image == verdict.image }
+                    .map { "\($0.object) container \($0.container) in \($0.file)" }
+                Terminal.write(
+                    "\(verdict.verified ? "ok  " : "FAIL") \(verdict.image): \(verdict.reason)\n"
+                        + users.map { "       used by \($0)\n" }.joined())
+            }
+            let failed = verdicts.filter { !$0.verified }.count
+            Terminal.write("\(verdicts.count) images, \(failed) not verified\n")
+        }
+        if !collected.errors.isEmpty { throw ExitCode(2) }
+        if verdicts.isEmpty || verdicts.contains(where: { !$0.verified }) { throw ExitCode(1) }
     }
 }
 

@@ -115,6 +115,43 @@ import Testing
             #expect(offlineWrong.status == 1)
         }
 
+        // The deployment check: every image the manifests run must be pinned and signed.
+        let unsignedDigest = try await pushRandomImage(client, repository: "wso2/am", tag: "unsigned")
+        let manifests = work.path + "/deploy"
+        try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
+        func deployment(_ image: String) -> String {
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: am}
+            spec:
+              selector: {matchLabels: {app: am}}
+              template:
+                metadata: {labels: {app: am}}
+                spec:
+                  containers:
+                    - {name: am, image: "\(image)"}
+            """
+        }
+        let pinned = "\(server.host)/wso2/am@\(digest)"
+        try deployment(pinned).write(toFile: manifests + "/am.yaml", atomically: true, encoding: .utf8)
+        let deployOK = try await run(
+            berth, ["verify", "--manifests", manifests, "--key", work.path + "/k.pub", "--tls-verify=false"])
+        #expect(deployOK.status == 0, "\(deployOK.output)\(deployOK.error)")
+        #expect(deployOK.output.contains("used by Deployment/am container am"))
+        try deployment("\(server.host)/wso2/am@\(unsignedDigest)").write(
+            toFile: manifests + "/am.yaml", atomically: true, encoding: .utf8)
+        let swapped = try await run(
+            berth, ["verify", "--manifests", manifests, "--key", work.path + "/k.pub", "--tls-verify=false"])
+        #expect(swapped.status == 1)
+        #expect(swapped.output.contains("no signature of \(unsignedDigest)"))
+        try deployment("\(server.host)/wso2/am:4.3.0").write(
+            toFile: manifests + "/am.yaml", atomically: true, encoding: .utf8)
+        let byTag = try await run(
+            berth, ["verify", "--manifests", manifests, "--key", work.path + "/k.pub", "--tls-verify=false"])
+        #expect(byTag.status == 1)
+        #expect(byTag.output.contains("not referenced by digest"))
+
         // Attestations.
         try Data(#"{"bomFormat":"CycloneDX","specVersion":"1.6"}"#.utf8).write(
             to: URL(fileURLWithPath: work.path + "/sbom.json"))
