@@ -153,12 +153,8 @@ public enum SignatureStore {
         async throws(SignError) -> SignedImage
     {
         let client = try access.client(for: reference)
-        let digest: OCI.Digest
-        do {
-            digest = try await client.manifest(repository: reference.repository, reference: reference.reference).digest
-        } catch {
-            throw SignError.image("cannot resolve \(reference): \(error)")
-        }
+        // HEAD, as signing does: a registry's signature gate refuses GET of an unsigned image.
+        let digest = try await ImageSigner.resolve(reference, client: client).digest
         var signatures: [CosignSignature] = []
         let tag = kind.tag(for: digest)
         if let manifest = try await optionalManifest(client, reference.repository, tag) {

@@ -17,16 +17,25 @@ public struct SigningResult: Sendable, Equatable, Codable {
 
 /// Signs and attests images in registries, by digest.
 public enum ImageSigner {
-    /// Resolves `reference` to its manifest digest (a pinned digest is checked), never signing a tag.
+    /// Resolves `reference` to its manifest digest, never signing a tag.
+    ///
+    /// Asks with `HEAD`, which a registry's signature gate does not refuse (an unsigned image cannot
+    /// be fetched there until it is signed); a pinned digest must be the one the registry reports.
     public static func resolve(_ reference: ImageReference, client: RegistryClient) async throws(SignError)
         -> Descriptor
     {
+        let found: Descriptor?
         do {
-            return try await client.manifest(repository: reference.repository, reference: reference.reference)
-                .descriptor
+            found = try await client.manifestDescriptor(
+                repository: reference.repository, reference: reference.reference)
         } catch {
             throw SignError.image("cannot resolve \(reference): \(error)")
         }
+        guard let found else { throw SignError.image("\(reference) does not exist") }
+        if let pinned = reference.digest, pinned != found.digest {
+            throw SignError.image("\(reference) is served as \(found.digest)")
+        }
+        return found
     }
 
     /// Signs the digest `reference` resolves to and stores the signature cosign's way.

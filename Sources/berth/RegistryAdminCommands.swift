@@ -119,7 +119,8 @@ struct RegistryProjectCommand: AsyncParsableCommand {
         @Option(name: .customLong("public"), help: "true or false.") var isPublic: Bool?
         @Option(
             name: .customLong("signature-key"),
-            help: "PEM ECDSA P-256 public key file that signatures must verify against (repeatable; replaces the list)."
+            help:
+                "PEM public key file (ECDSA or RSA) that signatures must verify against (repeatable; replaces the list)."
         ) var signatureKeyFiles: [String] = []
 
         func run() async throws {

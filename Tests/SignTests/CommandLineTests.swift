@@ -171,3 +171,59 @@ import Testing
         #expect(otherType.status == 1)
     }
 }
+
+/// The registry's gate and `berth sign` together, with skopeo as the pulling client.
+@Suite(.serialized) struct SignatureGateLoopTests {
+    @Test(Tool.enabled("skopeo")) func unsignedPullsAreRefusedWithTheReasonUntilSigned() async throws {
+        guard let berth = berthExecutable, let skopeo = Tool.require("skopeo") else { return }
+        let work = try TemporaryDirectory()
+        defer { work.cleanup() }
+        let key = SigningKey.generate()
+        try key.publicKeyPEM.write(toFile: work.path + "/project.pub", atomically: true, encoding: .utf8)
+        try key.encryptedPEM(password: "gate-loop-password").write(
+            toFile: work.path + "/project.key", atomically: true, encoding: .utf8)
+        let server = try await RegistryServer(
+            berth: berth,
+            configure: [
+                ["registry", "project", "create", "wso2"],
+                [
+                    "registry", "project", "policy", "wso2", "--require-signature", "true", "--signature-key",
+                    work.path + "/project.pub",
+                ],
+            ])
+        defer { server.stop() }
+        let client = RegistryClient(host: server.host, tlsVerify: false)
+        try await pushRandomImage(client, repository: "wso2/am", tag: "4.3.0")
+        let image = "docker://\(server.host)/wso2/am:4.3.0"
+        let inspect = ["inspect", "--tls-verify=false", "--raw", image]
+
+        let refused = try await run(skopeo, inspect)
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("no signature"), "skopeo prints the gate's reason: \(refused.error)")
+
+        let sign = try await run(
+            berth, ["sign", image, "--key", work.path + "/project.key", "--tls-verify=false"],
+            environment: ["BERTH_PASSWORD": "gate-loop-password"])
+        #expect(sign.status == 0, "\(sign.error)")
+        let allowed = try await run(skopeo, inspect)
+        #expect(allowed.status == 0, "\(allowed.error)")
+
+        // The tag moved to another image: its signatures do not carry over.
+        try await pushRandomImage(client, repository: "wso2/am", tag: "4.3.0")
+        let moved = try await run(skopeo, inspect)
+        #expect(moved.status != 0)
+        #expect(moved.error.contains("no signature"), "\(moved.error)")
+
+        // Signed by a key the project does not trust: refused, and the reason says so.
+        let stranger = SigningKey.generate()
+        try stranger.encryptedPEM(password: "gate-loop-password").write(
+            toFile: work.path + "/stranger.key", atomically: true, encoding: .utf8)
+        let strangerSign = try await run(
+            berth, ["sign", image, "--key", work.path + "/stranger.key", "--tls-verify=false"],
+            environment: ["BERTH_PASSWORD": "gate-loop-password"])
+        #expect(strangerSign.status == 0, "\(strangerSign.error)")
+        let wrongKey = try await run(skopeo, inspect)
+        #expect(wrongKey.status != 0)
+        #expect(wrongKey.error.contains("does not verify against the given key"), "\(wrongKey.error)")
+    }
+}
