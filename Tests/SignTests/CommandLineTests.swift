@@ -113,6 +113,24 @@ import Testing
             let offlineWrong = try await run(
                 berth, ["verify", "dir:" + work.path + "/copy", "--key", work.path + "/other.pub"])
             #expect(offlineWrong.status == 1)
+
+            // An OCI layout holding the image and its signature manifest under cosign's tag.
+            let layout = "oci:" + work.path + "/layout"
+            let copiedImage = try await run(
+                skopeo, ["copy", "--preserve-digests", "--src-tls-verify=false", image, layout + ":4.3.0"])
+            #expect(copiedImage.status == 0, "\(copiedImage.error)")
+            let sigTag = "\(digest.tagForm).sig"
+            let copiedSignature = try await run(
+                skopeo,
+                [
+                    "copy", "--preserve-digests", "--src-tls-verify=false", "docker://\(server.host)/wso2/am:\(sigTag)",
+                    layout + ":" + sigTag,
+                ])
+            #expect(copiedSignature.status == 0, "\(copiedSignature.error)")
+            let fromLayout = try await run(berth, ["verify", layout + ":4.3.0", "--key", work.path + "/k.pub"])
+            #expect(fromLayout.status == 0, "\(fromLayout.output)\(fromLayout.error)")
+            let layoutWrong = try await run(berth, ["verify", layout + ":4.3.0", "--key", work.path + "/other.pub"])
+            #expect(layoutWrong.status == 1)
         }
 
         // The deployment check: every image the manifests run must be pinned and signed.
