@@ -33,15 +33,18 @@ public struct VerificationPolicy: Sendable {
     public var rekorKeys: [VerificationKey]
     /// When set, the payload's `docker-reference` must name this repository (`host/repository`).
     public var repository: String?
+    /// Annotations the payload's `optional` section must hold (`verify --annotation k=v`).
+    public var annotations: [String: String]
 
     public init(
         keys: [VerificationKey] = [], certificate: CertificateIdentity? = nil, rekorKeys: [VerificationKey] = [],
-        repository: String? = nil
+        repository: String? = nil, annotations: [String: String] = [:]
     ) {
         self.keys = keys
         self.certificate = certificate
         self.rekorKeys = rekorKeys
         self.repository = repository
+        self.annotations = annotations
     }
 }
 
@@ -191,6 +194,11 @@ public struct SignatureVerifier: Sendable {
                 verdict.reason = "the payload names repository '\(signed.prefix(200))', not '\(repository)'"
                 return verdict
             }
+        }
+        for (key, value) in policy.annotations.sorted(by: { $0.key < $1.key }) where payload.optional?[key] != value {
+            verdict.reason =
+                "the payload's annotation \(key) is \(payload.optional?[key].map { "'\($0.prefix(100))'" } ?? "absent"), not '\(value)'"
+            return verdict
         }
         verdict.verified = true
         verdict.reason = "signed by \(verdict.signer ?? key.kind) over \(manifestDigest)"

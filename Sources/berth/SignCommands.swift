@@ -232,6 +232,9 @@ struct VerificationOptions: ParsableArguments {
     @Flag(name: .customLong("check-repository"), help: "Require the signed payload to name the image's own repository.")
     var checkRepository = false
 
+    @Option(name: .long, help: "Annotation k=v the signed payload must carry (repeatable).")
+    var annotation: [String] = []
+
     @Option(name: .long, help: "text or json.")
     var format: String = "text"
 
@@ -275,6 +278,13 @@ struct VerificationOptions: ParsableArguments {
             }
         }
         policy.repository = repository
+        for item in annotation {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--annotation takes key=value, not '\(item)'")
+            }
+            policy.annotations[String(parts[0])] = String(parts[1])
+        }
         if checkRepository, case .registry(let reference) = image { policy.repository = reference.name }
         return policy
     }

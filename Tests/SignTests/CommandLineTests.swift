@@ -41,6 +41,14 @@ import Testing
         #expect(report["verified"] as? Bool == true)
         #expect(report["digest"] as? String == digest.description)
 
+        let annotated = try await run(
+            berth, ["verify", image, "--key", work.path + "/k.pub", "--tls-verify=false", "--annotation", "ci=1"])
+        #expect(annotated.status == 0, "\(annotated.output)")
+        let otherAnnotation = try await run(
+            berth, ["verify", image, "--key", work.path + "/k.pub", "--tls-verify=false", "--annotation", "ci=2"])
+        #expect(otherAnnotation.status == 1)
+        #expect(otherAnnotation.output.contains("annotation ci is '1', not '2'"))
+
         let other = try await run(berth, ["key", "generate", "--output", work.path + "/other"], environment: password)
         #expect(other.status == 0)
         let wrongKey = try await run(berth, ["verify", image, "--key", work.path + "/other.pub", "--tls-verify=false"])
