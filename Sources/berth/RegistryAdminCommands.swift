@@ -122,6 +122,11 @@ struct RegistryProjectCommand: AsyncParsableCommand {
             help:
                 "PEM public key file (ECDSA or RSA) that signatures must verify against (repeatable; replaces the list)."
         ) var signatureKeyFiles: [String] = []
+        @Option(
+            name: .customLong("require-attestation"),
+            help:
+                "Attestation type (cyclonedx, spdx, slsaprovenance or a URI) pulls need, signed by a signature key (repeatable; replaces the list; 'none' clears it)."
+        ) var requiredAttestations: [String] = []
 
         func run() async throws {
             let tags: [String]? = clearImmutable ? [] : (immutableTags.isEmpty ? nil : immutableTags)
@@ -139,7 +144,9 @@ struct RegistryProjectCommand: AsyncParsableCommand {
             try RegistryAdmin(root: try options.load().root).setPolicy(
                 project: project, immutableTags: tags, quotaBytes: quotaValue, requireSignature: requireSignature,
                 isPublic: isPublic,
-                signatureKeys: keys)
+                signatureKeys: keys,
+                requiredAttestations: requiredAttestations.isEmpty
+                    ? nil : requiredAttestations.filter { $0 != "none" })
             print("policy of \(project) saved")
         }
     }

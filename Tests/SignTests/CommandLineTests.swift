@@ -251,5 +251,30 @@ import Testing
         let wrongKey = try await run(skopeo, inspect)
         #expect(wrongKey.status != 0)
         #expect(wrongKey.error.contains("does not verify against the given key"), "\(wrongKey.error)")
+
+        // Signed by the project key again; then the project also requires a CycloneDX attestation.
+        let resign = try await run(
+            berth, ["sign", image, "--key", work.path + "/project.key", "--tls-verify=false"],
+            environment: ["BERTH_PASSWORD": "gate-loop-password"])
+        #expect(resign.status == 0, "\(resign.error)")
+        #expect(try await run(skopeo, inspect).status == 0)
+        let policy = try await run(
+            berth,
+            ["registry", "project", "policy", "wso2", "--require-attestation", "cyclonedx", "--root", server.root.path])
+        #expect(policy.status == 0, "\(policy.error)")
+        let noAttestation = try await run(skopeo, inspect)
+        #expect(noAttestation.status != 0)
+        #expect(noAttestation.error.contains("missing attestation"), "\(noAttestation.error)")
+        try Data(#"{"bomFormat":"CycloneDX","specVersion":"1.6"}"#.utf8).write(
+            to: URL(fileURLWithPath: work.path + "/sbom.json"))
+        let attest = try await run(
+            berth,
+            [
+                "attest", image, "--predicate", work.path + "/sbom.json", "--type", "cyclonedx", "--key",
+                work.path + "/project.key", "--tls-verify=false",
+            ], environment: ["BERTH_PASSWORD": "gate-loop-password"])
+        #expect(attest.status == 0, "\(attest.error)")
+        let attested = try await run(skopeo, inspect)
+        #expect(attested.status == 0, "\(attested.error)")
     }
 }

@@ -41,7 +41,12 @@ public struct SignatureGate: PullGate {
         if let keys = project.signatureKeys, !keys.isEmpty {
             let verdict = await StoredSignatures.verify(
                 repository: repository, digest: digest, keys: keys, storage: storage)
-            if verdict.verified { return }
+            if verdict.verified {
+                try await checkAttestations(
+                    repository: repository, digest: digest, keys: keys, types: project.requiredAttestations ?? [],
+                    storage: storage)
+                return
+            }
             let reason =
                 verdict.signatures.isEmpty
                 ? "no signature: \(digest) has no cosign signature (\(digest.tagForm).sig) or signature referrer"
@@ -61,6 +66,30 @@ public struct SignatureGate: PullGate {
             .preconditionFailed, .policyViolation,
             "the project requires signed images and \(digest) has no signature (cosign tag \(digest.tagForm).sig or a signature referrer)",
             detail: ["digest": digest.description, "policy": "requireSignature"])
+    }
+
+    /// Refuses the pull unless an attestation of each required type, signed by a project key and
+    /// about this digest, is stored in `<alg>-<hex>.att` or as an attestation referrer.
+    private func checkAttestations(
+        repository: String, digest: OCIDigest, keys: [String], types: [String], storage: RegistryStorage
+    ) async throws {
+        guard !types.isEmpty else { return }
+        let attestations = StoredSignatures.load(
+            repository: repository, digest: digest, kind: .attestation, storage: storage)
+        let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
+        for type in types {
+            let verdict = AttestationVerifier(keys: parsed, predicateType: type).verify(
+                attestations, manifestDigest: digest)
+            if verdict.verified { continue }
+            let reason =
+                verdict.signatures.isEmpty
+                ? "missing attestation: \(digest) has no \(type) attestation (\(digest.tagForm).att)"
+                : "no \(type) attestation of \(digest) verifies against the project's keys: "
+                    + verdict.signatures.map { "\($0.source): \($0.reason)" }.joined(separator: "; ")
+            throw RegistryError(
+                .preconditionFailed, .policyViolation, reason,
+                detail: ["digest": digest.description, "policy": "requiredAttestations", "predicateType": type])
+        }
     }
 
     private func isSignature(_ manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) -> Bool {
@@ -105,6 +134,8 @@ public struct PolicyEngine: Sendable {
                 POSIXFile.contents($0).map { String(decoding: $0, as: UTF8.self) }
             }
             record.signatureKeys = keys.isEmpty ? nil : keys
+            let types = (settings.requiredAttestations ?? []).compactMap { try? PredicateType.uri(for: $0) }
+            record.requiredAttestations = types.isEmpty ? nil : types
         }
         return record
     }
@@ -233,12 +264,21 @@ enum StoredSignatures {
         -> ImageVerdict
     {
         let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
+        let signatures = load(repository: repository, digest: digest, kind: .signature, storage: storage)
+        let verifier = SignatureVerifier(policy: VerificationPolicy(keys: parsed))
+        return await verifier.verify(signatures, manifestDigest: digest)
+    }
+
+    /// The layers of the `<alg>-<hex>.<kind>` manifest and of the referrers of `kind`'s artifact type.
+    static func load(repository: String, digest: OCIDigest, kind: AttachmentKind, storage: RegistryStorage)
+        -> [CosignSignature]
+    {
         var manifests: [(String, OCIDigest)] = []
-        if let tagged = storage.resolveTag(repository, AttachmentKind.signature.tag(for: digest)) {
-            manifests.append((AttachmentKind.signature.tag(for: digest), tagged))
+        if let tagged = storage.resolveTag(repository, kind.tag(for: digest)) {
+            manifests.append((kind.tag(for: digest), tagged))
         }
-        for referrer in storage.referrers(repository, subject: digest)
-        where referrer.artifactType == AttachmentKind.signature.artifactType {
+        for referrer in storage.referrers(repository, subject: digest) where referrer.artifactType == kind.artifactType
+        {
             manifests.append(("referrer \(referrer.digest)", referrer.digest))
         }
         var signatures: [CosignSignature] = []
@@ -261,7 +301,6 @@ enum StoredSignatures {
                         annotations: layer.annotations ?? [:]))
             }
         }
-        let verifier = SignatureVerifier(policy: VerificationPolicy(keys: parsed))
-        return await verifier.verify(signatures, manifestDigest: digest)
+        return signatures
     }
 }

@@ -62,8 +62,11 @@ public struct ProjectRecord: Sendable, Codable, Equatable {
     public var immutableTags: [String] = []
     public var quotaBytes: Int64?
     public var requireSignature: Bool = false
-    /// PEM public keys (ECDSA P-256); when set, a cosign signature must verify against one of them.
+    /// PEM public keys (ECDSA or RSA); when set, a cosign signature must verify against one of them.
     public var signatureKeys: [String]?
+    /// Predicate type URIs of cosign attestations a pulled image must carry, signed by one of the
+    /// `signatureKeys` (checked only when there are keys).
+    public var requiredAttestations: [String]?
 
     public init() {}
 }

@@ -102,8 +102,16 @@ public struct RegistryAdmin: Sendable {
     /// Changes a project's policies; nil leaves a setting as it is.
     public func setPolicy(
         project: String, immutableTags: [String]?, quotaBytes: Int64??, requireSignature: Bool?, isPublic: Bool?,
-        signatureKeys: [String]? = nil
+        signatureKeys: [String]? = nil, requiredAttestations: [String]? = nil
     ) throws {
+        var attestationTypes: [String]?
+        if let requiredAttestations {
+            do {
+                attestationTypes = try requiredAttestations.map { try PredicateType.uri(for: $0) }
+            } catch {
+                throw AdminError.invalid("\(error)")
+            }
+        }
         for key in signatureKeys ?? [] {
             guard (try? VerificationKey(pem: key)) != nil else {
                 throw AdminError.invalid("a signature key is not a PEM ECDSA (P-256/384/521) or RSA public key")
@@ -118,6 +126,7 @@ public struct RegistryAdmin: Sendable {
             if let requireSignature { record.requireSignature = requireSignature }
             if let isPublic { record.public = isPublic }
             if let signatureKeys { record.signatureKeys = signatureKeys.isEmpty ? nil : signatureKeys }
+            if let attestationTypes { record.requiredAttestations = attestationTypes.isEmpty ? nil : attestationTypes }
             state.projects[project] = record
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Sign
 import Yams
 
 /// Settings of `berth registry serve`, read from `registry.yaml` and overridden by flags.
@@ -85,6 +86,11 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
                 throw RegistryConfigurationError.invalid(
                     path: "projects.\(name).immutableTags", reason: "empty pattern")
             }
+            for type in project.requiredAttestations ?? [] where (try? PredicateType.uri(for: type)) == nil {
+                throw RegistryConfigurationError.invalid(
+                    path: "projects.\(name).requiredAttestations",
+                    reason: "unknown predicate type '\(type)'; use cyclonedx, spdx, slsaprovenance, … or a URI")
+            }
         }
     }
 
@@ -141,8 +147,11 @@ public struct ProjectSettings: Sendable, Codable, Equatable {
     public var quotaBytes: Int64?
     /// Refuse pulls of manifests that have no signature (cosign tag or referrer).
     public var requireSignature: Bool?
-    /// Files holding PEM ECDSA P-256 public keys; a cosign signature must verify against one.
+    /// Files holding PEM ECDSA or RSA public keys; a cosign signature must verify against one.
     public var signatureKeyFiles: [String]?
+    /// Attestation predicate types (`cyclonedx`, `spdx`, `slsaprovenance` or URIs) a pulled image
+    /// must carry, signed by one of the keys.
+    public var requiredAttestations: [String]?
 
     public init(
         public: Bool? = nil, immutableTags: [String]? = nil, quotaBytes: Int64? = nil, requireSignature: Bool? = nil
