@@ -195,6 +195,38 @@ import Testing
         let otherType = try await run(
             berth, ["verify-attestation", image, "--type", "spdx", "--key", work.path + "/k.pub", "--tls-verify=false"])
         #expect(otherType.status == 1)
+
+        // The attestation checked from the DSSE and in-toto specifications alone.
+        if let python = Tool.require("python3") {
+            let att = try await client.manifest(repository: "wso2/am", reference: "\(digest.tagForm).att")
+            let attLayer = try #require(
+                ((try JSONSerialization.jsonObject(with: att.data) as? [String: Any])?["layers"] as? [[String: Any]])?
+                    .first)
+            #expect(attLayer["mediaType"] as? String == "application/vnd.dsse.envelope.v1+json")
+            #expect((attLayer["annotations"] as? [String: String])?["predicateType"] == "https://cyclonedx.org/bom")
+            let envelope = try await client.blob(
+                repository: "wso2/am", digest: try Digest(parsing: attLayer["digest"] as? String ?? ""))
+            try envelope.write(to: URL(fileURLWithPath: work.path + "/envelope.json"))
+            let script = """
+                import base64, json, sys
+                from cryptography.hazmat.primitives import hashes, serialization
+                from cryptography.hazmat.primitives.asymmetric import ec
+                key = serialization.load_pem_public_key(open(sys.argv[1], "rb").read())
+                env = json.load(open(sys.argv[2]))
+                body = base64.b64decode(env["payload"])
+                kind = env["payloadType"].encode()
+                pae = b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(body), body)
+                key.verify(base64.b64decode(env["signatures"][0]["sig"]), pae, ec.ECDSA(hashes.SHA256()))
+                statement = json.loads(body)
+                assert env["payloadType"] == "application/vnd.in-toto+json"
+                assert statement["predicateType"] == "https://cyclonedx.org/bom"
+                assert statement["subject"][0]["digest"]["sha256"] == sys.argv[3]
+                print("dsse ok")
+                """
+            let checked = try await run(
+                python, ["-c", script, work.path + "/k.pub", work.path + "/envelope.json", digest.encoded])
+            #expect(checked.output.contains("dsse ok"), "\(checked.error)")
+        }
     }
 }
 
