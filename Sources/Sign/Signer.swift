@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import X509
 
 /// What signing or attesting an image wrote.
 public struct SigningResult: Sendable, Equatable, Codable {
@@ -39,10 +40,26 @@ public enum ImageSigner {
     }
 
     /// Signs the digest `reference` resolves to and stores the signature cosign's way.
+    ///
+    /// With `certificate` (a PEM certificate of the key, from a private PKI) and `chain` (PEM, its
+    /// intermediates and root), they are stored in the layer annotations cosign uses, for
+    /// verification by identity.
     public static func sign(
         _ reference: ImageReference, key: SigningKey, annotations: [String: String] = [:],
+        certificate: String? = nil, chain: String? = nil,
         access: RegistryAccess = RegistryAccess(), tagConvention: Bool = true, referrer: Bool = false
     ) async throws(SignError) -> SigningResult {
+        if let certificate {
+            let certified: VerificationKey
+            do {
+                certified = try VerificationKey(certificate: try Certificate(pemEncoded: certificate))
+            } catch {
+                throw SignError.certificate("the signing certificate is not a PEM certificate: \(error)")
+            }
+            guard certified.derRepresentation == key.verificationKey.derRepresentation else {
+                throw SignError.certificate("the signing certificate is not for the signing key")
+            }
+        }
         let client = try access.client(for: reference)
         let image = try await resolve(reference, client: client)
         let payload = SimpleSigningPayload(
@@ -50,9 +67,11 @@ public enum ImageSigner {
             optional: annotations.isEmpty ? nil : annotations
         ).encoded()
         let signature = try key.sign(payload)
+        var layerAnnotations = [CosignSignature.signatureAnnotation: signature.base64EncodedString()]
+        if let certificate { layerAnnotations[CosignSignature.certificateAnnotation] = certificate }
+        if let chain { layerAnnotations[CosignSignature.chainAnnotation] = chain }
         let layer = AttachmentLayer(
-            mediaType: SimpleSigningPayload.mediaType, payload: payload,
-            annotations: [CosignSignature.signatureAnnotation: signature.base64EncodedString()])
+            mediaType: SimpleSigningPayload.mediaType, payload: payload, annotations: layerAnnotations)
         let written = try await SignatureStore.attach(
             layer, to: image, repository: reference.repository, kind: .signature, client: client,
             tagConvention: tagConvention, referrer: referrer)

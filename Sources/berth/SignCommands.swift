@@ -174,6 +174,12 @@ struct SignCommand: AsyncParsableCommand {
     @Flag(name: .customLong("referrers-only"), help: "Attach only the OCI 1.1 referrer, no .sig tag.")
     var referrersOnly = false
 
+    @Option(name: .long, help: "PEM certificate of the key (private PKI), stored with the signature.")
+    var certificate: String?
+
+    @Option(name: .customLong("certificate-chain"), help: "PEM intermediates and root of --certificate.")
+    var certificateChain: String?
+
     @OptionGroup var registry: RegistryAccessOptions
 
     func validate() throws {
@@ -193,7 +199,10 @@ struct SignCommand: AsyncParsableCommand {
         }
         let result = try await couldNotRun {
             try await ImageSigner.sign(
-                reference, key: signingKey, annotations: annotations, access: registry.access,
+                reference, key: signingKey, annotations: annotations,
+                certificate: try certificate.map { try readText($0, what: "--certificate") },
+                chain: try certificateChain.map { try readText($0, what: "--certificate-chain") },
+                access: registry.access,
                 tagConvention: !referrersOnly, referrer: referrers || referrersOnly)
         }
         var lines = "Signed \(result.image)\n"

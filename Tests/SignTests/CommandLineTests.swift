@@ -63,6 +63,66 @@ import Testing
         #expect(wrongPassword.status == 2)
         #expect(wrongPassword.error.contains("wrong password"))
 
+        // A private PKI: a certificate of the key, signed by a root, stored with the signature and
+        // verified by identity.
+        if let openssl = Tool.require("openssl") {
+            let pki = work.path + "/pki"
+            try FileManager.default.createDirectory(atPath: pki, withIntermediateDirectories: true)
+            try
+                "subjectAltName=email:release@example.com\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n"
+                .write(toFile: pki + "/leaf.ext", atomically: true, encoding: .utf8)
+            let steps: [[String]] = [
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                    pki + "/root.key", "-out", pki + "/root.pem", "-subj", "/CN=Berth Test Root", "-days", "2",
+                ],
+                [
+                    "req", "-new", "-key", work.path + "/k.key", "-passin", "env:BERTH_PASSWORD", "-subj",
+                    "/CN=release", "-out", pki + "/leaf.csr",
+                ],
+                [
+                    "x509", "-req", "-in", pki + "/leaf.csr", "-CA", pki + "/root.pem", "-CAkey", pki + "/root.key",
+                    "-CAcreateserial", "-days", "1", "-extfile", pki + "/leaf.ext", "-out", pki + "/leaf.pem",
+                ],
+            ]
+            for step in steps {
+                let result = try await run(openssl, step, environment: password)
+                #expect(result.status == 0, "\(step.prefix(2)): \(result.error)")
+            }
+            let pkiImage = "docker://\(server.host)/wso2/is:7"
+            try await pushRandomImage(client, repository: "wso2/is", tag: "7")
+            let certified = try await run(
+                berth,
+                [
+                    "sign", pkiImage, "--key", work.path + "/k.key", "--certificate", pki + "/leaf.pem",
+                    "--certificate-chain", pki + "/root.pem", "--tls-verify=false",
+                ], environment: password)
+            #expect(certified.status == 0, "\(certified.error)")
+            let byIdentity = try await run(
+                berth,
+                [
+                    "verify", pkiImage, "--certificate-identity", "release@example.com", "--certificate-chain",
+                    pki + "/root.pem", "--tls-verify=false",
+                ])
+            #expect(byIdentity.status == 0, "\(byIdentity.output)\(byIdentity.error)")
+            let otherIdentity = try await run(
+                berth,
+                [
+                    "verify", pkiImage, "--certificate-identity", "someone@example.com", "--certificate-chain",
+                    pki + "/root.pem", "--tls-verify=false",
+                ])
+            #expect(otherIdentity.status == 1)
+            #expect(otherIdentity.output.contains("identity is release@example.com"))
+            let notItsKey = try await run(
+                berth,
+                [
+                    "sign", pkiImage, "--key", work.path + "/other.key", "--certificate", pki + "/leaf.pem",
+                    "--tls-verify=false",
+                ], environment: password)
+            #expect(notItsKey.status == 2)
+            #expect(notItsKey.error.contains("not for the signing key"))
+        }
+
         // Independent checks from cosign's documented format: signature over the payload bytes, payload
         // naming the manifest digest.
         let sig = try await client.manifest(repository: "wso2/am", reference: "\(digest.tagForm).sig")
