@@ -73,6 +73,12 @@ public struct ImageVerdict: Sendable, Codable, Equatable {
     /// One verdict a signature, in the order found.
     public var signatures: [SignatureVerdict]
 
+    public init(digest: String, verified: Bool, signatures: [SignatureVerdict]) {
+        self.digest = digest
+        self.verified = verified
+        self.signatures = signatures
+    }
+
     /// One line: the accepted signer, or the reasons of the refusals.
     public var summary: String {
         if let accepted = signatures.first(where: \.verified) {

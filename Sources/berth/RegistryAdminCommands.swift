@@ -127,6 +127,40 @@ struct RegistryProjectCommand: AsyncParsableCommand {
             help:
                 "Attestation type (cyclonedx, spdx, slsaprovenance or a URI) pulls need, signed by a signature key (repeatable; replaces the list; 'none' clears it)."
         ) var requiredAttestations: [String] = []
+        @Option(
+            name: .customLong("signature-identity"),
+            help:
+                "Certificate identity (SAN e-mail or URI) whose signatures are accepted; replaces the list, 'none' clears it."
+        ) var signatureIdentity: String?
+        @Option(name: .customLong("signature-issuer"), help: "OIDC issuer the identity's Fulcio certificate records.")
+        var signatureIssuer: String?
+        @Option(name: .customLong("signature-ca"), help: "PEM CA certificates the identity's certificate chains to.")
+        var signatureCA: String?
+        @Option(
+            name: .customLong("signature-rekor-key"), help: "PEM Rekor public key dating the identity's signatures.")
+        var signatureRekorKey: String?
+
+        func validate() throws {
+            if let signatureIdentity, signatureIdentity != "none", signatureCA == nil {
+                throw ValidationError("--signature-identity needs --signature-ca FILE")
+            }
+        }
+
+        func identities() throws -> [SignatureIdentityRecord]? {
+            guard let signatureIdentity else { return nil }
+            if signatureIdentity == "none" { return [] }
+            func read(_ path: String) throws -> String {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("cannot read '\(path)'")
+                }
+                return String(decoding: data, as: UTF8.self)
+            }
+            return [
+                SignatureIdentityRecord(
+                    identity: signatureIdentity, issuer: signatureIssuer, caCertificates: try read(signatureCA ?? ""),
+                    rekorKey: try signatureRekorKey.map(read))
+            ]
+        }
 
         func run() async throws {
             let tags: [String]? = clearImmutable ? [] : (immutableTags.isEmpty ? nil : immutableTags)
@@ -146,7 +180,8 @@ struct RegistryProjectCommand: AsyncParsableCommand {
                 isPublic: isPublic,
                 signatureKeys: keys,
                 requiredAttestations: requiredAttestations.isEmpty
-                    ? nil : requiredAttestations.filter { $0 != "none" })
+                    ? nil : requiredAttestations.filter { $0 != "none" },
+                signatureIdentities: try identities())
             print("policy of \(project) saved")
         }
     }

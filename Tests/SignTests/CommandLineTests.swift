@@ -369,4 +369,69 @@ import Testing
         let attested = try await run(skopeo, inspect)
         #expect(attested.status == 0, "\(attested.error)")
     }
+
+    @Test(Tool.enabled("skopeo", "openssl")) func identityPolicyAcceptsCertificateSignatures() async throws {
+        guard let berth = berthExecutable, let skopeo = Tool.require("skopeo"), let openssl = Tool.require("openssl")
+        else { return }
+        let work = try TemporaryDirectory()
+        defer { work.cleanup() }
+        let password = ["BERTH_PASSWORD": "identity-password"]
+        let key = SigningKey.generate()
+        try key.encryptedPEM(password: "identity-password").write(
+            toFile: work.path + "/k.key", atomically: true, encoding: .utf8)
+        try "subjectAltName=email:release@example.com\nextendedKeyUsage=codeSigning\n".write(
+            toFile: work.path + "/leaf.ext", atomically: true, encoding: .utf8)
+        for step in [
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                work.path + "/root.key", "-out", work.path + "/root.pem", "-subj", "/CN=Gate Root", "-days", "2",
+            ],
+            [
+                "req", "-new", "-key", work.path + "/k.key", "-passin", "env:BERTH_PASSWORD", "-subj", "/CN=release",
+                "-out", work.path + "/leaf.csr",
+            ],
+            [
+                "x509", "-req", "-in", work.path + "/leaf.csr", "-CA", work.path + "/root.pem", "-CAkey",
+                work.path + "/root.key", "-CAcreateserial", "-days", "1", "-extfile", work.path + "/leaf.ext",
+                "-out", work.path + "/leaf.pem",
+            ],
+        ] {
+            let result = try await run(openssl, step, environment: password)
+            #expect(result.status == 0, "\(result.error)")
+        }
+        let server = try await RegistryServer(
+            berth: berth,
+            configure: [
+                ["registry", "project", "create", "wso2"],
+                [
+                    "registry", "project", "policy", "wso2", "--require-signature", "true", "--signature-identity",
+                    "release@example.com", "--signature-ca", work.path + "/root.pem",
+                ],
+            ])
+        defer { server.stop() }
+        let client = RegistryClient(host: server.host, tlsVerify: false)
+        try await pushRandomImage(client, repository: "wso2/am", tag: "1")
+        let image = "docker://\(server.host)/wso2/am:1"
+        let inspect = ["inspect", "--tls-verify=false", "--raw", image]
+        #expect(try await run(skopeo, inspect).error.contains("no signature"))
+
+        // A signature by the key alone does not satisfy an identity policy.
+        let keyOnly = try await run(
+            berth, ["sign", image, "--key", work.path + "/k.key", "--tls-verify=false"], environment: password)
+        #expect(keyOnly.status == 0, "\(keyOnly.error)")
+        let refused = try await run(skopeo, inspect)
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("no certificate annotation"), "\(refused.error)")
+
+        let certified = try await run(
+            berth,
+            [
+                "sign", image, "--key", work.path + "/k.key", "--certificate", work.path + "/leaf.pem",
+                "--tls-verify=false",
+            ],
+            environment: password)
+        #expect(certified.status == 0, "\(certified.error)")
+        let allowed = try await run(skopeo, inspect)
+        #expect(allowed.status == 0, "\(allowed.error)")
+    }
 }

@@ -38,9 +38,11 @@ public struct SignatureGate: PullGate {
         guard project.requireSignature else { return }
         if isSignature(manifest, storage: storage) { return }
         let digest = manifest.digest
-        if let keys = project.signatureKeys, !keys.isEmpty {
+        let keys = project.signatureKeys ?? []
+        let identities = project.signatureIdentities ?? []
+        if !keys.isEmpty || !identities.isEmpty {
             let verdict = await StoredSignatures.verify(
-                repository: repository, digest: digest, keys: keys, storage: storage)
+                repository: repository, digest: digest, keys: keys, identities: identities, storage: storage)
             if verdict.verified {
                 try await checkAttestations(
                     repository: repository, digest: digest, keys: keys, types: project.requiredAttestations ?? [],
@@ -50,7 +52,7 @@ public struct SignatureGate: PullGate {
             let reason =
                 verdict.signatures.isEmpty
                 ? "no signature: \(digest) has no cosign signature (\(digest.tagForm).sig) or signature referrer"
-                : "no cosign signature of \(digest) verifies against the project's keys: "
+                : "no cosign signature of \(digest) verifies against the project's keys or identities: "
                     + verdict.signatures.map { "\($0.source): \($0.reason)" }.joined(separator: "; ")
             throw RegistryError(
                 .preconditionFailed, .policyViolation, reason,
@@ -136,6 +138,16 @@ public struct PolicyEngine: Sendable {
             record.signatureKeys = keys.isEmpty ? nil : keys
             let types = (settings.requiredAttestations ?? []).compactMap { try? PredicateType.uri(for: $0) }
             record.requiredAttestations = types.isEmpty ? nil : types
+            let identities = (settings.signatureIdentities ?? []).compactMap { setting -> SignatureIdentityRecord? in
+                guard let ca = POSIXFile.contents(setting.caFile) else { return nil }
+                return SignatureIdentityRecord(
+                    identity: setting.identity, issuer: setting.issuer,
+                    caCertificates: String(decoding: ca, as: UTF8.self),
+                    rekorKey: setting.rekorKeyFile.flatMap { POSIXFile.contents($0) }.map {
+                        String(decoding: $0, as: UTF8.self)
+                    })
+            }
+            record.signatureIdentities = identities.isEmpty ? nil : identities
         }
         return record
     }
@@ -260,13 +272,32 @@ public struct PolicyEngine: Sendable {
 /// Reads the cosign signatures a repository stores for a digest (the `<alg>-<hex>.sig` tag and
 /// signature referrers) and checks them with the one verifier `berth verify` uses.
 enum StoredSignatures {
-    static func verify(repository: String, digest: OCIDigest, keys: [String], storage: RegistryStorage) async
-        -> ImageVerdict
-    {
-        let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
+    /// Accepts the digest when a signature verifies against one of the keys, or under one of the
+    /// certificate identities; the verdicts listed are those of the first policy that accepts, else
+    /// every policy's refusals.
+    static func verify(
+        repository: String, digest: OCIDigest, keys: [String], identities: [SignatureIdentityRecord] = [],
+        storage: RegistryStorage
+    ) async -> ImageVerdict {
         let signatures = load(repository: repository, digest: digest, kind: .signature, storage: storage)
-        let verifier = SignatureVerifier(policy: VerificationPolicy(keys: parsed))
-        return await verifier.verify(signatures, manifestDigest: digest)
+        var policies: [VerificationPolicy] = []
+        let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
+        if !parsed.isEmpty { policies.append(VerificationPolicy(keys: parsed)) }
+        for identity in identities {
+            guard
+                let requirement = try? CertificateIdentity(
+                    identity: identity.identity, issuer: identity.issuer, caPEMs: [identity.caCertificates])
+            else { continue }
+            let rekor = identity.rekorKey.flatMap { try? VerificationKey(pem: $0) }
+            policies.append(VerificationPolicy(certificate: requirement, rekorKeys: rekor.map { [$0] } ?? []))
+        }
+        var refusals: [SignatureVerdict] = []
+        for policy in policies {
+            let verdict = await SignatureVerifier(policy: policy).verify(signatures, manifestDigest: digest)
+            if verdict.verified { return verdict }
+            refusals += verdict.signatures
+        }
+        return ImageVerdict(digest: digest.description, verified: false, signatures: refusals)
     }
 
     /// The layers of the `<alg>-<hex>.<kind>` manifest and of the referrers of `kind`'s artifact type.

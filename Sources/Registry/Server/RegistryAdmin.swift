@@ -102,8 +102,18 @@ public struct RegistryAdmin: Sendable {
     /// Changes a project's policies; nil leaves a setting as it is.
     public func setPolicy(
         project: String, immutableTags: [String]?, quotaBytes: Int64??, requireSignature: Bool?, isPublic: Bool?,
-        signatureKeys: [String]? = nil, requiredAttestations: [String]? = nil
+        signatureKeys: [String]? = nil, requiredAttestations: [String]? = nil,
+        signatureIdentities: [SignatureIdentityRecord]? = nil
     ) throws {
+        for identity in signatureIdentities ?? [] {
+            do {
+                _ = try CertificateIdentity(
+                    identity: identity.identity, issuer: identity.issuer, caPEMs: [identity.caCertificates])
+                if let rekor = identity.rekorKey { _ = try VerificationKey(pem: rekor) }
+            } catch {
+                throw AdminError.invalid("signature identity \(identity.identity): \(error)")
+            }
+        }
         var attestationTypes: [String]?
         if let requiredAttestations {
             do {
@@ -126,6 +136,9 @@ public struct RegistryAdmin: Sendable {
             if let requireSignature { record.requireSignature = requireSignature }
             if let isPublic { record.public = isPublic }
             if let signatureKeys { record.signatureKeys = signatureKeys.isEmpty ? nil : signatureKeys }
+            if let signatureIdentities {
+                record.signatureIdentities = signatureIdentities.isEmpty ? nil : signatureIdentities
+            }
             if let attestationTypes { record.requiredAttestations = attestationTypes.isEmpty ? nil : attestationTypes }
             state.projects[project] = record
         }

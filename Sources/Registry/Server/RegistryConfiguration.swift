@@ -152,6 +152,20 @@ public struct ProjectSettings: Sendable, Codable, Equatable {
     /// Attestation predicate types (`cyclonedx`, `spdx`, `slsaprovenance` or URIs) a pulled image
     /// must carry, signed by one of the keys.
     public var requiredAttestations: [String]?
+    /// Certificate identities whose signatures are accepted (keyless Fulcio or private PKI).
+    public var signatureIdentities: [SignatureIdentitySetting]?
+
+    /// One trusted signer identity and the files its check needs.
+    public struct SignatureIdentitySetting: Sendable, Codable, Equatable {
+        /// The certificate's SAN e-mail, URI or DNS name.
+        public var identity: String
+        /// The OIDC issuer a Fulcio certificate records.
+        public var issuer: String?
+        /// PEM file of CA certificates (roots self-signed, the others intermediates).
+        public var caFile: String
+        /// PEM file of the Rekor public key, for short-lived certificates.
+        public var rekorKeyFile: String?
+    }
 
     public init(
         public: Bool? = nil, immutableTags: [String]? = nil, quotaBytes: Int64? = nil, requireSignature: Bool? = nil
