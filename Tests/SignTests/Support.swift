@@ -67,7 +67,8 @@ final class RegistryServer: @unchecked Sendable {
                 synchronized { box.data.append(chunk) }
             }
         }
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: with the whole suite running, two shared cores can take long to start a debug build.
+        let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             let text = synchronized { String(decoding: box.data, as: UTF8.self) }
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
