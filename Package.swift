@@ -37,6 +37,7 @@ let package = Package(
                 "Tags",
                 "Render",
                 "Check",
+                "YAMLSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "Registry",
                 "OCI",
@@ -48,21 +49,28 @@ let package = Package(
         .target(
             name: "Render",
             dependencies: [
-                "BerthCore", "Tags", .product(name: "Yams", package: "Yams"),
+                "BerthCore", "Tags", "YAMLSupport", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags", "TestSupport"],
             exclude: ["Golden"]),
-        .target(name: "BerthCore"),
+        .target(name: "BerthCore", dependencies: ["CBerthSystem"]),
+        // The one system call Foundation and Glibc do not expose: an atomic directory swap.
+        .target(name: "CBerthSystem"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         .target(name: "Tags"),
         .target(
             name: "Rules",
-            dependencies: ["BerthCore", "Dockerfile", "Kubernetes", "Tags", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "BerthCore", "Dockerfile", "Kubernetes", "Tags", "YAMLSupport", .product(name: "Yams", package: "Yams"),
+            ]
         ),
-        .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Kubernetes", dependencies: ["BerthCore", "YAMLSupport", .product(name: "Yams", package: "Yams")]),
+        // One guarded way to read YAML: size, UTF-8, nesting, alias budget, duplicate keys, located errors.
+        .target(name: "YAMLSupport", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reporters", dependencies: ["BerthCore"]),
         // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
         .target(name: "Check", dependencies: ["BerthCore", "Rules", "Kubernetes"]),
@@ -83,6 +91,7 @@ let package = Package(
                 "BerthCore",
                 "OCI",
                 "Sign",
+                "YAMLSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
