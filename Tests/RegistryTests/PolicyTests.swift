@@ -208,6 +208,23 @@ import Testing
         #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
         try "maxManifestBytes: [1]\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
+
+        // Signing policy: attestation types are checked at load time; identities are read from files.
+        try "subject=x\n".write(toFile: root.path + "/ca.pem", atomically: true, encoding: .utf8)
+        try """
+        projects:
+          wso2:
+            requireSignature: true
+            requiredAttestations: [cyclonedx, "https://example.com/custom/v1"]
+            signatureIdentities:
+              - {identity: release@example.com, issuer: https://issuer.example, caFile: \(root.path)/ca.pem}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let signing = try RegistryConfiguration.load(path: path)
+        #expect(signing.projects["wso2"]?.requiredAttestations == ["cyclonedx", "https://example.com/custom/v1"])
+        #expect(signing.projects["wso2"]?.signatureIdentities?.first?.identity == "release@example.com")
+        try "projects:\n  wso2:\n    requiredAttestations: [sbom-of-sorts]\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
     }
 
     @Test func slowClientsAreDisconnected() async throws {
