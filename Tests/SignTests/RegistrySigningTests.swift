@@ -152,7 +152,16 @@ import Testing
             let result = try await ImageSigner.attest(
                 reference, predicate: sbom, predicateType: type, key: key, access: access)
             #expect(result.tag == "\(digest.tagForm).att")
-            let loaded = try await SignatureStore.load(.registry(reference), kind: .attestation, access: access)
+            let referred = try await ImageSigner.attest(
+                reference, predicate: sbom, predicateType: type, key: key, access: access, tagConvention: false,
+                referrer: true)
+            let attestationReferrers = try await client.referrers(
+                repository: "wso2/am", digest: digest, artifactType: AttachmentKind.attestation.artifactType)
+            #expect(attestationReferrers.map(\.digest.description) == [referred.referrer])
+            let both = try await SignatureStore.load(.registry(reference), kind: .attestation, access: access)
+            #expect(both.signatures.count == 2, "the .att layer and the referrer")
+            let loaded = SignedImage(
+                digest: both.digest, reference: both.reference, signatures: Array(both.signatures.prefix(1)))
             #expect(loaded.signatures.count == 1)
             #expect(loaded.signatures[0].mediaType == "application/vnd.dsse.envelope.v1+json")
             #expect(loaded.signatures[0].annotations["predicateType"] == "https://cyclonedx.org/bom")
