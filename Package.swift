@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -40,6 +42,7 @@ let package = Package(
                 "Registry",
                 "OCI",
                 .product(name: "Logging", package: "swift-log"),
+                "Sign",
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
@@ -70,12 +73,16 @@ let package = Package(
         .target(name: "YAMLSupport", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reporters", dependencies: ["BerthCore"]),
         // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
-        .target(name: "Check", dependencies: ["BerthCore", "Rules"]),
+        .target(name: "Check", dependencies: ["BerthCore", "Rules", "Kubernetes"]),
         .target(
             name: "OCI",
             dependencies: [
                 "BerthCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
         .target(
@@ -83,6 +90,7 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 "OCI",
+                "Sign",
                 "YAMLSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -99,6 +107,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        .target(
+            name: "Sign",
+            dependencies: [
+                "BerthCore",
+                "OCI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(
+            name: "SignTests",
+            dependencies: ["Sign", "OCI", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]
         ),
         // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -118,6 +142,9 @@ let package = Package(
             name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(
+            name: "YAMLSupportTests",
+            dependencies: ["YAMLSupport", "Kubernetes", "Rules", "Render", "Registry", "BerthCore", "TestSupport"]),
         .testTarget(
             name: "RegistryTests",
             dependencies: [
