@@ -36,6 +36,7 @@ let package = Package(
                 "Reporters",
                 "Tags",
                 "Render",
+                "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // REGISTRY-CLI-DEPENDENCIES
                 "Registry",
@@ -62,6 +63,8 @@ let package = Package(
         ),
         .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reporters", dependencies: ["BerthCore", "Rules"]),
+        .target(name: "Audit", dependencies: ["BerthCore", "Rules"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Rules", "Reporters", "BerthCore"]),
         // REGISTRY-TARGETS (owned by the registry work)
         .target(
             name: "OCI",
