@@ -64,7 +64,9 @@ let package = Package(
         .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reporters", dependencies: ["BerthCore", "Rules"]),
         .target(name: "Audit", dependencies: ["BerthCore", "Rules"]),
-        .testTarget(name: "AuditTests", dependencies: ["Audit", "Rules", "Reporters", "BerthCore"]),
+        .testTarget(
+            name: "AuditTests", dependencies: ["Audit", "Rules", "Reporters", "BerthCore"],
+            resources: [.copy("Fixtures")]),
         // REGISTRY-TARGETS (owned by the registry work)
         .target(
             name: "OCI",

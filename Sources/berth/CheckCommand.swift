@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import BerthCore
 import Dispatch
 import Foundation
@@ -89,7 +90,8 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let knownRules = Set(BuiltInRules.descriptions.map(\.id))
+        // One .berth.yaml serves both berth check and berth audit.
+        let knownRules = Set(BuiltInRules.descriptions.map(\.id) + AuditRules.descriptions.map(\.id))
         var explicit: CheckConfiguration?
         do {
             if let config { explicit = try CheckConfiguration.load(path: config, knownRules: knownRules) }

@@ -1,5 +1,5 @@
-import Foundation
 import BerthCore
+import Foundation
 import Rules
 
 /// The data one audit judges: containers, images and engine facts, from files or an engine.

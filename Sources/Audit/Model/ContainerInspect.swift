@@ -220,7 +220,8 @@ public struct ContainerInspect: Sendable, Hashable {
             cpuShares: try host?.int("CpuShares") ?? 0, cpuQuota: try host?.int("CpuQuota") ?? 0,
             cpusetCpus: try host?.string("CpusetCpus") ?? "",
             readonlyRootfs: try host?.bool("ReadonlyRootfs") ?? false,
-            restartPolicy: try restart?.string("Name") ?? "", restartRetries: try restart?.int("MaximumRetryCount") ?? 0,
+            restartPolicy: try restart?.string("Name") ?? "",
+            restartRetries: try restart?.int("MaximumRetryCount") ?? 0,
             devices: devices, ulimits: ulimits, cgroupParent: try host?.string("CgroupParent") ?? "",
             pidsLimit: pidsLimit, mounts: mounts, ports: ports)
     }

@@ -28,7 +28,8 @@ public struct ImageInspect: Sendable, Hashable {
         }
         return try items.map { item, path in
             guard let object = item as? [String: Any] else {
-                throw AuditError.malformed(file: file, field: path.isEmpty ? "$" : path, reason: "expected an image object")
+                throw AuditError.malformed(
+                    file: file, field: path.isEmpty ? "$" : path, reason: "expected an image object")
             }
             return try decode(JSONFields(object, path: path, file: file))
         }

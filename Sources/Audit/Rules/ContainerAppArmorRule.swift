@@ -14,8 +14,10 @@ public struct ContainerAppArmorRule: ContainerAuditRule {
         fields: ["AppArmorProfile", "HostConfig.SecurityOpt"],
         triggering: [
             RuleExample(#"{"Id": "a1", "AppArmorProfile": "unconfined"}"#),
-            RuleExample(#"{"Id": "a1", "AppArmorProfile": "", "HostConfig": {"SecurityOpt": ["apparmor=unconfined"]}}"#),
-            RuleExample(#"{"Id": "a1", "AppArmorProfile": ""}"#, files: ["info": #"{"SecurityOptions": ["name=apparmor"]}"#]),
+            RuleExample(
+                #"{"Id": "a1", "AppArmorProfile": "", "HostConfig": {"SecurityOpt": ["apparmor=unconfined"]}}"#),
+            RuleExample(
+                #"{"Id": "a1", "AppArmorProfile": ""}"#, files: ["info": #"{"SecurityOptions": ["name=apparmor"]}"#]),
         ],
         nonTriggering: [
             RuleExample(#"{"Id": "a1", "AppArmorProfile": "docker-default"}"#),

@@ -36,7 +36,8 @@ public struct ContainerDockerSocketRule: ContainerAuditRule {
     public func judge(_ container: ContainerInspect, context: AuditContext) -> Verdict {
         let violations = container.mounts.enumerated().compactMap { offset, mount -> Violation? in
             guard Self.isEngineSocket(mount.source) || Self.isEngineSocket(mount.destination) else { return nil }
-            return Violation("mounts the engine socket \(mount.source) at \(mount.destination)", field: "Mounts[\(offset)]")
+            return Violation(
+                "mounts the engine socket \(mount.source) at \(mount.destination)", field: "Mounts[\(offset)]")
         }
         return violations.isEmpty ? .pass : .fail(violations)
     }

@@ -19,6 +19,7 @@ public struct ContainerHostNetworkRule: ContainerAuditRule {
     public init() {}
 
     public func judge(_ container: ContainerInspect, context: AuditContext) -> Verdict {
-        container.networkMode == "host" ? .fail("shares the host's network namespace", field: "HostConfig.NetworkMode") : .pass
+        container.networkMode == "host"
+            ? .fail("shares the host's network namespace", field: "HostConfig.NetworkMode") : .pass
     }
 }

@@ -19,6 +19,7 @@ public struct ContainerHostUsernsRule: ContainerAuditRule {
     public init() {}
 
     public func judge(_ container: ContainerInspect, context: AuditContext) -> Verdict {
-        container.usernsMode == "host" ? .fail("shares the host's user namespace", field: "HostConfig.UsernsMode") : .pass
+        container.usernsMode == "host"
+            ? .fail("shares the host's user namespace", field: "HostConfig.UsernsMode") : .pass
     }
 }

@@ -14,7 +14,8 @@ public struct ContainerPrivilegedPortRule: ContainerAuditRule {
         fix: "Publish on a host port of 1024 or above (-p 8080:8080).",
         fields: ["NetworkSettings.Ports", "HostConfig.PortBindings"],
         triggering: [
-            RuleExample(#"{"Id": "a1", "HostConfig": {"PortBindings": {"8080/tcp": [{"HostIp": "", "HostPort": "80"}]}}}"#)
+            RuleExample(
+                #"{"Id": "a1", "HostConfig": {"PortBindings": {"8080/tcp": [{"HostIp": "", "HostPort": "80"}]}}}"#)
         ],
         nonTriggering: [
             RuleExample(

@@ -35,7 +35,8 @@ public struct ContainerRestartPolicyRule: ContainerAuditRule {
             return .fail(
                 "restarts on failure \(count) times (at most 5)", field: "HostConfig.RestartPolicy.MaximumRetryCount")
         default:
-            return .fail("restart policy '\(container.restartPolicy)' has no bound", field: "HostConfig.RestartPolicy.Name")
+            return .fail(
+                "restart policy '\(container.restartPolicy)' has no bound", field: "HostConfig.RestartPolicy.Name")
         }
     }
 }

@@ -14,11 +14,13 @@ public struct ContainerSELinuxRule: ContainerAuditRule {
         fields: ["HostConfig.SecurityOpt", "ProcessLabel"],
         triggering: [
             RuleExample(#"{"Id": "a1", "HostConfig": {"SecurityOpt": ["label=disable"]}}"#),
-            RuleExample(#"{"Id": "a1", "ProcessLabel": ""}"#, files: ["info": #"{"SecurityOptions": ["name=selinux"]}"#]),
+            RuleExample(
+                #"{"Id": "a1", "ProcessLabel": ""}"#, files: ["info": #"{"SecurityOptions": ["name=selinux"]}"#]),
         ],
         nonTriggering: [
             RuleExample(#"{"Id": "a1", "ProcessLabel": "system_u:system_r:container_t:s0:c1,c2"}"#),
-            RuleExample(#"{"Id": "a1", "ProcessLabel": ""}"#, files: ["info": #"{"SecurityOptions": ["name=seccomp"]}"#]),
+            RuleExample(
+                #"{"Id": "a1", "ProcessLabel": ""}"#, files: ["info": #"{"SecurityOptions": ["name=seccomp"]}"#]),
         ])
 
     public init() {}

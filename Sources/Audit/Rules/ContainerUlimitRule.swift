@@ -27,7 +27,8 @@ public struct ContainerUlimitRule: ContainerAuditRule {
     public func judge(_ container: ContainerInspect, context: AuditContext) -> Verdict {
         let violations = container.ulimits.map { ulimit in
             Violation(
-                "overrides ulimit \(ulimit.name) (soft \(ulimit.soft), hard \(ulimit.hard))", field: "HostConfig.Ulimits")
+                "overrides ulimit \(ulimit.name) (soft \(ulimit.soft), hard \(ulimit.hard))",
+                field: "HostConfig.Ulimits")
         }
         return violations.isEmpty ? .pass : .fail(violations)
     }

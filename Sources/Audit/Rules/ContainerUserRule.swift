@@ -24,12 +24,14 @@ public struct ContainerUserRule: ContainerAuditRule {
 
     /// True for an empty user, `0`, `root`, with or without a group.
     public static func isRoot(_ user: String) -> Bool {
-        let name = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let name =
+            user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         return name.isEmpty || name == "0" || name == "root"
     }
 
     public func judge(_ container: ContainerInspect, context: AuditContext) -> Verdict {
         guard Self.isRoot(container.user) else { return .pass }
-        return .fail(container.user.isEmpty ? "runs as root (no user set)" : "runs as '\(container.user)'", field: "Config.User")
+        return .fail(
+            container.user.isEmpty ? "runs as root (no user set)" : "runs as '\(container.user)'", field: "Config.User")
     }
 }

@@ -11,7 +11,9 @@ public struct DaemonAufsRule: DaemonAuditRule {
             """,
         fix: "Switch the storage driver to overlay2 (\"storage-driver\": \"overlay2\").",
         fields: ["daemon.json storage-driver", "GET /info Driver"],
-        triggering: [RuleExample(#"{"storage-driver": "aufs"}"#), RuleExample("{}", files: ["info": #"{"Driver": "aufs"}"#])],
+        triggering: [
+            RuleExample(#"{"storage-driver": "aufs"}"#), RuleExample("{}", files: ["info": #"{"Driver": "aufs"}"#]),
+        ],
         nonTriggering: [RuleExample(#"{"storage-driver": "overlay2"}"#)])
 
     public init() {}

@@ -17,7 +17,9 @@ public struct DaemonBaseDeviceSizeRule: DaemonAuditRule {
     public init() {}
 
     public func judge(_ daemon: DaemonFacts) -> Verdict {
-        guard let configuration = daemon.configuration else { return .notDecidable("needs daemon.json (--daemon-config)") }
+        guard let configuration = daemon.configuration else {
+            return .notDecidable("needs daemon.json (--daemon-config)")
+        }
         guard let option = configuration.storageOptions.first(where: { $0.hasPrefix("dm.basesize") }) else {
             return .pass
         }

@@ -17,7 +17,9 @@ public struct DaemonCgroupParentRule: DaemonAuditRule {
     public init() {}
 
     public func judge(_ daemon: DaemonFacts) -> Verdict {
-        guard let configuration = daemon.configuration else { return .notDecidable("needs daemon.json (--daemon-config)") }
+        guard let configuration = daemon.configuration else {
+            return .notDecidable("needs daemon.json (--daemon-config)")
+        }
         guard let parent = configuration.cgroupParent, !parent.isEmpty else { return .pass }
         return .fail("cgroup parent is \(parent)", field: "daemon.json cgroup-parent")
     }

@@ -12,7 +12,8 @@ public struct DaemonExperimentalRule: DaemonAuditRule {
         fix: "Remove \"experimental\": true from daemon.json.",
         fields: ["daemon.json experimental", "GET /info ExperimentalBuild"],
         triggering: [
-            RuleExample(#"{"experimental": true}"#), RuleExample("{}", files: ["info": #"{"ExperimentalBuild": true}"#]),
+            RuleExample(#"{"experimental": true}"#),
+            RuleExample("{}", files: ["info": #"{"ExperimentalBuild": true}"#]),
         ],
         nonTriggering: [RuleExample("{}"), RuleExample("{}", files: ["info": #"{"ExperimentalBuild": false}"#])])
 

@@ -37,6 +37,7 @@ public struct DaemonInsecureRegistryRule: DaemonAuditRule {
             violations.append(Violation("registry \(registry) is insecure", field: "GET /info RegistryConfig"))
         }
         if !violations.isEmpty { return .fail(violations) }
-        return daemon.configuration == nil && daemon.info == nil ? .notDecidable("needs daemon.json or the engine's info") : .pass
+        return daemon.configuration == nil && daemon.info == nil
+            ? .notDecidable("needs daemon.json or the engine's info") : .pass
     }
 }

@@ -17,7 +17,9 @@ public struct DaemonIptablesRule: DaemonAuditRule {
     public init() {}
 
     public func judge(_ daemon: DaemonFacts) -> Verdict {
-        guard let configuration = daemon.configuration else { return .notDecidable("needs daemon.json (--daemon-config)") }
+        guard let configuration = daemon.configuration else {
+            return .notDecidable("needs daemon.json (--daemon-config)")
+        }
         return configuration.iptables == false
             ? .fail("iptables management is off", field: "daemon.json iptables") : .pass
     }

@@ -18,7 +18,9 @@ public struct DaemonNoNewPrivilegesRule: DaemonAuditRule {
     public init() {}
 
     public func judge(_ daemon: DaemonFacts) -> Verdict {
-        guard let configuration = daemon.configuration else { return .notDecidable("needs daemon.json (--daemon-config)") }
+        guard let configuration = daemon.configuration else {
+            return .notDecidable("needs daemon.json (--daemon-config)")
+        }
         return configuration.noNewPrivileges == true
             ? .pass : .fail("no-new-privileges is not set", field: "daemon.json no-new-privileges")
     }

@@ -17,7 +17,8 @@ public struct ImageAddInstructionRule: ImageAuditRule {
             RuleExample(
                 #"{"Id": "sha256:1", "History": [{"CreatedBy": "/bin/sh -c #(nop) ADD file:5d6 in / "}, {"CreatedBy": "/bin/sh -c #(nop) ADD dir:9f1 in /opt/app "}]}"#
             ),
-            RuleExample(#"{"Id": "sha256:1", "History": [{"CreatedBy": "ADD https://example.com/a.tgz /opt/ # buildkit"}]}"#),
+            RuleExample(
+                #"{"Id": "sha256:1", "History": [{"CreatedBy": "ADD https://example.com/a.tgz /opt/ # buildkit"}]}"#),
         ],
         nonTriggering: [
             RuleExample(

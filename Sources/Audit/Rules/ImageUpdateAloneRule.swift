@@ -23,7 +23,9 @@ public struct ImageUpdateAloneRule: ImageAuditRule {
             )
         ])
 
-    static let updates = ["apt-get update", "apt update", "apk update", "yum makecache", "dnf makecache", "microdnf update"]
+    static let updates = [
+        "apt-get update", "apt update", "apk update", "yum makecache", "dnf makecache", "microdnf update",
+    ]
     static let installs = ["install", "apk add", "upgrade"]
 
     public init() {}
@@ -33,7 +35,8 @@ public struct ImageUpdateAloneRule: ImageAuditRule {
         let violations = history.enumerated().compactMap { offset, command -> Violation? in
             guard Self.updates.contains(where: command.contains), !Self.installs.contains(where: command.contains)
             else { return nil }
-            return Violation("layer \(offset + 1) updates the package index alone", field: "History[\(offset)].CreatedBy")
+            return Violation(
+                "layer \(offset + 1) updates the package index alone", field: "History[\(offset)].CreatedBy")
         }
         return violations.isEmpty ? .pass : .fail(violations)
     }
