@@ -110,7 +110,12 @@ final class HTTPConnection {
         let host: String
         if case .tcp(let name, let port) = endpoint.address { host = "\(name):\(port)" } else { host = "localhost" }
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: berth\r\nAccept: application/json\r\n\r\n"
-        try send(Array(request.utf8))
+        do {
+            try send(Array(request.utf8))
+        } catch AuditError.engine where reused {
+            // The server closed the kept-alive connection; the caller reconnects once.
+            throw fail(Self.staleConnection)
+        }
         let deadline = Date().addingTimeInterval(timeout * 2)
         // Status line and headers.
         var headerEnd: Int?
@@ -148,8 +153,9 @@ final class HTTPConnection {
             guard length <= maxBytes else { throw fail("response of \(length) bytes is larger than \(maxBytes)") }
             while buffer.count < length {
                 if try !fill(deadline: deadline) {
+                    let received = buffer.count
                     close()
-                    throw fail("connection closed after \(buffer.count) of \(length) body bytes")
+                    throw fail("connection closed after \(received) of \(length) body bytes")
                 }
             }
             body = Array(buffer[..<length])
