@@ -26,18 +26,20 @@ public enum AuditFiles {
 
     /// Containers, images and daemon facts from files. The daemon facts name the engine the
     /// containers came from when they agree.
-    public static func load(inspect: [String], daemonConfig: String?, imageInspect: [String]) throws -> AuditInput {
+    public static func load(
+        inspect: [String], daemonConfig: String?, imageInspect: [String], engineInfo: String? = nil
+    ) throws -> AuditInput {
         var containers: [ContainerInspect] = []
         for path in inspect { containers += try ContainerInspect.decodeAll(try read(path), file: path) }
         var images: [ImageInspect] = []
         for path in imageInspect { images += try ImageInspect.decodeAll(try read(path), file: path) }
         var daemon: DaemonFacts?
-        if let daemonConfig {
-            let configuration = try DaemonConfiguration.decode(try read(daemonConfig), file: daemonConfig)
-            let engines = Set(containers.map(\.engine))
-            daemon = DaemonFacts(
-                engine: engines.count == 1 ? engines.first ?? .unknown : .unknown, source: daemonConfig,
-                configuration: configuration)
+        let configuration = try daemonConfig.map { try DaemonConfiguration.decode(try read($0), file: $0) }
+        let info = try engineInfo.map { try EngineInfo.decode(try read($0), file: $0) }
+        if let source = daemonConfig ?? engineInfo {
+            let engines = Set(containers.map(\.engine)).subtracting([.unknown])
+            let engine = info?.engine ?? (engines.count == 1 ? engines.first ?? .unknown : .unknown)
+            daemon = DaemonFacts(engine: engine, source: source, configuration: configuration, info: info)
         }
         return AuditInput(containers: containers, images: images, daemon: daemon)
     }

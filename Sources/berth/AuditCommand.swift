@@ -43,6 +43,12 @@ struct AuditCommand: ParsableCommand {
     var daemonConfig: String?
 
     @Option(
+        help: ArgumentHelp(
+            "The engine's info as JSON ('docker info --format json', 'podman info --format json'), with --inspect.",
+            valueName: "file"))
+    var engineInfo: String?
+
+    @Option(
         name: .customLong("image-inspect"), parsing: .upToNextOption,
         help: ArgumentHelp("Saved 'docker image inspect' output (repeatable), with --inspect.", valueName: "file"))
     var imageInspect: [String] = []
@@ -91,8 +97,8 @@ struct AuditCommand: ParsableCommand {
                 throw ValidationError(
                     "--inspect reads saved files; it does not go with --host, --all or container names")
             }
-        } else if daemonConfig != nil || !imageInspect.isEmpty {
-            throw ValidationError("--daemon-config and --image-inspect go with --inspect")
+        } else if daemonConfig != nil || engineInfo != nil || !imageInspect.isEmpty {
+            throw ValidationError("--daemon-config, --engine-info and --image-inspect go with --inspect")
         }
         if !(timeout > 0 && timeout <= 600) { throw ValidationError("--timeout must be between 0 and 600 seconds") }
         if let host, (try? EngineEndpoint.parse(host)) == nil {
@@ -120,7 +126,8 @@ struct AuditCommand: ParsableCommand {
                 let endpoint = try EngineEndpoint.resolve(host: host, environment: ProcessInfo.processInfo.environment)
                 input = try EngineReader(endpoint: endpoint, timeout: timeout).read(names: containers, all: all)
             } else {
-                input = try AuditFiles.load(inspect: inspect, daemonConfig: daemonConfig, imageInspect: imageInspect)
+                input = try AuditFiles.load(
+                    inspect: inspect, daemonConfig: daemonConfig, imageInspect: imageInspect, engineInfo: engineInfo)
             }
         } catch {
             Terminal.error("\(error)")

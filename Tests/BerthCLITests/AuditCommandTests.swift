@@ -160,6 +160,10 @@ import Testing
         try #require(saved.status == 0)
         let savedFile = root.appendingPathComponent("inspect.json")
         try Data(saved.stdout.utf8).write(to: savedFile)
+        let info = try Self.podman(root, ["info", "--format", "json"])
+        try #require(info.status == 0)
+        let infoFile = root.appendingPathComponent("info.json")
+        try Data(info.stdout.utf8).write(to: infoFile)
 
         // The engine API, stopped when the test ends whatever happens.
         let apiSocket = root.appendingPathComponent("api.sock").path
@@ -189,6 +193,18 @@ import Testing
         let fileContainers = try Self.findings(file.stdout).sorted()
         #expect(!fileContainers.isEmpty)
         #expect(liveContainers == fileContainers)
+
+        // Every container check's verdict (pass, fail, n/a, undecidable) is the same from both sources
+        // once the saved engine info is given too.
+        let liveVerdicts = try ParseCommandTests.run(["audit", "--verdicts", "--host", "unix://" + apiSocket, "--all"])
+        let fileVerdicts = try ParseCommandTests.run([
+            "audit", "--verdicts", "--inspect", savedFile.path, "--engine-info", infoFile.path,
+        ])
+        func containerRows(_ text: String) -> [String] {
+            text.split(separator: "\n").filter { $0.contains("container '") }.map(String.init).sorted()
+        }
+        #expect(containerRows(liveVerdicts.stdout).count == 3 * 26)
+        #expect(containerRows(liveVerdicts.stdout) == containerRows(fileVerdicts.stdout))
 
         let hardenedFindings = fileContainers.filter { $0.contains("container 'hardened'") }
         #expect(hardenedFindings.isEmpty, "\(hardenedFindings)")

@@ -84,6 +84,8 @@ public struct EngineInfo: Sendable, Hashable {
     public var insecureRegistries: [String]
     public var authorizationPlugins: [String]
     public var cgroupDriver: String
+    /// The engine, when the shape of the data names it (`podman info --format json`).
+    public var engine: EngineKind?
 
     public func hasSecurityOption(_ name: String) -> Bool {
         securityOptions.contains { option in
@@ -96,6 +98,9 @@ public struct EngineInfo: Sendable, Hashable {
             throw AuditError.malformed(file: file, field: "$", reason: "expected the engine's info object")
         }
         let json = JSONFields(object, path: "", file: file)
+        if let host = try json.object("host"), let security = try host.object("security") {
+            return try podman(json, host: host, security: security)
+        }
         var insecure: [String] = []
         if let registry = try json.object("RegistryConfig") {
             let loopback = ["127.0.0.0/8", "::1/128"]
@@ -114,6 +119,22 @@ public struct EngineInfo: Sendable, Hashable {
             experimental: try json.bool("ExperimentalBuild"), debug: try json.bool("Debug"),
             swarmState: try json.object("Swarm")?.string("LocalNodeState") ?? "", insecureRegistries: insecure,
             authorizationPlugins: try json.object("Plugins")?.strings("Authorization") ?? [],
-            cgroupDriver: try json.string("CgroupDriver") ?? "")
+            cgroupDriver: try json.string("CgroupDriver") ?? "", engine: nil)
+    }
+
+    /// `podman info --format json`: security flags under `host.security`, the storage driver under `store`.
+    static func podman(_ json: JSONFields, host: JSONFields, security: JSONFields) throws -> EngineInfo {
+        var options: [String] = []
+        for (key, name) in [
+            ("seccompEnabled", "seccomp"), ("apparmorEnabled", "apparmor"), ("selinuxEnabled", "selinux"),
+            ("rootless", "rootless"),
+        ] where try security.bool(key) == true {
+            options.append("name=\(name)")
+        }
+        return EngineInfo(
+            securityOptions: options, driver: try json.object("store")?.string("graphDriverName") ?? "",
+            loggingDriver: try host.string("logDriver") ?? "", liveRestore: nil, experimental: nil, debug: nil,
+            swarmState: "", insecureRegistries: [], authorizationPlugins: [],
+            cgroupDriver: try host.string("cgroupManager") ?? "", engine: .podman)
     }
 }
