@@ -17,6 +17,8 @@ final class HTTPConnection {
     let maxBytes: Int
     private var socket: Int32 = -1
     private var buffer: [UInt8] = []
+    /// Scratch space for one read, reused.
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
 
     init(endpoint: EngineEndpoint, timeout: Double, maxBytes: Int) {
         self.endpoint = endpoint
@@ -238,8 +240,8 @@ final class HTTPConnection {
             close()
             throw fail("cannot wait for the response: \(reason)")
         }
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
-        let count = chunk.withUnsafeMutableBytes { raw in systemRecv(socket, raw.baseAddress, raw.count, 0) }
+        let fd = socket
+        let count = chunk.withUnsafeMutableBytes { raw in systemRecv(fd, raw.baseAddress, raw.count, 0) }
         if count < 0 {
             let reason = errnoText()
             close()
