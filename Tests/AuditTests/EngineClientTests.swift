@@ -81,7 +81,7 @@ import Testing
     @Test func serverErrorIsReported() throws {
         let (message, _) = try Self.failure { _ in .raw(FakeEngine.response(500, #"{"message": "database is locked"}"#))
         }
-        #expect(message.hasSuffix("GET /version answered 500: database is locked"), "\(message)")
+        #expect(message.hasSuffix("answered 500: database is locked"), "\(message)")
     }
 
     @Test func connectionClosedMidResponse() throws {
@@ -119,7 +119,7 @@ import Testing
 
     @Test func malformedJSONFromTheEngine() throws {
         let (message, _) = try Self.failure { _ in .raw(FakeEngine.response(200, "{\"Components\": [")) }
-        #expect(message.contains("/version: field $: not valid JSON"), "\(message)")
+        #expect(message.contains(": field $: not valid JSON"), "\(message)")
     }
 
     @Test func missingSocket() throws {

@@ -26,10 +26,14 @@ public struct EngineReader: Sendable {
         let connection = HTTPConnection(endpoint: endpoint, timeout: timeout, maxBytes: maxBytes)
         defer { connection.close() }
         let source = endpoint.description
-        let version = try fetch(connection, "/version")
-        let engine = try Self.engine(fromVersion: version, file: source + " /version")
-        let info = try EngineInfo.decode(try fetch(connection, "/info"), file: source + " /info")
-        let daemon = DaemonFacts(engine: engine, source: source, info: info, plainTCP: endpoint.isTCP)
+        // The engine's info (slow on Podman, which measures its storage) is read beside the
+        // containers, on its own connection.
+        let facts = ResultSlots<DaemonFacts>(count: 1)
+        let group = DispatchGroup()
+        let reader = self
+        DispatchQueue.global().async(group: group) {
+            facts.set(0, Result { try reader.daemonFacts() })
+        }
 
         var ids: [String] = names
         if names.isEmpty {
@@ -45,13 +49,22 @@ public struct EngineReader: Sendable {
                 return id
             }
         }
-        let containers = try parallel(ids) { connection, id in
+        let bodies = try parallel(ids) { connection, id in
             let path = "/containers/\(Self.escape(id))/json"
-            let data = try fetch(connection, path)
-            var container = try ContainerInspect.decodeAll(data, file: source + " " + path, engine: engine)
-            for index in container.indices { container[index].source = source }
-            return container
-        }.flatMap { $0 }
+            return (path, try fetch(connection, path))
+        }
+        group.wait()
+        guard let daemon = try facts.values().first else {
+            throw AuditError.engine(endpoint: source, reason: "no answer to GET /info")
+        }
+        var containers: [ContainerInspect] = []
+        for (path, data) in bodies {
+            for var container in try ContainerInspect.decodeAll(data, file: source + " " + path, engine: daemon.engine)
+            {
+                container.source = source
+                containers.append(container)
+            }
+        }
 
         var imageIDs: [String] = []
         for container in containers where !imageIDs.contains(container.imageID) && !container.imageID.isEmpty {
@@ -72,8 +85,26 @@ public struct EngineReader: Sendable {
         return AuditInput(containers: containers, images: images, daemon: daemon)
     }
 
+    /// The engine (from the `Server` header of `GET /info`, else `GET /version`) and its info.
+    func daemonFacts() throws -> DaemonFacts {
+        let connection = HTTPConnection(endpoint: endpoint, timeout: timeout, maxBytes: maxBytes)
+        defer { connection.close() }
+        let source = endpoint.description
+        let (data, headers) = try fetchWithHeaders(connection, "/info")
+        let info = try EngineInfo.decode(data, file: source + " /info")
+        var engine = EngineKind.fromServerHeader(headers["server"] ?? "")
+        if engine == .unknown {
+            engine = try Self.engine(fromVersion: try fetch(connection, "/version"), file: source + " /version")
+        }
+        return DaemonFacts(engine: engine, source: source, info: info, plainTCP: endpoint.isTCP)
+    }
+
     func fetch(_ connection: HTTPConnection, _ path: String) throws -> Data {
-        let (status, body) = try connection.get(path)
+        try fetchWithHeaders(connection, path).0
+    }
+
+    func fetchWithHeaders(_ connection: HTTPConnection, _ path: String) throws -> (Data, [String: String]) {
+        let (status, headers, body) = try connection.request(path)
         guard (200..<300).contains(status) else {
             var message = String(decoding: body.prefix(300), as: UTF8.self)
             if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
@@ -85,7 +116,7 @@ public struct EngineReader: Sendable {
                 endpoint: endpoint.description, path: path, code: status,
                 message: message.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return Data(body)
+        return (Data(body), headers)
     }
 
     /// Runs `work` over `items` on up to `connections` connections, keeping the order of `items`.

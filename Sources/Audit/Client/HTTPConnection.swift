@@ -96,6 +96,12 @@ final class HTTPConnection {
 
     /// GETs `path`; returns the status code and body.
     func get(_ path: String) throws -> (status: Int, body: [UInt8]) {
+        let response = try request(path)
+        return (response.status, response.body)
+    }
+
+    /// GETs `path`; returns the status code, the headers (names in lower case) and the body.
+    func request(_ path: String) throws -> (status: Int, headers: [String: String], body: [UInt8]) {
         do {
             return try attempt(path)
         } catch AuditError.engine(_, let reason) where reason == Self.staleConnection {
@@ -106,7 +112,7 @@ final class HTTPConnection {
 
     private static let staleConnection = "connection closed before the response"
 
-    private func attempt(_ path: String) throws -> (status: Int, body: [UInt8]) {
+    private func attempt(_ path: String) throws -> (status: Int, headers: [String: String], body: [UInt8]) {
         let reused = socket >= 0
         if !reused { try connect() }
         let host: String
@@ -169,7 +175,7 @@ final class HTTPConnection {
             keepAlive = false
         }
         if !keepAlive { close() }
-        return (status, body)
+        return (status, headers, body)
     }
 
     private func readChunked(deadline: Date) throws -> [UInt8] {

@@ -6,6 +6,13 @@ public enum EngineKind: String, Sendable, Hashable, Codable {
     /// Docker-shaped data whose producer is not known (saved compat-API output, hand-written JSON).
     case unknown
 
+    /// The engine named by an HTTP `Server` header: `Docker/28.2.2 (linux)`, `Libpod/4.3.1 (linux)`.
+    public static func fromServerHeader(_ server: String) -> EngineKind {
+        if server.hasPrefix("Libpod/") { return .podman }
+        if server.hasPrefix("Docker/") { return .docker }
+        return .unknown
+    }
+
     /// Guesses the engine from the text of `GET /version`'s component names or server name.
     public static func fromVersion(componentNames: [String], platform: String?) -> EngineKind {
         let all = (componentNames + [platform ?? ""]).map { $0.lowercased() }
