@@ -9,7 +9,9 @@ public struct ContainerCapabilitiesRule: ContainerAuditRule {
         rationale: """
             Every added capability (SYS_ADMIN above all) widens what a compromised process can do to \
             the host. The benchmark asks for the default set at most, better only what the workload \
-            needs; capabilities dropped with --cap-drop are taken into account.
+            needs. A capability outside the engine's default set is reported whatever --cap-drop \
+            removes, since dropping others does not make an added one safe; names are read with or \
+            without Podman's CAP_ prefix.
             """,
         fix: "Remove --cap-add (or add only what is needed after --cap-drop ALL).",
         fields: ["HostConfig.CapAdd", "HostConfig.CapDrop"],
