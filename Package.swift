@@ -13,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
-        // REGISTRY-DEPENDENCIES (owned by the registry work)
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -24,7 +23,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
-        // END REGISTRY-DEPENDENCIES
     ],
     targets: [
         .executableTarget(
@@ -36,38 +34,47 @@ let package = Package(
                 "Reporters",
                 "Tags",
                 "Render",
+                "Check",
+                "YAMLSupport",
                 "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // REGISTRY-CLI-DEPENDENCIES
                 "Registry",
                 "OCI",
                 .product(name: "Logging", package: "swift-log"),
-                // END REGISTRY-CLI-DEPENDENCIES
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
         .target(
             name: "Render",
             dependencies: [
-                "BerthCore", "Tags", .product(name: "Yams", package: "Yams"),
+                "BerthCore", "Tags", "YAMLSupport", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags"]),
-        .target(name: "BerthCore"),
+        .testTarget(
+            name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags", "TestSupport"],
+            exclude: ["Golden"]),
+        .target(name: "BerthCore", dependencies: ["CBerthSystem"]),
+        // The one system call Foundation and Glibc do not expose: an atomic directory swap.
+        .target(name: "CBerthSystem"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         .target(name: "Tags"),
         .target(
             name: "Rules",
             dependencies: ["BerthCore", "Dockerfile", "Kubernetes", "Tags", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reporters", dependencies: ["BerthCore", "Rules"]),
+        .target(
+            name: "Kubernetes", dependencies: ["BerthCore", "YAMLSupport", .product(name: "Yams", package: "Yams")]),
+        // One guarded way to read YAML: size, UTF-8, nesting, alias budget, duplicate keys, located errors.
+        .target(name: "YAMLSupport", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Reporters", dependencies: ["BerthCore"]),
+        // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
+        .target(name: "Check", dependencies: ["BerthCore", "Rules"]),
+        // berth audit: CIS Docker Benchmark rules over engine JSON, and the read-only engine API client.
         .target(name: "Audit", dependencies: ["BerthCore", "Rules"]),
         .testTarget(
             name: "AuditTests", dependencies: ["Audit", "Rules", "Reporters", "BerthCore"],
             resources: [.copy("Fixtures")]),
-        // REGISTRY-TARGETS (owned by the registry work)
         .target(
             name: "OCI",
             dependencies: [
@@ -80,6 +87,7 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 "OCI",
+                "YAMLSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -96,32 +104,37 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // END REGISTRY-TARGETS
+        // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "DockerfileTests",
-            dependencies: ["Dockerfile"],
+            dependencies: ["Dockerfile", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["berth", "TestSupport"]),
         .testTarget(
-            name: "RulesTests", dependencies: ["Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes"]),
+            name: "RulesTests",
+            dependencies: [
+                "Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes", "Check", "TestSupport",
+            ],
+            exclude: ["Fixtures"]),
         .testTarget(
-            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore"],
+            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
-        // REGISTRY-TEST-TARGETS (owned by the registry work)
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .testTarget(
             name: "RegistryTests",
             dependencies: [
                 "Registry",
+                "TestSupport",
                 "OCI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
-        // END REGISTRY-TEST-TARGETS
     ]
 )

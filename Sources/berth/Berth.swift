@@ -8,8 +8,8 @@ struct Berth: AsyncParsableCommand {
         commandName: "berth",
         abstract: "Make the WSO2 platform's container practices executable.",
         discussion: """
-            Lint, render, tag, sign, scan and serve WSO2 API Manager and Identity Server \
-            images and deployments the way the WSO2 Docker and Kubernetes best practices ask.
+            Build, check and run WSO2 API Manager and Identity Server images and deployments the way \
+            the practice catalogue (docs/practices.md) asks. Each subcommand below has its own --help.
             """,
         version: BerthVersion.current,
         subcommands: Berth.allSubcommands
@@ -25,6 +25,9 @@ struct Berth: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            Terminal.error(failure.message)
+            Foundation.exit(2)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
@@ -43,4 +46,11 @@ struct Berth: AsyncParsableCommand {
         commands.append(AuditCommand.self)
         return commands
     }
+}
+
+/// A command could not do its work (unreadable input, a bad configuration file): printed as one
+/// `berth: message` line, exit 2, without the usage text a `ValidationError` brings.
+struct CommandFailure: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthCore
 import Foundation
 import Registry
 
@@ -58,8 +59,14 @@ struct RegistryRobotCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Role: guest, developer, maintainer or admin.") var role: String = "developer"
         @Option(name: .customLong("expires-in-days"), help: "Lifetime in days.") var days: Double = 30
 
+        func validate() throws {
+            if Role(rawValue: role) == nil {
+                throw ValidationError("unknown role '\(role)': use guest, developer, maintainer or admin")
+            }
+        }
+
         func run() async throws {
-            guard let parsed = Role(rawValue: role) else { throw ValidationError("unknown role '\(role)'") }
+            let parsed = Role(rawValue: role) ?? .guest
             let robot = try RegistryAdmin(root: try options.load().root).addRobot(
                 project: project, name: name, role: parsed, lifetime: days * 86400)
             print("\(robot.name) \(robot.secret)")
@@ -92,14 +99,14 @@ struct RegistryProjectCommand: AsyncParsableCommand {
         @Argument(help: "User name.") var user: String
         @Argument(help: "Role, or 'none' to remove.") var role: String
 
-        func run() async throws {
-            let parsed: Role?
-            if role == "none" {
-                parsed = nil
-            } else {
-                guard let value = Role(rawValue: role) else { throw ValidationError("unknown role '\(role)'") }
-                parsed = value
+        func validate() throws {
+            if role != "none", Role(rawValue: role) == nil {
+                throw ValidationError("unknown role '\(role)': use guest, developer, maintainer, admin or none")
             }
+        }
+
+        func run() async throws {
+            let parsed = role == "none" ? nil : Role(rawValue: role)
             try RegistryAdmin(root: try options.load().root).setMember(project: project, user: user, role: parsed)
             print("\(user) in \(project): \(role)")
         }
@@ -129,10 +136,11 @@ struct RegistryProjectCommand: AsyncParsableCommand {
             var keys: [String]?
             if !signatureKeyFiles.isEmpty {
                 keys = try signatureKeyFiles.map { path in
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        throw ValidationError("cannot read '\(path)'")
+                    do {
+                        return String(decoding: try BoundedInput.read(path, limit: 1 << 20), as: UTF8.self)
+                    } catch {
+                        throw CommandFailure("\(error)")
                     }
-                    return String(decoding: data, as: UTF8.self)
                 }
             }
             try RegistryAdmin(root: try options.load().root).setPolicy(
@@ -150,7 +158,7 @@ struct RegistryProjectCommand: AsyncParsableCommand {
 
         func run() async throws {
             let state = try RegistryAdmin(root: try options.load().root).store.current()
-            guard let record = state.projects[project] else { throw ValidationError("no project '\(project)'") }
+            guard let record = state.projects[project] else { throw CommandFailure("no project '\(project)'") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(record), as: UTF8.self))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Audit
 import BerthCore
+import Render
 import Rules
 
 struct RulesCommand: ParsableCommand {
@@ -17,7 +18,18 @@ struct RulesCommand: ParsableCommand {
     @Flag(help: "Print the rule catalogue as Markdown (the source of docs/rules.md).")
     var markdown = false
 
+    @Flag(help: "Print the practice catalogue as Markdown (the source of docs/practices.md).")
+    var practices = false
+
+    func validate() throws {
+        if markdown && practices { throw ValidationError("--markdown and --practices print different documents") }
+    }
+
     func run() throws {
+        if practices {
+            Terminal.write(PracticeCatalog.markdown(rules: BuiltInRules.descriptions, renderChoices: RenderChoices.all))
+            return
+        }
         if markdown {
             Terminal.write(RuleCatalog.markdown(BuiltInRules.descriptions))
             return

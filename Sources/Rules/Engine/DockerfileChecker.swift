@@ -2,23 +2,6 @@ import BerthCore
 import Dockerfile
 import Foundation
 
-/// The outcome of checking one file.
-public struct FileReport: Sendable {
-    public var file: String
-    public var findings: [Finding]
-    /// Set when the file could not be read or parsed; no findings then.
-    public var error: String?
-    /// Suppressed findings, for auditing.
-    public var suppressed: Int
-
-    public init(file: String, findings: [Finding], error: String? = nil, suppressed: Int = 0) {
-        self.file = file
-        self.findings = findings
-        self.error = error
-        self.suppressed = suppressed
-    }
-}
-
 /// Runs Dockerfile rules over files, applying configuration and suppressions.
 public struct DockerfileChecker: Sendable {
     public var rules: [any DockerfileRule]
@@ -66,12 +49,15 @@ public struct DockerfileChecker: Sendable {
 
     /// Checks a Dockerfile on disk; its directory is the build context for scripts it copies.
     public func check(path: String, configuration: CheckConfiguration) -> FileReport {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return FileReport(file: path, findings: [], error: "\(path): cannot read file")
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedInput.read(path, limit: parser.options.maxBytes ?? (8 << 20))
+        } catch {
+            return FileReport(file: path, findings: [], error: error.description)
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return check(
-            bytes: [UInt8](data), file: path, configuration: configuration,
+            bytes: bytes, file: path, configuration: configuration,
             readContextFile: { relative in
                 let resolved = URL(fileURLWithPath: relative, relativeTo: URL(fileURLWithPath: directory + "/"))
                     .standardizedFileURL.path
