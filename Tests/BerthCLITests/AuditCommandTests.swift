@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `berth audit` end to end: saved files, exit codes, formats, and a real Podman engine serving the
 /// Docker-compatible API (created containers; they cannot start in every sandbox, and need not).
 @Suite(.serialized) struct AuditCommandTests {
-    static let fixtures = ParseCommandTests.packageRoot.appendingPathComponent("Tests/AuditTests/Fixtures")
+    static let fixtures = Repository.fixtures("AuditTests")
 
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
@@ -73,45 +74,18 @@ import Testing
 
     /// Runs `podman` with storage of its own under `root`.
     static func podman(_ root: URL, _ arguments: [String]) throws -> ParseCommandTests.Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
+        let result = try ChildProcess.runSync(
+            "podman",
             [
-                "podman", "--root", root.appendingPathComponent("storage").path, "--runroot",
+                "--root", root.appendingPathComponent("storage").path, "--runroot",
                 root.appendingPathComponent("run").path, "--storage-driver", "vfs", "--events-backend", "file",
-            ] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ParseCommandTests.Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    static func tool(_ name: String) -> String? {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
+            ] + arguments)
+        return ParseCommandTests.Run(status: result.status, stdout: result.output, stderr: result.error)
     }
 
     @Test func liveSocketAgreesWithSavedInspect() throws {
-        guard Self.tool("podman") != nil,
-            let busybox = ["/bin/busybox", "/usr/bin/busybox"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("podman and busybox are needed (.ci/install-audit-deps.sh)")
-            }
-            return
-        }
+        // A missing tool skips locally and fails under CI (.ci/install-audit-deps.sh installs both).
+        guard Tool.require("podman") != nil, let busybox = Tool.require("busybox") else { return }
         // Podman refuses a run root longer than 50 characters: keep the directory short.
         let root = URL(fileURLWithPath: "/tmp/ba-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -123,8 +97,9 @@ import Testing
         try FileManager.default.createSymbolicLink(
             atPath: rootfs.appendingPathComponent("sh").path, withDestinationPath: "busybox")
         let tarball = root.appendingPathComponent("rootfs.tar").path
-        let tar = try runProcessForAudit(["tar", "-C", root.appendingPathComponent("rootfs").path, "-cf", tarball, "."])
-        #expect(tar == 0)
+        let tar = try ChildProcess.runSync(
+            "tar", ["-C", root.appendingPathComponent("rootfs").path, "-cf", tarball, "."])
+        #expect(tar.status == 0)
         let image = "localhost/berth-audit:1"
         let imported = try Self.podman(root, ["import", tarball, image])
         try #require(imported.status == 0, "podman import: \(imported.stderr)")
@@ -224,16 +199,4 @@ import Testing
         // Over the socket the engine and its images are audited too.
         #expect(live.stdout.contains("audit-image-user"))
     }
-}
-
-/// Runs a command; returns its exit status.
-func runProcessForAudit(_ arguments: [String]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
 }
