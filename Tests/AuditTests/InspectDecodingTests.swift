@@ -183,6 +183,16 @@ import Testing
         #expect(findings.first { $0.rule == "audit-image-add-instruction" }?.message.contains("layer 3") == true)
     }
 
+    @Test func engineFromServerHeaderAndVersion() {
+        #expect(EngineKind.fromServerHeader("Libpod/4.3.1 (linux)") == .podman)
+        #expect(EngineKind.fromServerHeader("Docker/28.2.2 (linux)") == .docker)
+        #expect(EngineKind.fromServerHeader("nginx") == .unknown)
+        #expect(EngineKind.fromVersion(componentNames: ["Podman Engine", "Conmon"], platform: nil) == .podman)
+        #expect(
+            EngineKind.fromVersion(componentNames: ["Engine", "containerd"], platform: "Docker Engine - Community")
+                == .docker)
+    }
+
     @Test func endpointResolution() throws {
         #expect(try EngineEndpoint.parse("unix:///tmp/x.sock").description == "unix:///tmp/x.sock")
         #expect(try EngineEndpoint.parse("tcp://127.0.0.1:2375").description == "tcp://127.0.0.1:2375")
