@@ -61,7 +61,9 @@ let package = Package(
         .target(name: "Tags"),
         .target(
             name: "Rules",
-            dependencies: ["BerthCore", "Dockerfile", "Kubernetes", "Tags", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "BerthCore", "Dockerfile", "Kubernetes", "Tags", "YAMLSupport", .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .target(
             name: "Kubernetes", dependencies: ["BerthCore", "YAMLSupport", .product(name: "Yams", package: "Yams")]),
@@ -122,6 +124,9 @@ let package = Package(
             name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .testTarget(
+            name: "YAMLSupportTests",
+            dependencies: ["YAMLSupport", "Kubernetes", "Rules", "Render", "Registry", "BerthCore", "TestSupport"]),
         .testTarget(
             name: "RegistryTests",
             dependencies: [

@@ -28,7 +28,7 @@ public struct EngineReader: Sendable {
         let source = endpoint.description
         // The engine's info (slow on Podman, which measures its storage) is read beside the
         // containers, on its own connection.
-        let facts = ResultSlots<DaemonFacts>(count: 1)
+        let facts = FetchResults<DaemonFacts>(count: 1)
         let group = DispatchGroup()
         let reader = self
         DispatchQueue.global().async(group: group) {
@@ -125,7 +125,7 @@ public struct EngineReader: Sendable {
     ) throws -> [T] {
         guard !items.isEmpty else { return [] }
         let workers = min(connections, items.count)
-        let results = ResultSlots<T>(count: items.count)
+        let results = FetchResults<T>(count: items.count)
         let endpoint = endpoint
         let timeout = timeout
         let maxBytes = maxBytes
@@ -158,8 +158,8 @@ public struct EngineReader: Sendable {
     }
 }
 
-/// Results written by concurrent workers, one slot each.
-final class ResultSlots<T: Sendable>: @unchecked Sendable {
+/// Results of concurrent requests, one slot each, with the first failure remembered (BerthCore's ResultSlots holds plain values).
+final class FetchResults<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<T, any Error>?]
     private var anyFailure = false

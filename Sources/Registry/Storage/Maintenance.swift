@@ -187,7 +187,8 @@ public struct Scrubber: Sendable {
             let path = storage.blobPath(digest)
             var problem: Problem?
             if POSIXFile.isSymbolicLink(path) {
-                problem = Problem(subject: digest.description, reason: "is a symbolic link, which the registry never makes")
+                problem = Problem(
+                    subject: digest.description, reason: "is a symbolic link, which the registry never makes")
             } else if POSIXFile.isRealDirectory(path) {
                 problem = Problem(subject: digest.description, reason: "is a directory, not a blob file")
             } else {
