@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -41,6 +43,7 @@ let package = Package(
                 "Registry",
                 "OCI",
                 .product(name: "Logging", package: "swift-log"),
+                "Sign",
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
@@ -71,7 +74,7 @@ let package = Package(
         .target(name: "YAMLSupport", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reporters", dependencies: ["BerthCore"]),
         // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
-        .target(name: "Check", dependencies: ["BerthCore", "Rules"]),
+        .target(name: "Check", dependencies: ["BerthCore", "Rules", "Kubernetes"]),
         // berth audit: CIS Docker Benchmark rules over engine JSON, and the read-only engine API client.
         .target(name: "Audit", dependencies: ["BerthCore", "Rules"]),
         .testTarget(
@@ -82,6 +85,10 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
         .target(
@@ -89,6 +96,7 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 "OCI",
+                "Sign",
                 "YAMLSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -105,6 +113,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        .target(
+            name: "Sign",
+            dependencies: [
+                "BerthCore",
+                "OCI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(
+            name: "SignTests",
+            dependencies: ["Sign", "OCI", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]
         ),
         // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

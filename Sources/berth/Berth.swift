@@ -43,6 +43,7 @@ struct Berth: AsyncParsableCommand {
         var commands: [any ParsableCommand.Type] = [ParseCommand.self]
         commands += [CheckCommand.self, RulesCommand.self, TagCommand.self, RenderCommand.self, InitCommand.self]
         commands += registrySubcommands
+        commands += signSubcommands
         commands.append(AuditCommand.self)
         return commands
     }

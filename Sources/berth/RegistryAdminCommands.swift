@@ -126,8 +126,49 @@ struct RegistryProjectCommand: AsyncParsableCommand {
         @Option(name: .customLong("public"), help: "true or false.") var isPublic: Bool?
         @Option(
             name: .customLong("signature-key"),
-            help: "PEM ECDSA P-256 public key file that signatures must verify against (repeatable; replaces the list)."
+            help:
+                "PEM public key file (ECDSA or RSA) that signatures must verify against (repeatable; replaces the list)."
         ) var signatureKeyFiles: [String] = []
+        @Option(
+            name: .customLong("require-attestation"),
+            help:
+                "Attestation type (cyclonedx, spdx, slsaprovenance or a URI) pulls need, signed by a signature key (repeatable; replaces the list; 'none' clears it)."
+        ) var requiredAttestations: [String] = []
+        @Option(
+            name: .customLong("signature-identity"),
+            help:
+                "Certificate identity (SAN e-mail or URI) whose signatures are accepted; replaces the list, 'none' clears it."
+        ) var signatureIdentity: String?
+        @Option(name: .customLong("signature-issuer"), help: "OIDC issuer the identity's Fulcio certificate records.")
+        var signatureIssuer: String?
+        @Option(name: .customLong("signature-ca"), help: "PEM CA certificates the identity's certificate chains to.")
+        var signatureCA: String?
+        @Option(
+            name: .customLong("signature-rekor-key"), help: "PEM Rekor public key dating the identity's signatures.")
+        var signatureRekorKey: String?
+
+        func validate() throws {
+            if let signatureIdentity, signatureIdentity != "none", signatureCA == nil {
+                throw ValidationError("--signature-identity needs --signature-ca FILE")
+            }
+        }
+
+        func identities() throws -> [SignatureIdentityRecord]? {
+            guard let signatureIdentity else { return nil }
+            if signatureIdentity == "none" { return [] }
+            func read(_ path: String) throws -> String {
+                do {
+                    return String(decoding: try BoundedInput.read(path, limit: 1 << 20), as: UTF8.self)
+                } catch {
+                    throw CommandFailure("\(error)")
+                }
+            }
+            return [
+                SignatureIdentityRecord(
+                    identity: signatureIdentity, issuer: signatureIssuer, caCertificates: try read(signatureCA ?? ""),
+                    rekorKey: try signatureRekorKey.map(read))
+            ]
+        }
 
         func run() async throws {
             let tags: [String]? = clearImmutable ? [] : (immutableTags.isEmpty ? nil : immutableTags)
@@ -146,7 +187,10 @@ struct RegistryProjectCommand: AsyncParsableCommand {
             try RegistryAdmin(root: try options.load().root).setPolicy(
                 project: project, immutableTags: tags, quotaBytes: quotaValue, requireSignature: requireSignature,
                 isPublic: isPublic,
-                signatureKeys: keys)
+                signatureKeys: keys,
+                requiredAttestations: requiredAttestations.isEmpty
+                    ? nil : requiredAttestations.filter { $0 != "none" },
+                signatureIdentities: try identities())
             print("policy of \(project) saved")
         }
     }

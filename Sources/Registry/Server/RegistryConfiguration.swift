@@ -1,5 +1,6 @@
 import BerthCore
 import Foundation
+import Sign
 import YAMLSupport
 import Yams
 
@@ -84,7 +85,7 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
         "projects": .map(
             .object([
                 "public": .value, "immutableTags": .value, "quotaBytes": .value, "requireSignature": .value,
-                "signatureKeyFiles": .value,
+                "signatureKeyFiles": .value, "requiredAttestations": .value, "signatureIdentities": .value,
             ])),
     ])
 
@@ -104,6 +105,11 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
             for rule in project.immutableTags ?? [] where rule.isEmpty {
                 throw RegistryConfigurationError.invalid(
                     path: "projects.\(name).immutableTags", reason: "empty pattern")
+            }
+            for type in project.requiredAttestations ?? [] where (try? PredicateType.uri(for: type)) == nil {
+                throw RegistryConfigurationError.invalid(
+                    path: "projects.\(name).requiredAttestations",
+                    reason: "unknown predicate type '\(type)'; use cyclonedx, spdx, slsaprovenance, … or a URI")
             }
         }
     }
@@ -161,8 +167,25 @@ public struct ProjectSettings: Sendable, Codable, Equatable {
     public var quotaBytes: Int64?
     /// Refuse pulls of manifests that have no signature (cosign tag or referrer).
     public var requireSignature: Bool?
-    /// Files holding PEM ECDSA P-256 public keys; a cosign signature must verify against one.
+    /// Files holding PEM ECDSA or RSA public keys; a cosign signature must verify against one.
     public var signatureKeyFiles: [String]?
+    /// Attestation predicate types (`cyclonedx`, `spdx`, `slsaprovenance` or URIs) a pulled image
+    /// must carry, signed by one of the keys.
+    public var requiredAttestations: [String]?
+    /// Certificate identities whose signatures are accepted (keyless Fulcio or private PKI).
+    public var signatureIdentities: [SignatureIdentitySetting]?
+
+    /// One trusted signer identity and the files its check needs.
+    public struct SignatureIdentitySetting: Sendable, Codable, Equatable {
+        /// The certificate's SAN e-mail, URI or DNS name.
+        public var identity: String
+        /// The OIDC issuer a Fulcio certificate records.
+        public var issuer: String?
+        /// PEM file of CA certificates (roots self-signed, the others intermediates).
+        public var caFile: String
+        /// PEM file of the Rekor public key, for short-lived certificates.
+        public var rekorKeyFile: String?
+    }
 
     public init(
         public: Bool? = nil, immutableTags: [String]? = nil, quotaBytes: Int64? = nil, requireSignature: Bool? = nil
