@@ -50,6 +50,13 @@ struct RulesCommand: ParsableCommand {
             Terminal.write(out)
             return
         }
+        if let expanded = RuleCatalog.aliases[id] {
+            // A former id: say what it became, then explain each rule it expands to.
+            Terminal.write("'\(id)' is a former id; it now stands for: \(expanded.joined(separator: ", "))\n\n")
+            let explained = expanded.compactMap { name in rules.first { $0.id == name } }.map(RuleCatalog.explain)
+            Terminal.write(explained.joined(separator: "\n"))
+            return
+        }
         guard let rule = rules.first(where: { $0.id == id || $0.hadolintCodes.contains(id) }) else {
             Terminal.error("unknown rule '\(id)' (berth rules lists them)")
             throw ExitCode(2)
