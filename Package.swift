@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         // END REGISTRY-DEPENDENCIES
+        // SCAN-DEPENDENCIES
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // END SCAN-DEPENDENCIES
     ],
     targets: [
         .executableTarget(
@@ -42,6 +45,10 @@ let package = Package(
                 "OCI",
                 .product(name: "Logging", package: "swift-log"),
                 // END REGISTRY-CLI-DEPENDENCIES
+                // SCAN-CLI-DEPENDENCIES
+                "Image",
+                "Scan",
+                // END SCAN-CLI-DEPENDENCIES
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
@@ -118,5 +125,24 @@ let package = Package(
             ]
         ),
         // END REGISTRY-TEST-TARGETS
+        // SCAN-TARGETS (owned by the scan work)
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "Image",
+            dependencies: ["BerthCore", "OCI", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "Scan",
+            dependencies: [
+                "BerthCore", "Image", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(name: "ImageTestSupport", dependencies: ["OCI"], path: "Tests/ImageTestSupport"),
+        .testTarget(name: "ImageTests", dependencies: ["Image", "OCI", "ImageTestSupport"]),
+        .testTarget(
+            name: "ScanTests", dependencies: ["Scan", "Image", "ImageTestSupport", "berth"], resources: [.copy("Fixtures")]
+        ),
+        // END SCAN-TARGETS
     ]
 )

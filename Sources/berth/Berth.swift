@@ -40,6 +40,7 @@ struct Berth: AsyncParsableCommand {
         var commands: [any ParsableCommand.Type] = [ParseCommand.self]
         commands += [CheckCommand.self, RulesCommand.self, TagCommand.self, RenderCommand.self, InitCommand.self]
         commands += registrySubcommands
+        commands += [SBOMCommand.self, ScanCommand.self, DBCommand.self]
         return commands
     }
 }

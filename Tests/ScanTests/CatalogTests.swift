@@ -1,0 +1,180 @@
+import Foundation
+import ImageTestSupport
+import Testing
+
+@testable import Image
+@testable import Scan
+
+@Suite struct CatalogTests {
+    @Test func dpkgStatusKeepsInstalledPackagesWithSourceAndPurl() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let rootfs = try Fixtures.wso2RootFS(builder)
+        let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
+        #expect(catalog.distribution?.id == "debian")
+        #expect(catalog.distribution?.versionID == "12")
+        let debs = catalog.packages.filter { $0.type == .deb }
+        #expect(debs.count == 12)
+        #expect(catalog.package("removed-tool") == nil)
+        let zlib = try #require(catalog.package("zlib1g"))
+        #expect(zlib.version == "1:1.2.13.dfsg-1")
+        #expect(zlib.sourceName == "zlib")
+        #expect(zlib.purl == "pkg:deb/debian/zlib1g@1.2.13.dfsg-1?arch=amd64&distro=debian-12&epoch=1")
+        let bash = try #require(catalog.package("bash"))
+        #expect(bash.sourceVersion == "5.2.15-2")
+        #expect(bash.purl == "pkg:deb/debian/bash@5.2.15-2%2Bb8?arch=amd64&distro=debian-12")
+        #expect(bash.locations == ["/var/lib/dpkg/status"])
+    }
+
+    @Test func javaArchivesBundlesJDKAndTheWSO2Product() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let catalog = try Cataloger.catalog(try Image.open(.directory(path: try Fixtures.wso2RootFS(builder))))
+        let core = try #require(catalog.package("org.wso2.carbon.core"))
+        #expect(core.type == .osgi)
+        #expect(core.version == "4.9.26")
+        #expect(core.licenses == ["http://www.apache.org/licenses/LICENSE-2.0.txt"])
+        // A bundle with neither pom.properties nor manifest, named the WSO2 way.
+        let renamed = catalog.packages.first { $0.name == "log4j-core" && $0.type == .osgi }
+        #expect(renamed?.version == "2.19.0")
+        let maven = catalog.packages.first { $0.name == "log4j-core" && $0.type == .maven }
+        #expect(maven?.purl == "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")
+        let nested = try #require(catalog.package("commons-io"))
+        #expect(nested.locations.first?.hasSuffix("api.war!/WEB-INF/lib/commons-io-2.11.0.jar") == true)
+        let jdk = try #require(catalog.packages.first { $0.type == .jdk })
+        #expect(jdk.version == "17.0.15+6")
+        let product = try #require(catalog.packages.first { $0.type == .wso2 })
+        #expect(product.name == "wso2am")
+        #expect(product.version == "4.2.0")
+    }
+
+    @Test func whiteoutsRemovePackagesOfLowerLayers() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let base = try Fixtures.wso2RootFS(builder, name: "base")
+        let top = try builder.tree(
+            "top",
+            [
+                "home/wso2carbon/wso2am-4.2.0/repository/components/lib/.wh.log4j-core-2.14.1.jar": "",
+                "home/wso2carbon/wso2am-4.2.0/repository/deployment/server/webapps/.wh..wh..opq": "",
+            ])
+        let layout = try builder.ociLayout("layout", layers: try builder.layers([base, top]))
+        let catalog = try Cataloger.catalog(try Image.open(.ociLayout(path: layout.path, reference: nil)))
+        #expect(!catalog.packages.contains { $0.type == .maven && $0.name == "log4j-core" })
+        #expect(catalog.package("commons-io") == nil)
+        #expect(catalog.package("org.wso2.carbon.core") != nil)
+        // Every package names the layer that added it.
+        #expect(catalog.packages.allSatisfy { $0.layer == catalog.layers[0].identifier })
+        #expect(catalog.layers[0].identifier.hasPrefix("sha256:"))
+    }
+
+    @Test func laterLayerReplacesTheDatabaseAndNamesItsLayer() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let base = try builder.tree(
+            "base",
+            ["etc/os-release": Fixtures.debianOSRelease, "var/lib/dpkg/status": try Fixtures.text("dpkg-status")])
+        let status = try Fixtures.text("dpkg-status") + "\nPackage: curl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7.88.1-10+deb12u5\n"
+        let top = try builder.tree("top", ["var/lib/dpkg/status": status])
+        let layout = try builder.ociLayout("layout", layers: try builder.layers([base, top]))
+        let catalog = try Cataloger.catalog(try Image.open(.ociLayout(path: layout.path, reference: nil)))
+        let curl = try #require(catalog.package("curl"))
+        #expect(curl.layer == catalog.layers[1].identifier)
+        #expect(catalog.packages.filter { $0.type == .deb }.count == 13)
+    }
+
+    @Test func apkDatabaseAndAlpinePurls() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let installed = """
+            C:Q1abc=
+            P:busybox
+            V:1.36.1-r5
+            A:x86_64
+            L:GPL-2.0-only
+            o:busybox
+            F:bin
+            R:busybox
+
+            P:libcrypto3
+            V:3.1.4-r1
+            A:x86_64
+            L:Apache-2.0
+            o:openssl
+
+            """
+        let rootfs = try builder.tree(
+            "alpine", ["etc/os-release": "ID=alpine\nVERSION_ID=3.18.4\n", "lib/apk/db/installed": installed])
+        let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
+        let crypto = try #require(catalog.package("libcrypto3"))
+        #expect(crypto.sourceName == "openssl")
+        #expect(crypto.licenses == ["Apache-2.0"])
+        #expect(crypto.purl == "pkg:apk/alpine/libcrypto3@3.1.4-r1?arch=x86_64&distro=alpine-3.18.4")
+        #expect(catalog.packages.count == 2)
+    }
+
+    @Test func rpmDatabasesAreReportedAsUnsupported() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let rootfs = try builder.tree(
+            "rocky", ["etc/os-release": "ID=rocky\nVERSION_ID=9.3\n", "var/lib/rpm/Packages": "bdb", "usr/lib/sysimage/rpm/rpmdb.sqlite": "x"])
+        let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
+        #expect(catalog.warnings.contains { $0.contains("Berkeley DB is not supported") })
+        #expect(catalog.warnings.contains { $0.contains("SQLite is not supported") })
+    }
+
+    @Test func zipBombsAndDeepNestingAreBounded() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let zeros = builder.root + "/zeros.bin"
+        try TestImageBuilder.run("/usr/bin/truncate", ["-s", "64M", zeros])
+        let rootfs = try builder.tree("bomb", ["etc/os-release": "ID=debian\nVERSION_ID=12\n"])
+        // 64 MiB of zeros inflate from about 64 KiB; the limit here is 4 MiB.
+        try builder.jar(
+            rootfs + "/app/bomb.jar",
+            entries: ["META-INF/maven/g/bomb/pom.properties": "groupId=g\nartifactId=bomb\nversion=1\n"],
+            binaryEntries: ["lib/payload.jar": zeros, "META-INF/MANIFEST.MF": zeros])
+        var options = CatalogOptions()
+        options.archiveLimits.maximumNestedSize = 4 << 20
+        let started = Date()
+        let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)), options: options)
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(catalog.package("bomb")?.version == "1")
+        #expect(catalog.warnings.contains { $0.contains("payload.jar") && $0.contains("expands beyond") })
+        #expect(catalog.warnings.contains { $0.contains("MANIFEST.MF") && $0.contains("expands beyond") })
+    }
+
+    @Test func corruptJarIsAWarningNotAFailure() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let rootfs = try builder.tree("corrupt", ["app/broken.jar": "PK\u{3}\u{4} this is not really a zip"])
+        let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
+        #expect(catalog.warnings.contains { $0.contains("broken.jar") })
+    }
+
+    @Test func osReleaseParsing() {
+        let distribution = Distribution(osRelease: Fixtures.debianOSRelease)
+        #expect(distribution?.codename == "bookworm")
+        #expect(distribution?.prettyName == "Debian GNU/Linux 12 (bookworm)")
+        #expect(Distribution(osRelease: "NAME=nothing\n") == nil)
+    }
+
+    @Test func manifestContinuationLines() {
+        let manifest = JavaCataloger.parseManifest(
+            "Manifest-Version: 1.0\r\nBundle-SymbolicName: org.example.a.very.long.na\r\n me.indeed\r\nBundle-Version: 1.0\r\n\r\nName: x\r\nBundle-Version: 9\r\n")
+        #expect(manifest["Bundle-SymbolicName"] == "org.example.a.very.long.name.indeed")
+        #expect(manifest["Bundle-Version"] == "1.0")
+    }
+
+    @Test(arguments: [
+        ("org.wso2.carbon.core_4.9.26.jar", "/x/repository/components/plugins/org.wso2.carbon.core_4.9.26.jar", "org.wso2.carbon.core", "4.9.26", PackageType.osgi),
+        ("commons-lang3-3.12.0.jar", "/app/commons-lang3-3.12.0.jar", "commons-lang3", "3.12.0", PackageType.maven),
+        ("axis2_1.6.1.wso2v85.jar", "/p/repository/components/plugins/axis2_1.6.1.wso2v85.jar", "axis2", "1.6.1.wso2v85", PackageType.osgi),
+    ])
+    func fileNames(fileName: String, location: String, name: String, version: String, type: PackageType) {
+        let package = JavaCataloger.fromFileName(fileName, location: location, layer: "l", licenses: [])
+        #expect(package?.name == name)
+        #expect(package?.version == version)
+        #expect(package?.type == type)
+    }
+}
