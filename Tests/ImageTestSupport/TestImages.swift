@@ -162,20 +162,17 @@ public struct TestImageBuilder {
         process.arguments = arguments
         if let environment { process.environment = environment }
         let output = Pipe()
-        let errors = Pipe()
+        let errorPath = NSTemporaryDirectory() + "berth-stderr-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorPath) }
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let group = DispatchGroup()
-        var errorData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = errors.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         process.waitUntilExit()
+        try errors.close()
+        let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
         return (String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self), process.terminationStatus)
     }
 

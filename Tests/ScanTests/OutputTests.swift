@@ -108,7 +108,8 @@ import Testing
     @Test func jsonCarriesEveryDocumentedField() throws {
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
-        let text = SBOMWriter.render(try Self.catalog(builder), format: .json)
+        let catalog = try Self.catalog(builder)
+        let text = SBOMWriter.render(catalog, format: .json)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(document["schemaVersion"] as? Int == 1)
         #expect(Set(document.keys) == ["schemaVersion", "image", "distribution", "packages", "warnings"])
@@ -118,7 +119,7 @@ import Testing
                 "type", "name", "version", "purl", "sourceName", "sourceVersion", "architecture", "groupID", "artifactID",
                 "licenses", "locations", "layer",
             ])
-        let table = SBOMWriter.render(try Self.catalog(builder), format: .table)
+        let table = SBOMWriter.render(catalog, format: .table)
         #expect(table.contains("org.wso2.carbon.core"))
         #expect(table.hasPrefix("NAME"))
     }

@@ -54,11 +54,12 @@ enum Fixtures {
         try builder.jar(
             inner,
             entries: [
-                "META-INF/maven/commons-io/commons-io/pom.properties": "groupId=commons-io\nartifactId=commons-io\nversion=2.11.0\n"
+                "META-INF/MANIFEST.MF": "Manifest-Version: 1.0\n\n",
+                "META-INF/maven/commons-io/commons-io/pom.properties": "groupId=commons-io\nartifactId=commons-io\nversion=2.11.0\n",
             ])
         try builder.jar(
             rootfs + "/home/wso2carbon/wso2am-4.2.0/repository/deployment/server/webapps/api.war",
-            entries: ["WEB-INF/web.xml": "<web-app/>"], binaryEntries: ["WEB-INF/lib/commons-io-2.11.0.jar": inner])
+            entries: ["META-INF/MANIFEST.MF": "Manifest-Version: 1.0\n\n", "WEB-INF/web.xml": "<web-app/>"], binaryEntries: ["WEB-INF/lib/commons-io-2.11.0.jar": inner])
         return rootfs
     }
 }

@@ -54,12 +54,15 @@ import Testing
 
         guard let artifacts = try Self.syft("oci-dir:\(layout.path)") else { return }
         let theirs = Set(artifacts.filter { $0.type == "deb" }.map { "\($0.name) \($0.version)" })
-        #expect(ours == theirs)
+        // syft also lists packages whose dpkg status is `deinstall ok config-files` (only their
+        // configuration files remain); dpkg-query and berth do not: the package is not installed.
+        #expect(theirs.subtracting(ours) == ["removed-tool 1.0-1"])
+        #expect(ours.subtracting(theirs).isEmpty)
         // Purls differ by design: syft keeps the epoch in the version and adds `upstream=`; berth
         // follows the purl specification and moves the epoch to a qualifier.
-        for artifact in artifacts where artifact.type == "deb" {
-            let mine = try #require(catalog.packages.first { $0.name == artifact.name && $0.type == .deb })
-            #expect(mine.purl.hasPrefix("pkg:deb/debian/\(PackageURL.encode(artifact.name))@"))
+        for package in catalog.packages where package.type == .deb {
+            let artifact = try #require(artifacts.first { $0.name == package.name && $0.type == "deb" })
+            #expect(artifact.purl.hasPrefix("pkg:deb/debian/\(PackageURL.encode(package.name))@"))
         }
     }
 
@@ -74,7 +77,16 @@ import Testing
         #expect(catalog.packages.contains { $0.purl == "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1" })
         let commons = artifacts.first { $0.name == "commons-io" }
         #expect(commons?.version == catalog.package("commons-io")?.version)
-        // The WSO2 bundle without pom.properties: berth names it by its symbolic name and version.
+        #expect(commons?.purl == catalog.package("commons-io")?.purl)
+        // The WSO2 bundle without pom.properties: syft guesses Maven coordinates from the symbolic
+        // name (group `org.wso2.carbon.core`, artifact `core`), which name no published artifact;
+        // berth names the bundle by its symbolic name and version and guesses no group.
+        let guessed = artifacts.first { $0.version == "4.9.26" }
+        #expect(guessed?.purl == "pkg:maven/org.wso2.carbon.core/core@4.9.26")
         #expect(catalog.package("org.wso2.carbon.core")?.version == "4.9.26")
+        #expect(catalog.package("org.wso2.carbon.core")?.purl == "pkg:generic/org.wso2.carbon.core@4.9.26?type=osgi-bundle")
+        // The bare renamed bundle (no manifest at all): syft skips archives without a manifest.
+        #expect(!artifacts.contains { $0.version == "2.19.0" })
+        #expect(catalog.packages.contains { $0.name == "log4j-core" && $0.version == "2.19.0" })
     }
 }

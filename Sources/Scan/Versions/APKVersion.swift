@@ -136,3 +136,13 @@ public enum APKVersion {
         return 0
     }
 }
+
+extension APKVersion {
+    /// Whether apk-tools accepts `version` (every token valid up to the end).
+    public static func isValid(_ version: String) -> Bool {
+        var cursor = Cursor(bytes: Array(version.utf8))
+        var type = Token.digit
+        while type != .end && type != .invalid { _ = getToken(&type, &cursor) }
+        return type == .end
+    }
+}
