@@ -141,7 +141,9 @@ let package = Package(
         .target(name: "ImageTestSupport", dependencies: ["OCI"], path: "Tests/ImageTestSupport"),
         .testTarget(name: "ImageTests", dependencies: ["Image", "OCI", "ImageTestSupport"]),
         .testTarget(
-            name: "ScanTests", dependencies: ["Scan", "Image", "ImageTestSupport", "berth"], resources: [.copy("Fixtures")]
+            name: "ScanTests",
+            dependencies: ["Scan", "Image", "ImageTestSupport", "berth"],
+            resources: [.copy("Fixtures")]
         ),
         // END SCAN-TARGETS
     ]

@@ -178,7 +178,9 @@ public struct Image: Sendable {
                 }
                 let platforms = try childPlatforms(data)
                 var entries = children
-                for offset in entries.indices where offset < platforms.count { entries[offset].platform = platforms[offset] }
+                for offset in entries.indices where offset < platforms.count {
+                    entries[offset].platform = platforms[offset]
+                }
                 descriptor = try choose(entries, platform: platform ?? .current, subject: "index \(descriptor.digest)")
                 continue
             }
@@ -313,7 +315,8 @@ func decode<T: Decodable>(_ type: T.Type, _ data: Data, subject: String) throws(
             .valueNotFound(_, let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw .invalidImage(
-                subject: subject, reason: path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)")
+                subject: subject,
+                reason: path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)")
         @unknown default:
             throw .invalidImage(subject: subject, reason: "malformed JSON")
         }

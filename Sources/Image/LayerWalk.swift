@@ -86,7 +86,9 @@ extension Image {
         let reader = TarReader(stream, subject: subject)
         while let entry = try reader.next() {
             guard let normalised = normalisedLayerPath(entry.name) else {
-                warnings.append(ImageWarning(subject: subject, message: "skipped '\(entry.name.prefix(300))': path leaves the root"))
+                warnings.append(
+                    ImageWarning(subject: subject, message: "skipped '\(entry.name.prefix(300))': path leaves the root")
+                )
                 continue
             }
             let name = normalised.split(separator: "/").last.map(String.init) ?? ""
@@ -117,7 +119,8 @@ extension Image {
                 guard selecting(normalised) else { continue }
                 guard let target = normalisedLayerPath(entry.linkName) else {
                     warnings.append(
-                        ImageWarning(subject: subject, message: "skipped hard link '\(normalised)': target leaves the root"))
+                        ImageWarning(
+                            subject: subject, message: "skipped hard link '\(normalised)': target leaves the root"))
                     continue
                 }
                 visit(.hardLink(path: normalised, target: target))

@@ -48,7 +48,8 @@ public enum Cataloger {
     }
 
     /// Reads `image` and returns its catalogue.
-    public static func catalog(_ image: Image, options: CatalogOptions = CatalogOptions()) throws(ScanError) -> Catalog {
+    public static func catalog(_ image: Image, options: CatalogOptions = CatalogOptions()) throws(ScanError) -> Catalog
+    {
         var overlay = Overlay()
         var currentLayer = -1
         var pending = LayerChanges()
@@ -115,9 +116,12 @@ public enum Cataloger {
         } else if apkPaths.contains(path) {
             result.records = ApkCataloger.parse(String(decoding: content, as: UTF8.self))
         } else if let database = rpmDatabases[name], rpmDirectories.contains(String(path.dropLast(name.count + 1))) {
-            result.warnings.append("\(path): rpm database format \(database) is not supported; rpm packages are not listed")
+            result.warnings.append(
+                "\(path): rpm database format \(database) is not supported; rpm packages are not listed")
         } else if name == "release" {
-            if let package = JDKCataloger.parse(String(decoding: content.prefix(64 << 10), as: UTF8.self), path: path, layer: layer) {
+            if let package = JDKCataloger.parse(
+                String(decoding: content.prefix(64 << 10), as: UTF8.self), path: path, layer: layer)
+            {
                 result.packages = [package]
             }
         } else if JavaCataloger.isArchive(name) {
@@ -140,12 +144,15 @@ public enum Cataloger {
         for (path, result) in overlay.files {
             packages += result.packages
             for record in result.records {
-                packages.append(osPackage(record, distribution: distribution, location: path, layer: result.recordLayer))
+                packages.append(
+                    osPackage(record, distribution: distribution, location: path, layer: result.recordLayer))
             }
         }
         packages += WSO2Cataloger.products(in: packages)
         packages.sort {
-            ($0.type, $0.name, $0.version, $0.locations.first ?? "") < ($1.type, $1.name, $1.version, $1.locations.first ?? "")
+            ($0.type, $0.name, $0.version, $0.locations.first ?? "") < (
+                $1.type, $1.name, $1.version, $1.locations.first ?? ""
+            )
         }
         return Catalog(
             source: image.source.description, manifestDigest: image.manifestDigest, configDigest: image.configDigest,

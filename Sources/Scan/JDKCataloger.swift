@@ -5,10 +5,14 @@ enum JDKCataloger {
         for line in text.split(whereSeparator: \.isNewline) {
             guard let equals = line.firstIndex(of: "=") else { continue }
             var value = String(line[line.index(after: equals)...])
-            if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 {
+                value = String(value.dropFirst().dropLast())
+            }
             values[String(line[..<equals])] = value
         }
-        guard let version = values["JAVA_RUNTIME_VERSION"] ?? values["JAVA_VERSION"], !version.isEmpty else { return nil }
+        guard let version = values["JAVA_RUNTIME_VERSION"] ?? values["JAVA_VERSION"], !version.isEmpty else {
+            return nil
+        }
         let implementor = values["IMPLEMENTOR"]
         let name = values["JAVA_RUNTIME_VERSION"] != nil || values["IMAGE_TYPE"] == "JDK" ? "openjdk" : "java"
         return SoftwarePackage(

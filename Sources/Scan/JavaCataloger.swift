@@ -56,12 +56,18 @@ enum JavaCataloger {
         var nested: [ZipReader.Entry] = []
         for entry in zip.entries {
             let upper = entry.name.uppercased()
-            if upper == "META-INF/MANIFEST.MF" || (entry.name.hasPrefix("META-INF/maven/") && entry.name.hasSuffix("/pom.properties")) {
+            if upper == "META-INF/MANIFEST.MF"
+                || (entry.name.hasPrefix("META-INF/maven/") && entry.name.hasSuffix("/pom.properties"))
+            {
                 do {
                     let content = try zip.read(entry, limit: limits.maximumMetadataSize)
                     budget -= content.count
                     let text = String(decoding: content, as: UTF8.self)
-                    if upper == "META-INF/MANIFEST.MF" { manifest = parseManifest(text) } else { poms.append(parseProperties(text)) }
+                    if upper == "META-INF/MANIFEST.MF" {
+                        manifest = parseManifest(text)
+                    } else {
+                        poms.append(parseProperties(text))
+                    }
                 } catch {
                     found.warnings.append("skipped \(error.description)")
                 }
@@ -77,7 +83,9 @@ enum JavaCataloger {
             else { continue }
             identified = true
             found.packages.append(
-                maven(group: group, artifact: artifact, version: version, manifest: manifest, location: location, layer: layer))
+                maven(
+                    group: group, artifact: artifact, version: version, manifest: manifest, location: location,
+                    layer: layer))
         }
         if !identified {
             if let package = fromManifest(manifest, fileName: fileName, location: location, layer: layer) {
@@ -87,7 +95,9 @@ enum JavaCataloger {
             }
         }
         guard depth < limits.maximumDepth else {
-            if !nested.isEmpty { found.warnings.append("\(location): archives nested deeper than \(limits.maximumDepth) skipped") }
+            if !nested.isEmpty {
+                found.warnings.append("\(location): archives nested deeper than \(limits.maximumDepth) skipped")
+            }
             return
         }
         for entry in nested {
@@ -100,7 +110,9 @@ enum JavaCataloger {
             do {
                 let content = try zip.read(entry, limit: limit)
                 budget -= content.count
-                visit(content, location: inner, depth: depth + 1, layer: layer, limits: limits, budget: &budget, found: &found)
+                visit(
+                    content, location: inner, depth: depth + 1, layer: layer, limits: limits, budget: &budget,
+                    found: &found)
             } catch {
                 found.warnings.append("skipped \(error.description)")
             }
@@ -123,12 +135,14 @@ enum JavaCataloger {
             let version = manifest["Implementation-Version"], !group.isEmpty, !title.isEmpty, !version.isEmpty,
             !title.contains(" ")
         {
-            return maven(group: group, artifact: title, version: version, manifest: manifest, location: location, layer: layer)
+            return maven(
+                group: group, artifact: title, version: version, manifest: manifest, location: location, layer: layer)
         }
         if let symbolic = manifest["Bundle-SymbolicName"], let version = manifest["Bundle-Version"] {
             let name = symbolic.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if !name.isEmpty && !version.isEmpty {
-                return bundle(name: name, version: version, location: location, layer: layer, licenses: licenses(manifest))
+                return bundle(
+                    name: name, version: version, location: location, layer: layer, licenses: licenses(manifest))
             }
         }
         if let version = manifest["Implementation-Version"], !version.isEmpty,
@@ -150,7 +164,9 @@ enum JavaCataloger {
     }
 
     /// `NAME_VERSION.jar` (WSO2 plugins) or `NAME-VERSION.jar`; the version starts with a digit.
-    static func fromFileName(_ fileName: String, location: String, layer: String, licenses: [String]) -> SoftwarePackage? {
+    static func fromFileName(_ fileName: String, location: String, layer: String, licenses: [String])
+        -> SoftwarePackage?
+    {
         guard let dot = fileName.lastIndex(of: ".") else { return nil }
         let stem = fileName[..<dot]
         let characters = Array(stem)
@@ -159,7 +175,9 @@ enum JavaCataloger {
             guard separator == "_" || separator == "-", index >= 2 else { continue }
             let name = String(characters[0..<(index - 1)])
             let version = String(characters[index...])
-            if separator == "_" && location.contains("/repository/components/") || separator == "_" && name.contains(".") {
+            if separator == "_" && location.contains("/repository/components/")
+                || separator == "_" && name.contains(".")
+            {
                 return bundle(name: name, version: version, location: location, layer: layer, licenses: licenses)
             }
             if separator == "-" {
@@ -200,7 +218,8 @@ enum JavaCataloger {
         var result: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.hasPrefix("#"), !trimmed.hasPrefix("!"), let equals = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" })
+            guard !trimmed.hasPrefix("#"), !trimmed.hasPrefix("!"),
+                let equals = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" })
             else { continue }
             result[trimmed[..<equals].trimmingCharacters(in: .whitespaces)] =
                 trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)

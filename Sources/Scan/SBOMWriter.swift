@@ -130,7 +130,8 @@ public enum SBOMWriter {
     // MARK: Table
 
     public static func table(_ catalog: Catalog) -> String {
-        let rows = [["NAME", "VERSION", "TYPE", "LOCATION"]]
+        let rows =
+            [["NAME", "VERSION", "TYPE", "LOCATION"]]
             + catalog.packages.map { [$0.name, $0.version, $0.type.rawValue, $0.locations.first ?? ""] }
         var widths = [0, 0, 0]
         for row in rows {
@@ -138,7 +139,9 @@ public enum SBOMWriter {
         }
         var out = ""
         for row in rows {
-            for column in 0..<3 { out += row[column].padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0) }
+            for column in 0..<3 {
+                out += row[column].padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0)
+            }
             out += row[3] + "\n"
         }
         if let distribution = catalog.distribution {

@@ -11,7 +11,10 @@ enum WSO2Cataloger {
                     directory.hasPrefix("wso2")
                 else { continue }
                 let characters = Array(directory)
-                guard let split = characters.indices.dropFirst().first(where: { characters[$0 - 1] == "-" && characters[$0].isNumber })
+                guard
+                    let split = characters.indices.dropFirst().first(where: {
+                        characters[$0 - 1] == "-" && characters[$0].isNumber
+                    })
                 else { continue }
                 let name = String(characters[0..<(split - 1)])
                 let version = String(characters[split...])

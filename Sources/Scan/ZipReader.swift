@@ -20,7 +20,9 @@ struct ZipReader {
     init(_ bytes: [UInt8], subject: String) throws(ScanError) {
         self.bytes = bytes
         self.subject = subject
-        guard bytes.count >= 22 else { throw .invalidArchive(subject: subject, reason: "too short to be a zip archive") }
+        guard bytes.count >= 22 else {
+            throw .invalidArchive(subject: subject, reason: "too short to be a zip archive")
+        }
         var eocd = -1
         var position = bytes.count - 22
         let lowest = max(0, bytes.count - 22 - 65_535)
@@ -40,7 +42,8 @@ struct ZipReader {
             throw .invalidArchive(subject: subject, reason: "zip64 archives are not read")
         }
         guard count <= Self.maximumEntries else {
-            throw .invalidArchive(subject: subject, reason: "\(count) entries exceed the limit of \(Self.maximumEntries)")
+            throw .invalidArchive(
+                subject: subject, reason: "\(count) entries exceed the limit of \(Self.maximumEntries)")
         }
         var entries: [Entry] = []
         entries.reserveCapacity(count)
@@ -87,7 +90,8 @@ struct ZipReader {
         case 8:
             return try Self.inflateRaw(data, limit: limit, subject: "\(subject)!/\(entry.name)")
         default:
-            throw .invalidArchive(subject: "\(subject)!/\(entry.name)", reason: "compression method \(entry.method) is not read")
+            throw .invalidArchive(
+                subject: "\(subject)!/\(entry.name)", reason: "compression method \(entry.method) is not read")
         }
     }
 

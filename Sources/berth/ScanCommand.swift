@@ -7,7 +7,8 @@ import Scan
 struct ScanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
-        abstract: "Report the known vulnerabilities of an image's packages, offline, from a database berth db import made.",
+        abstract:
+            "Report the known vulnerabilities of an image's packages, offline, from a database berth db import made.",
         discussion: """
             Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 the image or the \
             database could not be read.

@@ -24,7 +24,8 @@ public struct TestImageBuilder {
             try FileManager.default.createDirectory(
                 atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             if content.hasPrefix("->") {
-                try FileManager.default.createSymbolicLink(atPath: full, withDestinationPath: String(content.dropFirst(2)))
+                try FileManager.default.createSymbolicLink(
+                    atPath: full, withDestinationPath: String(content.dropFirst(2)))
             } else {
                 try Data(content.utf8).write(to: URL(fileURLWithPath: full))
             }
@@ -36,7 +37,8 @@ public struct TestImageBuilder {
     public func layer(from directory: String, gzip: Bool, format: String = "gnu") throws -> Data {
         let output = root + "/layer-\(UUID().uuidString).tar"
         try Self.run(
-            "/bin/tar", ["--format=\(format)", "--sort=name", "--owner=0", "--group=0", "-C", directory, "-cf", output, "."])
+            "/bin/tar",
+            ["--format=\(format)", "--sort=name", "--owner=0", "--group=0", "-C", directory, "-cf", output, "."])
         var data = try Data(contentsOf: URL(fileURLWithPath: output))
         if gzip {
             try Self.run("/bin/gzip", ["-n", "-f", output])
@@ -74,7 +76,8 @@ public struct TestImageBuilder {
         let manifest: [String: Any] = [
             "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "config": [
-                "mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest, "size": configData.count,
+                "mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest,
+                "size": configData.count,
             ],
             "layers": layerDescriptors,
         ]
@@ -93,7 +96,9 @@ public struct TestImageBuilder {
     }
 
     /// Layers as `ociLayout` wants them, from directories.
-    public func layers(_ directories: [String], gzip: Bool = true) throws -> [(data: Data, mediaType: String, diffID: String)] {
+    public func layers(_ directories: [String], gzip: Bool = true) throws -> [(
+        data: Data, mediaType: String, diffID: String
+    )] {
         try directories.map { directory in
             let plain = try layer(from: directory, gzip: false)
             let data = gzip ? try layer(from: directory, gzip: true) : plain
@@ -103,7 +108,8 @@ public struct TestImageBuilder {
     }
 
     /// A docker-save archive (`manifest.json`, config, `<id>/layer.tar`) of uncompressed layers.
-    public func dockerArchive(_ name: String, layerDirectories: [String], tag: String = "test/image:1") throws -> String {
+    public func dockerArchive(_ name: String, layerDirectories: [String], tag: String = "test/image:1") throws -> String
+    {
         let staging = root + "/" + name + "-staging"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         var diffIDs: [String] = []
@@ -112,7 +118,8 @@ public struct TestImageBuilder {
             let data = try layer(from: directory, gzip: false)
             let digest = Digest.of(data)
             diffIDs.append(digest.description)
-            try FileManager.default.createDirectory(atPath: staging + "/" + digest.encoded, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: staging + "/" + digest.encoded, withIntermediateDirectories: true)
             try data.write(to: URL(fileURLWithPath: staging + "/" + digest.encoded + "/layer.tar"))
             names.append(digest.encoded + "/layer.tar")
         }
@@ -173,7 +180,10 @@ public struct TestImageBuilder {
         process.waitUntilExit()
         try errors.close()
         let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
-        return (String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self), process.terminationStatus)
+        return (
+            String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self),
+            process.terminationStatus
+        )
     }
 
     /// The first directory on PATH holding `name`, if any.

@@ -41,7 +41,12 @@ import Testing
         let truncated = whole.prefix(whole.count / 2)
         let layout = try builder.ociLayout(
             "layout",
-            layers: [(Data(truncated), "application/vnd.oci.image.layer.v1.tar+gzip", "sha256:" + String(repeating: "0", count: 64))])
+            layers: [
+                (
+                    Data(truncated), "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "sha256:" + String(repeating: "0", count: 64)
+                )
+            ])
         #expect {
             _ = try events(try Image.open(.ociLayout(path: layout.path, reference: nil)))
         } throws: { error in
@@ -74,7 +79,9 @@ import Testing
         let layout = try builder.ociLayout("layout", layers: try builder.layers([tree]))
         // Corrupt the layer blob in place: its name no longer matches its content.
         let manifestPath = layout.path + "/blobs/sha256/" + layout.manifestDigest.dropFirst(7)
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+            as? [String: Any]
         let layerDigest = ((manifest?["layers"] as? [[String: Any]])?.first?["digest"] as? String) ?? ""
         let blob = layout.path + "/blobs/sha256/" + layerDigest.dropFirst(7)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: blob))

@@ -18,7 +18,9 @@ func events(_ image: Image, selecting: (String) -> Bool = { _ in true }, limit: 
 
 func content(_ events: [(Int, FileEvent)], _ path: String) -> String? {
     for (_, event) in events {
-        if case .file(let eventPath, let bytes) = event, eventPath == path { return String(decoding: bytes, as: UTF8.self) }
+        if case .file(let eventPath, let bytes) = event, eventPath == path {
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
     return nil
 }
@@ -29,7 +31,8 @@ func content(_ events: [(Int, FileEvent)], _ path: String) -> String? {
         defer { builder.cleanUp() }
         let base = try builder.tree(
             "base", ["etc/os-release": "ID=debian\n", "opt/app/old.txt": "old", "tmp/gone.txt": "x"])
-        let top = try builder.tree("top", ["tmp/.wh.gone.txt": "", "opt/app/.wh..wh..opq": "", "opt/app/new.txt": "new"])
+        let top = try builder.tree(
+            "top", ["tmp/.wh.gone.txt": "", "opt/app/.wh..wh..opq": "", "opt/app/new.txt": "new"])
         let layout = try builder.ociLayout("layout", layers: try builder.layers([base, top]))
         let image = try Image.open(.ociLayout(path: layout.path, reference: "latest"))
         #expect(image.layers.count == 2)
@@ -47,7 +50,8 @@ func content(_ events: [(Int, FileEvent)], _ path: String) -> String? {
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
         let long = (0..<6).map { "directory-with-a-long-name-\($0)" }.joined(separator: "/") + "/file.txt"
-        let tree = try builder.tree("tree", [long: "deep", "usr/lib/os-release": "ID=alpine\n", "etc/os-release": "->../usr/lib/os-release"])
+        let tree = try builder.tree(
+            "tree", [long: "deep", "usr/lib/os-release": "ID=alpine\n", "etc/os-release": "->../usr/lib/os-release"])
         for format in ["gnu", "pax", "ustar"] where !(format == "ustar" && long.count > 255) {
             let plain = try builder.layer(from: tree, gzip: false, format: format)
             let layout = try builder.ociLayout(
@@ -66,7 +70,8 @@ func content(_ events: [(Int, FileEvent)], _ path: String) -> String? {
         try FileManager.default.linkItem(atPath: tree + "/a/original", toPath: tree + "/a/linked")
         let layout = try builder.ociLayout("layout", layers: try builder.layers([tree]))
         let (found, _) = try events(try Image.open(.ociLayout(path: layout.path, reference: nil)))
-        let linked = found.contains { $0.1 == .hardLink(path: "/a/original", target: "/a/linked") }
+        let linked =
+            found.contains { $0.1 == .hardLink(path: "/a/original", target: "/a/linked") }
             || found.contains { $0.1 == .hardLink(path: "/a/linked", target: "/a/original") }
         #expect(linked)
     }
@@ -74,7 +79,8 @@ func content(_ events: [(Int, FileEvent)], _ path: String) -> String? {
     @Test func selectorAndSizeLimitKeepContentOut() throws {
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
-        let tree = try builder.tree("tree", ["big.bin": String(repeating: "x", count: 5000), "small.txt": "s", "other": "o"])
+        let tree = try builder.tree(
+            "tree", ["big.bin": String(repeating: "x", count: 5000), "small.txt": "s", "other": "o"])
         let layout = try builder.ociLayout("layout", layers: try builder.layers([tree]))
         let (found, _) = try events(
             try Image.open(.ociLayout(path: layout.path, reference: nil)), selecting: { $0 != "/other" }, limit: 1000)
@@ -112,7 +118,9 @@ func content(_ events: [(Int, FileEvent)], _ path: String) -> String? {
         let layout = try builder.ociLayout("layout", layers: try builder.layers([tree]), tag: "one")
         // Add a second tag for the same manifest.
         let indexPath = layout.path + "/index.json"
-        var index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: indexPath))) as? [String: Any] ?? [:]
+        var index =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: indexPath))) as? [String: Any]
+            ?? [:]
         var manifests = index["manifests"] as? [[String: Any]] ?? []
         if var second = manifests.first {
             second["annotations"] = ["org.opencontainers.image.ref.name": "two"]

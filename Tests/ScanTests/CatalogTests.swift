@@ -74,7 +74,9 @@ import Testing
         let base = try builder.tree(
             "base",
             ["etc/os-release": Fixtures.debianOSRelease, "var/lib/dpkg/status": try Fixtures.text("dpkg-status")])
-        let status = try Fixtures.text("dpkg-status") + "\nPackage: curl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7.88.1-10+deb12u5\n"
+        let status =
+            try Fixtures.text("dpkg-status")
+            + "\nPackage: curl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7.88.1-10+deb12u5\n"
         let top = try builder.tree("top", ["var/lib/dpkg/status": status])
         let layout = try builder.ociLayout("layout", layers: try builder.layers([base, top]))
         let catalog = try Cataloger.catalog(try Image.open(.ociLayout(path: layout.path, reference: nil)))
@@ -117,7 +119,11 @@ import Testing
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
         let rootfs = try builder.tree(
-            "rocky", ["etc/os-release": "ID=rocky\nVERSION_ID=9.3\n", "var/lib/rpm/Packages": "bdb", "usr/lib/sysimage/rpm/rpmdb.sqlite": "x"])
+            "rocky",
+            [
+                "etc/os-release": "ID=rocky\nVERSION_ID=9.3\n", "var/lib/rpm/Packages": "bdb",
+                "usr/lib/sysimage/rpm/rpmdb.sqlite": "x",
+            ])
         let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
         #expect(catalog.warnings.contains { $0.contains("Berkeley DB is not supported") })
         #expect(catalog.warnings.contains { $0.contains("SQLite is not supported") })
@@ -161,15 +167,22 @@ import Testing
 
     @Test func manifestContinuationLines() {
         let manifest = JavaCataloger.parseManifest(
-            "Manifest-Version: 1.0\r\nBundle-SymbolicName: org.example.a.very.long.na\r\n me.indeed\r\nBundle-Version: 1.0\r\n\r\nName: x\r\nBundle-Version: 9\r\n")
+            "Manifest-Version: 1.0\r\nBundle-SymbolicName: org.example.a.very.long.na\r\n me.indeed\r\nBundle-Version: 1.0\r\n\r\nName: x\r\nBundle-Version: 9\r\n"
+        )
         #expect(manifest["Bundle-SymbolicName"] == "org.example.a.very.long.name.indeed")
         #expect(manifest["Bundle-Version"] == "1.0")
     }
 
     @Test(arguments: [
-        ("org.wso2.carbon.core_4.9.26.jar", "/x/repository/components/plugins/org.wso2.carbon.core_4.9.26.jar", "org.wso2.carbon.core", "4.9.26", PackageType.osgi),
+        (
+            "org.wso2.carbon.core_4.9.26.jar", "/x/repository/components/plugins/org.wso2.carbon.core_4.9.26.jar",
+            "org.wso2.carbon.core", "4.9.26", PackageType.osgi
+        ),
         ("commons-lang3-3.12.0.jar", "/app/commons-lang3-3.12.0.jar", "commons-lang3", "3.12.0", PackageType.maven),
-        ("axis2_1.6.1.wso2v85.jar", "/p/repository/components/plugins/axis2_1.6.1.wso2v85.jar", "axis2", "1.6.1.wso2v85", PackageType.osgi),
+        (
+            "axis2_1.6.1.wso2v85.jar", "/p/repository/components/plugins/axis2_1.6.1.wso2v85.jar", "axis2",
+            "1.6.1.wso2v85", PackageType.osgi
+        ),
     ])
     func fileNames(fileName: String, location: String, name: String, version: String, type: PackageType) {
         let package = JavaCataloger.fromFileName(fileName, location: location, layer: "l", licenses: [])

@@ -6,7 +6,9 @@ import Testing
 
 /// `berth sbom`, `berth scan` and `berth db` run as a user runs them.
 @Suite struct CommandTests {
-    static func berth(_ arguments: [String], environment: [String: String]? = nil) throws -> (output: String, errors: String, status: Int32) {
+    static func berth(_ arguments: [String], environment: [String: String]? = nil) throws -> (
+        output: String, errors: String, status: Int32
+    ) {
         let binary = try #require(TestImageBuilder.berthBinary, "the berth executable is built with the tests")
         return try TestImageBuilder.capture(binary, arguments, environment: environment)
     }
@@ -24,7 +26,9 @@ import Testing
         #expect(try String(contentsOfFile: output, encoding: .utf8).contains("\"bomFormat\":\"CycloneDX\""))
 
         let database = builder.root + "/cache/db.sqlite"
-        let imported = try Self.berth(["db", "import", "--db", database, Fixtures.root + "/osv", Fixtures.root + "/debian-tracker.json"])
+        let imported = try Self.berth([
+            "db", "import", "--db", database, Fixtures.root + "/osv", Fixtures.root + "/debian-tracker.json",
+        ])
         #expect(imported.status == 0, "\(imported.errors)")
         #expect(imported.output.contains("imported 8 records"))
 

@@ -55,8 +55,20 @@ import Testing
         ("3.0.19-1~deb12u2", [RangeEvent(introduced: "0"), RangeEvent(fixed: "3.0.19-1~deb12u3")], .debian, true),
         ("3.0.19-1~deb12u3", [RangeEvent(introduced: "0"), RangeEvent(fixed: "3.0.19-1~deb12u3")], .debian, false),
         // several introduced/fixed pairs in one range
-        ("1.5", [RangeEvent(introduced: "1.0"), RangeEvent(fixed: "1.2"), RangeEvent(introduced: "1.4"), RangeEvent(fixed: "1.6")], .maven, true),
-        ("1.3", [RangeEvent(introduced: "1.0"), RangeEvent(fixed: "1.2"), RangeEvent(introduced: "1.4"), RangeEvent(fixed: "1.6")], .maven, false),
+        (
+            "1.5",
+            [
+                RangeEvent(introduced: "1.0"), RangeEvent(fixed: "1.2"), RangeEvent(introduced: "1.4"),
+                RangeEvent(fixed: "1.6"),
+            ], .maven, true
+        ),
+        (
+            "1.3",
+            [
+                RangeEvent(introduced: "1.0"), RangeEvent(fixed: "1.2"), RangeEvent(introduced: "1.4"),
+                RangeEvent(fixed: "1.6"),
+            ], .maven, false
+        ),
         // apk revisions
         ("1.36.1-r5", [RangeEvent(introduced: "0"), RangeEvent(fixed: "1.36.1-r6")], .apk, true),
         ("1.36.1-r6", [RangeEvent(introduced: "0"), RangeEvent(fixed: "1.36.1-r6")], .apk, false),
@@ -66,7 +78,8 @@ import Testing
     }
 
     @Test func semverRanges() {
-        let range = AffectedRange(type: "SEMVER", events: [RangeEvent(introduced: "1.2.0"), RangeEvent(fixed: "1.2.4")])
+        let range = AffectedRange(
+            type: "SEMVER", events: [RangeEvent(introduced: "1.2.0"), RangeEvent(fixed: "1.2.4")])
         #expect(range.contains("1.2.3", scheme: .maven))
         #expect(!range.contains("1.2.4", scheme: .maven))
         #expect(range.contains("1.2.4-rc.1", scheme: .maven))
@@ -140,7 +153,8 @@ import Testing
         defer { builder.cleanUp() }
         let path = try Self.database(builder)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        let broken = try builder.tree("broken", ["bad.json": #"{"id": "X-1", "affected": [{"package": {"ecosystem": "Maven"}}]}"#])
+        let broken = try builder.tree(
+            "broken", ["bad.json": #"{"id": "X-1", "affected": [{"package": {"ecosystem": "Maven"}}]}"#])
         #expect {
             var batches: [(source: String, kind: String, records: [VulnerabilityRecord])] = []
             for batch in try SourceLoader.load(broken) { batches.append((batch.source, batch.kind, batch.records)) }
@@ -163,7 +177,10 @@ import Testing
             affected: [AffectedPackage(ecosystem: "Maven", name: "org.example:other", ranges: [], versions: ["1.0"])])
         try VulnerabilityDatabase.importRecords([("osv:osv", "osv", [record])], into: path)
         let database = try VulnerabilityDatabase.open(path: path)
-        #expect(try database.records(ecosystem: "Maven", name: "org.apache.logging.log4j:log4j-core").map(\.id) == ["CVE-2021-44228"])
+        #expect(
+            try database.records(ecosystem: "Maven", name: "org.apache.logging.log4j:log4j-core").map(\.id) == [
+                "CVE-2021-44228"
+            ])
         #expect(try database.records(ecosystem: "Maven", name: "org.example:other").first?.summary == "updated")
         #expect(try database.sources().first { $0.name == "osv:osv" }?.records == 4)
     }
@@ -171,7 +188,9 @@ import Testing
     @Test func ecosystemNames() {
         #expect(Ecosystems.normalise("Ubuntu:Pro:22.04:LTS") == "Ubuntu:22.04")
         #expect(Ecosystems.normalise("Debian:12") == "Debian:12")
-        let package = SoftwarePackage(type: .apk, name: "busybox", version: "1.36.1-r5", purl: "", sourceName: "busybox", locations: [], layer: "")
+        let package = SoftwarePackage(
+            type: .apk, name: "busybox", version: "1.36.1-r5", purl: "", sourceName: "busybox", locations: [], layer: ""
+        )
         let alpine = Distribution(id: "alpine", versionID: "3.18.4", codename: nil, prettyName: nil, idLike: [])
         #expect(Ecosystems.lookup(package, distribution: alpine)?.ecosystem == "Alpine:v3.18")
     }

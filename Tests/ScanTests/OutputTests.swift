@@ -50,7 +50,8 @@ import Testing
         defer { builder.cleanUp() }
         let database = try VulnerabilityDatabase.open(path: try MatchingTests.database(builder))
         let catalog = try Self.catalog(builder)
-        let result = ScanResult(catalog: catalog, findings: try Matcher.match(catalog, database: database), sources: try database.sources())
+        let result = ScanResult(
+            catalog: catalog, findings: try Matcher.match(catalog, database: database), sources: try database.sources())
         let text = result.render(.cyclonedxJSON)
         let document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         let vulnerabilities = document?["vulnerabilities"] as? [[String: Any]] ?? []
@@ -116,7 +117,8 @@ import Testing
         let package = try #require((document["packages"] as? [[String: Any]])?.first)
         #expect(
             Set(package.keys) == [
-                "type", "name", "version", "purl", "sourceName", "sourceVersion", "architecture", "groupID", "artifactID",
+                "type", "name", "version", "purl", "sourceName", "sourceVersion", "architecture", "groupID",
+                "artifactID",
                 "licenses", "locations", "layer",
             ])
         let table = SBOMWriter.render(catalog, format: .table)
@@ -126,7 +128,9 @@ import Testing
 
     @Test func purlEncoding() {
         #expect(
-            PackageURL.make(type: "deb", namespace: "debian", name: "libstdc++6", version: "12.2.0-14+deb12u1", qualifiers: ["arch": "amd64"])
+            PackageURL.make(
+                type: "deb", namespace: "debian", name: "libstdc++6", version: "12.2.0-14+deb12u1",
+                qualifiers: ["arch": "amd64"])
                 == "pkg:deb/debian/libstdc%2B%2B6@12.2.0-14%2Bdeb12u1?arch=amd64")
         #expect(PackageURL.make(type: "generic", name: "a b", version: nil) == "pkg:generic/a%20b")
     }

@@ -22,7 +22,8 @@ import Testing
         }
         var environment = ProcessInfo.processInfo.environment
         environment["SYFT_CHECK_FOR_APP_UPDATE"] = "false"
-        let result = try TestImageBuilder.capture(syft, ["scan", source, "-o", "syft-json", "-q"], environment: environment)
+        let result = try TestImageBuilder.capture(
+            syft, ["scan", source, "-o", "syft-json", "-q"], environment: environment)
         guard result.status == 0 else {
             Issue.record("syft failed: \(result.errors)")
             return nil
@@ -30,7 +31,8 @@ import Testing
         let document = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
         return (document?["artifacts"] as? [[String: Any]] ?? []).map {
             Artifact(
-                type: $0["type"] as? String ?? "", name: $0["name"] as? String ?? "", version: $0["version"] as? String ?? "",
+                type: $0["type"] as? String ?? "", name: $0["name"] as? String ?? "",
+                version: $0["version"] as? String ?? "",
                 purl: $0["purl"] as? String ?? "")
         }
     }
@@ -45,10 +47,13 @@ import Testing
 
         // dpkg-query reads the same status file as the root file system's own dpkg would.
         let query = try TestImageBuilder.capture(
-            "/usr/bin/dpkg-query", ["--admindir=\(rootfs)/var/lib/dpkg", "-W", "-f=${db:Status-Status} ${Package} ${Version}\\n"])
+            "/usr/bin/dpkg-query",
+            ["--admindir=\(rootfs)/var/lib/dpkg", "-W", "-f=${db:Status-Status} ${Package} ${Version}\\n"])
         if query.status == 0 {
             let installed = Set(
-                query.output.split(separator: "\n").filter { $0.hasPrefix("installed ") }.map { String($0.dropFirst("installed ".count)) })
+                query.output.split(separator: "\n").filter { $0.hasPrefix("installed ") }.map {
+                    String($0.dropFirst("installed ".count))
+                })
             #expect(ours == installed)
         }
 
@@ -72,7 +77,9 @@ import Testing
         let rootfs = try Fixtures.wso2RootFS(builder)
         let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
         guard let artifacts = try Self.syft("dir:\(rootfs)") else { return }
-        let fromPom = artifacts.filter { $0.type == "java-archive" && $0.purl.contains("org.apache.logging.log4j/log4j-core") }
+        let fromPom = artifacts.filter {
+            $0.type == "java-archive" && $0.purl.contains("org.apache.logging.log4j/log4j-core")
+        }
         #expect(fromPom.contains { $0.version == "2.14.1" })
         #expect(catalog.packages.contains { $0.purl == "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1" })
         let commons = artifacts.first { $0.name == "commons-io" }
@@ -84,7 +91,8 @@ import Testing
         let guessed = artifacts.first { $0.version == "4.9.26" }
         #expect(guessed?.purl == "pkg:maven/org.wso2.carbon.core/core@4.9.26")
         #expect(catalog.package("org.wso2.carbon.core")?.version == "4.9.26")
-        #expect(catalog.package("org.wso2.carbon.core")?.purl == "pkg:generic/org.wso2.carbon.core@4.9.26?type=osgi-bundle")
+        #expect(
+            catalog.package("org.wso2.carbon.core")?.purl == "pkg:generic/org.wso2.carbon.core@4.9.26?type=osgi-bundle")
         // The bare renamed bundle (no manifest at all): syft skips archives without a manifest.
         #expect(!artifacts.contains { $0.version == "2.19.0" })
         #expect(catalog.packages.contains { $0.name == "log4j-core" && $0.version == "2.19.0" })

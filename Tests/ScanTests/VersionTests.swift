@@ -105,7 +105,9 @@ func sign(_ value: Int) -> Int { value < 0 ? -1 : (value > 0 ? 1 : 0) }
             if TestImageBuilder.underCI { Issue.record("dpkg is not installed") }
             return
         }
-        let pairs = Self.pairs(count: 1500, seed: 12, make: Self.randomDebian).filter { !$0.0.hasSuffix("-") && !$0.1.hasSuffix("-") }
+        let pairs = Self.pairs(count: 1500, seed: 12, make: Self.randomDebian).filter {
+            !$0.0.hasSuffix("-") && !$0.1.hasSuffix("-")
+        }
         let input = pairs.map { "\($0.0) \($0.1)" }.joined(separator: "\n") + "\n"
         let file = NSTemporaryDirectory() + "dpkg-pairs-\(UUID().uuidString)"
         try input.write(toFile: file, atomically: true, encoding: .utf8)
@@ -122,7 +124,8 @@ func sign(_ value: Int) -> Int { value < 0 ? -1 : (value > 0 ? 1 : 0) }
         try #require(answers.count == pairs.count)
         var disagreements: [String] = []
         for (pair, expected) in zip(pairs, answers) where sign(DebianVersion.compare(pair.0, pair.1)) != expected {
-            disagreements.append("\(pair.0) vs \(pair.1): dpkg \(expected), berth \(DebianVersion.compare(pair.0, pair.1))")
+            disagreements.append(
+                "\(pair.0) vs \(pair.1): dpkg \(expected), berth \(DebianVersion.compare(pair.0, pair.1))")
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(20).joined(separator: "\n"))")
     }
@@ -133,7 +136,10 @@ func sign(_ value: Int) -> Int { value < 0 ? -1 : (value > 0 ? 1 : 0) }
         var generator = SplitMix64(state: 99)
         let pieces: [String]
         switch scheme {
-        case "maven": pieces = ["1", "2", "0", "10", ".", ".", "-", "alpha", "beta", "rc", "SNAPSHOT", "final", "sp", "a", "b", "m"]
+        case "maven":
+            pieces = [
+                "1", "2", "0", "10", ".", ".", "-", "alpha", "beta", "rc", "SNAPSHOT", "final", "sp", "a", "b", "m",
+            ]
         case "rpm": pieces = ["1", "2", "0", "10", "01", ".", ".", "~", "^", "a", "b", "rc", "el9", "_"]
         default: pieces = ["1", "2", "0", "10", ".", ".", "a", "_rc", "_alpha", "_p", "_pre", "_git", "-r1", "-r0"]
         }
@@ -192,7 +198,8 @@ func sign(_ value: Int) -> Int { value < 0 ? -1 : (value > 0 ? 1 : 0) }
             guard parts.count == 2 else { return true }
             return Self.universDeparture(scheme: scheme, parts[0], parts[1]) == nil
         }
-        #expect(unexplained.isEmpty, "\(unexplained.count) unexplained:\n\(unexplained.prefix(30).joined(separator: "\n"))")
+        #expect(
+            unexplained.isEmpty, "\(unexplained.count) unexplained:\n\(unexplained.prefix(30).joined(separator: "\n"))")
     }
 
     /// Why univers orders a pair differently from the ecosystem's own tool, when the reason is known.

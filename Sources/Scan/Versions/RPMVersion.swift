@@ -39,10 +39,14 @@ public enum RPMVersion {
         var i = 0
         var j = 0
         while i < a.count || j < b.count {
-            while i < a.count && !isAlpha(a[i]) && !isDigit(a[i]) && a[i] != UInt8(ascii: "~") && a[i] != UInt8(ascii: "^") {
+            while i < a.count && !isAlpha(a[i]) && !isDigit(a[i]) && a[i] != UInt8(ascii: "~")
+                && a[i] != UInt8(ascii: "^")
+            {
                 i += 1
             }
-            while j < b.count && !isAlpha(b[j]) && !isDigit(b[j]) && b[j] != UInt8(ascii: "~") && b[j] != UInt8(ascii: "^") {
+            while j < b.count && !isAlpha(b[j]) && !isDigit(b[j]) && b[j] != UInt8(ascii: "~")
+                && b[j] != UInt8(ascii: "^")
+            {
                 j += 1
             }
             let tildeA = i < a.count && a[i] == UInt8(ascii: "~")

@@ -28,12 +28,14 @@ public enum OSVImporter {
             guard let package = entry["package"] as? [String: Any], let ecosystem = package["ecosystem"] as? String,
                 let name = package["name"] as? String
             else {
-                throw .invalidRecord(subject: subject, reason: "affected[\(index)].package needs 'ecosystem' and 'name'")
+                throw .invalidRecord(
+                    subject: subject, reason: "affected[\(index)].package needs 'ecosystem' and 'name'")
             }
             var ranges: [AffectedRange] = []
             for (rangeIndex, range) in (entry["ranges"] as? [[String: Any]] ?? []).enumerated() {
                 guard let type = range["type"] as? String else {
-                    throw .invalidRecord(subject: subject, reason: "affected[\(index)].ranges[\(rangeIndex)].type is missing")
+                    throw .invalidRecord(
+                        subject: subject, reason: "affected[\(index)].ranges[\(rangeIndex)].type is missing")
                 }
                 guard type == "ECOSYSTEM" || type == "SEMVER" else { continue }
                 var events: [RangeEvent] = []
@@ -65,7 +67,9 @@ public enum OSVImporter {
         }
         if label == nil { label = affected.compactMap(\.severityLabel).first }
         return VulnerabilityRecord(
-            id: id, aliases: aliases, summary: (document["summary"] as? String) ?? (document["details"] as? String).map { String($0.prefix(300)) },
+            id: id, aliases: aliases,
+            summary: (document["summary"] as? String)
+                ?? (document["details"] as? String).map { String($0.prefix(300)) },
             modified: document["modified"] as? String, cvssVector: vector, severityLabel: label, affected: affected)
     }
 
@@ -131,7 +135,8 @@ public enum DebianTrackerImporter {
                     byIssue[issue] = existing
                 } else {
                     byIssue[issue] = VulnerabilityRecord(
-                        id: issue, aliases: [], summary: (details["description"] as? String).map { String($0.prefix(300)) },
+                        id: issue, aliases: [],
+                        summary: (details["description"] as? String).map { String($0.prefix(300)) },
                         modified: nil, cvssVector: nil, severityLabel: nil, affected: affected)
                 }
             }

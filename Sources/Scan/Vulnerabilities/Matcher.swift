@@ -20,7 +20,9 @@ public struct VulnerabilityFinding: Sendable, Equatable {
 
 /// Matches a catalogue's packages against the vulnerability database.
 public enum Matcher {
-    public static func match(_ catalog: Catalog, database: VulnerabilityDatabase) throws(ScanError) -> [VulnerabilityFinding] {
+    public static func match(_ catalog: Catalog, database: VulnerabilityDatabase) throws(ScanError)
+        -> [VulnerabilityFinding]
+    {
         var findings: [VulnerabilityFinding] = []
         var cache: [String: [VulnerabilityRecord]] = [:]
         for (index, package) in catalog.packages.enumerated() {
@@ -36,7 +38,9 @@ public enum Matcher {
             let matched = records.filter { record in
                 record.affected.contains { affects($0, version: key.version, scheme: key.scheme) }
             }
-            findings += merge(matched, package: package, index: index, version: key.version, scheme: key.scheme, ecosystem: key.ecosystem)
+            findings += merge(
+                matched, package: package, index: index, version: key.version, scheme: key.scheme,
+                ecosystem: key.ecosystem)
         }
         return findings.sorted {
             if $0.severity != $1.severity { return $0.severity > $1.severity }
@@ -88,10 +92,13 @@ public enum Matcher {
             }
             let best = rated.max { ($0.1 ?? -1, $0.0) < ($1.1 ?? -1, $1.0) } ?? (.unknown, nil, nil)
             let fixes = group.flatMap { record in
-                record.affected.flatMap { affected in affected.ranges.compactMap { $0.fix(for: version, scheme: scheme) } }
+                record.affected.flatMap { affected in
+                    affected.ranges.compactMap { $0.fix(for: version, scheme: scheme) }
+                }
             }
             return VulnerabilityFinding(
-                id: primary, aliases: ids.subtracting([primary]).sorted(), packageIndex: index, packageName: package.name,
+                id: primary, aliases: ids.subtracting([primary]).sorted(), packageIndex: index,
+                packageName: package.name,
                 installedVersion: package.version, fixedVersion: fixes.max { scheme.compare($0, $1) < 0 },
                 severity: best.0, score: best.1, vector: best.2, summary: group.compactMap(\.summary).first,
                 ecosystem: ecosystem)

@@ -60,7 +60,9 @@ public struct ScanResult: Sendable {
         var out = ""
         for row in rows {
             for (column, cell) in row.enumerated() {
-                out += column == row.count - 1 ? cell : cell.padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0)
+                out +=
+                    column == row.count - 1
+                    ? cell : cell.padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0)
             }
             out += "\n"
         }
@@ -83,7 +85,11 @@ public struct ScanResult: Sendable {
         out.key("image")
         SBOMWriter.writeImage(&out, catalog)
         out.key("distribution")
-        if let distribution = catalog.distribution { SBOMWriter.writeDistribution(&out, distribution) } else { out.raw("null") }
+        if let distribution = catalog.distribution {
+            SBOMWriter.writeDistribution(&out, distribution)
+        } else {
+            out.raw("null")
+        }
         out.key("findings")
         out.array(findings) { out, finding in
             out.raw("{")
@@ -179,7 +185,8 @@ public struct ScanResult: Sendable {
             out.string(Self.level(finding.severity))
             out.key("message")
             out.raw("{\"text\":")
-            var text = "\(package.name) \(finding.installedVersion) is affected by \(finding.id) (\(finding.severity.rawValue))"
+            var text =
+                "\(package.name) \(finding.installedVersion) is affected by \(finding.id) (\(finding.severity.rawValue))"
             if let fixed = finding.fixedVersion { text += "; fixed in \(fixed)" }
             out.string(text)
             out.raw("}")

@@ -25,7 +25,9 @@ public enum SourceLoader {
             var batches: [Batch] = []
             for case let relative as String in enumerator where relative.hasSuffix(".json") {
                 let file = path + "/" + relative
-                try collect(try read(file), subject: file, base: (relative as NSString).lastPathComponent, osv: &osv, batches: &batches)
+                try collect(
+                    try read(file), subject: file, base: (relative as NSString).lastPathComponent, osv: &osv,
+                    batches: &batches)
             }
             if !osv.isEmpty { batches.insert(Batch(source: "osv:" + base, kind: "osv", records: osv), at: 0) }
             return batches
@@ -37,7 +39,8 @@ public enum SourceLoader {
             var batches: [Batch] = []
             for entry in zip.entries where entry.name.hasSuffix(".json") {
                 let content = try zip.read(entry, limit: 64 << 20)
-                try collect(Data(content), subject: "\(path)!/\(entry.name)", base: entry.name, osv: &osv, batches: &batches)
+                try collect(
+                    Data(content), subject: "\(path)!/\(entry.name)", base: entry.name, osv: &osv, batches: &batches)
             }
             if !osv.isEmpty { batches.insert(Batch(source: "osv:" + base, kind: "osv", records: osv), at: 0) }
             return batches
@@ -55,7 +58,9 @@ public enum SourceLoader {
         else {
             throw .database(path: path, reason: "cannot read")
         }
-        guard size <= maximumFileSize else { throw .database(path: path, reason: "larger than \(maximumFileSize) bytes") }
+        guard size <= maximumFileSize else {
+            throw .database(path: path, reason: "larger than \(maximumFileSize) bytes")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .database(path: path, reason: "cannot read")
         }
