@@ -13,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
-        // REGISTRY-DEPENDENCIES (owned by the registry work)
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -24,10 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
-        // END REGISTRY-DEPENDENCIES
-        // SCAN-DEPENDENCIES
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        // END SCAN-DEPENDENCIES
     ],
     targets: [
         .executableTarget(
@@ -39,16 +35,13 @@ let package = Package(
                 "Reporters",
                 "Tags",
                 "Render",
+                "Check",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // REGISTRY-CLI-DEPENDENCIES
                 "Registry",
                 "OCI",
-                .product(name: "Logging", package: "swift-log"),
-                // END REGISTRY-CLI-DEPENDENCIES
-                // SCAN-CLI-DEPENDENCIES
                 "Image",
                 "Scan",
-                // END SCAN-CLI-DEPENDENCIES
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
@@ -59,7 +52,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags"]),
+        .testTarget(
+            name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags", "TestSupport"],
+            exclude: ["Golden"]),
         .target(name: "BerthCore"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         .target(name: "Tags"),
@@ -68,8 +63,9 @@ let package = Package(
             dependencies: ["BerthCore", "Dockerfile", "Kubernetes", "Tags", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reporters", dependencies: ["BerthCore", "Rules"]),
-        // REGISTRY-TARGETS (owned by the registry work)
+        .target(name: "Reporters", dependencies: ["BerthCore"]),
+        // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
+        .target(name: "Check", dependencies: ["BerthCore", "Rules"]),
         .target(
             name: "OCI",
             dependencies: [
@@ -98,39 +94,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // END REGISTRY-TARGETS
-        .testTarget(
-            name: "DockerfileTests",
-            dependencies: ["Dockerfile"],
-            resources: [.copy("Fixtures")]
-        ),
-        .testTarget(name: "BerthCLITests", dependencies: ["berth"]),
-        .testTarget(
-            name: "RulesTests", dependencies: ["Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes"]),
-        .testTarget(
-            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore"],
-            resources: [.copy("Fixtures")]),
-        // REGISTRY-TEST-TARGETS (owned by the registry work)
-        .testTarget(name: "OCITests", dependencies: ["OCI"]),
-        .testTarget(
-            name: "RegistryTests",
-            dependencies: [
-                "Registry",
-                "OCI",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
-        ),
-        // END REGISTRY-TEST-TARGETS
-        // SCAN-TARGETS (owned by the scan work)
+        // Reading images (oci:, oci-archive:, docker-archive:, dir:): layers streamed, whiteouts applied.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "Image",
             dependencies: ["BerthCore", "OCI", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Cataloguers, version order per ecosystem, the vulnerability database and matching, SBOM formats.
         .target(
             name: "Scan",
             dependencies: [
@@ -138,13 +108,44 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "ImageTestSupport", dependencies: ["OCI"], path: "Tests/ImageTestSupport"),
+        // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "DockerfileTests",
+            dependencies: ["Dockerfile", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "BerthCLITests", dependencies: ["berth", "TestSupport"]),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: [
+                "Rules", "Reporters", "Tags", "BerthCore", "Dockerfile", "Kubernetes", "Check", "TestSupport",
+            ],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore", "TestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .target(name: "ImageTestSupport", dependencies: ["OCI", "TestSupport"], path: "Tests/ImageTestSupport"),
         .testTarget(name: "ImageTests", dependencies: ["Image", "OCI", "ImageTestSupport"]),
         .testTarget(
             name: "ScanTests",
-            dependencies: ["Scan", "Image", "ImageTestSupport", "berth"],
+            dependencies: ["Scan", "Image", "ImageTestSupport", "TestSupport", "berth"],
             resources: [.copy("Fixtures")]
         ),
-        // END SCAN-TARGETS
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: [
+                "Registry",
+                "TestSupport",
+                "OCI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            exclude: ["Fixtures"]
+        ),
     ]
 )

@@ -7,11 +7,13 @@ count="${1:-1000}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+corpus="${BERTH_CORPUS:-.corpus}"
+[[ -d "$corpus" ]] || { echo "no corpus at $corpus: run scripts/fetch-corpora.sh or set BERTH_CORPUS" >&2; exit 2; }
 # 1,000 real-world Dockerfiles: the corpus files, each copied under its own directory, round-robin.
-python3 - "$work/files" "$count" <<'PY'
+python3 - "$work/files" "$count" "$corpus" <<'PY'
 import os, sys, glob
-out, count = sys.argv[1], int(sys.argv[2])
-sources = sorted(p for p in glob.glob("../shared/corpus/**/*", recursive=True)
+out, count, corpus = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sources = sorted(p for p in glob.glob(os.path.join(corpus, "**/*"), recursive=True)
                  if os.path.isfile(p) and (os.path.basename(p) == "Dockerfile" or p.endswith(".Dockerfile")))
 for i in range(count):
     d = os.path.join(out, f"{i:04d}")

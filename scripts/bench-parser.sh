@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Parser speed: Berth against BuildKit's Go parser (PyPI `dockerfile`) on the same inputs.
 #
-# Parses every Dockerfile in ../shared/corpus plus one generated 10,000-line Dockerfile, 100 passes,
+# Parses every Dockerfile of the corpus (BERTH_CORPUS, default .corpus: scripts/fetch-corpora.sh) plus one generated 10,000-line Dockerfile, 100 passes,
 # in-process on both sides, and prints instructions per second, ms per file, the 10,000-line
 # file's best time, and the ratio. Usage: scripts/bench-parser.sh [PASSES]
 set -euo pipefail
@@ -20,7 +20,9 @@ while len(lines) < 10000:
 open(sys.argv[1], "w").write("\n".join(lines[:10000]) + "\n")
 PY
 
-mapfile -t files < <(find ../shared/corpus -type f \( -name Dockerfile -o -name '*.Dockerfile' -o -name 'Dockerfile.*' \) | sort)
+corpus="${BERTH_CORPUS:-.corpus}"
+[[ -d "$corpus" ]] || { echo "no corpus at $corpus: run scripts/fetch-corpora.sh or set BERTH_CORPUS" >&2; exit 2; }
+mapfile -t files < <(find "$corpus" -type f \( -name Dockerfile -o -name '*.Dockerfile' -o -name 'Dockerfile.*' \) | sort)
 files+=("$work/large.Dockerfile")
 
 swift build -c release --product berth-bench >/dev/null
@@ -52,7 +54,7 @@ PY
 python3 - "$berth_json" "$go_json" <<'PY'
 import json, sys
 b = json.loads(sys.argv[1]); g = json.loads(sys.argv[2])
-print(f"inputs: {b['files']} Dockerfiles (../shared/corpus + one {b['largest']['lines']}-line file), {b['passes']} passes, in-process")
+print(f"inputs: {b['files']} Dockerfiles (the corpus + one {b['largest']['lines']}-line file), {b['passes']} passes, in-process")
 print(f"berth:             {b['instructionsPerSecond']:>10,} instructions/s  {b['msPerFile']:.4f} ms/file  10,000-line file {b['largest']['bestMs']:.2f} ms (best of 20)")
 print(f"BuildKit (Go/PyPI):{g['instructionsPerSecond']:>10,} instructions/s  {g['msPerFile']:.4f} ms/file  10,000-line file {g['largestBestMs']:.2f} ms (best of 20)")
 print(f"ratio berth/BuildKit throughput: {b['instructionsPerSecond'] / g['instructionsPerSecond']:.2f}x")

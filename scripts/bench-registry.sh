@@ -12,7 +12,6 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 BERTH="${1:-.build-registry/release/berth}"
-SHARED="${SHARED:-../shared}"
 MIB="${BENCH_MIB:-100}"
 RUNS="${BENCH_RUNS:-3}"
 BERTH_PORT=5057
@@ -83,7 +82,7 @@ now() { date +%s.%N; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 echo "making a ${MIB} MiB single-layer OCI layout"
-python3 "$SHARED/tools/mklayout.py" "$WORK/layout" bench "$MIB" >/dev/null
+python3 scripts/make-oci-layout.py "$WORK/layout" bench "$MIB" >/dev/null
 LAYER_DIGEST="$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]+"/index.json"))["manifests"][0]["digest"].split(":")[1]; print(json.load(open(sys.argv[1]+"/blobs/sha256/"+m))["layers"][0]["digest"])' "$WORK/layout")"
 LAYER_BYTES="$(stat -c %s "$WORK/layout/blobs/sha256/${LAYER_DIGEST#sha256:}")"
 

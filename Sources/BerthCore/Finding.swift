@@ -120,8 +120,9 @@ public struct RuleDescription: Sendable, Hashable {
         self.hadolintCodes = hadolintCodes
     }
 
-    /// Where the rule is documented.
-    public var helpURI: String {
-        "https://berth.dev/docs/rules#\(id)"
+    /// Where the rule is documented online: its anchor in docs/rules.md at ``BerthProject/repositoryURL``,
+    /// or nil when no public address is configured (the rule's full text is then carried as SARIF `help`).
+    public var helpURI: String? {
+        BerthProject.repositoryURL.map { "\($0)/blob/main/docs/rules.md#\(id)" }
     }
 }

@@ -19,14 +19,3 @@ public struct SourceLocation: Sendable, Hashable, Codable, Comparable, CustomStr
         (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
     }
 }
-
-/// A range of whole lines, 1-based and inclusive.
-public struct LineRange: Sendable, Hashable, Codable {
-    public var start: Int
-    public var end: Int
-
-    public init(start: Int, end: Int) {
-        self.start = start
-        self.end = max(start, end)
-    }
-}

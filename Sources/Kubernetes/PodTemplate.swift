@@ -157,14 +157,6 @@ public struct Container: Sendable {
         try shape.list(node.at("securityContext", "capabilities", "drop"), "capabilities.drop")
     }
 
-    /// The port a probe or Service names: a number, or a port name of this container.
-    public func resolvePort(_ node: ManifestNode) -> Int? {
-        if let number = node.int { return number }
-        guard let name = node.string else { return nil }
-        if let number = Int(name) { return number }
-        return ports.first { $0.name == name }?.number
-    }
-
     /// True when the container declares `port` (a number or a name).
     public func declaresPort(_ node: ManifestNode) -> Bool {
         if let number = node.int ?? node.string.flatMap(Int.init) { return ports.contains { $0.number == number } }

@@ -137,18 +137,4 @@ enum DeploymentConfig {
         line("proxyPort = 443")
         return parts
     }
-
-    /// The Service host names `toml` refers to, for tests.
-    static func referencedServices(in text: String, namespace: String) -> Set<String> {
-        var found: Set<String> = []
-        let marker = ".\(namespace).svc"
-        var rest = Substring(text)
-        while let range = rest.range(of: marker) {
-            let before = rest[..<range.lowerBound]
-            let name = before.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "-" }
-            found.insert(String(name.reversed()))
-            rest = rest[range.upperBound...]
-        }
-        return found
-    }
 }

@@ -1,6 +1,7 @@
 import BerthCore
+import Foundation
 
-/// SARIF 2.1.0 for code scanning: the rule catalogue with help links, and always a `results` array.
+/// SARIF 2.1.0 for code scanning: the rule catalogue with its help, and always a `results` array.
 public struct SARIFReporter: Reporter {
     public static let name = "sarif"
 
@@ -17,134 +18,62 @@ public struct SARIFReporter: Reporter {
     public func render(_ run: CheckRun) -> String {
         var index: [String: Int] = [:]
         for (offset, rule) in run.rules.enumerated() { index[rule.id] = offset }
-        var writer = JSONWriter()
-        writer.raw("{")
-        writer.key("$schema", first: true)
-        writer.string("https://json.schemastore.org/sarif-2.1.0.json")
-        writer.key("version")
-        writer.string("2.1.0")
-        writer.key("runs")
-        writer.raw("[{")
-        writer.key("tool", first: true)
-        writer.raw("{")
-        writer.key("driver", first: true)
-        writer.raw("{")
-        writer.key("name", first: true)
-        writer.string("berth")
-        writer.key("version")
-        writer.string(run.toolVersion)
-        writer.key("semanticVersion")
-        writer.string(run.toolVersion)
-        writer.key("informationUri")
-        writer.string("https://berth.dev")
-        writer.key("rules")
-        writer.array(run.rules) { writer, rule in
-            writer.raw("{")
-            writer.key("id", first: true)
-            writer.string(rule.id)
-            writer.key("name")
-            writer.string(rule.id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined())
-            writer.textObject("shortDescription", rule.summary)
-            writer.textObject("fullDescription", rule.rationale)
-            writer.textObject("help", rule.fix)
-            writer.key("helpUri")
-            writer.string(rule.helpURI)
-            writer.key("defaultConfiguration")
-            writer.raw("{")
-            writer.key("level", first: true)
-            writer.string(Self.level(rule.severity))
-            writer.raw("}")
-            writer.key("properties")
-            writer.raw("{")
-            writer.key("practice", first: true)
-            writer.string(rule.practice.rawValue)
-            writer.key("tags")
-            writer.stringArray([rule.practice.rawValue, rule.target.rawValue])
-            writer.raw("}}")
+        let rules = run.rules.map { rule in
+            SARIFLog.Rule(
+                id: rule.id,
+                name: rule.id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(),
+                shortDescription: .init(rule.summary), fullDescription: .init(rule.rationale),
+                help: .init(text: rule.fix, markdown: "\(rule.rationale)\n\n**Fix:** \(rule.fix)"),
+                helpUri: rule.helpURI, defaultConfiguration: .init(level: Self.level(rule.severity)),
+                properties: .init(
+                    practice: rule.practice.rawValue, tags: [rule.practice.rawValue, rule.target.rawValue]))
         }
-        writer.raw("}}")
-        writer.key("results")
-        writer.array(run.findings) { writer, finding in
-            writer.raw("{")
-            writer.key("ruleId", first: true)
-            writer.string(finding.rule)
-            if let ruleIndex = index[finding.rule] {
-                writer.key("ruleIndex")
-                writer.number(ruleIndex)
-            }
-            writer.key("level")
-            writer.string(Self.level(finding.severity))
-            writer.textObject("message", finding.message)
-            writer.key("locations")
-            writer.raw("[{")
-            writer.key("physicalLocation", first: true)
-            writer.raw("{")
-            writer.key("artifactLocation", first: true)
-            writer.raw("{")
-            writer.key("uri", first: true)
-            writer.string(Self.uri(finding.location.file))
-            writer.raw("}")
-            writer.key("region")
-            writer.raw("{")
-            writer.key("startLine", first: true)
-            writer.number(max(1, finding.location.line))
-            writer.key("startColumn")
-            writer.number(max(1, finding.location.column))
-            writer.key("endLine")
-            writer.number(max(finding.location.line, finding.endLine))
-            writer.raw("}}}]")
-            if let template = finding.template {
+        let results = run.findings.map { finding in
+            SARIFLog.Result(
+                ruleId: finding.rule, ruleIndex: index[finding.rule], level: Self.level(finding.severity),
+                message: .init(finding.message),
+                locations: [
+                    .init(
+                        physicalLocation: .init(
+                            artifactLocation: .init(uri: Self.uri(finding.location.file)),
+                            region: .init(
+                                startLine: max(1, finding.location.line), startColumn: max(1, finding.location.column),
+                                endLine: max(finding.location.line, finding.endLine, 1))))
+                ],
                 // The chart template the rendered object came from: no line maps back into it.
-                writer.key("relatedLocations")
-                writer.raw("[{")
-                writer.key("id", first: true)
-                writer.number(1)
-                writer.key("physicalLocation")
-                writer.raw("{")
-                writer.key("artifactLocation", first: true)
-                writer.raw("{")
-                writer.key("uri", first: true)
-                writer.string(Self.uri(template))
-                writer.raw("}}")
-                writer.textObject("message", "the Helm template this object was rendered from")
-                writer.raw("}]")
-            }
-            writer.key("properties")
-            writer.raw("{")
-            writer.key("practice", first: true)
-            writer.string(finding.practice.rawValue)
-            writer.key("fix")
-            writer.string(finding.fix)
-            if let template = finding.template {
-                writer.key("template")
-                writer.string(template)
-            }
-            writer.raw("}}")
+                relatedLocations: finding.template.map { template in
+                    [
+                        .init(
+                            id: 1,
+                            physicalLocation: .init(artifactLocation: .init(uri: Self.uri(template)), region: nil),
+                            message: .init("the Helm template this object was rendered from"))
+                    ]
+                },
+                properties: .init(practice: finding.practice.rawValue, fix: finding.fix, template: finding.template))
         }
-        writer.key("invocations")
-        writer.raw("[{")
-        writer.key("executionSuccessful", first: true)
-        writer.bool(run.errors.isEmpty)
-        if !run.errors.isEmpty {
-            writer.key("toolExecutionNotifications")
-            writer.array(run.errors) { writer, error in
-                writer.raw("{")
-                writer.key("level", first: true)
-                writer.string("error")
-                writer.textObject("message", error.message)
-                writer.key("locations")
-                writer.raw("[{")
-                writer.key("physicalLocation", first: true)
-                writer.raw("{")
-                writer.key("artifactLocation", first: true)
-                writer.raw("{")
-                writer.key("uri", first: true)
-                writer.string(Self.uri(error.file))
-                writer.raw("}}}]}")
-            }
+        let notifications = run.errors.map { error in
+            SARIFLog.Notification(
+                level: "error", message: .init(error.message),
+                locations: [
+                    .init(physicalLocation: .init(artifactLocation: .init(uri: Self.uri(error.file)), region: nil))
+                ]
+            )
         }
-        writer.raw("}]}]}\n")
-        return writer.output
+        let log = SARIFLog(
+            runs: [
+                .init(
+                    tool: .init(
+                        driver: .init(
+                            name: "berth", version: run.toolVersion, semanticVersion: run.toolVersion,
+                            informationUri: BerthProject.repositoryURL, rules: rules)),
+                    results: results,
+                    invocations: [
+                        .init(
+                            executionSuccessful: run.errors.isEmpty,
+                            toolExecutionNotifications: notifications.isEmpty ? nil : notifications)
+                    ])
+            ])
+        return log.json()
     }
 
     /// A relative path as a URI reference (percent-encoding what a URI cannot hold).
@@ -157,24 +86,132 @@ public struct SARIFReporter: Reporter {
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded()
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
             }
         }
         return out
     }
 }
 
-extension JSONWriter {
-    /// `,"key":{"text":"..."}`: SARIF's message and description objects.
-    fileprivate mutating func textObject(_ key: String, _ text: String) {
-        self.key(key)
-        raw("{")
-        self.key("text", first: true)
-        string(text)
-        raw("}")
-    }
-}
+/// The subset of SARIF 2.1.0 Berth writes, as Encodable models (optional members are omitted).
+public struct SARIFLog: Encodable, Sendable {
+    public var schema = "https://json.schemastore.org/sarif-2.1.0.json"
+    public var version = "2.1.0"
+    public var runs: [Run]
 
-extension String {
-    fileprivate func leftPadded() -> String { count == 1 ? "0" + self : self }
+    enum CodingKeys: String, CodingKey {
+        case schema = "$schema"
+        case version, runs
+    }
+
+    public init(runs: [Run]) { self.runs = runs }
+
+    /// Pretty-printed JSON with sorted keys and a final newline.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    public struct Run: Encodable, Sendable {
+        public var tool: Tool
+        public var results: [Result]
+        public var invocations: [Invocation]
+    }
+
+    public struct Tool: Encodable, Sendable {
+        public var driver: Driver
+    }
+
+    public struct Driver: Encodable, Sendable {
+        public var name: String
+        public var version: String
+        public var semanticVersion: String
+        public var informationUri: String?
+        public var rules: [Rule]
+    }
+
+    public struct Text: Encodable, Sendable {
+        public var text: String
+        public var markdown: String?
+        public init(_ text: String) { self.text = text }
+        public init(text: String, markdown: String?) {
+            self.text = text
+            self.markdown = markdown
+        }
+    }
+
+    public struct Rule: Encodable, Sendable {
+        public var id: String
+        public var name: String
+        public var shortDescription: Text
+        public var fullDescription: Text
+        public var help: Text
+        public var helpUri: String?
+        public var defaultConfiguration: Configuration
+        public var properties: RuleProperties
+    }
+
+    public struct Configuration: Encodable, Sendable {
+        public var level: String
+    }
+
+    public struct RuleProperties: Encodable, Sendable {
+        public var practice: String
+        public var tags: [String]
+    }
+
+    public struct Result: Encodable, Sendable {
+        public var ruleId: String
+        public var ruleIndex: Int?
+        public var level: String
+        public var message: Text
+        public var locations: [Location]
+        public var relatedLocations: [RelatedLocation]?
+        public var properties: ResultProperties
+    }
+
+    public struct ResultProperties: Encodable, Sendable {
+        public var practice: String
+        public var fix: String
+        public var template: String?
+    }
+
+    public struct Location: Encodable, Sendable {
+        public var physicalLocation: PhysicalLocation
+    }
+
+    public struct RelatedLocation: Encodable, Sendable {
+        public var id: Int
+        public var physicalLocation: PhysicalLocation
+        public var message: Text
+    }
+
+    public struct PhysicalLocation: Encodable, Sendable {
+        public var artifactLocation: ArtifactLocation
+        public var region: Region?
+    }
+
+    public struct ArtifactLocation: Encodable, Sendable {
+        public var uri: String
+    }
+
+    public struct Region: Encodable, Sendable {
+        public var startLine: Int
+        public var startColumn: Int
+        public var endLine: Int
+    }
+
+    public struct Invocation: Encodable, Sendable {
+        public var executionSuccessful: Bool
+        public var toolExecutionNotifications: [Notification]?
+    }
+
+    public struct Notification: Encodable, Sendable {
+        public var level: String
+        public var message: Text
+        public var locations: [Location]
+    }
 }

@@ -106,9 +106,6 @@ public struct WSO2Tag: Sendable, Hashable, CustomStringConvertible {
         if let os { text += "-\(os)\(osVersion ?? "")" }
         return text
     }
-
-    /// True for tags that name one build and never move (a timestamp, or a timestamp and release).
-    public var isUnique: Bool { updateTimestamp != nil }
 }
 
 extension Character {

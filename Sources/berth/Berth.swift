@@ -8,8 +8,8 @@ struct Berth: AsyncParsableCommand {
         commandName: "berth",
         abstract: "Make the WSO2 platform's container practices executable.",
         discussion: """
-            Lint, render, tag, sign, scan and serve WSO2 API Manager and Identity Server \
-            images and deployments the way the WSO2 Docker and Kubernetes best practices ask.
+            Build, check and run WSO2 API Manager and Identity Server images and deployments the way \
+            the practice catalogue (docs/practices.md) asks. Each subcommand below has its own --help.
             """,
         version: BerthVersion.current,
         subcommands: Berth.allSubcommands

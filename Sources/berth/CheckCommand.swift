@@ -1,13 +1,8 @@
 import ArgumentParser
 import BerthCore
-import Dispatch
+import Check
 import Foundation
 import Reporters
-import Rules
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,166 +84,33 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let knownRules = Set(BuiltInRules.descriptions.map(\.id))
-        var explicit: CheckConfiguration?
+        var options = CheckOptions(paths: paths)
+        options.configurationFile = config
+        options.honourInlineIgnores = !noInlineIgnores
+        options.failOn = failOn.map { $0 == "none" ? nil : Severity(rawValue: $0) }
+        options.neverFail = noFail
+        options.helmArguments = helmArguments
+        let outcome: CheckOutcome
         do {
-            if let config { explicit = try CheckConfiguration.load(path: config, knownRules: knownRules) }
+            outcome = try CheckSession(options: options).run()
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
-        let discovered: [String]
-        do {
-            discovered = try FileDiscovery().files(
-                in: paths.filter { $0 != "-" },
-                include: { FileDiscovery.isDockerfileName($0) || KubernetesInputs.isManifestName($0) })
-        } catch {
-            Terminal.error("\(error)")
-            throw ExitCode(2)
-        }
-        if discovered.isEmpty, !paths.contains("-") {
-            Terminal.error("no Dockerfiles found, and no Kubernetes manifests, in \(paths.joined(separator: ", "))")
-            throw ExitCode(2)
-        }
-        let loader = ConfigurationLoader(explicit: explicit, knownRules: knownRules)
-        let checker = DockerfileChecker(honourInlineIgnores: !noInlineIgnores)
-        let manifests = discovered.filter(KubernetesInputs.isManifestPath)
-        let files = discovered.filter { !KubernetesInputs.isManifestPath($0) }
-        var reports = [FileReport?](repeating: nil, count: files.count)
-        var configurationError: String?
-        reports.withUnsafeMutableBufferPointer { buffer in
-            let slots = UnsafeMutableSendableBuffer(buffer)
-            DispatchQueue.concurrentPerform(iterations: files.count) { index in
-                let file = files[index]
-                do {
-                    let configuration = try loader.configuration(for: file)
-                    slots.buffer[index] = checker.check(path: file, configuration: configuration)
-                } catch {
-                    slots.buffer[index] = FileReport(file: file, findings: [], error: "\(error)")
-                    loader.recordError("\(error)")
-                }
-            }
-        }
-        configurationError = loader.firstError
-        var all = reports.compactMap { $0 }
-        var kubernetes = KubernetesInputs.collect(files: manifests, roots: paths, helmArguments: helmArguments)
-        if paths.contains("-") {
-            let bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-            let configuration =
-                (try? loader.configuration(for: FileManager.default.currentDirectoryPath + "/-"))
-                ?? CheckConfiguration()
-            if KubernetesInputs.looksLikeDockerfile(bytes) {
-                all.append(checker.check(bytes: bytes, file: "-", configuration: configuration))
-            } else {
-                kubernetes.inputs.append(("-", bytes))
-            }
-        }
-        if !kubernetes.inputs.isEmpty || !kubernetes.errors.isEmpty || !kubernetes.skipped.isEmpty {
-            all += kubernetes.errors
-            let first = kubernetes.inputs.first?.file ?? "-"
-            var setConfiguration = CheckConfiguration()
-            do {
-                setConfiguration = try loader.configuration(
-                    for: first == "-" ? FileManager.default.currentDirectoryPath + "/-" : first)
-            } catch {
-                all.append(FileReport(file: first, findings: [], error: "\(error)"))
-            }
-            let fallback = setConfiguration
-            let report = KubernetesChecker(honourAnnotations: !noInlineIgnores).check(
-                inputs: kubernetes.inputs, configuration: setConfiguration,
-                configurationFor: { file in
-                    (try? loader.configuration(
-                        for: file == "-" ? FileManager.default.currentDirectoryPath + "/-" : file))
-                        ?? fallback
-                })
-            let skipped =
-                kubernetes.skipped.map { (file: $0, reason: "holds no Kubernetes object (no apiVersion and kind)") }
-                + report.skipped
-            for note in KubernetesInputs.notes(skipped: skipped) { Terminal.error(note) }
-            all += report.reports
-        }
-        let run = CheckRun(reports: all, rules: BuiltInRules.descriptions, toolVersion: BerthVersion.current)
-        let colour =
-            format == "text" && output == nil && isatty(STDOUT_FILENO) == 1
-            && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        let text = Reporters.reporter(named: format, colour: colour)!.render(run)
+        for note in outcome.notes { Terminal.error(note) }
+        let colour = format == "text" && output == nil && Terminal.standardOutputIsColourTerminal
+        guard let reporter = Reporters.reporter(named: format, colour: colour) else { throw ExitCode(2) }
+        let text = reporter.render(outcome.run)
         if let output {
-            try AtomicFile.write(Data(text.utf8), to: output)
+            do {
+                try AtomicFile.write(Data(text.utf8), to: output)
+            } catch {
+                Terminal.error("cannot write the report to '\(output)': \(error)")
+                throw ExitCode(2)
+            }
         } else {
             Terminal.write(text)
         }
-        if configurationError != nil || !run.errors.isEmpty { throw ExitCode(2) }
-        if noFail { return }
-        let threshold: Severity?
-        if let failOn {
-            threshold = failOn == "none" ? nil : Severity(rawValue: failOn)
-        } else {
-            threshold = explicit?.failOn ?? loader.nearestFailOn ?? .warning
-        }
-        if let threshold, run.findings.contains(where: { $0.severity >= threshold }) { throw ExitCode(1) }
-    }
-}
-
-/// Lets concurrent iterations write to distinct slots of one buffer.
-struct UnsafeMutableSendableBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
-}
-
-/// Finds and caches the `.berth.yaml` that applies to each file.
-final class ConfigurationLoader: @unchecked Sendable {
-    let explicit: CheckConfiguration?
-    let knownRules: Set<String>
-    private let lock = NSLock()
-    private var byDirectory: [String: CheckConfiguration] = [:]
-    private(set) var firstError: String?
-    private(set) var nearestFailOn: Severity?
-
-    init(explicit: CheckConfiguration?, knownRules: Set<String>) {
-        self.explicit = explicit
-        self.knownRules = knownRules
-    }
-
-    func recordError(_ message: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        if firstError == nil { firstError = message }
-    }
-
-    func configuration(for file: String) throws -> CheckConfiguration {
-        if let explicit { return explicit }
-        let directory = URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path
-        return try configuration(directory: directory)
-    }
-
-    private func configuration(directory: String) throws -> CheckConfiguration {
-        lock.lock()
-        if let cached = byDirectory[directory] {
-            lock.unlock()
-            return cached
-        }
-        lock.unlock()
-        var found = CheckConfiguration()
-        var current = directory
-        while true {
-            var located: String?
-            for name in CheckConfiguration.fileNames where FileManager.default.fileExists(atPath: current + "/" + name)
-            {
-                located = current + "/" + name
-                break
-            }
-            if let located {
-                found = try CheckConfiguration.load(path: located, knownRules: knownRules)
-                break
-            }
-            let parent = URL(fileURLWithPath: current).deletingLastPathComponent().path
-            if parent == current || FileManager.default.fileExists(atPath: current + "/.git") { break }
-            current = parent
-        }
-        lock.lock()
-        byDirectory[directory] = found
-        if found.source != nil, nearestFailOn == nil { nearestFailOn = found.failOn }
-        lock.unlock()
-        return found
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }

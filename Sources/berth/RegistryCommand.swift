@@ -135,7 +135,7 @@ struct RegistryScrubCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let progress = isatty(STDERR_FILENO) == 1 ? ScrubProgress.line : nil
+        let progress = Terminal.standardErrorIsTerminal ? ScrubProgress.line : nil
         let report = try Scrubber(storage: try RegistryStorage(root: configuration.root)).run(progress: progress)
         for problem in report.problems { print("affected \(problem)") }
         print(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthCore
+import Render
 import Rules
 
 struct RulesCommand: ParsableCommand {
@@ -16,8 +17,19 @@ struct RulesCommand: ParsableCommand {
     @Flag(help: "Print the rule catalogue as Markdown (the source of docs/rules.md).")
     var markdown = false
 
+    @Flag(help: "Print the practice catalogue as Markdown (the source of docs/practices.md).")
+    var practices = false
+
+    func validate() throws {
+        if markdown && practices { throw ValidationError("--markdown and --practices print different documents") }
+    }
+
     func run() throws {
         let rules = BuiltInRules.descriptions
+        if practices {
+            Terminal.write(PracticeCatalog.markdown(rules: rules, renderChoices: RenderChoices.all))
+            return
+        }
         if markdown {
             Terminal.write(RuleCatalog.markdown(rules))
             return

@@ -100,8 +100,9 @@ import Testing
         let result = try ParseCommandTests.run(
             ["check", "--format", "sarif", "--output", output, "-"], stdin: "FROM ubuntu:latest\n")
         #expect(result.status == 1)
-        let sarif = try String(contentsOfFile: output, encoding: .utf8)
-        #expect(sarif.contains("\"ruleId\":\"dockerfile-image-unpinned\""))
+        let sarif = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output)))
+        let results = ((sarif as? [String: Any])?["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]
+        #expect(results?.contains { $0["ruleId"] as? String == "dockerfile-image-unpinned" } == true)
     }
 
     @Test func rulesListsAndExplains() throws {

@@ -1,23 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end tests of the `berth` executable built beside the test bundle.
 @Suite struct ParseCommandTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var binary: URL? {
-        var candidates: [URL] = []
-        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0])
-        var directory = argv0.deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("berth"))
-            directory = directory.deletingLastPathComponent()
-        }
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/berth"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
     struct Run {
         var status: Int32
         var stdout: String
@@ -25,25 +11,8 @@ import Testing
     }
 
     static func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
-        let binary = try #require(Self.binary, "the berth executable is built with the tests")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        let result = try BerthExecutable.run(arguments, input: stdin)
+        return Run(status: result.status, stdout: result.output, stderr: result.error)
     }
 
     @Test func printsVersionAndHelp() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `berth render` and `berth init` end to end.
@@ -57,5 +58,46 @@ import Testing
         #expect(
             !FileManager.default.fileExists(atPath: directory.appendingPathComponent("out/images/identity-server").path)
         )
+    }
+
+    /// Swift seeds its hash functions per process: two `berth render` processes must still write
+    /// the same bytes, and the same bytes as the committed golden files, for every pattern.
+    @Test(arguments: ["apim-all-in-one", "apim-distributed", "apim-is-km"])
+    func twoProcessesRenderTheSameBytesAsTheGoldenFiles(_ pattern: String) throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spec = directory.appendingPathComponent("berth.yaml").path
+        let initialised = try ParseCommandTests.run(["init", "--pattern", pattern, "--output", spec])
+        try #require(initialised.status == 0, "\(initialised.stderr)")
+        var trees: [[String: Data]] = []
+        for run in 0..<2 {
+            let out = directory.appendingPathComponent("out\(run)")
+            let result = try ParseCommandTests.run(["render", "--spec", spec, "--out", out.path])
+            try #require(result.status == 0, "\(result.stderr)")
+            trees.append(try Self.tree(out))
+        }
+        #expect(trees[0] == trees[1], "two processes wrote different bytes")
+        var golden = try Self.tree(Repository.url("Tests/RenderTests/Golden/\(pattern)"))
+        // The golden files are the built-in defaults; the spec above spells them out.
+        golden["berth.yaml"] = trees[0]["berth.yaml"]
+        trees[0].removeValue(forKey: ".berth-generated")
+        #expect(Set(trees[0].keys) == Set(golden.keys))
+        for (path, data) in trees[0] where golden[path] != data {
+            Issue.record("\(pattern)/\(path) differs from its golden file")
+        }
+    }
+
+    /// Every regular file under `root`, by relative path.
+    static func tree(_ root: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return files }
+        while let path = enumerator.nextObject() as? String {
+            let url = root.appendingPathComponent(path)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files[path] = try Data(contentsOf: url)
+            }
+        }
+        return files
     }
 }

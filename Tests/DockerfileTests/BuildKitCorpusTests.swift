@@ -1,18 +1,24 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Dockerfile
 
 /// BuildKit's own parser cases: every positive case dumps to exactly its `result`, every negative
 /// case is rejected.
-@Suite struct BuildKitCorpusTests {
-    static let positive = TestPaths.subdirectories(
-        of: TestPaths.corpus.appendingPathComponent("buildkit-parser/testfiles"))
-    static let negative = TestPaths.subdirectories(
-        of: TestPaths.corpus.appendingPathComponent("buildkit-parser/testfiles-negative"))
+@Suite(Corpus.enabled("buildkit-parser")) struct BuildKitCorpusTests {
+    static let positive =
+        Corpus.root.map {
+            TestPaths.subdirectories(of: $0.appendingPathComponent("buildkit-parser/testfiles"))
+        } ?? []
+    static let negative =
+        Corpus.root.map {
+            TestPaths.subdirectories(of: $0.appendingPathComponent("buildkit-parser/testfiles-negative"))
+        } ?? []
 
     @Test func corpusIsPresent() {
-        #expect(Self.positive.count >= 30, "expected BuildKit's testfiles under ../shared/corpus")
+        guard Corpus.require("buildkit-parser") != nil else { return }
+        #expect(Self.positive.count >= 30, "expected BuildKit's testfiles in the corpus")
         #expect(Self.negative.count >= 4)
     }
 
@@ -36,7 +42,8 @@ import Testing
 
     /// BuildKit's `testfile-line` case: start and end lines of every instruction.
     @Test func lineNumbersMatchBuildKit() throws {
-        let url = TestPaths.corpus.appendingPathComponent("buildkit-parser/testfile-line/Dockerfile")
+        guard let corpus = Corpus.require("buildkit-parser") else { return }
+        let url = corpus.appendingPathComponent("testfile-line/Dockerfile")
         let parsed = try DockerfileParser().parse(bytes: [UInt8](try Data(contentsOf: url)))
         let lines = parsed.instructions.map { [$0.startLine, $0.endLine] }
         #expect(lines == [[5, 5], [11, 12], [17, 31]])

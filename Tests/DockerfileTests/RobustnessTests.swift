@@ -1,18 +1,20 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Dockerfile
 
 @Suite struct RobustnessTests {
-    /// 10,000 random mutations of corpus files: the parser returns or throws, never crashes or hangs.
+    /// 10,000 random mutations of corpus and generated files: the parser returns or throws, never
+    /// crashes or hangs.
     @Test(.timeLimit(.minutes(3)))
     func tenThousandMutationsNeverCrashOrHang() throws {
+        var generator = DockerfileGenerator(seed: TestSeed.value(for: "parser mutations", default: 0x5EED_F022))
         var sources: [String] = []
-        for url in TestPaths.dockerfiles(under: TestPaths.corpus) {
+        for url in TestPaths.corpusDockerfiles {
             sources.append(try String(contentsOf: url, encoding: .utf8))
         }
-        #expect(sources.count > 20)
-        var generator = DockerfileGenerator(seed: 0x5EED_F022)
+        for _ in 0..<30 { sources.append(generator.dockerfile()) }
         let parser = DockerfileParser()
         var parsed = 0
         var rejected = 0
@@ -23,13 +25,15 @@ import Testing
                 let result = try parser.parse(source)
                 // Every instruction has sane lines, and the dump and JSON can be produced.
                 for instruction in result.instructions {
-                    #expect(instruction.startLine >= 1 && instruction.endLine >= instruction.startLine)
+                    #expect(
+                        instruction.startLine >= 1 && instruction.endLine >= instruction.startLine,
+                        "input:\n\(source)")
                 }
                 _ = result.buildKitDump()
                 _ = result.jsonDump()
                 parsed += 1
             } catch {
-                #expect(error.line >= 1)
+                #expect(error.line >= 1, "input:\n\(source)")
                 rejected += 1
             }
         }

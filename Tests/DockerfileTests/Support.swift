@@ -1,13 +1,10 @@
 import Foundation
+import TestSupport
 
 /// Paths shared by the Dockerfile tests.
 enum TestPaths {
-    /// The package root, found from this file's location.
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// `../shared/corpus` beside the package.
-    static let corpus: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+    /// Every Dockerfile of the optional corpus (none when it is absent).
+    static var corpusDockerfiles: [URL] { Corpus.root.map(dockerfiles(under:)) ?? [] }
 
     static func subdirectories(of url: URL) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []

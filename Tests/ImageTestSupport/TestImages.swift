@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import TestSupport
 
 /// Builds small images on disk for tests: layers written by the system `tar`, laid out by hand as an
 /// OCI image layout, a docker archive or an OCI archive.
@@ -145,59 +146,25 @@ public struct TestImageBuilder {
 
     /// Runs a tool and fails when it exits non-zero.
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestImageError.tool("\(executable) \(arguments.joined(separator: " ")) failed: \(text)")
+        let result = try ChildProcess.runSync(executable, arguments, environment: environment)
+        guard result.status == 0 else {
+            throw TestImageError.tool("\(executable) \(arguments.joined(separator: " ")) failed: \(result.error)")
         }
     }
 
-    /// Runs a tool and returns its standard output and exit status.
+    /// Runs a tool and returns its standard output, standard error and exit status.
     public static func capture(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
         throws -> (output: String, errors: String, status: Int32)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let output = Pipe()
-        let errorPath = NSTemporaryDirectory() + "berth-stderr-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try errors.close()
-        let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
-        return (
-            String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self),
-            process.terminationStatus
-        )
+        let result = try ChildProcess.runSync(executable, arguments, environment: environment)
+        return (result.output, result.error, result.status)
     }
 
-    /// The first directory on PATH holding `name`, if any.
-    public static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    /// The executable `name` on PATH, if any.
+    public static func which(_ name: String) -> String? { Tool.find(name) }
 
     /// Whether tests must fail rather than skip when a tool is missing.
-    public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+    public static var underCI: Bool { Environment.isCI }
 }
 
 public enum TestImageError: Error, CustomStringConvertible {
@@ -212,20 +179,10 @@ public enum TestImageError: Error, CustomStringConvertible {
 
 extension TestImageBuilder {
     /// The repository's root directory.
-    public static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    public static var packageRoot: String { Repository.root.path }
 
     /// The `berth` executable built beside the test bundle.
-    public static var berthBinary: String? {
-        var candidates: [String] = []
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("berth").path)
-            directory = directory.deletingLastPathComponent()
-        }
-        candidates.append(packageRoot + "/.build/debug/berth")
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    public static var berthBinary: String? { BerthExecutable.path }
 
     /// Writes a jar with the given entries (name to text) using Python's zipfile; `stored` names are not compressed.
     public func jar(_ path: String, entries: [String: String], binaryEntries: [String: String] = [:]) throws {

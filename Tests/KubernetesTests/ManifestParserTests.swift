@@ -132,11 +132,9 @@ import Testing
             text += "a\(level): &a\(level) [\(refs)]\n"
         }
         text += "apiVersion: v1\nkind: ConfigMap\n"
-        let start = Date()
         let message = error(text)
         #expect(message?.contains("too many nodes") == true, "\(message ?? "")")
         #expect(message?.hasPrefix("m.yaml:") == true)
-        #expect(Date().timeIntervalSince(start) < 5)
     }
 
     @Test func deepNestingIsRefused() {
@@ -162,10 +160,8 @@ import Testing
         var text = ""
         let document = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n---\n"
         while text.utf8.count < 50 << 20 { text += String(repeating: document, count: 1000) }
-        let start = Date()
         let message = error(text)
         #expect(message?.hasPrefix("m.yaml:1: manifest stream is") == true)
-        #expect(Date().timeIntervalSince(start) < 2)
     }
 
     @Test func notUTF8() {

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OCI
+import TestSupport
 import Testing
 
 @testable import Registry
@@ -13,25 +14,19 @@ final class ServerProcess: @unchecked Sendable {
     let output = DataCollector()
     private(set) var port = 0
 
-    /// The built `berth` executable next to the test bundle.
-    static var executable: String? {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [
-            directory.appendingPathComponent("berth").path,
-            directory.deletingLastPathComponent().appendingPathComponent("berth").path,
-        ] {
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
+    /// The built `berth` executable, or nil after recording a failure: `swift test` builds it.
+    static var required: String? {
+        if let path = BerthExecutable.path { return path }
+        Issue.record("the berth executable was not built next to the tests")
         return nil
     }
 
-    /// The executable, or nil to skip the test: a failure under CI, where it must have been built.
-    static var required: String? {
-        if let executable { return executable }
-        if ProcessInfo.processInfo.environment["CI"] != nil {
-            Issue.record("the berth executable was not built next to the tests")
+    /// A server is never left running: whatever path a test takes, the process ends with this object.
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
         }
-        return nil
     }
 
     init(executable: String, root: String, extraArguments: [String] = []) async throws {
@@ -63,7 +58,7 @@ final class ServerProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         kill(process.processIdentifier, SIGKILL)
-        throw ProcessError.timedOut("berth registry serve did not start")
+        throw ProcessTimedOut(command: "berth registry serve did not start")
     }
 
     func kill9() {
@@ -78,7 +73,7 @@ final class ServerProcess: @unchecked Sendable {
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning {
             kill9()
-            throw ProcessError.timedOut("graceful shutdown")
+            throw ProcessTimedOut(command: "graceful shutdown")
         }
         return process.terminationStatus
     }

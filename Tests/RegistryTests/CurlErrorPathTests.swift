@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import TestSupport
 import Testing
 
 @testable import Registry
@@ -99,7 +100,7 @@ import Testing
             status: 404, code: "MANIFEST_UNKNOWN"),
     ]
 
-    @Test(arguments: cases)
+    @Test(Tool.enabled("curl"), arguments: cases)
     func errorPath(_ testCase: Case) async throws {
         guard let curl = requireTool("curl") else { return }
         let big = TemporaryRoot()

@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import TestSupport
 import Testing
 
 @testable import Registry
@@ -24,7 +25,7 @@ import Testing
         return (index?["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
     }
 
-    @Test func skopeoCopiesUmociLayoutBothWaysWithIdenticalDigests() async throws {
+    @Test(Tool.enabled("skopeo", "umoci")) func skopeoCopiesUmociLayoutBothWaysWithIdenticalDigests() async throws {
         guard let skopeo = requireTool("skopeo"), let umoci = requireTool("umoci") else { return }
         let work = TemporaryRoot()
         defer { work.cleanup() }
@@ -67,13 +68,13 @@ import Testing
         }
     }
 
-    @Test func skopeoPushesAndPullsLargeLayerAndDockerFormat() async throws {
+    @Test(Tool.enabled("skopeo", "python3")) func skopeoPushesAndPullsLargeLayerAndDockerFormat() async throws {
         guard let skopeo = requireTool("skopeo"), let python = requireTool("python3") else { return }
         let work = TemporaryRoot()
         defer { work.cleanup() }
         try FileManager.default.createDirectory(atPath: work.path, withIntermediateDirectories: true)
         let layout = work.path + "/layout"
-        let make = try await run(python, [Paths.shared + "/tools/mklayout.py", layout, "big", "20"])
+        let make = try await run(python, [Paths.repository + "/scripts/make-oci-layout.py", layout, "big", "20"])
         try #require(make.status == 0, "\(make.error)")
         try await withRegistry(live: true) { client, _ in
             let port = try #require(client.port)
@@ -111,15 +112,10 @@ import Testing
         }
     }
 
-    @Test func orasPushesPullsAndListsReferrers() async throws {
+    @Test(Tool.enabled(pythonModules: "oras")) func orasPushesPullsAndListsReferrers() async throws {
         guard let python = requireTool("python3") else { return }
         let probe = try await run(python, ["-c", "import oras.provider"])
-        guard probe.status == 0 else {
-            if ProcessInfo.processInfo.environment["CI"] != nil {
-                Issue.record("the oras Python package is required under CI")
-            }
-            return
-        }
+        try #require(probe.status == 0, "the oras Python package: \(probe.error)")
         let work = TemporaryRoot()
         defer { work.cleanup() }
         try FileManager.default.createDirectory(atPath: work.path, withIntermediateDirectories: true)
@@ -136,7 +132,8 @@ import Testing
         }
     }
 
-    @Test func podmanBuildahAndSkopeoWorkThroughTokenAuth() async throws {
+    @Test(Tool.enabled("podman", "buildah", "skopeo", "python3"))
+    func podmanBuildahAndSkopeoWorkThroughTokenAuth() async throws {
         guard let podman = requireTool("podman"), let buildah = requireTool("buildah"),
             let skopeo = requireTool("skopeo"),
             let python = requireTool("python3")
@@ -145,7 +142,8 @@ import Testing
         defer { work.cleanup() }
         try FileManager.default.createDirectory(atPath: work.path, withIntermediateDirectories: true)
         let layout = work.path + "/layout"
-        try #require(try await run(python, [Paths.shared + "/tools/mklayout.py", layout, "img", "2"]).status == 0)
+        try #require(
+            try await run(python, [Paths.repository + "/scripts/make-oci-layout.py", layout, "img", "2"]).status == 0)
         // podman refuses run roots longer than 50 characters.
         let runroot = "/tmp/bp-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: runroot) }

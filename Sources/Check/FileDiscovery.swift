@@ -1,0 +1,168 @@
+import BerthCore
+import Foundation
+import Rules
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Finds the files to check: named files as given, and Dockerfiles under named directories,
+/// recursively, skipping what `.gitignore` files exclude.
+public struct FileDiscovery: Sendable {
+    /// True for `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*` (and lower-case variants).
+    public static func isDockerfileName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower == "dockerfile" || lower == "containerfile" || lower.hasSuffix(".dockerfile")
+            || lower.hasPrefix("dockerfile.") || lower.hasSuffix(".containerfile") || lower.hasPrefix("containerfile.")
+    }
+
+    public init() {}
+
+    /// Files under `paths`; a path that does not exist is an error.
+    public func files(in paths: [String], include: (String) -> Bool = FileDiscovery.isDockerfileName) throws -> [String]
+    {
+        var found: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw BerthError.io(path: path, reason: "no such file or directory")
+            }
+            if isDirectory.boolValue {
+                let root = URL(fileURLWithPath: path).standardizedFileURL.path
+                var ignores = GitIgnore.ancestors(of: root)
+                walk(
+                    directory: root, display: path.hasSuffix("/") ? String(path.dropLast()) : path, ignores: &ignores,
+                    include: include, into: &found)
+            } else {
+                found.append(path)
+            }
+        }
+        var seen: Set<String> = []
+        return found.filter { seen.insert($0).inserted }
+    }
+
+    private func walk(
+        directory: String, display: String, ignores: inout [GitIgnore], include: (String) -> Bool,
+        into found: inout [String]
+    ) {
+        let added = GitIgnore.load(directory: directory)
+        if let added { ignores.append(added) }
+        defer { if added != nil { ignores.removeLast() } }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names.sorted() where name != ".git" {
+            let full = directory + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { continue }
+            if ignores.contains(where: { $0.ignores(full, isDirectory: isDirectory.boolValue) }) { continue }
+            if isDirectory.boolValue {
+                // Do not follow symbolic links to directories: they can loop.
+                if (try? FileManager.default.destinationOfSymbolicLink(atPath: full)) != nil { continue }
+                walk(directory: full, display: display + "/" + name, ignores: &ignores, include: include, into: &found)
+            } else if include(name) {
+                found.append(display + "/" + name)
+            }
+        }
+    }
+}
+
+/// The patterns of one `.gitignore`, relative to its directory.
+struct GitIgnore {
+    struct Pattern {
+        var glob: String
+        var negated: Bool
+        var directoryOnly: Bool
+        var anchored: Bool
+    }
+
+    var base: String
+    var patterns: [Pattern]
+
+    static func load(directory: String) -> GitIgnore? {
+        guard let text = try? String(contentsOfFile: directory + "/.gitignore", encoding: .utf8) else { return nil }
+        var patterns: [Pattern] = []
+        for rawLine in text.split(separator: "\n") {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            var negated = false
+            if line.hasPrefix("!") {
+                negated = true
+                line.removeFirst()
+            }
+            var directoryOnly = false
+            if line.hasSuffix("/") {
+                directoryOnly = true
+                line.removeLast()
+            }
+            let anchored = line.contains("/")
+            if line.hasPrefix("/") { line.removeFirst() }
+            if line.isEmpty { continue }
+            patterns.append(Pattern(glob: line, negated: negated, directoryOnly: directoryOnly, anchored: anchored))
+        }
+        return patterns.isEmpty ? nil : GitIgnore(base: directory, patterns: patterns)
+    }
+
+    /// `.gitignore` files of the directories above `root`, up to the repository's top.
+    static func ancestors(of root: String) -> [GitIgnore] {
+        var chain: [GitIgnore] = []
+        var directory = URL(fileURLWithPath: root).deletingLastPathComponent().path
+        var previous = root
+        while directory != previous, !directory.isEmpty {
+            if let ignore = load(directory: directory) { chain.insert(ignore, at: 0) }
+            if FileManager.default.fileExists(atPath: directory + "/.git") { break }
+            previous = directory
+            directory = URL(fileURLWithPath: directory).deletingLastPathComponent().path
+        }
+        return chain
+    }
+
+    func ignores(_ path: String, isDirectory: Bool) -> Bool {
+        guard path.hasPrefix(base + "/") else { return false }
+        let relative = String(path.dropFirst(base.count + 1))
+        let name = relative.split(separator: "/").last.map(String.init) ?? relative
+        var ignored = false
+        for pattern in patterns {
+            if pattern.directoryOnly, !isDirectory { continue }
+            let matched =
+                pattern.anchored ? Self.matchPath(pattern.glob, relative) : fnmatch(pattern.glob, name, 0) == 0
+            if matched { ignored = !pattern.negated }
+        }
+        return ignored
+    }
+
+    /// Path matching with `**` for any number of directories.
+    static func matchPath(_ pattern: String, _ path: String) -> Bool {
+        if !pattern.contains("**") { return fnmatch(pattern, path, FNM_PATHNAME) == 0 }
+        if pattern.hasPrefix("**/") {
+            let rest = String(pattern.dropFirst(3))
+            let components = path.split(separator: "/")
+            for start in 0..<components.count where matchPath(rest, components[start...].joined(separator: "/")) {
+                return true
+            }
+            return false
+        }
+        if pattern.hasSuffix("/**") {
+            let prefix = String(pattern.dropLast(3))
+            let components = path.split(separator: "/")
+            for end in 1..<max(components.count, 1) where matchPath(prefix, components[..<end].joined(separator: "/")) {
+                return true
+            }
+            return false
+        }
+        if let range = pattern.range(of: "/**/") {
+            let head = String(pattern[..<range.lowerBound])
+            let tail = String(pattern[range.upperBound...])
+            let components = path.split(separator: "/")
+            for split in 1..<max(components.count, 1) {
+                let left = components[..<split].joined(separator: "/")
+                for rest in split..<components.count
+                where matchPath(head, left) && matchPath(tail, components[rest...].joined(separator: "/")) {
+                    return true
+                }
+            }
+            return false
+        }
+        return fnmatch(pattern.replacingOccurrences(of: "**", with: "*"), path, 0) == 0
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OCI
+
+/// Listing: the repository catalogue, tags and referrers.
+extension RegistryHandler {
+    func catalog(request: Request, context: RegistryRequestContext) throws -> Response {
+        let (n, last) = try pagination(request)
+        let visible = storage.repositories().filter { policy.canList(repository: $0, identity: context.identity) }
+        let (page, more) = paginate(visible, n: n, last: last)
+        struct Body: Encodable { let repositories: [String] }
+        var headers: HTTPFields = [:]
+        if more, let n, let end = page.last { headers[.link] = link(path: "/v2/_catalog", n: n, last: end) }
+        return json(encode(Body(repositories: page)), request: request, headers: headers)
+    }
+
+    func tags(name: String, request: Request) throws -> Response {
+        guard storage.repositoryExists(name) else { throw RegistryError.nameUnknown(name) }
+        let (n, last) = try pagination(request)
+        let (page, more) = paginate(storage.tags(name), n: n, last: last)
+        struct Body: Encodable {
+            let name: String
+            let tags: [String]
+        }
+        var headers: HTTPFields = [:]
+        if more, let n, let end = page.last { headers[.link] = link(path: "/v2/\(name)/tags/list", n: n, last: end) }
+        return json(encode(Body(name: name, tags: page)), request: request, headers: headers)
+    }
+
+    func referrers(name: String, digestString: String, request: Request) throws -> Response {
+        let subject = try parseDigest(digestString)
+        var descriptors = storage.referrers(name, subject: subject)
+        // Manifests listed under the fallback tag schema (`<alg>-<hex>`) count too.
+        if let fallback = storage.resolveTag(name, subject.tagForm),
+            let stored = storage.manifest(name, digest: fallback),
+            MediaType.isIndex(stored.mediaType), let data = POSIXFile.contents(stored.path),
+            let index = try? ManifestParser.parse(data, contentType: stored.mediaType)
+        {
+            let known = Set(descriptors.map(\.digest))
+            descriptors += index.manifests.filter { !known.contains($0.digest) }
+        }
+        var headers: HTTPFields = [:]
+        if let filter = request.uri.queryParameters.get("artifactType") {
+            descriptors = descriptors.filter { $0.artifactType == filter }
+            headers[.ociFiltersApplied] = "artifactType"
+        }
+        descriptors.sort { $0.digest < $1.digest }
+        struct Index: Encodable {
+            let schemaVersion = 2
+            let mediaType = MediaType.ociIndex
+            let manifests: [Descriptor]
+        }
+        var response = json(encode(Index(manifests: descriptors)), request: request, headers: headers)
+        response.headers[.contentType] = MediaType.ociIndex
+        return response
+    }
+}

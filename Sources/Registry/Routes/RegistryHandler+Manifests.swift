@@ -1,0 +1,155 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OCI
+
+/// Manifests: get, put (validated), delete.
+extension RegistryHandler {
+    /// Resolves a tag or digest reference to a stored manifest.
+    func resolveManifest(name: String, reference: String) throws(RegistryError) -> RegistryStorage.StoredManifest {
+        if reference.contains(":") {
+            let digest = try parseDigest(reference)
+            guard let stored = storage.manifest(name, digest: digest) else {
+                throw RegistryError.manifestUnknown(reference)
+            }
+            return stored
+        }
+        guard Tag.isValid(reference) else {
+            throw RegistryError(
+                .badRequest, .manifestInvalid, "invalid tag", detail: ["reference": String(reference.prefix(140))])
+        }
+        guard let digest = storage.resolveTag(name, reference), let stored = storage.manifest(name, digest: digest)
+        else {
+            throw RegistryError.manifestUnknown(reference)
+        }
+        return stored
+    }
+
+    func getManifest(name: String, reference: String, request: Request, context: RegistryRequestContext) async throws
+        -> Response
+    {
+        let stored = try resolveManifest(name: name, reference: reference)
+        if request.method == .get {
+            try policy.checkPull(repository: name, manifest: stored, identity: context.identity, storage: storage)
+        }
+        let digest = stored.digest
+        let data = try await Blocking.run { POSIXFile.contents(stored.path) }
+        guard let data else { throw RegistryError.manifestUnknown(reference) }
+        var headers: HTTPFields = [:]
+        headers[.contentType] = stored.mediaType
+        headers[.contentLength] = String(data.count)
+        headers[.dockerContentDigest] = digest.description
+        headers[.eTag] = "\"\(digest.description)\""
+        if request.method == .get {
+            audit.record(
+                action: "pull", identity: context.identity, repository: name, reference: reference, digest: digest,
+                remote: context.remoteAddress)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        return Response(status: .ok, headers: headers, body: .init())
+    }
+
+    func putManifest(name: String, reference: String, request: Request, context: RegistryRequestContext) async throws
+        -> Response
+    {
+        let limit = configuration.maxManifestBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw RegistryError(.contentTooLarge, .sizeInvalid, "manifest exceeds the limit of \(limit) bytes")
+        }
+        var tags: [String] = []
+        var expected: Digest?
+        if reference.contains(":") {
+            expected = try parseDigest(reference)
+        } else {
+            do { try Tag.validate(reference) } catch { throw RegistryError(error) }
+            tags.append(reference)
+        }
+        for tag in request.uri.queryParameters.getAll("tag") {
+            do { try Tag.validate(String(tag)) } catch { throw RegistryError(error) }
+            tags.append(String(tag))
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw RegistryError(.contentTooLarge, .sizeInvalid, "manifest exceeds the limit of \(limit) bytes")
+        }
+        let data = Data(buffer: buffer)
+        let digest = Digest.of(data, algorithm: expected?.algorithm ?? .sha256)
+        if let expected, expected != digest {
+            throw RegistryError(
+                .badRequest, .digestInvalid, "manifest digest does not match the reference",
+                detail: ["expected": expected.description, "actual": digest.description])
+        }
+        let summary: ManifestSummary
+        do {
+            summary = try ManifestParser.parse(data, contentType: request.headers[.contentType])
+        } catch {
+            throw RegistryError(error)
+        }
+        try await Blocking.run { [storage, tags, policy, identity = context.identity] in
+            // Under the shared lock a garbage collection cannot sweep between check and write.
+            try StorageLock(root: storage.root).withLock(exclusive: false) {
+                try validateReferences(name: name, summary: summary)
+                try policy.checkPush(
+                    repository: name, tags: tags, digest: digest, storage: storage, incomingBytes: Int64(data.count),
+                    identity: identity)
+                try storage.putManifest(name, data: data, digest: digest, summary: summary, tags: tags)
+            }
+        }
+        audit.record(
+            action: "push", identity: context.identity, repository: name, reference: reference, digest: digest,
+            remote: context.remoteAddress)
+        var headers: HTTPFields = [:]
+        headers[.location] = "/v2/\(name)/manifests/\(digest)"
+        headers[.dockerContentDigest] = digest.description
+        headers[.contentLength] = "0"
+        if let subject = summary.subject { headers[.ociSubject] = subject.digest.description }
+        return Response(status: .created, headers: headers, body: .init())
+    }
+
+    /// Every blob and child manifest a manifest names must be in the repository (subject excepted).
+    func validateReferences(name: String, summary: ManifestSummary) throws(RegistryError) {
+        for descriptor in summary.requiredBlobs {
+            POSIXFile.touch(storage.blobPath(descriptor.digest))
+            guard storage.repositoryHasBlob(name, descriptor.digest) else {
+                throw RegistryError(
+                    .badRequest, .manifestBlobUnknown, "blob unknown to registry",
+                    detail: ["digest": descriptor.digest.description])
+            }
+            if let size = storage.blobSize(descriptor.digest), size != descriptor.size {
+                throw RegistryError(
+                    .badRequest, .manifestInvalid, "descriptor size does not match the blob",
+                    detail: ["digest": descriptor.digest.description, "size": String(size)])
+            }
+        }
+        for child in summary.manifests {
+            guard storage.manifest(name, digest: child.digest) != nil else {
+                throw RegistryError(
+                    .badRequest, .manifestBlobUnknown, "manifest unknown to repository",
+                    detail: ["digest": child.digest.description])
+            }
+        }
+    }
+
+    func deleteManifest(name: String, reference: String, context: RegistryRequestContext) async throws -> Response {
+        guard configuration.deleteEnabled else { throw RegistryError.unsupported("deletes are disabled") }
+        if reference.contains(":") {
+            let digest = try parseDigest(reference)
+            try policy.checkDelete(repository: name, digest: digest, storage: storage)
+            let removed = try await Blocking.run { [storage] in try storage.deleteManifest(name, digest: digest) }
+            guard removed else { throw RegistryError.manifestUnknown(reference) }
+        } else {
+            guard Tag.isValid(reference) else { throw RegistryError.manifestUnknown(reference) }
+            try policy.checkTagDelete(repository: name, tag: reference)
+            let removed = try await Blocking.run { [storage] in try storage.deleteTag(name, reference) }
+            guard removed else { throw RegistryError.manifestUnknown(reference) }
+        }
+        audit.record(
+            action: "delete", identity: context.identity, repository: name, reference: reference, digest: nil,
+            remote: context.remoteAddress)
+        return Response(status: .accepted, headers: [.contentLength: "0"], body: .init())
+    }
+}
