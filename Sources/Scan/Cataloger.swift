@@ -116,8 +116,16 @@ public enum Cataloger {
         } else if apkPaths.contains(path) {
             result.records = ApkCataloger.parse(String(decoding: content, as: UTF8.self))
         } else if let database = rpmDatabases[name], rpmDirectories.contains(String(path.dropLast(name.count + 1))) {
-            result.warnings.append(
-                "\(path): rpm database format \(database) is not supported; rpm packages are not listed")
+            if name == "rpmdb.sqlite" {
+                do {
+                    result.records = try RPMCataloger.parse(sqlite: content, path: path)
+                } catch {
+                    result.warnings.append(error.description)
+                }
+            } else {
+                result.warnings.append(
+                    "\(path): rpm database format \(database) is not supported; rpm packages are not listed")
+            }
         } else if name == "release" {
             if let package = JDKCataloger.parse(
                 String(decoding: content.prefix(64 << 10), as: UTF8.self), path: path, layer: layer)
@@ -165,13 +173,16 @@ public enum Cataloger {
     {
         var version = record.version
         var qualifiers: [String: String] = [:]
-        if record.type == .deb, let colon = version.firstIndex(of: ":"), version[..<colon].allSatisfy(\.isNumber) {
+        if record.type == .deb || record.type == .rpm, let colon = version.firstIndex(of: ":"),
+            version[..<colon].allSatisfy(\.isNumber)
+        {
             qualifiers["epoch"] = String(version[..<colon])
             version = String(version[version.index(after: colon)...])
         }
         if let architecture = record.architecture { qualifiers["arch"] = architecture }
         if let distribution { qualifiers["distro"] = distribution.purlQualifier }
-        let namespace = distribution?.id ?? (record.type == .deb ? "debian" : "alpine")
+        let fallback: [PackageType: String] = [.deb: "debian", .apk: "alpine", .rpm: "redhat"]
+        let namespace = distribution?.id ?? fallback[record.type] ?? "unknown"
         let name = record.type == .apk ? record.name.lowercased() : record.name
         return SoftwarePackage(
             type: record.type, name: record.name, version: record.version,

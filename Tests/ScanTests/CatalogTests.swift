@@ -1,5 +1,6 @@
 import Foundation
 import ImageTestSupport
+import TestSupport
 import Testing
 
 @testable import Image
@@ -115,18 +116,72 @@ import Testing
         #expect(catalog.packages.count == 2)
     }
 
-    @Test func rpmDatabasesAreReportedAsUnsupported() throws {
+    @Test func olderRPMDatabasesAreReportedAsUnsupported() throws {
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
         let rootfs = try builder.tree(
             "rocky",
             [
                 "etc/os-release": "ID=rocky\nVERSION_ID=9.3\n", "var/lib/rpm/Packages": "bdb",
-                "usr/lib/sysimage/rpm/rpmdb.sqlite": "x",
+                "usr/lib/sysimage/rpm/Packages.db": "ndb", "usr/share/rpm/rpmdb.sqlite": "not sqlite",
             ])
         let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
-        #expect(catalog.warnings.contains { $0.contains("Berkeley DB is not supported") })
-        #expect(catalog.warnings.contains { $0.contains("SQLite is not supported") })
+        #expect(
+            catalog.warnings.contains {
+                $0.contains("/var/lib/rpm/Packages: rpm database format Berkeley DB is not supported")
+            })
+        #expect(catalog.warnings.contains { $0.contains("NDB is not supported") })
+        #expect(catalog.warnings.contains { $0.contains("/usr/share/rpm/rpmdb.sqlite: cannot read the rpm database") })
+        #expect(catalog.packages.isEmpty)
+    }
+
+    /// A real rpmdb.sqlite written by rpm itself from a package rpmbuild made.
+    @Test(Tool.enabled("rpm", "rpmbuild")) func rpmSQLiteDatabase() throws {
+        guard let rpm = Tool.require("rpm"), let rpmbuild = Tool.require("rpmbuild") else { return }
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let rootfs = try builder.tree("rocky", ["etc/os-release": "ID=rocky\nVERSION_ID=9.3\n"])
+        let top = try builder.tree(
+            "rpmbuild",
+            [
+                "SPECS/demo.spec": """
+                Name: demo-tool
+                Version: 1.2.3
+                Release: 4.el9
+                Epoch: 2
+                Summary: demo
+                License: Apache-2.0
+                BuildArch: noarch
+                %description
+                demo
+                %files
+
+                """
+            ])
+        try TestImageBuilder.run(rpmbuild, ["--define", "_topdir \(top)", "-bb", top + "/SPECS/demo.spec"])
+        try TestImageBuilder.run(rpm, ["--root", rootfs, "--dbpath", "/var/lib/rpm", "--initdb"])
+        try TestImageBuilder.run(
+            rpm,
+            [
+                "--root", rootfs, "--dbpath", "/var/lib/rpm", "-i", "--nodeps", "--justdb", "--noscripts",
+                top + "/RPMS/noarch/demo-tool-1.2.3-4.el9.noarch.rpm",
+            ])
+        // Fold the write-ahead log into the database file, as a finished image build leaves it.
+        try TestImageBuilder.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA wal_checkpoint(TRUNCATE)')",
+                rootfs + "/var/lib/rpm/rpmdb.sqlite",
+            ])
+        let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
+        let demo = try #require(catalog.package("demo-tool"))
+        #expect(demo.type == .rpm)
+        #expect(demo.version == "2:1.2.3-4.el9")
+        #expect(demo.sourceName == "demo-tool")
+        #expect(demo.licenses == ["Apache-2.0"])
+        #expect(demo.purl == "pkg:rpm/rocky/demo-tool@1.2.3-4.el9?arch=noarch&distro=rocky-9.3&epoch=2")
+        #expect(Ecosystems.lookup(demo, distribution: catalog.distribution)?.ecosystem == "Rocky Linux:9")
     }
 
     @Test func zipBombsAndDeepNestingAreBounded() throws {
