@@ -76,12 +76,20 @@ enum JavaCataloger {
             }
         }
         let fileName = location.split(separator: "/").last.map(String.init) ?? location
+        // A pom.properties describes the archive itself when its artifact id starts the file name
+        // (or it is the only evidence); others are artifacts shaded into it, and the archive is
+        // still identified by its manifest or name (guice.jar carries cglib's pom.properties).
+        let stem = (fileName.split(separator: ".").dropLast().joined(separator: ".")).lowercased()
+        let hasManifestIdentity =
+            manifest["Bundle-SymbolicName"] != nil || manifest["Implementation-Version"] != nil
         var identified = false
         for pom in poms {
             guard let group = pom["groupId"], let artifact = pom["artifactId"], let version = pom["version"],
                 !group.isEmpty, !artifact.isEmpty, !version.isEmpty
             else { continue }
-            identified = true
+            if stem.hasPrefix(artifact.lowercased()) || (poms.count == 1 && !hasManifestIdentity) {
+                identified = true
+            }
             found.packages.append(
                 maven(
                     group: group, artifact: artifact, version: version, manifest: manifest, location: location,

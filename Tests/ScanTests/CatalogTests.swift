@@ -205,6 +205,24 @@ import Testing
         #expect(catalog.warnings.contains { $0.contains("MANIFEST.MF") && $0.contains("expands beyond") })
     }
 
+    /// A pom.properties of a shaded artifact does not hide the archive's own identity.
+    @Test func shadedPomPropertiesAndTheArchiveItself() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let rootfs = try builder.tree("shaded", ["etc/os-release": "ID=debian\nVERSION_ID=12\n"])
+        try builder.jar(
+            rootfs + "/usr/share/java/guice.jar",
+            entries: [
+                "META-INF/MANIFEST.MF":
+                    "Manifest-Version: 1.0\nBundle-SymbolicName: com.google.inject\nBundle-Version: 4.2.3\n\n",
+                "META-INF/maven/cglib/cglib/pom.properties": "groupId=cglib\nartifactId=cglib\nversion=3.3.0\n",
+            ])
+        let catalog = try Cataloger.catalog(try Image.open(.directory(path: rootfs)))
+        #expect(catalog.package("cglib")?.purl == "pkg:maven/cglib/cglib@3.3.0")
+        #expect(catalog.package("com.google.inject")?.version == "4.2.3")
+        #expect(catalog.packages.count == 2)
+    }
+
     @Test func corruptJarIsAWarningNotAFailure() throws {
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
