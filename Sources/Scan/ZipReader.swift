@@ -36,12 +36,25 @@ struct ZipReader {
             position -= 1
         }
         guard eocd >= 0 else { throw .invalidArchive(subject: subject, reason: "no end of central directory") }
-        let count = Int(Self.u16(bytes, eocd + 10))
-        let directoryOffset = Int(Self.u32(bytes, eocd + 16))
-        guard count != 0xffff, directoryOffset != 0xffff_ffff else {
-            throw .invalidArchive(subject: subject, reason: "zip64 archives are not read")
+        var count = Int(Self.u16(bytes, eocd + 10))
+        var directoryOffset = Int(Self.u32(bytes, eocd + 16))
+        if count == 0xffff || directoryOffset == 0xffff_ffff {
+            // Zip64: the locator just before the end record points at the zip64 end record.
+            let locator = eocd - 20
+            guard locator >= 0, Self.u32(bytes, locator) == 0x0706_4b50 else {
+                throw .invalidArchive(subject: subject, reason: "zip64 end of central directory locator is missing")
+            }
+            let record = Self.u64(bytes, locator + 8)
+            guard record >= 0, record + 56 <= bytes.count, Self.u32(bytes, record) == 0x0606_4b50 else {
+                throw .invalidArchive(subject: subject, reason: "corrupt zip64 end of central directory")
+            }
+            count = Self.u64(bytes, record + 32)
+            directoryOffset = Self.u64(bytes, record + 48)
         }
-        guard count <= Self.maximumEntries else {
+        guard directoryOffset >= 0, directoryOffset <= bytes.count else {
+            throw .invalidArchive(subject: subject, reason: "central directory lies outside the archive")
+        }
+        guard count >= 0, count <= Self.maximumEntries else {
             throw .invalidArchive(
                 subject: subject, reason: "\(count) entries exceed the limit of \(Self.maximumEntries)")
         }
@@ -59,12 +72,32 @@ struct ZipReader {
                 throw .invalidArchive(subject: subject, reason: "corrupt central directory")
             }
             let name = String(decoding: bytes[(cursor + 46)..<(cursor + 46 + nameLength)], as: UTF8.self)
-            entries.append(
-                Entry(
-                    name: name, method: Self.u16(bytes, cursor + 10),
-                    compressedSize: Int(Self.u32(bytes, cursor + 20)),
-                    uncompressedSize: Int(Self.u32(bytes, cursor + 24)),
-                    localHeaderOffset: Int(Self.u32(bytes, cursor + 42))))
+            var entry = Entry(
+                name: name, method: Self.u16(bytes, cursor + 10),
+                compressedSize: Int(Self.u32(bytes, cursor + 20)),
+                uncompressedSize: Int(Self.u32(bytes, cursor + 24)),
+                localHeaderOffset: Int(Self.u32(bytes, cursor + 42)))
+            // Zip64 extra field (id 1): the 64-bit values of the fields set to 0xffffffff, in order.
+            var extra = cursor + 46 + nameLength
+            let extraEnd = min(extra + extraLength, bytes.count)
+            while extra + 4 <= extraEnd {
+                let id = Self.u16(bytes, extra)
+                let size = Int(Self.u16(bytes, extra + 2))
+                if id == 1 {
+                    var field = extra + 4
+                    if entry.uncompressedSize == 0xffff_ffff {
+                        entry.uncompressedSize = Self.u64(bytes, field)
+                        field += 8
+                    }
+                    if entry.compressedSize == 0xffff_ffff {
+                        entry.compressedSize = Self.u64(bytes, field)
+                        field += 8
+                    }
+                    if entry.localHeaderOffset == 0xffff_ffff { entry.localHeaderOffset = Self.u64(bytes, field) }
+                }
+                extra += 4 + size
+            }
+            entries.append(entry)
             cursor += 46 + nameLength + extraLength + commentLength
         }
         self.entries = entries
@@ -73,11 +106,11 @@ struct ZipReader {
     /// The entry's content; throws when it would inflate beyond `limit` bytes (zip bombs).
     func read(_ entry: Entry, limit: Int) throws(ScanError) -> [UInt8] {
         let header = entry.localHeaderOffset
-        guard header + 30 <= bytes.count, Self.u32(bytes, header) == 0x0403_4b50 else {
+        guard header >= 0, header + 30 <= bytes.count, Self.u32(bytes, header) == 0x0403_4b50 else {
             throw .invalidArchive(subject: "\(subject)!/\(entry.name)", reason: "corrupt local header")
         }
         let start = header + 30 + Int(Self.u16(bytes, header + 26)) + Int(Self.u16(bytes, header + 28))
-        guard start + entry.compressedSize <= bytes.count else {
+        guard entry.compressedSize >= 0, start + entry.compressedSize <= bytes.count else {
             throw .invalidArchive(subject: "\(subject)!/\(entry.name)", reason: "data runs past the end of the archive")
         }
         let data = bytes[start..<(start + entry.compressedSize)]
@@ -132,6 +165,14 @@ struct ZipReader {
     private static func u16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
         guard offset + 2 <= bytes.count else { return 0 }
         return UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+    }
+
+    /// A little-endian 64-bit value, clamped to `Int.max` (-1 when out of range).
+    private static func u64(_ bytes: [UInt8], _ offset: Int) -> Int {
+        guard offset >= 0, offset + 8 <= bytes.count else { return -1 }
+        var value: UInt64 = 0
+        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        return value > UInt64(Int.max) ? -1 : Int(value)
     }
 
     private static func u32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {

@@ -223,6 +223,24 @@ import Testing
         #expect(catalog.packages.count == 2)
     }
 
+    /// More than 65,535 entries need the zip64 end records (osv.dev's per-ecosystem zips have them).
+    @Test func zip64Archives() throws {
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let path = builder.root + "/many.zip"
+        try TestImageBuilder.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    for i in range(66000): z.writestr(f'{i}.txt', str(i))",
+                path,
+            ])
+        let zip = try ZipReader([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), subject: path)
+        #expect(zip.entries.count == 66000)
+        let last = try #require(zip.entries.last)
+        #expect(String(decoding: try zip.read(last, limit: 100), as: UTF8.self) == "65999")
+    }
+
     @Test func corruptJarIsAWarningNotAFailure() throws {
         let builder = try TestImageBuilder()
         defer { builder.cleanUp() }
