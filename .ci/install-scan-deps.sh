@@ -8,7 +8,9 @@ export DEBIAN_FRONTEND=noninteractive
 
 if ! command -v rpmbuild >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1 || [[ ! -x /usr/bin/time ]]; then
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends rpm dpkg time
+    # Fall back to the distribution's current version if the pinned one has been superseded.
+    apt-get install -y -qq --no-install-recommends rpm=4.18.0+dfsg-1+deb12u1 dpkg time ||
+        apt-get install -y -qq --no-install-recommends rpm dpkg time
 fi
 
 pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
