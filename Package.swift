@@ -127,7 +127,7 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
         .target(name: "ImageTestSupport", dependencies: ["OCI", "TestSupport"], path: "Tests/ImageTestSupport"),
-        .testTarget(name: "ImageTests", dependencies: ["Image", "OCI", "ImageTestSupport"]),
+        .testTarget(name: "ImageTests", dependencies: ["Image", "OCI", "ImageTestSupport", "TestSupport"]),
         .testTarget(
             name: "ScanTests",
             dependencies: ["Scan", "Image", "ImageTestSupport", "TestSupport", "berth"],

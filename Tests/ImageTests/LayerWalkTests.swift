@@ -1,6 +1,7 @@
 import Foundation
 import ImageTestSupport
 import OCI
+import TestSupport
 import Testing
 
 @testable import Image
@@ -131,5 +132,31 @@ func content(_ events: [(Int, FileEvent)], _ path: String) -> String? {
         #expect(throws: ImageError.self) { try Image.open(.ociLayout(path: layout.path, reference: nil)) }
         #expect(try Image.open(.ociLayout(path: layout.path, reference: "two")).layers.count == 1)
         #expect(throws: ImageError.self) { try Image.open(.ociLayout(path: layout.path, reference: "three")) }
+    }
+}
+
+/// Archives written by skopeo itself, the way users make them.
+@Suite struct SkopeoArchiveTests {
+    @Test(Tool.enabled("skopeo")) func dockerAndOCIArchivesFromSkopeo() throws {
+        guard let skopeo = Tool.require("skopeo") else { return }
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let base = try builder.tree("base", ["etc/os-release": "ID=debian\n", "opt/a.txt": "a"])
+        let top = try builder.tree("top", ["opt/.wh.a.txt": "", "opt/b.txt": "b"])
+        let layout = try builder.ociLayout("layout", layers: try builder.layers([base, top]), tag: "v1")
+        let docker = builder.root + "/docker.tar"
+        let oci = builder.root + "/oci.tar"
+        try TestImageBuilder.run(
+            skopeo, ["copy", "oci:\(layout.path):v1", "docker-archive:\(docker):example/small:v1"])
+        try TestImageBuilder.run(skopeo, ["copy", "oci:\(layout.path):v1", "oci-archive:\(oci)"])
+        for source in [ImageSource.dockerArchive(path: docker), .ociArchive(path: oci)] {
+            let image = try Image.open(source)
+            #expect(image.layers.count == 2, "\(source)")
+            let (found, warnings) = try events(image)
+            #expect(warnings.isEmpty)
+            #expect(content(found, "/etc/os-release") == "ID=debian\n", "\(source)")
+            #expect(found.contains { $0.0 == 1 && $0.1 == .whiteout(path: "/opt/a.txt") }, "\(source)")
+        }
+        #expect(try Image.open(.dockerArchive(path: docker)).tags == ["docker.io/example/small:v1"])
     }
 }
