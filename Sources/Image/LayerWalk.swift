@@ -70,7 +70,10 @@ extension Image {
                 stream = DigestingStream(stream, expected: diffID, subject: subject)
             }
         } else if magic == [0x28, 0xb5, 0x2f, 0xfd] {
-            throw .unsupportedMediaType(subject: subject, mediaType: "zstd-compressed layer")
+            stream = try ZstdStream(stream, subject: subject)
+            if layer.digest == nil, let diffID = layer.diffID {
+                stream = DigestingStream(stream, expected: diffID, subject: subject)
+            }
         } else if layer.digest == nil, let diffID = layer.diffID {
             stream = DigestingStream(stream, expected: diffID, subject: subject)
         }

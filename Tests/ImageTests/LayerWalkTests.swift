@@ -160,3 +160,49 @@ func content(_ events: [(Int, FileEvent)], _ path: String) -> String? {
         #expect(try Image.open(.dockerArchive(path: docker)).tags == ["docker.io/example/small:v1"])
     }
 }
+
+/// zstd layers, compressed by the zstd tool and read through libzstd loaded at run time.
+@Suite struct ZstdLayerTests {
+    func zstdLayer(_ builder: TestImageBuilder, _ directory: String, zstd: String) throws -> Data {
+        let plain = builder.root + "/plain-\(UUID().uuidString).tar"
+        try builder.layer(from: directory, gzip: false).write(to: URL(fileURLWithPath: plain))
+        try TestImageBuilder.run(zstd, ["-q", "-f", plain, "-o", plain + ".zst"])
+        return try Data(contentsOf: URL(fileURLWithPath: plain + ".zst"))
+    }
+
+    @Test(Tool.enabled("zstd")) func zstdLayersAreRead() throws {
+        guard let zstd = Tool.require("zstd") else { return }
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let tree = try builder.tree(
+            "tree", ["etc/os-release": "ID=alpine\n", "big.txt": String(repeating: "zstd ", count: 100_000)])
+        let data = try zstdLayer(builder, tree, zstd: zstd)
+        let plain = try builder.layer(from: tree, gzip: false)
+        let layout = try builder.ociLayout(
+            "layout", layers: [(data, "application/vnd.oci.image.layer.v1.tar+zstd", Digest.of(plain).description)])
+        let (found, warnings) = try events(try Image.open(.ociLayout(path: layout.path, reference: nil)))
+        #expect(warnings.isEmpty)
+        #expect(content(found, "/etc/os-release") == "ID=alpine\n")
+        #expect(content(found, "/big.txt")?.count == 500_000)
+    }
+
+    @Test(Tool.enabled("zstd")) func truncatedZstdLayerIsAnError() throws {
+        guard let zstd = Tool.require("zstd") else { return }
+        let builder = try TestImageBuilder()
+        defer { builder.cleanUp() }
+        let tree = try builder.tree("tree", ["random.txt": (0..<50_000).map { String($0 * 7919 % 10007) }.joined()])
+        let data = try zstdLayer(builder, tree, zstd: zstd)
+        let truncated = Data(data.prefix(data.count / 2))
+        let layout = try builder.ociLayout(
+            "layout",
+            layers: [(truncated, "application/vnd.oci.image.layer.v1.tar+zstd", Digest.of(truncated).description)])
+        #expect {
+            _ = try events(try Image.open(.ociLayout(path: layout.path, reference: nil)))
+        } throws: { error in
+            guard let error = error as? ImageError else { return false }
+            if case .corruptStream = error { return true }
+            if case .corruptTar = error { return true }
+            return false
+        }
+    }
+}
