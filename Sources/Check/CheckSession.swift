@@ -17,6 +17,8 @@ public struct CheckOptions: Sendable {
     public var neverFail = false
     /// What `helm template` is given after the chart.
     public var helmArguments: [String] = []
+    /// Bounds on Kubernetes input: per file, per run, and the renderers' time.
+    public var limits = InputLimits()
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -50,12 +52,14 @@ public struct CheckOutcome: Sendable {
 /// set, and the exit threshold applied.
 public struct CheckSession: Sendable {
     public var options: CheckOptions
-    /// Reads standard input when `-` is among the paths.
-    public var standardInput: @Sendable () -> [UInt8]
+    /// Reads standard input when `-` is among the paths, up to a limit.
+    public var standardInput: @Sendable (_ limit: Int) throws(BerthError) -> [UInt8]
 
     public init(
         options: CheckOptions,
-        standardInput: @escaping @Sendable () -> [UInt8] = { [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        standardInput: @escaping @Sendable (_ limit: Int) throws(BerthError) -> [UInt8] = { limit throws(BerthError) in
+            try BoundedInput.read("-", limit: limit)
+        }
     ) {
         self.options = options
         self.standardInput = standardInput
@@ -72,27 +76,39 @@ public struct CheckSession: Sendable {
             throw .configuration("\(error)")
         }
         let paths = options.paths
-        let discovered: [String]
-        do {
-            discovered = try FileDiscovery().files(
-                in: paths.filter { $0 != "-" },
-                include: { FileDiscovery.isDockerfileName($0) || KubernetesInputs.isManifestName($0) })
-        } catch {
-            throw .discovery("\(error)")
+        let discovery = FileDiscovery().discover(
+            in: paths.filter { $0 != "-" },
+            include: { FileDiscovery.isDockerfileName($0) || KubernetesInputs.isManifestName($0) })
+        let discovered = discovery.files
+        // What could not be read is an error of the run (exit 2); the rest is still checked.
+        let unreadable = discovery.unreadable.map {
+            FileReport(file: $0.path, findings: [], error: "\($0.path): \($0.reason)")
         }
-        if discovered.isEmpty, !paths.contains("-") { throw .nothingToCheck(paths) }
+        if discovered.isEmpty, !paths.contains("-") {
+            if let first = discovery.unreadable.first { throw .discovery("\(first.path): \(first.reason)") }
+            throw .nothingToCheck(paths)
+        }
 
         let loader = ConfigurationLoader(explicit: explicit, knownRules: knownRules)
         let checker = DockerfileChecker(honourInlineIgnores: options.honourInlineIgnores)
         let manifests = discovered.filter(KubernetesInputs.isManifestPath)
         let dockerfiles = discovered.filter { !KubernetesInputs.isManifestPath($0) }
-        var reports = Self.checkInParallel(dockerfiles, checker: checker, loader: loader)
+        var reports = unreadable + Self.checkInParallel(dockerfiles, checker: checker, loader: loader)
         var notes: [String] = []
 
-        var kubernetes = KubernetesInputs.collect(files: manifests, roots: paths, helmArguments: options.helmArguments)
+        var kubernetes = KubernetesInputs.collect(
+            files: manifests, roots: paths, helmArguments: options.helmArguments, limits: options.limits)
         if paths.contains("-") {
-            let bytes = standardInput()
-            if KubernetesInputs.looksLikeDockerfile(bytes) {
+            let bytes: [UInt8]
+            do {
+                bytes = try standardInput(options.limits.maximumBytesPerInput)
+            } catch {
+                reports.append(FileReport(file: "-", findings: [], error: "\(error)"))
+                bytes = []
+            }
+            if bytes.isEmpty {
+                // Nothing to judge; an unreadable stream is already reported.
+            } else if KubernetesInputs.looksLikeDockerfile(bytes) {
                 let configuration = (try? loader.configuration(for: Self.standardInputPath)) ?? CheckConfiguration()
                 reports.append(checker.check(bytes: bytes, file: "-", configuration: configuration))
             } else {

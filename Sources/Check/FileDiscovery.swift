@@ -20,51 +20,87 @@ public struct FileDiscovery: Sendable {
 
     public init() {}
 
-    /// Files under `paths`; a path that does not exist is an error.
+    /// What a walk found: the files to check, and the places it could not read (each an error of
+    /// the run, never a silent skip).
+    public struct Discovered: Sendable {
+        public var files: [String] = []
+        public var unreadable: [(path: String, reason: String)] = []
+    }
+
+    /// Files under `paths`; the first path or directory that cannot be read is an error.
     public func files(in paths: [String], include: (String) -> Bool = FileDiscovery.isDockerfileName) throws -> [String]
     {
-        var found: [String] = []
+        let discovered = discover(in: paths, include: include)
+        if let first = discovered.unreadable.first { throw BerthError.io(path: first.path, reason: first.reason) }
+        return discovered.files
+    }
+
+    /// Files under `paths`, and every named path or directory inside them that could not be read.
+    public func discover(in paths: [String], include: (String) -> Bool = FileDiscovery.isDockerfileName) -> Discovered {
+        var discovered = Discovered()
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw BerthError.io(path: path, reason: "no such file or directory")
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                discovered.unreadable.append((path, BoundedInput.reason(errno)))
+                continue
             }
-            if isDirectory.boolValue {
+            if (status.st_mode & S_IFMT) == S_IFDIR {
                 let root = URL(fileURLWithPath: path).standardizedFileURL.path
                 var ignores = GitIgnore.ancestors(of: root)
                 walk(
                     directory: root, display: path.hasSuffix("/") ? String(path.dropLast()) : path, ignores: &ignores,
-                    include: include, into: &found)
+                    include: include, into: &discovered)
             } else {
-                found.append(path)
+                discovered.files.append(path)
             }
         }
         var seen: Set<String> = []
-        return found.filter { seen.insert($0).inserted }
+        discovered.files = discovered.files.filter { seen.insert($0).inserted }
+        return discovered
     }
 
     private func walk(
         directory: String, display: String, ignores: inout [GitIgnore], include: (String) -> Bool,
-        into found: inout [String]
+        into discovered: inout Discovered
     ) {
         let added = GitIgnore.load(directory: directory)
         if let added { ignores.append(added) }
         defer { if added != nil { ignores.removeLast() } }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        guard let listing = opendir(directory) else {
+            discovered.unreadable.append((display, "cannot list the directory: \(BoundedInput.reason(errno))"))
+            return
+        }
+        var names: [String] = []
+        while let entry = readdir(listing) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        closedir(listing)
         for name in names.sorted() where name != ".git" {
             let full = directory + "/" + name
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { continue }
-            if ignores.contains(where: { $0.ignores(full, isDirectory: isDirectory.boolValue) }) { continue }
-            if isDirectory.boolValue {
-                // Do not follow symbolic links to directories: they can loop.
-                if (try? FileManager.default.destinationOfSymbolicLink(atPath: full)) != nil { continue }
-                walk(directory: full, display: display + "/" + name, ignores: &ignores, include: include, into: &found)
+            var status = stat()
+            // Do not follow symbolic links to directories: they can loop.
+            guard lstat(full, &status) == 0 else { continue }
+            let type = status.st_mode & S_IFMT
+            let isDirectory = type == S_IFDIR
+            if ignores.contains(where: { $0.ignores(full, isDirectory: isDirectory) }) { continue }
+            if isDirectory {
+                walk(
+                    directory: full, display: display + "/" + name, ignores: &ignores, include: include,
+                    into: &discovered)
             } else if include(name) {
-                found.append(display + "/" + name)
+                if type == S_IFLNK, stat(full, &status) != 0 {
+                    discovered.unreadable.append((display + "/" + name, BoundedInput.reason(errno)))
+                    continue
+                }
+                found(display + "/" + name, into: &discovered)
             }
         }
     }
+
+    private func found(_ path: String, into discovered: inout Discovered) { discovered.files.append(path) }
 }
 
 /// The patterns of one `.gitignore`, relative to its directory.

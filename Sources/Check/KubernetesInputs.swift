@@ -89,7 +89,10 @@ public enum KubernetesInputs {
     /// Reads `files` (discovered under `roots` or named); files inside a Helm chart are replaced
     /// by the chart rendered with `helm template` (given `helmArguments`, such as `--set` and
     /// `--values`) when `helm` is on PATH.
-    public static func collect(files: [String], roots: [String], helmArguments: [String] = []) -> Collected {
+    public static func collect(
+        files: [String], roots: [String], helmArguments: [String] = [], limits: InputLimits = InputLimits()
+    ) -> Collected {
+        var budget = limits.totalBytes
         var collected = Collected()
         var charts: [String] = []
         var overlays: [String] = []
@@ -109,11 +112,18 @@ public enum KubernetesInputs {
                 if !overlays.contains(overlay) { overlays.append(overlay) }
                 continue
             }
-            guard let data = FileManager.default.contents(atPath: file) else {
-                collected.errors.append(FileReport(file: file, findings: [], error: "\(file): cannot read file"))
+            let bytes: [UInt8]
+            do {
+                bytes = try BoundedInput.read(file, limit: min(limits.maximumBytesPerInput, max(budget, 0)))
+            } catch {
+                let reason =
+                    budget < limits.maximumBytesPerInput
+                    ? "\(error); together the manifests exceed the \(BoundedInput.describe(limits.totalBytes)) budget of one run"
+                    : "\(error)"
+                collected.errors.append(FileReport(file: file, findings: [], error: reason))
                 continue
             }
-            let bytes = [UInt8](data)
+            budget -= bytes.count
             // A file found while walking a directory that never says `kind` (tsconfig.json, a CI
             // workflow) is not a manifest: skip it unread rather than fail on its dialect.
             if !roots.contains(file), !mentionsKind(bytes) {
@@ -123,14 +133,14 @@ public enum KubernetesInputs {
             collected.inputs.append((file, bytes))
         }
         for chart in charts {
-            switch renderChart(chart, arguments: helmArguments) {
+            switch renderChart(chart, arguments: helmArguments, limits: limits) {
             case .success(let bytes): collected.inputs.append((chart + KubernetesChecker.helmTemplateSuffix, bytes))
             case .failure(let message):
                 collected.errors.append(FileReport(file: chart, findings: [], error: message.description))
             }
         }
         for overlay in overlays {
-            switch renderKustomization(overlay) {
+            switch renderKustomization(overlay, limits: limits) {
             case .success(let bytes): collected.inputs.append(("\(overlay) (kustomize)", bytes))
             case .failure(let message):
                 collected.errors.append(FileReport(file: overlay, findings: [], error: message.description))
@@ -150,12 +160,12 @@ public enum KubernetesInputs {
 
     /// Builds a Kustomize directory with `kubectl kustomize` (or `kustomize build`), or says how to
     /// pipe it in when neither is on PATH.
-    static func renderKustomization(_ directory: String) -> Result<[UInt8], HelmError> {
+    static func renderKustomization(_ directory: String, limits: InputLimits) -> Result<[UInt8], HelmError> {
         if let kubectl = executable(named: "kubectl") {
-            return render(kubectl, ["kustomize", directory], subject: directory)
+            return render(kubectl, ["kustomize", directory], subject: directory, limits: limits)
         }
         if let kustomize = executable(named: "kustomize") {
-            return render(kustomize, ["build", directory], subject: directory)
+            return render(kustomize, ["build", directory], subject: directory, limits: limits)
         }
         return .failure(
             HelmError(
@@ -165,7 +175,9 @@ public enum KubernetesInputs {
     }
 
     /// Renders a chart with `helm template`, or says how to pipe it in when helm is missing.
-    static func renderChart(_ chart: String, arguments: [String] = []) -> Result<[UInt8], HelmError> {
+    static func renderChart(_ chart: String, arguments: [String] = [], limits: InputLimits)
+        -> Result<[UInt8], HelmError>
+    {
         guard let helm = executable(named: "helm") else {
             return .failure(
                 HelmError(
@@ -173,47 +185,28 @@ public enum KubernetesInputs {
                         "\(chart): is a Helm chart and helm is not on PATH; render it and pipe it in: helm template \(chart) | berth check -"
                 ))
         }
-        return render(helm, ["template", chart] + arguments, subject: chart)
+        return render(helm, ["template", chart] + arguments, subject: chart, limits: limits)
     }
 
-    /// Runs a renderer and returns its standard output, or its error output as the failure.
-    static func render(_ tool: String, _ arguments: [String], subject: String) -> Result<[UInt8], HelmError> {
-        let chart = subject
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+    /// Runs a renderer and returns its standard output, or its error output as the failure. The
+    /// renderer is stopped (with its process group) after `limits.timeout` seconds or once it prints
+    /// more than `limits.maximumBytes`.
+    static func render(_ tool: String, _ arguments: [String], subject: String, limits: InputLimits)
+        -> Result<[UInt8], HelmError>
+    {
         do {
-            try process.run()
+            let result = try BoundedProcess.run(
+                tool, arguments, timeout: limits.renderTimeout, outputLimit: limits.maximumBytesPerInput)
+            guard result.status == 0 else {
+                let text = String(decoding: result.error.prefix(4096), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                return .failure(
+                    HelmError(message: "\(subject): \(([tool] + arguments).joined(separator: " ")) failed: \(text)"))
+            }
+            return .success(result.output)
         } catch {
-            return .failure(HelmError(message: "\(chart): cannot run \(tool): \(error)"))
+            return .failure(HelmError(message: "\(subject): \(error)"))
         }
-        // Drain standard error concurrently so a chatty renderer cannot block on a full pipe.
-        let captured = ErrorOutput()
-        let group = DispatchGroup()
-        let reader = errors.fileHandleForReading
-        DispatchQueue.global().async(group: group) { captured.set(reader.readDataToEndOfFile()) }
-        let bytes = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        let message = captured.data
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .failure(
-                HelmError(message: "\(chart): \(([tool] + arguments).joined(separator: " ")) failed: \(text)"))
-        }
-        return .success([UInt8](bytes))
-    }
-
-    /// Standard error of a renderer, filled by a background reader.
-    final class ErrorOutput: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored = Data()
-        var data: Data { lock.withLock { stored } }
-        func set(_ data: Data) { lock.withLock { stored = data } }
     }
 
     /// A failure to render a chart, as a message.
@@ -230,4 +223,16 @@ public enum KubernetesInputs {
         }
         return nil
     }
+}
+
+/// Bounds on the Kubernetes input of one check run.
+public struct InputLimits: Sendable {
+    /// Largest manifest file, standard input or renderer output.
+    public var maximumBytesPerInput = 16 << 20
+    /// All manifests of one run together: objects are judged as one set, so they are held at once.
+    public var totalBytes = 64 << 20
+    /// Seconds a renderer (helm, kubectl kustomize) may run.
+    public var renderTimeout: Double = 120
+
+    public init() {}
 }

@@ -21,6 +21,10 @@ public struct ShellLexer: Sendable {
     public var skipUnsetEnv = false
     /// Keep `<<` and the blanks after it in one word (BuildKit since v0.21).
     public var groupsHeredocOperator = true
+    /// Most characters variable values may contribute to one word. `ARG B=${A}${A}` doubles a value
+    /// per line, so a few dozen lines would expand past any memory; beyond this bound the word is
+    /// refused (rules treat it as unresolvable and stay silent).
+    public var maximumExpansion = 1 << 16
 
     public init(escapeToken: Unicode.Scalar = "\\") {
         self.escapeToken = escapeToken
@@ -123,9 +127,16 @@ private struct LexState {
         return source[position]
     }
 
-    mutating func getEnv(_ name: String) -> String? {
+    var expanded = 0
+
+    mutating func getEnv(_ name: String) throws -> String? {
         if let value = environment[name] {
             matched.insert(name)
+            expanded += value.utf8.count
+            if expanded > lexer.maximumExpansion {
+                throw ShellExpansionError(
+                    message: "variables expand to more than \(lexer.maximumExpansion) characters in one word")
+            }
             return value
         }
         unmatched.insert(name)
@@ -277,7 +288,7 @@ private struct LexState {
         if peek() != "{" {
             let name = processName()
             if name.isEmpty { return "$" }
-            let value = getEnv(name)
+            let value = try getEnv(name)
             if value == nil, lexer.skipUnsetEnv { return "$" + name }
             if value == nil { unresolved.insert(name) }
             return value ?? ""
@@ -296,7 +307,7 @@ private struct LexState {
         var modifierText = modifier.map { String($0) } ?? ""
         switch modifier {
         case "}":
-            let value = getEnv(name)
+            let value = try getEnv(name)
             if value == nil, lexer.skipUnsetEnv { return "${\(name)}" }
             if value == nil { unresolved.insert(name) }
             return value ?? ""
@@ -322,7 +333,7 @@ private struct LexState {
                 if peek() == nil { throw ShellExpansionError(message: "syntax error: missing '}'") }
                 throw error
             }
-            let value = getEnv(name)
+            let value = try getEnv(name)
             if lexer.skipUnsetEnv, value == nil {
                 return "${\(name)\(modifierText)\(word)}"
             }
@@ -373,7 +384,7 @@ private struct LexState {
                 if peek() == nil { throw ShellExpansionError(message: "syntax error: missing '}'") }
                 throw error
             }
-            let value = getEnv(name)
+            let value = try getEnv(name)
             if lexer.skipUnsetEnv, value == nil {
                 return "${\(name)/\(pattern)/\(replacement)}"
             }

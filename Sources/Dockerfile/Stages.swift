@@ -88,7 +88,13 @@ extension ParsedDockerfile {
                     if let value = buildArgs[name] {
                         scope.values[name] = value
                     } else if parts.count == 2 {
-                        scope.values[name] = Self.expand(String(parts[1]), scope: scope, lexer: lexer) ?? ""
+                        // A value that cannot be expanded (a hole, or too long) is unknown, not empty.
+                        if let value = Self.expand(String(parts[1]), scope: scope, lexer: lexer) {
+                            scope.values[name] = value
+                        } else {
+                            scope.values[name] = nil
+                            scope.declaredWithoutValue.insert(name)
+                        }
                     } else if let value = global.values[name] {
                         scope.values[name] = value
                     } else if scope.values[name] == nil {

@@ -27,6 +27,13 @@ public struct KubernetesObject: Sendable {
         guard let kind = root["kind"]?.string, !kind.isEmpty else {
             throw shape.error(root["kind"] ?? root, "a Kubernetes object needs a 'kind'")
         }
+        // Kinds are CamelCase names (`Deployment`, `HorizontalPodAutoscaler`): `42` or `my kind` is
+        // nothing the API server would accept.
+        guard let first = kind.unicodeScalars.first, first.properties.isUppercase, first.isASCII,
+            kind.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) })
+        else {
+            throw shape.error(root["kind"] ?? root, "'\(kind.prefix(80))' is not a Kubernetes kind (a CamelCase name)")
+        }
         guard let apiVersion = root["apiVersion"]?.string, !apiVersion.isEmpty else {
             throw shape.error(root["apiVersion"] ?? root, "a Kubernetes object needs an 'apiVersion'")
         }

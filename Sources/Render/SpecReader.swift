@@ -1,11 +1,17 @@
 import Foundation
+import YAMLSupport
 import Yams
 
 extension RenderSpec {
     /// Reads `berth.yaml`, reporting every problem at once.
     public static func parse(_ text: String, file: String) throws(SpecErrors) -> RenderSpec {
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    /// Reads `berth.yaml` from its bytes (through the guarded YAML reader), reporting every problem at once.
+    public static func parse(bytes: [UInt8], file: String) throws(SpecErrors) -> RenderSpec {
         var reader = SpecReader(file: file)
-        let spec = reader.read(text)
+        let spec = reader.read(bytes)
         if !reader.errors.isEmpty { throw SpecErrors(items: reader.errors) }
         return spec
     }
@@ -47,7 +53,66 @@ struct SpecReader {
             fail(node, "\(path) must be a string")
             return nil
         }
+        if scalar.string.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            fail(node, "\(path) must be one line without control characters")
+            return nil
+        }
         return scalar.string
+    }
+
+    /// A DNS-1123 subdomain (Kubernetes object and host names): lower-case alphanumeric labels with
+    /// inner '-', joined by '.', at most 253 characters; `wildcard` allows a leading `*.`.
+    mutating func hostName(_ node: Node?, _ path: String, wildcard: Bool = false) -> String? {
+        guard let value = string(node, path) else { return nil }
+        var name = Substring(value)
+        if wildcard, name.hasPrefix("*.") { name = name.dropFirst(2) }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let valid =
+            !name.isEmpty && value.count <= 253
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+            }
+        if !valid {
+            fail(
+                node,
+                "\(path) '\(value.prefix(80))' must be a DNS name: lower-case letters, digits, '-' and '.', labels of at most 63"
+            )
+        }
+        return valid ? value : nil
+    }
+
+    /// A Kubernetes resource quantity (`1Gi`, `500M`, `1.5e3`), as the API server's grammar accepts it.
+    mutating func quantity(_ node: Node?, _ path: String) -> String? {
+        guard let value = string(node, path) else { return nil }
+        if Self.isQuantity(value) { return value }
+        fail(node, "\(path) '\(value.prefix(80))' must be a Kubernetes quantity such as 1Gi, 500Mi or 10G")
+        return nil
+    }
+
+    /// `<digits>[.<digits>](<binary suffix>|<decimal suffix>|e<int>|E<int>)`, with at least one digit.
+    static func isQuantity(_ text: String) -> Bool {
+        var rest = Substring(text)
+        if rest.first == "+" || rest.first == "-" { rest = rest.dropFirst() }
+        let integer = rest.prefix { $0.isASCII && $0.isNumber }
+        rest = rest.dropFirst(integer.count)
+        var fraction = Substring("")
+        if rest.first == "." {
+            rest = rest.dropFirst()
+            fraction = rest.prefix { $0.isASCII && $0.isNumber }
+            rest = rest.dropFirst(fraction.count)
+        }
+        guard !(integer.isEmpty && fraction.isEmpty) else { return false }
+        let suffixes: Set<Substring> = [
+            "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E",
+        ]
+        if suffixes.contains(rest) { return true }
+        if rest.first == "e" || rest.first == "E" {
+            var exponent = rest.dropFirst()
+            if exponent.first == "+" || exponent.first == "-" { exponent = exponent.dropFirst() }
+            return !exponent.isEmpty && exponent.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return false
     }
 
     mutating func int(_ node: Node?, _ path: String, range: ClosedRange<Int>) -> Int? {
@@ -85,29 +150,24 @@ struct SpecReader {
         return valid ? value : nil
     }
 
-    mutating func read(_ text: String) -> RenderSpec {
+    mutating func read(_ bytes: [UInt8]) -> RenderSpec {
         var spec = RenderSpec()
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            var line = 1
-            var message = "\(error)"
-            switch error {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-                .composer(_, let problem, let mark, _):
-                line = mark.line
-                message = problem
-            default:
-                break
-            }
-            errors.append(SpecErrors.Item(file: file, line: line, column: 1, message: "invalid YAML: \(message)"))
-            return spec
+            root = try GuardedYAML.document(bytes, file: file)
         } catch {
-            errors.append(SpecErrors.Item(file: file, line: 1, column: 1, message: "invalid YAML: \(error)"))
+            errors.append(
+                SpecErrors.Item(
+                    file: file, line: error.location.line, column: error.location.column, message: error.reason))
             return spec
         }
-        guard let root else { return spec }
+        guard let root else {
+            fail(
+                nil,
+                "the spec is empty: write one with berth init, or run berth render without --spec for the built-in default"
+            )
+            return spec
+        }
         let top = entries(root, path: "the document", known: ["apiVersion", "kind", "metadata", "spec"])
         if let version = string(top["apiVersion"], "apiVersion") {
             if version != RenderSpec.apiVersion {
@@ -308,7 +368,7 @@ struct SpecReader {
                     )
                 }
             }
-            if let host = string(entries["host"], "spec.database.host") { spec.databaseHost = host }
+            if let host = hostName(entries["host"], "spec.database.host") { spec.databaseHost = host }
             if let port = int(entries["port"], "spec.database.port", range: 1...65535) { spec.databasePort = port }
             if let value = string(entries["apimDatabase"], "spec.database.apimDatabase") { spec.apimDatabase = value }
             if let value = string(entries["sharedDatabase"], "spec.database.sharedDatabase") {
@@ -323,18 +383,24 @@ struct SpecReader {
         }
         if let storage = fields["storage"] {
             let entries = entries(storage, path: "spec.storage", known: ["storageClass", "size"])
-            if let value = string(entries["storageClass"], "spec.storage.storageClass") { spec.storageClass = value }
-            if let value = string(entries["size"], "spec.storage.size") { spec.storageSize = value }
+            if let value = hostName(entries["storageClass"], "spec.storage.storageClass") { spec.storageClass = value }
+            if let value = quantity(entries["size"], "spec.storage.size") { spec.storageSize = value }
         }
         if let ingress = fields["ingress"] {
             let entries = entries(ingress, path: "spec.ingress", known: ["className", "tlsSecret", "hosts"])
-            if let value = string(entries["className"], "spec.ingress.className") { spec.ingressClass = value }
+            if let value = hostName(entries["className"], "spec.ingress.className") { spec.ingressClass = value }
             if let value = dnsName(entries["tlsSecret"], "spec.ingress.tlsSecret") { spec.tlsSecret = value }
             if let hosts = entries["hosts"] {
                 let names = self.entries(hosts, path: "spec.ingress.hosts", known: ["portal", "gateway", "identity"])
-                if let value = string(names["portal"], "spec.ingress.hosts.portal") { spec.portalHost = value }
-                if let value = string(names["gateway"], "spec.ingress.hosts.gateway") { spec.gatewayHost = value }
-                if let value = string(names["identity"], "spec.ingress.hosts.identity") { spec.identityHost = value }
+                if let value = hostName(names["portal"], "spec.ingress.hosts.portal", wildcard: true) {
+                    spec.portalHost = value
+                }
+                if let value = hostName(names["gateway"], "spec.ingress.hosts.gateway", wildcard: true) {
+                    spec.gatewayHost = value
+                }
+                if let value = hostName(names["identity"], "spec.ingress.hosts.identity", wildcard: true) {
+                    spec.identityHost = value
+                }
             }
         }
         if let observability = fields["observability"] {

@@ -25,6 +25,9 @@ struct Berth: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            Terminal.error(failure.message)
+            Foundation.exit(2)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
@@ -40,7 +43,15 @@ struct Berth: AsyncParsableCommand {
         var commands: [any ParsableCommand.Type] = [ParseCommand.self]
         commands += [CheckCommand.self, RulesCommand.self, TagCommand.self, RenderCommand.self, InitCommand.self]
         commands += registrySubcommands
+        commands += signSubcommands
         commands += [SBOMCommand.self, ScanCommand.self, DBCommand.self]
         return commands
     }
+}
+
+/// A command could not do its work (unreadable input, a bad configuration file): printed as one
+/// `berth: message` line, exit 2, without the usage text a `ValidationError` brings.
+struct CommandFailure: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }

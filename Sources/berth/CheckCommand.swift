@@ -61,6 +61,12 @@ struct CheckCommand: ParsableCommand {
         help: ArgumentHelp("A values file for charts rendered with helm template (repeatable).", valueName: "file"))
     var helmValues: [String] = []
 
+    @Option(
+        name: .customLong("render-timeout"),
+        help: ArgumentHelp(
+            "Seconds helm template or kubectl kustomize may run before it is stopped.", valueName: "seconds"))
+    var renderTimeout: Double = 120
+
     /// What `helm template` is given after the chart: values files, then `--set`, then `--set-string`.
     var helmArguments: [String] {
         helmValues.flatMap { ["--values", $0] } + helmSet.flatMap { ["--set", $0] }
@@ -69,6 +75,7 @@ struct CheckCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("name files or directories to check, or - for standard input") }
+        if !(renderTimeout > 0) { throw ValidationError("--render-timeout must be a positive number of seconds") }
         if Reporters.reporter(named: format) == nil {
             throw ValidationError("unknown format '\(format)': use \(Reporters.names.joined(separator: ", "))")
         }
@@ -90,6 +97,7 @@ struct CheckCommand: ParsableCommand {
         options.failOn = failOn.map { $0 == "none" ? nil : Severity(rawValue: $0) }
         options.neverFail = noFail
         options.helmArguments = helmArguments
+        options.limits.renderTimeout = renderTimeout
         let outcome: CheckOutcome
         do {
             outcome = try CheckSession(options: options).run()

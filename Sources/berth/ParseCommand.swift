@@ -49,7 +49,7 @@ struct ParseCommand: ParsableCommand {
             do {
                 let bytes =
                     file == BuiltInExample.name && self.files.isEmpty
-                    ? Array(BuiltInExample.dockerfile.utf8) : try SourceReader.read(file)
+                    ? Array(BuiltInExample.dockerfile.utf8) : try BoundedInput.read(file, limit: maxFileSize)
                 let parsed = try parser.parse(bytes: bytes, file: file)
                 outputs.append((file, format == .json ? parsed.jsonDump() : parsed.buildKitDump()))
             } catch let error as DockerfileParseError {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthCore
 import Foundation
 import Registry
 
@@ -58,8 +59,14 @@ struct RegistryRobotCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Role: guest, developer, maintainer or admin.") var role: String = "developer"
         @Option(name: .customLong("expires-in-days"), help: "Lifetime in days.") var days: Double = 30
 
+        func validate() throws {
+            if Role(rawValue: role) == nil {
+                throw ValidationError("unknown role '\(role)': use guest, developer, maintainer or admin")
+            }
+        }
+
         func run() async throws {
-            guard let parsed = Role(rawValue: role) else { throw ValidationError("unknown role '\(role)'") }
+            let parsed = Role(rawValue: role) ?? .guest
             let robot = try RegistryAdmin(root: try options.load().root).addRobot(
                 project: project, name: name, role: parsed, lifetime: days * 86400)
             print("\(robot.name) \(robot.secret)")
@@ -92,14 +99,14 @@ struct RegistryProjectCommand: AsyncParsableCommand {
         @Argument(help: "User name.") var user: String
         @Argument(help: "Role, or 'none' to remove.") var role: String
 
-        func run() async throws {
-            let parsed: Role?
-            if role == "none" {
-                parsed = nil
-            } else {
-                guard let value = Role(rawValue: role) else { throw ValidationError("unknown role '\(role)'") }
-                parsed = value
+        func validate() throws {
+            if role != "none", Role(rawValue: role) == nil {
+                throw ValidationError("unknown role '\(role)': use guest, developer, maintainer, admin or none")
             }
+        }
+
+        func run() async throws {
+            let parsed = role == "none" ? nil : Role(rawValue: role)
             try RegistryAdmin(root: try options.load().root).setMember(project: project, user: user, role: parsed)
             print("\(user) in \(project): \(role)")
         }
@@ -119,8 +126,49 @@ struct RegistryProjectCommand: AsyncParsableCommand {
         @Option(name: .customLong("public"), help: "true or false.") var isPublic: Bool?
         @Option(
             name: .customLong("signature-key"),
-            help: "PEM ECDSA P-256 public key file that signatures must verify against (repeatable; replaces the list)."
+            help:
+                "PEM public key file (ECDSA or RSA) that signatures must verify against (repeatable; replaces the list)."
         ) var signatureKeyFiles: [String] = []
+        @Option(
+            name: .customLong("require-attestation"),
+            help:
+                "Attestation type (cyclonedx, spdx, slsaprovenance or a URI) pulls need, signed by a signature key (repeatable; replaces the list; 'none' clears it)."
+        ) var requiredAttestations: [String] = []
+        @Option(
+            name: .customLong("signature-identity"),
+            help:
+                "Certificate identity (SAN e-mail or URI) whose signatures are accepted; replaces the list, 'none' clears it."
+        ) var signatureIdentity: String?
+        @Option(name: .customLong("signature-issuer"), help: "OIDC issuer the identity's Fulcio certificate records.")
+        var signatureIssuer: String?
+        @Option(name: .customLong("signature-ca"), help: "PEM CA certificates the identity's certificate chains to.")
+        var signatureCA: String?
+        @Option(
+            name: .customLong("signature-rekor-key"), help: "PEM Rekor public key dating the identity's signatures.")
+        var signatureRekorKey: String?
+
+        func validate() throws {
+            if let signatureIdentity, signatureIdentity != "none", signatureCA == nil {
+                throw ValidationError("--signature-identity needs --signature-ca FILE")
+            }
+        }
+
+        func identities() throws -> [SignatureIdentityRecord]? {
+            guard let signatureIdentity else { return nil }
+            if signatureIdentity == "none" { return [] }
+            func read(_ path: String) throws -> String {
+                do {
+                    return String(decoding: try BoundedInput.read(path, limit: 1 << 20), as: UTF8.self)
+                } catch {
+                    throw CommandFailure("\(error)")
+                }
+            }
+            return [
+                SignatureIdentityRecord(
+                    identity: signatureIdentity, issuer: signatureIssuer, caCertificates: try read(signatureCA ?? ""),
+                    rekorKey: try signatureRekorKey.map(read))
+            ]
+        }
 
         func run() async throws {
             let tags: [String]? = clearImmutable ? [] : (immutableTags.isEmpty ? nil : immutableTags)
@@ -129,16 +177,20 @@ struct RegistryProjectCommand: AsyncParsableCommand {
             var keys: [String]?
             if !signatureKeyFiles.isEmpty {
                 keys = try signatureKeyFiles.map { path in
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        throw ValidationError("cannot read '\(path)'")
+                    do {
+                        return String(decoding: try BoundedInput.read(path, limit: 1 << 20), as: UTF8.self)
+                    } catch {
+                        throw CommandFailure("\(error)")
                     }
-                    return String(decoding: data, as: UTF8.self)
                 }
             }
             try RegistryAdmin(root: try options.load().root).setPolicy(
                 project: project, immutableTags: tags, quotaBytes: quotaValue, requireSignature: requireSignature,
                 isPublic: isPublic,
-                signatureKeys: keys)
+                signatureKeys: keys,
+                requiredAttestations: requiredAttestations.isEmpty
+                    ? nil : requiredAttestations.filter { $0 != "none" },
+                signatureIdentities: try identities())
             print("policy of \(project) saved")
         }
     }
@@ -150,7 +202,7 @@ struct RegistryProjectCommand: AsyncParsableCommand {
 
         func run() async throws {
             let state = try RegistryAdmin(root: try options.load().root).store.current()
-            guard let record = state.projects[project] else { throw ValidationError("no project '\(project)'") }
+            guard let record = state.projects[project] else { throw CommandFailure("no project '\(project)'") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(record), as: UTF8.self))

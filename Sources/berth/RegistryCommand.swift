@@ -31,7 +31,7 @@ struct RegistryRootOptions: ParsableArguments {
             do {
                 configuration = try RegistryConfiguration.load(path: config)
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandFailure("\(error)")
             }
         }
         if let root { configuration.root = root }
@@ -57,6 +57,13 @@ struct RegistryServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    func validate() throws {
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError(
+                "unknown log level '\(logLevel)': use trace, debug, info, notice, warning, error or critical")
+        }
+    }
+
     func run() async throws {
         var configuration = try options.load()
         if let addr { configuration.address = addr }
@@ -65,11 +72,9 @@ struct RegistryServeCommand: AsyncParsableCommand {
         do {
             try configuration.validate()
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("unknown log level '\(logLevel)'")
-        }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = JSONLogHandler(label: label)
             handler.logLevel = level
@@ -79,7 +84,7 @@ struct RegistryServeCommand: AsyncParsableCommand {
         tuneAllocatorForStreaming()
         let services = try await RegistryServices(configuration: configuration)
         if !services.security.current().authenticationEnabled && !configuration.isLoopback {
-            throw ValidationError(
+            throw CommandFailure(
                 "refusing to serve without authentication on '\(configuration.address)': add a user (berth registry user add) or listen on a loopback address"
             )
         }

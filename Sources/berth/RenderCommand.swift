@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthCore
 import Foundation
 import Render
+import YAMLSupport
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,13 +41,15 @@ struct RenderCommand: ParsableCommand {
         var source = "built-in default (\(renderSpec.pattern.rawValue))"
         let path = spec ?? (FileManager.default.fileExists(atPath: "berth.yaml") && pattern == nil ? "berth.yaml" : nil)
         if let path {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-            else {
-                Terminal.error("\(path): cannot read the spec")
+            let bytes: [UInt8]
+            do {
+                bytes = try BoundedInput.read(path, limit: YAMLLimits.configuration.maximumBytes)
+            } catch {
+                Terminal.error("\(error)")
                 throw ExitCode(2)
             }
             do {
-                renderSpec = try RenderSpec.parse(text, file: path)
+                renderSpec = try RenderSpec.parse(bytes: bytes, file: path)
             } catch {
                 FileHandle.standardError.write(Data((error.description + "\n").utf8))
                 Terminal.error(
@@ -60,14 +63,21 @@ struct RenderCommand: ParsableCommand {
         }
         let files = Renderer.render(renderSpec).map { ($0.path, $0.contents, $0.executable) }
         let tree = OutputTree(directory: out)
-        let conflicts = tree.conflicts(with: files)
-        if !conflicts.isEmpty {
-            Terminal.error(
-                "\(out) holds files Berth did not generate: \(conflicts.prefix(5).joined(separator: ", ")); render into an empty directory or remove them"
-            )
+        let written: Int
+        let removed: Int
+        do {
+            let conflicts = try tree.conflicts(with: files)
+            if !conflicts.isEmpty {
+                Terminal.error(
+                    "\(out) holds files Berth did not generate: \(conflicts.prefix(5).joined(separator: ", ")); render into an empty directory or remove them"
+                )
+                throw ExitCode(2)
+            }
+            (written, removed) = try tree.write(files)
+        } catch let error as BerthError {
+            Terminal.error("\(error)")
             throw ExitCode(2)
         }
-        let (written, removed) = try tree.write(files)
         Terminal.write(
             "rendered \(files.count) files from \(source) into \(out)/ (\(written) written, \(removed) removed)\n")
     }

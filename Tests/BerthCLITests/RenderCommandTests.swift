@@ -100,4 +100,83 @@ import Testing
         }
         return files
     }
+
+    /// `.berth-generated` is read back as untrusted input: an entry outside the output directory is
+    /// refused, and the file it names survives.
+    @Test(arguments: ["../victim/precious", "/tmp/berth-absolute-victim", "images/../../victim/precious"])
+    func generatedListCannotReachOutsideTheOutputDirectory(_ entry: String) throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let victim = directory.appendingPathComponent("victim/precious")
+        try FileManager.default.createDirectory(
+            at: victim.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: victim)
+        let out = directory.appendingPathComponent("deploy").path
+        try #require(try ParseCommandTests.run(["render", "--out", out]).status == 0)
+        let list = out + "/.berth-generated"
+        let before = try String(contentsOfFile: list, encoding: .utf8)
+        try (before + entry + "\n").write(toFile: list, atomically: true, encoding: .utf8)
+        let result = try ParseCommandTests.run(["render", "--out", out])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(".berth-generated:") && result.stderr.contains("nothing was written or removed"))
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "keep me")
+    }
+
+    /// A listed path that now goes through a symbolic link, or is a directory, is refused.
+    @Test func generatedListRefusesSymlinkedParentsAndDirectories() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outside = directory.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data("keep me".utf8).write(to: outside.appendingPathComponent("Dockerfile"))
+        let out = directory.appendingPathComponent("deploy").path
+        try #require(try ParseCommandTests.run(["render", "--out", out]).status == 0)
+        // images/gateway becomes a link to a folder outside.
+        try FileManager.default.removeItem(atPath: out + "/images/gateway")
+        try FileManager.default.createSymbolicLink(atPath: out + "/images/gateway", withDestinationPath: outside.path)
+        let linked = try ParseCommandTests.run(["render", "--out", out, "--pattern", "apim-all-in-one"])
+        #expect(linked.status == 2)
+        #expect(linked.stderr.contains("symbolic link"), "\(linked.stderr)")
+        #expect(try String(contentsOf: outside.appendingPathComponent("Dockerfile"), encoding: .utf8) == "keep me")
+        // A listed file that is now a directory the user made.
+        try FileManager.default.removeItem(atPath: out + "/images/gateway")
+        try FileManager.default.createDirectory(
+            atPath: out + "/images/gateway/Dockerfile", withIntermediateDirectories: true)
+        let directoryEntry = try ParseCommandTests.run(["render", "--out", out])
+        #expect(directoryEntry.status == 2)
+        #expect(directoryEntry.stderr.contains("is now a directory"), "\(directoryEntry.stderr)")
+    }
+
+    /// Output that cannot be written is exit 2 with one line naming the path and the reason.
+    @Test func unwritableOutputIsOneLineAndExitTwo() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("a-file").path
+        try Data().write(to: URL(fileURLWithPath: file))
+        let result = try ParseCommandTests.run(["render", "--out", file])
+        #expect(result.status == 2)
+        #expect(result.stderr == "berth: \(file): is not a directory\n", "\(result.stderr)")
+    }
+
+    /// A render that fails part-way (here: the file-size limit is hit while writing) leaves the old
+    /// tree exactly as it was, not a mix of old and new files.
+    @Test(Tool.enabled("bash")) func failedRenderLeavesTheOldTreeIntact() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("deploy")
+        try #require(try ParseCommandTests.run(["render", "--out", out.path]).status == 0)
+        let before = try Self.tree(out)
+        let binary = try #require(BerthExecutable.path)
+        // SIGXFSZ ignored: writes past `ulimit -f` fail with EFBIG instead of killing the process.
+        let failed = try ChildProcess.runSync(
+            "bash",
+            [
+                "-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" render --out \"$1\" --pattern apim-distributed", binary,
+                out.path,
+            ])
+        #expect(failed.status == 2, "\(failed.error)")
+        #expect(try Self.tree(out) == before, "the old tree is unchanged")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "no staging folder is left behind: \(leftovers)")
+    }
 }

@@ -208,6 +208,23 @@ import Testing
         #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
         try "maxManifestBytes: [1]\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
+
+        // Signing policy: attestation types are checked at load time; identities are read from files.
+        try "subject=x\n".write(toFile: root.path + "/ca.pem", atomically: true, encoding: .utf8)
+        try """
+        projects:
+          wso2:
+            requireSignature: true
+            requiredAttestations: [cyclonedx, "https://example.com/custom/v1"]
+            signatureIdentities:
+              - {identity: release@example.com, issuer: https://issuer.example, caFile: \(root.path)/ca.pem}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let signing = try RegistryConfiguration.load(path: path)
+        #expect(signing.projects["wso2"]?.requiredAttestations == ["cyclonedx", "https://example.com/custom/v1"])
+        #expect(signing.projects["wso2"]?.signatureIdentities?.first?.identity == "release@example.com")
+        try "projects:\n  wso2:\n    requiredAttestations: [sbom-of-sorts]\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: RegistryConfigurationError.self) { try RegistryConfiguration.load(path: path) }
     }
 
     @Test func slowClientsAreDisconnected() async throws {
@@ -270,16 +287,22 @@ import Testing
         }) { client, _ in
             let api = API(client: client)
             let image = try await api.pushImage("signed/app", reference: "v1", layers: [randomData(10)])
-            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            let unsigned = try await api.request(.get, "/v2/signed/app/manifests/v1")
+            #expect(unsigned.status == .preconditionFailed)
+            #expect(unsigned.text.contains("no signature"), "the refusal says why")
             // Signed by an unknown key: still refused.
             try await pushCosignSignature(
                 api, repository: "signed/app", digest: image.digest, key: P256.Signing.PrivateKey())
-            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            let wrongKey = try await api.request(.get, "/v2/signed/app/manifests/v1")
+            #expect(wrongKey.status == .preconditionFailed)
+            #expect(wrongKey.text.contains("does not verify against"), "\(wrongKey.text)")
             // Signed by the project key but for another digest: refused.
             try await pushCosignSignature(
                 api, repository: "signed/app", digest: image.digest, key: trusted,
                 claimed: OCI.Digest.of(Data("other".utf8)))
-            #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .preconditionFailed)
+            let mismatch = try await api.request(.get, "/v2/signed/app/manifests/v1")
+            #expect(mismatch.status == .preconditionFailed)
+            #expect(mismatch.text.contains("payload digest mismatch"), "\(mismatch.text)")
             // Signed by the project key for this digest: allowed.
             try await pushCosignSignature(api, repository: "signed/app", digest: image.digest, key: trusted)
             #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .ok)

@@ -8,7 +8,9 @@ import Testing
 /// Blob bodies on a live plain-HTTP server go out through sendfile; the in-process router and TLS
 /// keep the buffered reader. Both must give the same bytes, headers and ranges.
 @Suite(.serialized) struct SendfileTests {
-    func exercise(_ api: API) async throws {
+    /// Pushes a blob, fetches it whole and by ranges, and returns its digest.
+    @discardableResult
+    func exercise(_ api: API) async throws -> Digest {
         let layer = randomData(3 * 1024 * 1024 + 17)
         let digest = try await api.pushBlob("team/app", layer)
         for _ in 0..<3 {  // several responses on one keep-alive connection
@@ -34,23 +36,40 @@ import Testing
         // A small JSON response after the file region on the same connection is intact.
         let tags = try await api.request(.get, "/v2/team/app/tags/list")
         #expect(tags.status == .ok)
+        return digest
+    }
+
+    /// File regions the server wrote for `digest`'s blob file under this server's own root.
+    func regions(_ services: RegistryServices, _ digest: Digest) -> Int {
+        let path = services.storage.blobPath(digest)
+        return Sendfile.regionsByPath.withLockedValue { $0?[path] ?? 0 }
     }
 
     @Test func liveServerServesBlobsAndRangesThroughSendfile() async throws {
+        Sendfile.regionsByPath.withLockedValue { if $0 == nil { $0 = [:] } }
         Sendfile.threshold.withLockedValue { $0 = 0 }
         defer { Sendfile.threshold.withLockedValue { $0 = System.coreCount } }
-        let before = Sendfile.regionsWritten.withLockedValue { $0 }
-        try await withRegistry(live: true) { client, _ in try await exercise(API(client: client)) }
-        // Three full GETs and two ranges went out as file regions.
-        #expect(Sendfile.regionsWritten.withLockedValue { $0 } - before >= 5)
+        try await withRegistry(live: true) { client, services in
+            let digest = try await exercise(API(client: client))
+            // Three full GETs, two ranges: five bodies, each one file region of this server's blob.
+            #expect(regions(services, digest) == 5)
+        }
     }
 
     @Test func liveServerUsesTheBufferedReaderWhileCoresAreFree() async throws {
-        try await withRegistry(live: true) { client, _ in try await exercise(API(client: client)) }
+        Sendfile.regionsByPath.withLockedValue { if $0 == nil { $0 = [:] } }
+        try await withRegistry(live: true) { client, services in
+            let digest = try await exercise(API(client: client))
+            #expect(regions(services, digest) == 0, "no body went out through sendfile")
+        }
     }
 
     @Test func routerServesTheSameBytesThroughTheBufferedReader() async throws {
-        try await withRegistry { client, _ in try await exercise(API(client: client)) }
+        Sendfile.regionsByPath.withLockedValue { if $0 == nil { $0 = [:] } }
+        try await withRegistry { client, services in
+            let digest = try await exercise(API(client: client))
+            #expect(regions(services, digest) == 0)
+        }
     }
 
     @Test func headerValueRoundTripsAndRejectsGarbage() {

@@ -207,7 +207,7 @@ import Testing
         spec.pattern = .apimDistributed
         let tree = OutputTree(directory: directory.path)
         let files = Renderer.render(spec).map { ($0.path, $0.contents, $0.executable) }
-        #expect(tree.conflicts(with: files).isEmpty)
+        #expect(try tree.conflicts(with: files).isEmpty)
         let (_, removed) = try tree.write(files)
         #expect(removed > 0, "identity-server files are gone")
         #expect(

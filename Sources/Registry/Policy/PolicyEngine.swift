@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OCI
+import Sign
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +16,7 @@ public protocol PullGate: Sendable {
     /// Throws a ``RegistryError`` (412 `PROJECTPOLICYVIOLATION`) to refuse the pull.
     func check(
         repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage)
-        throws
+        async throws
 }
 
 /// Refuses manifests that carry no signature: neither a cosign tag `<alg>-<hex>.sig` nor a
@@ -33,15 +34,28 @@ public struct SignatureGate: PullGate {
 
     public func check(
         repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage
-    ) throws {
+    ) async throws {
         guard project.requireSignature else { return }
         if isSignature(manifest, storage: storage) { return }
         let digest = manifest.digest
-        if let keys = project.signatureKeys, !keys.isEmpty {
-            if CosignVerifier(keys: keys).verifies(repository: repository, digest: digest, storage: storage) { return }
+        let keys = project.signatureKeys ?? []
+        let identities = project.signatureIdentities ?? []
+        if !keys.isEmpty || !identities.isEmpty {
+            let verdict = await StoredSignatures.verify(
+                repository: repository, digest: digest, keys: keys, identities: identities, storage: storage)
+            if verdict.verified {
+                try await checkAttestations(
+                    repository: repository, digest: digest, keys: keys, types: project.requiredAttestations ?? [],
+                    storage: storage)
+                return
+            }
+            let reason =
+                verdict.signatures.isEmpty
+                ? "no signature: \(digest) has no cosign signature (\(digest.tagForm).sig) or signature referrer"
+                : "no cosign signature of \(digest) verifies against the project's keys or identities: "
+                    + verdict.signatures.map { "\($0.source): \($0.reason)" }.joined(separator: "; ")
             throw RegistryError(
-                .preconditionFailed, .policyViolation,
-                "the project requires images signed by its keys and no cosign signature of \(digest) verifies against them",
+                .preconditionFailed, .policyViolation, reason,
                 detail: ["digest": digest.description, "policy": "requireSignature"])
         }
         if storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return }
@@ -54,6 +68,30 @@ public struct SignatureGate: PullGate {
             .preconditionFailed, .policyViolation,
             "the project requires signed images and \(digest) has no signature (cosign tag \(digest.tagForm).sig or a signature referrer)",
             detail: ["digest": digest.description, "policy": "requireSignature"])
+    }
+
+    /// Refuses the pull unless an attestation of each required type, signed by a project key and
+    /// about this digest, is stored in `<alg>-<hex>.att` or as an attestation referrer.
+    private func checkAttestations(
+        repository: String, digest: OCIDigest, keys: [String], types: [String], storage: RegistryStorage
+    ) async throws {
+        guard !types.isEmpty else { return }
+        let attestations = StoredSignatures.load(
+            repository: repository, digest: digest, kind: .attestation, storage: storage)
+        let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
+        for type in types {
+            let verdict = AttestationVerifier(keys: parsed, predicateType: type).verify(
+                attestations, manifestDigest: digest)
+            if verdict.verified { continue }
+            let reason =
+                verdict.signatures.isEmpty
+                ? "missing attestation: \(digest) has no \(type) attestation (\(digest.tagForm).att)"
+                : "no \(type) attestation of \(digest) verifies against the project's keys: "
+                    + verdict.signatures.map { "\($0.source): \($0.reason)" }.joined(separator: "; ")
+            throw RegistryError(
+                .preconditionFailed, .policyViolation, reason,
+                detail: ["digest": digest.description, "policy": "requiredAttestations", "predicateType": type])
+        }
     }
 
     private func isSignature(_ manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) -> Bool {
@@ -98,6 +136,18 @@ public struct PolicyEngine: Sendable {
                 POSIXFile.contents($0).map { String(decoding: $0, as: UTF8.self) }
             }
             record.signatureKeys = keys.isEmpty ? nil : keys
+            let types = (settings.requiredAttestations ?? []).compactMap { try? PredicateType.uri(for: $0) }
+            record.requiredAttestations = types.isEmpty ? nil : types
+            let identities = (settings.signatureIdentities ?? []).compactMap { setting -> SignatureIdentityRecord? in
+                guard let ca = POSIXFile.contents(setting.caFile) else { return nil }
+                return SignatureIdentityRecord(
+                    identity: setting.identity, issuer: setting.issuer,
+                    caCertificates: String(decoding: ca, as: UTF8.self),
+                    rekorKey: setting.rekorKeyFile.flatMap { POSIXFile.contents($0) }.map {
+                        String(decoding: $0, as: UTF8.self)
+                    })
+            }
+            record.signatureIdentities = identities.isEmpty ? nil : identities
         }
         return record
     }
@@ -142,10 +192,10 @@ public struct PolicyEngine: Sendable {
 
     func checkPull(
         repository: String, manifest: RegistryStorage.StoredManifest, identity: Identity, storage: RegistryStorage
-    ) throws {
+    ) async throws {
         let project = project(Self.project(of: repository))
         for gate in gates {
-            try gate.check(repository: repository, project: project, manifest: manifest, storage: storage)
+            try await gate.check(repository: repository, project: project, manifest: manifest, storage: storage)
         }
     }
 
@@ -219,49 +269,69 @@ public struct PolicyEngine: Sendable {
     }
 }
 
-/// Verifies cosign key signatures stored by the tag convention (`<alg>-<hex>.sig`): each layer of
-/// the signature manifest is a simple-signing payload whose annotation
-/// `dev.cosignproject.cosign/signature` is a base64 DER ECDSA signature over the payload bytes.
-struct CosignVerifier {
-    let keys: [P256.Signing.PublicKey]
-
-    init(keys: [String]) {
-        self.keys = keys.compactMap { try? P256.Signing.PublicKey(pemRepresentation: $0) }
+/// Reads the cosign signatures a repository stores for a digest (the `<alg>-<hex>.sig` tag and
+/// signature referrers) and checks them with the one verifier `berth verify` uses.
+enum StoredSignatures {
+    /// Accepts the digest when a signature verifies against one of the keys, or under one of the
+    /// certificate identities; the verdicts listed are those of the first policy that accepts, else
+    /// every policy's refusals.
+    static func verify(
+        repository: String, digest: OCIDigest, keys: [String], identities: [SignatureIdentityRecord] = [],
+        storage: RegistryStorage
+    ) async -> ImageVerdict {
+        let signatures = load(repository: repository, digest: digest, kind: .signature, storage: storage)
+        var policies: [VerificationPolicy] = []
+        let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
+        if !parsed.isEmpty { policies.append(VerificationPolicy(keys: parsed)) }
+        for identity in identities {
+            guard
+                let requirement = try? CertificateIdentity(
+                    identity: identity.identity, issuer: identity.issuer, caPEMs: [identity.caCertificates])
+            else { continue }
+            let rekor = identity.rekorKey.flatMap { try? VerificationKey(pem: $0) }
+            policies.append(VerificationPolicy(certificate: requirement, rekorKeys: rekor.map { [$0] } ?? []))
+        }
+        var refusals: [SignatureVerdict] = []
+        for policy in policies {
+            let verdict = await SignatureVerifier(policy: policy).verify(signatures, manifestDigest: digest)
+            if verdict.verified { return verdict }
+            refusals += verdict.signatures
+        }
+        return ImageVerdict(digest: digest.description, verified: false, signatures: refusals)
     }
 
-    func verifies(repository: String, digest: OCIDigest, storage: RegistryStorage) -> Bool {
-        guard !keys.isEmpty, let signatureDigest = storage.resolveTag(repository, digest.tagForm + ".sig"),
-            let stored = storage.manifest(repository, digest: signatureDigest),
-            let data = POSIXFile.contents(stored.path),
-            let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
-        else { return false }
-        for layer in summary.layers where layer.mediaType == "application/vnd.dev.cosign.simplesigning.v1+json" {
-            guard let encoded = layer.annotations?["dev.cosignproject.cosign/signature"],
-                let der = Data(base64Encoded: encoded),
-                let signature = try? P256.Signing.ECDSASignature(derRepresentation: der),
-                storage.repositoryHasBlob(repository, layer.digest),
-                let payload = POSIXFile.contents(storage.blobPath(layer.digest)),
-                OCIDigest.of(payload, algorithm: layer.digest.algorithm) == layer.digest
+    /// The layers of the `<alg>-<hex>.<kind>` manifest and of the referrers of `kind`'s artifact type.
+    static func load(repository: String, digest: OCIDigest, kind: AttachmentKind, storage: RegistryStorage)
+        -> [CosignSignature]
+    {
+        var manifests: [(String, OCIDigest)] = []
+        if let tagged = storage.resolveTag(repository, kind.tag(for: digest)) {
+            manifests.append((kind.tag(for: digest), tagged))
+        }
+        for referrer in storage.referrers(repository, subject: digest) where referrer.artifactType == kind.artifactType
+        {
+            manifests.append(("referrer \(referrer.digest)", referrer.digest))
+        }
+        var signatures: [CosignSignature] = []
+        for (source, manifestDigest) in manifests {
+            guard let stored = storage.manifest(repository, digest: manifestDigest),
+                let data = POSIXFile.contents(stored.path),
+                let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
             else { continue }
-            guard keys.contains(where: { $0.isValidSignature(signature, for: payload) }) else { continue }
-            struct Payload: Decodable {
-                struct Critical: Decodable {
-                    struct Image: Decodable {
-                        let manifestDigest: String
-                        enum CodingKeys: String, CodingKey { case manifestDigest = "docker-manifest-digest" }
-                    }
-                    let image: Image
-                    let type: String
+            for (number, layer) in summary.layers.enumerated() {
+                var payload = Data()
+                if storage.repositoryHasBlob(repository, layer.digest),
+                    let bytes = POSIXFile.contents(storage.blobPath(layer.digest)),
+                    OCIDigest.of(bytes, algorithm: layer.digest.algorithm) == layer.digest
+                {
+                    payload = bytes
                 }
-                let critical: Critical
-            }
-            if let decoded = try? JSONDecoder().decode(Payload.self, from: payload),
-                decoded.critical.type == "cosign container image signature",
-                decoded.critical.image.manifestDigest == digest.description
-            {
-                return true
+                signatures.append(
+                    CosignSignature(
+                        source: "\(source) layer \(number + 1)", mediaType: layer.mediaType, payload: payload,
+                        annotations: layer.annotations ?? [:]))
             }
         }
-        return false
+        return signatures
     }
 }

@@ -62,10 +62,33 @@ public struct ProjectRecord: Sendable, Codable, Equatable {
     public var immutableTags: [String] = []
     public var quotaBytes: Int64?
     public var requireSignature: Bool = false
-    /// PEM public keys (ECDSA P-256); when set, a cosign signature must verify against one of them.
+    /// PEM public keys (ECDSA or RSA); when set, a cosign signature must verify against one of them.
     public var signatureKeys: [String]?
+    /// Predicate type URIs of cosign attestations a pulled image must carry, signed by one of the
+    /// `signatureKeys` (checked only when there are keys).
+    public var requiredAttestations: [String]?
+    /// Certificate identities (keyless Fulcio or private PKI) whose signatures are accepted too.
+    public var signatureIdentities: [SignatureIdentityRecord]?
 
     public init() {}
+}
+
+/// A signer identity a project trusts: the certificate's SAN and OIDC issuer, the CA certificates it
+/// must chain to, and the Rekor key whose bundle dates a short-lived certificate.
+public struct SignatureIdentityRecord: Sendable, Codable, Equatable {
+    public var identity: String
+    public var issuer: String?
+    /// PEM CA certificates: self-signed ones are roots, the others intermediates.
+    public var caCertificates: String
+    /// PEM Rekor public key; with it, signatures need a verified Rekor bundle.
+    public var rekorKey: String?
+
+    public init(identity: String, issuer: String?, caCertificates: String, rekorKey: String?) {
+        self.identity = identity
+        self.issuer = issuer
+        self.caCertificates = caCertificates
+        self.rekorKey = rekorKey
+    }
 }
 
 /// Users, robots and projects, persisted as one JSON document written atomically.

@@ -32,7 +32,7 @@ extension RegistryHandler {
     {
         let stored = try resolveManifest(name: name, reference: reference)
         if request.method == .get {
-            try policy.checkPull(repository: name, manifest: stored, identity: context.identity, storage: storage)
+            try await policy.checkPull(repository: name, manifest: stored, identity: context.identity, storage: storage)
         }
         let digest = stored.digest
         let data = try await Blocking.run { POSIXFile.contents(stored.path) }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HummingbirdBcrypt
 import OCI
+import Sign
 
 /// Administration of users, robots and projects in a storage root's security state.
 public struct RegistryAdmin: Sendable {
@@ -101,11 +102,29 @@ public struct RegistryAdmin: Sendable {
     /// Changes a project's policies; nil leaves a setting as it is.
     public func setPolicy(
         project: String, immutableTags: [String]?, quotaBytes: Int64??, requireSignature: Bool?, isPublic: Bool?,
-        signatureKeys: [String]? = nil
+        signatureKeys: [String]? = nil, requiredAttestations: [String]? = nil,
+        signatureIdentities: [SignatureIdentityRecord]? = nil
     ) throws {
+        for identity in signatureIdentities ?? [] {
+            do {
+                _ = try CertificateIdentity(
+                    identity: identity.identity, issuer: identity.issuer, caPEMs: [identity.caCertificates])
+                if let rekor = identity.rekorKey { _ = try VerificationKey(pem: rekor) }
+            } catch {
+                throw AdminError.invalid("signature identity \(identity.identity): \(error)")
+            }
+        }
+        var attestationTypes: [String]?
+        if let requiredAttestations {
+            do {
+                attestationTypes = try requiredAttestations.map { try PredicateType.uri(for: $0) }
+            } catch {
+                throw AdminError.invalid("\(error)")
+            }
+        }
         for key in signatureKeys ?? [] {
-            guard (try? P256.Signing.PublicKey(pemRepresentation: key)) != nil else {
-                throw AdminError.invalid("a signature key is not a PEM ECDSA P-256 public key")
+            guard (try? VerificationKey(pem: key)) != nil else {
+                throw AdminError.invalid("a signature key is not a PEM ECDSA (P-256/384/521) or RSA public key")
             }
         }
         try store.update { state in
@@ -117,6 +136,10 @@ public struct RegistryAdmin: Sendable {
             if let requireSignature { record.requireSignature = requireSignature }
             if let isPublic { record.public = isPublic }
             if let signatureKeys { record.signatureKeys = signatureKeys.isEmpty ? nil : signatureKeys }
+            if let signatureIdentities {
+                record.signatureIdentities = signatureIdentities.isEmpty ? nil : signatureIdentities
+            }
+            if let attestationTypes { record.requiredAttestations = attestationTypes.isEmpty ? nil : attestationTypes }
             state.projects[project] = record
         }
     }

@@ -1,4 +1,7 @@
+import BerthCore
 import Foundation
+import Sign
+import YAMLSupport
 import Yams
 
 /// Settings of `berth registry serve`, read from `registry.yaml` and overridden by flags.
@@ -54,19 +57,37 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
 
     /// Loads a YAML configuration file, failing with the file's name and the problem.
     public static func load(path: String) throws -> RegistryConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RegistryConfigurationError.unreadable(path)
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedInput.read(path, limit: YAMLLimits.configuration.maximumBytes)
+        } catch {
+            throw RegistryConfigurationError.unreadable("\(error)")
         }
         do {
-            let configuration = try YAMLDecoder().decode(RegistryConfiguration.self, from: data)
+            let configuration =
+                try LocatedDecoding.decode(RegistryConfiguration.self, from: bytes, file: path, schema: schema)
+                ?? RegistryConfiguration()
             try configuration.validate()
             return configuration
         } catch let error as RegistryConfigurationError {
             throw error
         } catch {
-            throw RegistryConfigurationError.invalid(path: path, reason: "\(error)")
+            throw RegistryConfigurationError.located("\(error)")
         }
     }
+
+    /// The keys `registry.yaml` may hold.
+    public static let schema = KeySchema.object([
+        "address": .value, "root": .value, "maxManifestBytes": .value, "maxBlobBytes": .value,
+        "idleTimeoutSeconds": .value, "deleteEnabled": .value, "uploadExpirySeconds": .value,
+        "tlsCertificate": .value, "tlsKey": .value, "auditLog": .value,
+        "auth": .object(["realm": .value, "service": .value, "issuer": .value, "tokenLifetimeSeconds": .value]),
+        "projects": .map(
+            .object([
+                "public": .value, "immutableTags": .value, "quotaBytes": .value, "requireSignature": .value,
+                "signatureKeyFiles": .value, "requiredAttestations": .value, "signatureIdentities": .value,
+            ])),
+    ])
 
     /// Checks values that cannot be expressed in types.
     public func validate() throws {
@@ -84,6 +105,11 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
             for rule in project.immutableTags ?? [] where rule.isEmpty {
                 throw RegistryConfigurationError.invalid(
                     path: "projects.\(name).immutableTags", reason: "empty pattern")
+            }
+            for type in project.requiredAttestations ?? [] where (try? PredicateType.uri(for: type)) == nil {
+                throw RegistryConfigurationError.invalid(
+                    path: "projects.\(name).requiredAttestations",
+                    reason: "unknown predicate type '\(type)'; use cyclonedx, spdx, slsaprovenance, … or a URI")
             }
         }
     }
@@ -141,8 +167,25 @@ public struct ProjectSettings: Sendable, Codable, Equatable {
     public var quotaBytes: Int64?
     /// Refuse pulls of manifests that have no signature (cosign tag or referrer).
     public var requireSignature: Bool?
-    /// Files holding PEM ECDSA P-256 public keys; a cosign signature must verify against one.
+    /// Files holding PEM ECDSA or RSA public keys; a cosign signature must verify against one.
     public var signatureKeyFiles: [String]?
+    /// Attestation predicate types (`cyclonedx`, `spdx`, `slsaprovenance` or URIs) a pulled image
+    /// must carry, signed by one of the keys.
+    public var requiredAttestations: [String]?
+    /// Certificate identities whose signatures are accepted (keyless Fulcio or private PKI).
+    public var signatureIdentities: [SignatureIdentitySetting]?
+
+    /// One trusted signer identity and the files its check needs.
+    public struct SignatureIdentitySetting: Sendable, Codable, Equatable {
+        /// The certificate's SAN e-mail, URI or DNS name.
+        public var identity: String
+        /// The OIDC issuer a Fulcio certificate records.
+        public var issuer: String?
+        /// PEM file of CA certificates (roots self-signed, the others intermediates).
+        public var caFile: String
+        /// PEM file of the Rekor public key, for short-lived certificates.
+        public var rekorKeyFile: String?
+    }
 
     public init(
         public: Bool? = nil, immutableTags: [String]? = nil, quotaBytes: Int64? = nil, requireSignature: Bool? = nil
@@ -158,10 +201,13 @@ public struct ProjectSettings: Sendable, Codable, Equatable {
 public enum RegistryConfigurationError: Error, Sendable, CustomStringConvertible {
     case unreadable(String)
     case invalid(path: String, reason: String)
+    /// A problem at FILE:LINE:COL, already formatted.
+    case located(String)
 
     public var description: String {
         switch self {
-        case .unreadable(let path): return "cannot read configuration file '\(path)'"
+        case .unreadable(let reason): return "cannot read the configuration: \(reason)"
+        case .located(let message): return message
         case .invalid(let path, let reason): return "invalid configuration at '\(path)': \(reason)"
         }
     }

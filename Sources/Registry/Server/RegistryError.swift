@@ -103,6 +103,9 @@ extension RegistryError {
         case .invalidName: self.init(.badRequest, .nameInvalid, error.description)
         case .invalidTag: self.init(.badRequest, .manifestInvalid, error.description)
         case .invalidManifest: self.init(.badRequest, .manifestInvalid, error.description)
+        case .invalidReference: self.init(.badRequest, .nameInvalid, error.description)
+        case .contentMismatch: self.init(.badRequest, .digestInvalid, error.description)
+        case .registry, .transport, .credentials: self.init(.badRequest, .unsupported, error.description)
         }
     }
 }

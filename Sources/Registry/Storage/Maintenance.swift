@@ -154,6 +154,24 @@ public struct Scrubber: Sendable {
         self.storage = storage
     }
 
+    /// Symbolic links under `relative` in the root, found without following any.
+    func symbolicLinks(under relative: String) -> [String] {
+        var found: [String] = []
+        func walk(_ path: String, depth: Int) {
+            guard depth < 64 else { return }
+            for entry in POSIXFile.list(storage.root + "/" + path) {
+                let child = path + "/" + entry
+                if POSIXFile.isSymbolicLink(storage.root + "/" + child) {
+                    found.append(child)
+                } else if POSIXFile.isRealDirectory(storage.root + "/" + child) {
+                    walk(child, depth: depth + 1)
+                }
+            }
+        }
+        walk(relative, depth: 0)
+        return found
+    }
+
     /// How far the blob pass has come: blobs hashed, blobs in all, bytes hashed.
     public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ bytes: Int64) -> Void
 
@@ -163,33 +181,41 @@ public struct Scrubber: Sendable {
         var report = Report()
         let blobs = GarbageCollector(storage: storage).allBlobs()
         let results = NIOLockedValueBox(
-            (done: 0, bytes: Int64(0), problems: [(index: Int, problem: Problem)](), error: (any Error)?.none))
+            (done: 0, bytes: Int64(0), problems: [(index: Int, problem: Problem)]()))
         DispatchQueue.concurrentPerform(iterations: blobs.count) { index in
             let digest = blobs[index]
             let path = storage.blobPath(digest)
             var problem: Problem?
-            var failure: (any Error)?
-            do {
-                let actual = try POSIXFile.hasher(for: path, algorithm: digest.algorithm).finalize()
-                if actual != digest {
-                    problem = Problem(subject: digest.description, reason: "content hashes to \(actual)")
+            if POSIXFile.isSymbolicLink(path) {
+                problem = Problem(
+                    subject: digest.description, reason: "is a symbolic link, which the registry never makes")
+            } else if POSIXFile.isRealDirectory(path) {
+                problem = Problem(subject: digest.description, reason: "is a directory, not a blob file")
+            } else {
+                do {
+                    let actual = try POSIXFile.hasher(for: path, algorithm: digest.algorithm).finalize()
+                    if actual != digest {
+                        problem = Problem(subject: digest.description, reason: "content hashes to \(actual)")
+                    }
+                } catch {
+                    // Every unreadable blob is reported; the pass goes on.
+                    problem = Problem(subject: digest.description, reason: "cannot be read: \(error)")
                 }
-            } catch {
-                failure = error
             }
             let size = storage.blobSize(digest) ?? 0
             results.withLockedValue { state in
                 state.done += 1
                 state.bytes += size
                 if let problem { state.problems.append((index, problem)) }
-                if state.error == nil, let failure { state.error = failure }
                 progress?(state.done, blobs.count, state.bytes)
             }
         }
         let finished = results.withLockedValue { $0 }
-        if let error = finished.error { throw error }
         report.blobsChecked = blobs.count
         report.problems = finished.problems.sorted { $0.index < $1.index }.map(\.problem)
+        report.problems += symbolicLinks(under: "repositories").map {
+            Problem(subject: $0, reason: "is a symbolic link, which the registry never makes (not followed)")
+        }
         for repository in storage.repositories() {
             for digest in storage.revisions(repository) {
                 report.manifestsChecked += 1

@@ -123,7 +123,8 @@ public struct RegistryStorage: Sendable {
             let path = prefix.isEmpty ? "\(root)/repositories" : "\(root)/repositories/\(prefix)"
             for entry in POSIXFile.list(path) where !entry.hasPrefix("_") {
                 let name = prefix.isEmpty ? entry : "\(prefix)/\(entry)"
-                guard POSIXFile.isDirectory("\(root)/repositories/\(name)") else { continue }
+                // Never through a symbolic link: it could loop or lead out of the root.
+                guard POSIXFile.isRealDirectory("\(root)/repositories/\(name)") else { continue }
                 if repositoryExists(name) { result.append(name) }
                 walk(name, depth: depth + 1)
             }

@@ -34,8 +34,9 @@ enum Sendfile {
         return load.withLockedValue { $0.reserve(channel, threshold: threshold) }
     }
 
-    /// File regions written since start (for tests and diagnostics).
-    static let regionsWritten = NIOLockedValueBox(0)
+    /// When set (tests), file regions written per blob path: which path served a body is then
+    /// observable per storage root, untouched by other servers in the same process.
+    static let regionsByPath = NIOLockedValueBox<[String: Int]?>(nil)
 
     static let headerName = "X-Berth-Sendfile"
     static let field = HTTPField.Name(headerName)!
@@ -195,7 +196,9 @@ final class SendfileHandler: ChannelOutboundHandler, RemovableChannelHandler {
             let region = FileRegion(
                 fileHandle: handle, readerIndex: Int(target.offset), endIndex: Int(target.offset + target.length))
             context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
-            Sendfile.regionsWritten.withLockedValue { $0 += 1 }
+            Sendfile.regionsByPath.withLockedValue { counts in
+                if counts != nil { counts?[target.path, default: 0] += 1 }
+            }
             let done = context.eventLoop.makePromise(of: Void.self)
             done.futureResult.whenComplete { _ in
                 try? handle.close()

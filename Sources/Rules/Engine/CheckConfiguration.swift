@@ -1,5 +1,6 @@
 import BerthCore
 import Foundation
+import YAMLSupport
 import Yams
 
 /// Settings for `berth check`, read from `.berth.yaml`.
@@ -45,17 +46,17 @@ public struct CheckConfiguration: Sendable, Equatable {
 
     /// Loads `path`; errors name the file, line and key.
     public static func load(path: String, knownRules: Set<String>) throws -> CheckConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BerthError.io(path: path, reason: "cannot read configuration")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw BerthError.configuration(location: SourceLocation(file: path, line: 1), reason: "not UTF-8 text")
-        }
-        return try parse(text, file: path, knownRules: knownRules)
+        let bytes = try BoundedInput.read(path, limit: YAMLLimits.configuration.maximumBytes)
+        return try parse(bytes: bytes, file: path, knownRules: knownRules)
     }
 
     /// Parses configuration text.
     public static func parse(_ text: String, file: String, knownRules: Set<String>) throws -> CheckConfiguration {
+        try parse(bytes: Array(text.utf8), file: file, knownRules: knownRules)
+    }
+
+    /// Parses configuration bytes through the guarded YAML reader (size, nesting, aliases, duplicate keys).
+    public static func parse(bytes: [UInt8], file: String, knownRules: Set<String>) throws -> CheckConfiguration {
         func fail(_ node: Node?, _ reason: String) -> BerthError {
             .configuration(
                 location: SourceLocation(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1),
@@ -63,11 +64,9 @@ public struct CheckConfiguration: Sendable, Equatable {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw BerthError.configuration(
-                location: SourceLocation(file: file, line: Self.line(of: error)),
-                reason: "invalid YAML: \(Self.summary(of: error))")
+            root = try GuardedYAML.document(bytes, file: file)
+        } catch {
+            throw BerthError.configuration(location: error.location, reason: error.reason)
         }
         var configuration = CheckConfiguration()
         configuration.source = file
@@ -150,24 +149,6 @@ public struct CheckConfiguration: Sendable, Equatable {
             }
         }
         return configuration
-    }
-
-    static func line(of error: YamlError) -> Int {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        default:
-            return 1
-        }
-    }
-
-    static func summary(of error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
-            return problem
-        default:
-            return "\(error)"
-        }
     }
 
     /// The setting that applies to `rule`: its severity, or nil when it is off.

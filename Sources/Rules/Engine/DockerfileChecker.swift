@@ -49,12 +49,15 @@ public struct DockerfileChecker: Sendable {
 
     /// Checks a Dockerfile on disk; its directory is the build context for scripts it copies.
     public func check(path: String, configuration: CheckConfiguration) -> FileReport {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return FileReport(file: path, findings: [], error: "\(path): cannot read file")
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedInput.read(path, limit: parser.options.maxBytes ?? (8 << 20))
+        } catch {
+            return FileReport(file: path, findings: [], error: error.description)
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return check(
-            bytes: [UInt8](data), file: path, configuration: configuration,
+            bytes: bytes, file: path, configuration: configuration,
             readContextFile: { relative in
                 let resolved = URL(fileURLWithPath: relative, relativeTo: URL(fileURLWithPath: directory + "/"))
                     .standardizedFileURL.path
