@@ -39,6 +39,7 @@ let package = Package(
                 "Render",
                 "Check",
                 "YAMLSupport",
+                "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "Registry",
                 "OCI",
@@ -77,6 +78,11 @@ let package = Package(
         .target(name: "Reporters", dependencies: ["BerthCore"]),
         // The check session: discovery, configuration lookup, concurrency, Helm/Kustomize, exit code.
         .target(name: "Check", dependencies: ["BerthCore", "Rules", "Kubernetes"]),
+        // berth audit: CIS Docker Benchmark rules over engine JSON, and the read-only engine API client.
+        .target(name: "Audit", dependencies: ["BerthCore", "Rules"]),
+        .testTarget(
+            name: "AuditTests", dependencies: ["Audit", "Rules", "Reporters", "BerthCore"],
+            resources: [.copy("Fixtures")]),
         .target(
             name: "OCI",
             dependencies: [

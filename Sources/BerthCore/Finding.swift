@@ -81,6 +81,8 @@ public struct RuleExample: Sendable, Hashable {
 public enum RuleTarget: String, Sendable, Codable, Hashable {
     case dockerfile
     case kubernetes
+    /// Container engine data: daemon configuration, image and container inspect JSON (`berth audit`).
+    case engine
 }
 
 /// Everything a user or a document needs to know about one rule.

@@ -19,6 +19,8 @@ public struct CheckOptions: Sendable {
     public var helmArguments: [String] = []
     /// Bounds on Kubernetes input: per file, per run, and the renderers' time.
     public var limits = InputLimits()
+    /// Ids of other commands' rules (`berth audit`) that `.berth.yaml` may configure too.
+    public var otherKnownRules: Set<String> = []
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -66,7 +68,7 @@ public struct CheckSession: Sendable {
     }
 
     public func run() throws(CheckSessionError) -> CheckOutcome {
-        let knownRules = Set(BuiltInRules.descriptions.map(\.id))
+        let knownRules = Set(BuiltInRules.descriptions.map(\.id)).union(options.otherKnownRules)
         var explicit: CheckConfiguration?
         do {
             if let file = options.configurationFile {

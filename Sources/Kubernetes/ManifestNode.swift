@@ -9,23 +9,46 @@ public struct ManifestNode: Sendable {
     }
 
     public var value: Value
+    // Positions are stored in 32 bits (a manifest stream is at most 16 MiB, far below 2^32 lines):
+    // a large manifest set holds millions of nodes, so their size is the checker's memory.
+    private var storedLine: UInt32
+    private var storedColumn: UInt32
+    private var storedKeyLine: UInt32
+    private var storedKeyColumn: UInt32
+    private var storedBlockIndent: Int32 = -1
+
     /// 1-based line and column of the node itself.
-    public var line: Int
-    public var column: Int
+    public var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = UInt32(clamping: newValue) }
+    }
+    public var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = UInt32(clamping: newValue) }
+    }
     /// 1-based line and column of the key holding this node in a mapping; the node's own position
     /// for sequence items and document roots. Findings point here: the `accessModes:` line, not
     /// the first item below it.
-    public var keyLine: Int
-    public var keyColumn: Int
+    public var keyLine: Int {
+        get { Int(storedKeyLine) }
+        set { storedKeyLine = UInt32(clamping: newValue) }
+    }
+    public var keyColumn: Int {
+        get { Int(storedKeyColumn) }
+        set { storedKeyColumn = UInt32(clamping: newValue) }
+    }
     /// For a `|` block scalar, the indentation of its content lines in the source.
-    public var blockIndent: Int?
+    public var blockIndent: Int? {
+        get { storedBlockIndent < 0 ? nil : Int(storedBlockIndent) }
+        set { storedBlockIndent = newValue.map { Int32(clamping: $0) } ?? -1 }
+    }
 
     public init(value: Value, line: Int, column: Int, keyLine: Int? = nil, keyColumn: Int? = nil) {
         self.value = value
-        self.line = line
-        self.column = column
-        self.keyLine = keyLine ?? line
-        self.keyColumn = keyColumn ?? column
+        storedLine = UInt32(clamping: line)
+        storedColumn = UInt32(clamping: column)
+        storedKeyLine = UInt32(clamping: keyLine ?? line)
+        storedKeyColumn = UInt32(clamping: keyColumn ?? column)
     }
 
     /// The value under `key` when this is a mapping.

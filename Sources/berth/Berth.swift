@@ -44,6 +44,7 @@ struct Berth: AsyncParsableCommand {
         commands += [CheckCommand.self, RulesCommand.self, TagCommand.self, RenderCommand.self, InitCommand.self]
         commands += registrySubcommands
         commands += signSubcommands
+        commands.append(AuditCommand.self)
         commands += [SBOMCommand.self, ScanCommand.self, DBCommand.self]
         return commands
     }

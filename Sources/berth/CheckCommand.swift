@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import BerthCore
 import Check
 import Foundation
@@ -92,6 +93,8 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         var options = CheckOptions(paths: paths)
+        // One .berth.yaml serves both berth check and berth audit.
+        options.otherKnownRules = Set(AuditRules.descriptions.map(\.id))
         options.configurationFile = config
         options.honourInlineIgnores = !noInlineIgnores
         options.failOn = failOn.map { $0 == "none" ? nil : Severity(rawValue: $0) }

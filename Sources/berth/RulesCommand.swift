@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import BerthCore
 import Render
 import Rules
@@ -25,15 +26,16 @@ struct RulesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let rules = BuiltInRules.descriptions
         if practices {
-            Terminal.write(PracticeCatalog.markdown(rules: rules, renderChoices: RenderChoices.all))
+            Terminal.write(PracticeCatalog.markdown(rules: BuiltInRules.descriptions, renderChoices: RenderChoices.all))
             return
         }
         if markdown {
-            Terminal.write(RuleCatalog.markdown(rules))
+            Terminal.write(RuleCatalog.markdown(BuiltInRules.descriptions))
             return
         }
+        // docs/rules.md holds the check rules; the audit rules are in docs/audit-rules.md.
+        let rules = BuiltInRules.descriptions + AuditRules.descriptions.map(\.rule)
         guard let id else {
             let width = rules.map(\.id.count).max() ?? 0
             let practiceWidth = rules.map(\.practice.rawValue.count).max() ?? 0
