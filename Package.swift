@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -42,6 +43,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "Registry",
                 "OCI",
+                "Image",
+                "Scan",
                 .product(name: "Logging", package: "swift-log"),
                 "Sign",
             ]
@@ -130,6 +133,20 @@ let package = Package(
             dependencies: ["Sign", "OCI", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),
+        // Reading images (oci:, oci-archive:, docker-archive:, dir:): layers streamed, whiteouts applied.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "Image",
+            dependencies: ["BerthCore", "OCI", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Cataloguers, version order per ecosystem, the vulnerability database and matching, SBOM formats.
+        .target(
+            name: "Scan",
+            dependencies: [
+                "BerthCore", "Image", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
@@ -148,6 +165,13 @@ let package = Package(
             name: "KubernetesTests", dependencies: ["Kubernetes", "Rules", "Reporters", "BerthCore", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "OCITests", dependencies: ["OCI"]),
+        .target(name: "ImageTestSupport", dependencies: ["OCI", "TestSupport"], path: "Tests/ImageTestSupport"),
+        .testTarget(name: "ImageTests", dependencies: ["Image", "OCI", "ImageTestSupport", "TestSupport"]),
+        .testTarget(
+            name: "ScanTests",
+            dependencies: ["Scan", "Image", "ImageTestSupport", "TestSupport", "berth"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "YAMLSupportTests",
             dependencies: ["YAMLSupport", "Kubernetes", "Rules", "Render", "Registry", "BerthCore", "TestSupport"]),

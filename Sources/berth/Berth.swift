@@ -45,6 +45,7 @@ struct Berth: AsyncParsableCommand {
         commands += registrySubcommands
         commands += signSubcommands
         commands.append(AuditCommand.self)
+        commands += [SBOMCommand.self, ScanCommand.self, DBCommand.self]
         return commands
     }
 }

