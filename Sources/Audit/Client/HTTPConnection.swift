@@ -249,6 +249,9 @@ final class HTTPConnection {
         let fd = socket
         let count = chunk.withUnsafeMutableBytes { raw in systemRecv(fd, raw.baseAddress, raw.count, 0) }
         if count < 0 {
+            // A reset is the peer closing a kept-alive connection that still held our request: the
+            // same as an orderly close, so a stale connection is retried once on a new one.
+            if errno == ECONNRESET { return false }
             let reason = errnoText()
             close()
             throw fail("cannot read the response: \(reason)")
