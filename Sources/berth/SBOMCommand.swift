@@ -2,6 +2,7 @@ import ArgumentParser
 import BerthCore
 import Foundation
 import Image
+import OCI
 import Scan
 
 /// Options shared by the commands that read an image.
@@ -13,16 +14,47 @@ struct ImageOptions: ParsableArguments {
     @Option(help: "The platform to pick from an index, as os/arch[/variant].")
     var platform: String?
 
-    /// Opens the image; every failure is a `ScanError` naming what could not be read.
-    func open() throws(ScanError) -> Image {
+    @Option(help: "Registry credentials USER:PASSWORD (default: $REGISTRY_AUTH_FILE, then ~/.docker/config.json).")
+    var creds: String?
+
+    @Option(
+        name: .customLong("tls-verify"),
+        help: "Verify the registry's TLS certificate (false also allows plain HTTP, as skopeo's flag does).")
+    var tlsVerify: Bool = true
+
+    /// Opens the image and hands it to `body`; a registry image is first copied, verified, into a
+    /// temporary OCI layout that is removed afterwards. Every failure is a `ScanError` naming what
+    /// could not be read.
+    func withImage<T>(_ body: (Image) throws(ScanError) -> T) async throws(ScanError) -> T {
+        var temporary: String?
+        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+        let opened: Image
         do throws(ImageError) {
             let source = try ImageSource(parsing: image)
             var chosen: Platform?
             if let platform { chosen = try Platform(parsing: platform) }
-            return try Image.open(source, platform: chosen)
+            if case .registry(let reference) = source {
+                let directory = NSTemporaryDirectory() + "berth-pull-\(UUID().uuidString.lowercased())"
+                temporary = directory
+                var credentials: RegistryCredentials?
+                if let creds {
+                    do {
+                        credentials = try RegistryCredentials(parsing: creds)
+                    } catch {
+                        throw ImageError.invalidReference("--creds: \(error)")
+                    }
+                }
+                let local = try await RegistryPull.fetch(
+                    reference, into: directory, credentials: credentials, tlsVerify: tlsVerify, platform: chosen)
+                let tag = (try? ImageReference(parsing: reference))?.tag
+                opened = try Image.open(local, platform: nil).reported(as: source, tags: tag.map { [$0] } ?? [])
+            } else {
+                opened = try Image.open(source, platform: chosen)
+            }
         } catch {
             throw .image(error)
         }
+        return try body(opened)
     }
 
     func validate() throws {
@@ -32,10 +64,11 @@ struct ImageOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.description)
         }
+        if let creds, !creds.contains(":") { throw ValidationError("--creds takes USER:PASSWORD") }
     }
 }
 
-struct SBOMCommand: ParsableCommand {
+struct SBOMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
         abstract: "List the packages inside an image (OS packages, Java archives, the JDK, WSO2 products).",
@@ -60,10 +93,10 @@ struct SBOMCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let catalog: Catalog
         do {
-            catalog = try Cataloger.catalog(try imageOptions.open())
+            catalog = try await imageOptions.withImage { image throws(ScanError) in try Cataloger.catalog(image) }
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)

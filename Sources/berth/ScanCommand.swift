@@ -4,7 +4,7 @@ import Foundation
 import Image
 import Scan
 
-struct ScanCommand: ParsableCommand {
+struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract:
@@ -45,11 +45,11 @@ struct ScanCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let result: ScanResult
         do {
             let database = try VulnerabilityDatabase.open(path: db ?? VulnerabilityDatabase.defaultPath())
-            let catalog = try Cataloger.catalog(try imageOptions.open())
+            let catalog = try await imageOptions.withImage { image throws(ScanError) in try Cataloger.catalog(image) }
             var findings = try Matcher.match(catalog, database: database)
             if ignoreUnfixed { findings.removeAll { $0.fixedVersion == nil } }
             result = ScanResult(catalog: catalog, findings: findings, sources: try database.sources())
