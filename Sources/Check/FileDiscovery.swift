@@ -161,44 +161,11 @@ struct GitIgnore {
         for pattern in patterns {
             if pattern.directoryOnly, !isDirectory { continue }
             let matched =
-                pattern.anchored ? Self.matchPath(pattern.glob, relative) : fnmatch(pattern.glob, name, 0) == 0
+                pattern.anchored ? Glob.matchesPath(pattern.glob, relative) : Glob.matchesPath(pattern.glob, name)
             if matched { ignored = !pattern.negated }
         }
         return ignored
     }
 
     /// Path matching with `**` for any number of directories.
-    static func matchPath(_ pattern: String, _ path: String) -> Bool {
-        if !pattern.contains("**") { return fnmatch(pattern, path, FNM_PATHNAME) == 0 }
-        if pattern.hasPrefix("**/") {
-            let rest = String(pattern.dropFirst(3))
-            let components = path.split(separator: "/")
-            for start in 0..<components.count where matchPath(rest, components[start...].joined(separator: "/")) {
-                return true
-            }
-            return false
-        }
-        if pattern.hasSuffix("/**") {
-            let prefix = String(pattern.dropLast(3))
-            let components = path.split(separator: "/")
-            for end in 1..<max(components.count, 1) where matchPath(prefix, components[..<end].joined(separator: "/")) {
-                return true
-            }
-            return false
-        }
-        if let range = pattern.range(of: "/**/") {
-            let head = String(pattern[..<range.lowerBound])
-            let tail = String(pattern[range.upperBound...])
-            let components = path.split(separator: "/")
-            for split in 1..<max(components.count, 1) {
-                let left = components[..<split].joined(separator: "/")
-                for rest in split..<components.count
-                where matchPath(head, left) && matchPath(tail, components[rest...].joined(separator: "/")) {
-                    return true
-                }
-            }
-            return false
-        }
-        return fnmatch(pattern.replacingOccurrences(of: "**", with: "*"), path, 0) == 0
-    }
 }

@@ -164,6 +164,16 @@ public struct CheckConfiguration: Sendable, Equatable {
         return nil
     }
 
+    /// True when `image` is a WSO2 product image: `wso2/...`, `docker.wso2.com/...`, or one of the
+    /// configured `wso2Images` patterns.
+    public func isWSO2Image(_ image: String) -> Bool {
+        let name = ImageReference(image).repository
+        if name.hasPrefix("wso2/") || name.hasPrefix("docker.wso2.com/") || name.hasPrefix("docker.io/wso2/") {
+            return true
+        }
+        return wso2Images.contains { Glob.matches($0, image) || Glob.matches($0, name) }
+    }
+
     /// The severity findings of `rule` get, or nil when the rule is off. Both checkers apply
     /// configured severities through this one function.
     public func severity(for rule: RuleDescription) -> Severity? {
@@ -178,35 +188,5 @@ public struct CheckConfiguration: Sendable, Equatable {
     public func allowedPorts(for image: String?) -> [Int]? {
         guard let image else { return nil }
         return allowedPorts.first { Glob.matches($0.pattern, image) }?.ports
-    }
-}
-
-/// Shell-style glob matching (`*` any run, `?` one character) on whole strings.
-public enum Glob {
-    public static func matches(_ pattern: String, _ text: String) -> Bool {
-        let p = Array(pattern.unicodeScalars)
-        let t = Array(text.unicodeScalars)
-        var pi = 0
-        var ti = 0
-        var star = -1
-        var mark = 0
-        while ti < t.count {
-            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
-                pi += 1
-                ti += 1
-            } else if pi < p.count, p[pi] == "*" {
-                star = pi
-                mark = ti
-                pi += 1
-            } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                ti = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
-        return pi == p.count
     }
 }

@@ -99,13 +99,7 @@ public final class DockerfileContext: @unchecked Sendable {
     }
 
     /// True when `image` is a WSO2 product image: `wso2/...`, `docker.wso2.com/...`, or configured.
-    public func isWSO2Image(_ image: String) -> Bool {
-        let name = ImageReference(image).repository
-        if name.hasPrefix("wso2/") || name.hasPrefix("docker.wso2.com/") || name.hasPrefix("docker.io/wso2/") {
-            return true
-        }
-        return configuration.wso2Images.contains { Glob.matches($0, image) || Glob.matches($0, name) }
-    }
+    public func isWSO2Image(_ image: String) -> Bool { configuration.isWSO2Image(image) }
 }
 
 /// An image reference split into repository, tag and digest.

@@ -48,22 +48,20 @@ public struct KubernetesChecker: Sendable {
         inputs: [(file: String, bytes: [UInt8])], configuration: CheckConfiguration,
         configurationFor: (@Sendable (String) -> CheckConfiguration)? = nil
     ) -> KubernetesReport {
-        var parsed = [Result<ParsedManifest, BerthError>?](repeating: nil, count: inputs.count)
         let parser = self.parser
-        parsed.withUnsafeMutableBufferPointer { buffer in
-            let slots = SendableSlots(buffer)
-            DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
-                let input = inputs[index]
-                do {
-                    slots.buffer[index] = .success(try parser.parse(bytes: input.bytes, file: input.file))
-                } catch let error as BerthError {
-                    slots.buffer[index] = .failure(error)
-                } catch {
-                    slots.buffer[index] = .failure(
-                        .invalidInput(location: SourceLocation(file: input.file, line: 1), reason: "\(error)"))
-                }
+        let slots = ResultSlots<Result<ParsedManifest, BerthError>>(count: inputs.count)
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
+            let input = inputs[index]
+            do {
+                slots[index] = .success(try parser.parse(bytes: input.bytes, file: input.file))
+            } catch let error as BerthError {
+                slots[index] = .failure(error)
+            } catch {
+                slots[index] = .failure(
+                    .invalidInput(location: SourceLocation(file: input.file, line: 1), reason: "\(error)"))
             }
         }
+        let parsed = slots.all
         var objects: [KubernetesObject] = []
         var reports: [String: FileReport] = [:]
         var order: [String] = []
@@ -101,16 +99,14 @@ public struct KubernetesChecker: Sendable {
     ) -> (findings: [String: [Finding]], suppressed: [String: Int]) {
         let context = KubernetesContext(objects: objects, configuration: configuration)
         let suppressions = honourAnnotations ? objects.map(KubernetesSuppressions.init) : []
-        var perRule = [[KubernetesFinding]](repeating: [], count: rules.count)
         let rules = self.rules
-        perRule.withUnsafeMutableBufferPointer { buffer in
-            let slots = SendableSlots(buffer)
-            DispatchQueue.concurrentPerform(iterations: rules.count) { index in
-                let description = type(of: rules[index]).description
-                guard configuration.severity(for: description) != nil || configurationFor != nil else { return }
-                slots.buffer[index] = rules[index].check(context)
-            }
+        let slots = ResultSlots<[KubernetesFinding]>(count: rules.count)
+        DispatchQueue.concurrentPerform(iterations: rules.count) { index in
+            let description = type(of: rules[index]).description
+            guard configuration.severity(for: description) != nil || configurationFor != nil else { return }
+            slots[index] = rules[index].check(context)
         }
+        let perRule = slots.all.map { $0 ?? [] }
         var byFile: [String: [Finding]] = [:]
         var suppressed: [String: Int] = [:]
         var configurations: [String: CheckConfiguration] = [:]
@@ -158,10 +154,4 @@ public struct KubernetesChecker: Sendable {
         }
         return (byFile, suppressed)
     }
-}
-
-/// Lets concurrent iterations write to distinct slots of one buffer.
-struct SendableSlots<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
