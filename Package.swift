@@ -64,7 +64,7 @@ let package = Package(
         // The one system call Foundation and Glibc do not expose: an atomic directory swap.
         .target(name: "CBerthSystem"),
         .target(name: "Dockerfile", dependencies: ["BerthCore"]),
-        .target(name: "Tags"),
+        .target(name: "Tags", dependencies: ["BerthCore"]),
         .target(
             name: "Rules",
             dependencies: [

@@ -1,3 +1,5 @@
+import BerthCore
+
 /// A reference to an image in a registry: `[host[:port]/]repository[:tag][@digest]`.
 ///
 /// Parsed the way Docker and containers/image do: a first component with a `.` or `:`, or equal to
@@ -37,11 +39,11 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
         guard !rest.isEmpty, rest.utf8.count <= 512 else {
             throw OCIError.invalidReference("'\(string.prefix(100))' is empty or too long")
         }
+        let parts = ImageName.split(rest)
         var digest: Digest?
-        if let at = rest.firstIndex(of: "@") {
-            digest = try Digest(parsing: String(rest[rest.index(after: at)...]))
-            rest = rest[..<at]
-        }
+        if let written = parts.digest { digest = try Digest(parsing: String(written)) }
+        var tag = parts.tag.map(String.init)
+        rest = parts.name
         var host = ImageReference.dockerHub
         if let slash = rest.firstIndex(of: "/") {
             let first = rest[..<slash]
@@ -49,11 +51,6 @@ public struct ImageReference: Sendable, Hashable, CustomStringConvertible {
                 host = String(first)
                 rest = rest[rest.index(after: slash)...]
             }
-        }
-        var tag: String?
-        if let colon = rest.lastIndex(of: ":") {
-            tag = String(rest[rest.index(after: colon)...])
-            rest = rest[..<colon]
         }
         var repository = String(rest)
         if host == ImageReference.dockerHub && !repository.contains("/") { repository = "library/" + repository }

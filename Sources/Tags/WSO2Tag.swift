@@ -1,3 +1,5 @@
+import BerthCore
+
 /// An image tag in the WSO2 scheme:
 ///
 /// - `{product-version}`: `5.8.0` (Ubuntu based)
@@ -131,17 +133,14 @@ public struct TaggedReference: Sendable, Equatable {
 
     /// Splits `reference`; a bare tag (no `:` or `/`) is taken as the tag itself.
     public init?(_ reference: String) {
-        var rest = Substring(reference)
-        if let at = rest.firstIndex(of: "@") {
-            digest = String(rest[rest.index(after: at)...])
-            rest = rest[..<at]
-        }
-        if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
-            repository = String(rest[..<colon])
-            tag = String(rest[rest.index(after: colon)...])
-        } else if !rest.contains("/"), !rest.isEmpty {
+        let parts = ImageName.split(reference)
+        digest = parts.digest.map(String.init)
+        if let tag = parts.tag {
+            repository = String(parts.name)
+            self.tag = String(tag)
+        } else if !parts.name.contains("/"), !parts.name.isEmpty {
             repository = nil
-            tag = String(rest)
+            tag = String(parts.name)
         } else {
             return nil
         }

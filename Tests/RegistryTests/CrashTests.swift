@@ -92,14 +92,17 @@ struct HTTPPusher: Sendable {
     let client: HTTPClient
     let base: String
 
-    func send(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil) async throws
+    func send(
+        _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil,
+        timeout: TimeAmount = .seconds(5)
+    ) async throws
         -> (status: Int, headers: HTTPHeaders, body: Data)
     {
         var request = HTTPClientRequest(url: path.hasPrefix("http") ? path : base + path)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await client.execute(request, timeout: .seconds(5))
+        let response = try await client.execute(request, timeout: timeout)
         let collected = try await response.body.collect(upTo: 64 * 1024 * 1024)
         return (Int(response.status.code), response.headers, Data(buffer: collected))
     }

@@ -30,7 +30,7 @@ public struct ImageLatestRule: InstructionRule {
 
     public func problem(with instruction: Instruction, in stage: Stage?, context: DockerfileContext) -> String? {
         guard let image = BaseImage.external(stage, at: instruction) else { return nil }
-        let reference = ImageReference(image)
+        let reference = ImageName(image)
         guard reference.digest == nil, reference.tag == "latest" else { return nil }
         return "base image '\(image)' uses the 'latest' tag"
     }

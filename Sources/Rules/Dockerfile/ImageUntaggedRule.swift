@@ -33,7 +33,7 @@ public struct ImageUntaggedRule: InstructionRule {
 
     public func problem(with instruction: Instruction, in stage: Stage?, context: DockerfileContext) -> String? {
         guard let image = BaseImage.external(stage, at: instruction) else { return nil }
-        let reference = ImageReference(image)
+        let reference = ImageName(image)
         guard reference.digest == nil, reference.tag == nil else { return nil }
         return "base image '\(image)' has no tag"
     }

@@ -38,7 +38,7 @@ public struct UntrustedRegistryRule: InstructionRule {
     public func problem(with instruction: Instruction, in stage: Stage?, context: DockerfileContext) -> String? {
         let trusted = context.configuration.trustedRegistries
         guard !trusted.isEmpty, let image = BaseImage.external(stage, at: instruction) else { return nil }
-        let registry = ImageReference(image).registry ?? "docker.io"
+        let registry = ImageName(image).registry ?? "docker.io"
         if trusted.contains(where: { Glob.matches($0, registry) }) { return nil }
         return "'\(image)' comes from \(registry), which is not a trusted registry"
     }

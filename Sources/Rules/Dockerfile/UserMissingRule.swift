@@ -45,7 +45,7 @@ public struct UserMissingRule: DockerfileRule {
         guard let image = root.image else { return [] }
         if image.lowercased() == "scratch" { return [context.finding(Self.description, at: final.from)] }
         let patterns = Self.knownNonRoot + context.configuration.nonRootBaseImages
-        let repository = ImageReference(image).repository
+        let repository = ImageName(image).repository
         if patterns.contains(where: { Glob.matches($0, image) || Glob.matches($0, repository) }) { return [] }
         if context.isWSO2Image(image) { return [] }
         return [

@@ -38,7 +38,7 @@ public struct WSO2TagSchemeRule: InstructionRule {
 
     public func problem(with instruction: Instruction, in stage: Stage?, context: DockerfileContext) -> String? {
         guard let stage, stage.from.startLine == instruction.startLine, stage.parentStage == nil,
-            let image = stage.image, context.isWSO2Image(image), let tag = ImageReference(image).tag
+            let image = stage.image, context.isWSO2Image(image), let tag = ImageName(image).tag
         else { return nil }
         do {
             _ = try WSO2Tag.parse(tag)

@@ -167,7 +167,7 @@ public struct CheckConfiguration: Sendable, Equatable {
     /// True when `image` is a WSO2 product image: `wso2/...`, `docker.wso2.com/...`, or one of the
     /// configured `wso2Images` patterns.
     public func isWSO2Image(_ image: String) -> Bool {
-        let name = ImageReference(image).repository
+        let name = ImageName(image).repository
         if name.hasPrefix("wso2/") || name.hasPrefix("docker.wso2.com/") || name.hasPrefix("docker.io/wso2/") {
             return true
         }

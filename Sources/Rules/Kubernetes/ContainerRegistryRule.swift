@@ -72,7 +72,7 @@ public struct ContainerRegistryRule: ContainerRule {
     ) -> [Problem] {
         let trusted = context.configuration.trustedRegistries
         guard !trusted.isEmpty, let image = container.image, !image.contains("{{") else { return [] }
-        let reference = ImageReference(image)
+        let reference = ImageName(image)
         guard reference.isWellFormed else { return [] }
         let registry = reference.registry ?? "docker.io"
         if trusted.contains(where: { Glob.matches($0, registry) }) { return [] }

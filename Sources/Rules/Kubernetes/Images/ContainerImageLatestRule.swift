@@ -55,7 +55,7 @@ public struct ContainerImageLatestRule: ContainerRule {
     public func problems(
         of container: Container, in pod: PodTemplate, of object: KubernetesObject, context: KubernetesContext
     ) -> [Problem] {
-        guard let image = ContainerImages.judgeable(container), ImageReference(image).tag == "latest" else { return [] }
+        guard let image = ContainerImages.judgeable(container), ImageName(image).tag == "latest" else { return [] }
         return [
             Problem(
                 at: container.imageNode, "container '\(container.name)' image '\(image)' uses the moving tag latest")

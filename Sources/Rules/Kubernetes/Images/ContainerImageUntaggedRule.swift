@@ -57,7 +57,7 @@ public struct ContainerImageUntaggedRule: ContainerRule {
     public func problems(
         of container: Container, in pod: PodTemplate, of object: KubernetesObject, context: KubernetesContext
     ) -> [Problem] {
-        guard let image = ContainerImages.judgeable(container), ImageReference(image).tag == nil else { return [] }
+        guard let image = ContainerImages.judgeable(container), ImageName(image).tag == nil else { return [] }
         return [
             Problem(
                 at: container.imageNode,

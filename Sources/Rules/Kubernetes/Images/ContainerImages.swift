@@ -7,7 +7,7 @@ enum ContainerImages {
     /// (empty chart values).
     static func judgeable(_ container: Container) -> String? {
         guard let image = container.image, !image.contains("{{"), !image.contains("$(") else { return nil }
-        let reference = ImageReference(image)
+        let reference = ImageName(image)
         guard reference.digest == nil, reference.isWellFormed else { return nil }
         return image
     }
