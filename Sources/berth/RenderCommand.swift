@@ -90,7 +90,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Pattern: \(Pattern.allCases.map(\.rawValue).joined(separator: ", ")).")
     var pattern: String = Pattern.apimISKM.rawValue
 
-    @Option(help: "Where to write the spec.")
+    @Option(help: "Where to write the spec ('-' for standard output).")
     var output: String = "berth.yaml"
 
     @Flag(help: "Overwrite an existing file.")
@@ -104,12 +104,16 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
+        var spec = RenderSpec()
+        spec.pattern = Pattern(rawValue: pattern)!
+        if output == "-" {
+            Terminal.write(SpecWriter.spec(spec))
+            return
+        }
         if FileManager.default.fileExists(atPath: output), !force {
             Terminal.error("\(output) exists; use --force to replace it")
             throw ExitCode(2)
         }
-        var spec = RenderSpec()
-        spec.pattern = Pattern(rawValue: pattern)!
         try AtomicFile.write(Data(SpecWriter.spec(spec).utf8), to: output)
         Terminal.write("wrote \(output) (\(spec.pattern.rawValue))\n")
     }
