@@ -21,6 +21,8 @@ public struct CheckOptions: Sendable {
     public var limits = InputLimits()
     /// Ids of other commands' rules (`berth audit`) that `.berth.yaml` may configure too.
     public var otherKnownRules: Set<String> = []
+    /// How many Dockerfiles are checked at once: one per core unless set.
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -95,7 +97,10 @@ public struct CheckSession: Sendable {
         let checker = DockerfileChecker(honourInlineIgnores: options.honourInlineIgnores)
         let manifests = discovered.filter(KubernetesInputs.isManifestPath)
         let dockerfiles = discovered.filter { !KubernetesInputs.isManifestPath($0) }
-        var reports = unreadable + Self.checkInParallel(dockerfiles, checker: checker, loader: loader)
+        var reports =
+            unreadable
+            + Self.checkInParallel(
+                dockerfiles, checker: checker, loader: loader, jobs: options.jobs)
         var notes: [String] = []
 
         var kubernetes = KubernetesInputs.collect(
@@ -157,19 +162,23 @@ public struct CheckSession: Sendable {
 
     static func configurationPath(for file: String) -> String { file == "-" ? standardInputPath : file }
 
-    /// Checks Dockerfiles on all cores; reports come back in input order.
-    static func checkInParallel(_ files: [String], checker: DockerfileChecker, loader: ConfigurationLoader)
-        -> [FileReport]
-    {
+    /// Checks Dockerfiles on `jobs` threads; reports come back in input order.
+    static func checkInParallel(
+        _ files: [String], checker: DockerfileChecker, loader: ConfigurationLoader, jobs: Int
+    ) -> [FileReport] {
         let slots = ResultSlots<FileReport>(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let file = files[index]
-            do {
-                let configuration = try loader.configuration(for: file)
-                slots[index] = checker.check(path: file, configuration: configuration)
-            } catch {
-                slots[index] = FileReport(file: file, findings: [], error: "\(error)")
-                loader.recordError("\(error)")
+        let workers = max(1, min(jobs, files.count))
+        // Each worker takes every `workers`-th file, so `--jobs 1` is one thread, in order.
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: files.count, by: workers) {
+                let file = files[index]
+                do {
+                    let configuration = try loader.configuration(for: file)
+                    slots[index] = checker.check(path: file, configuration: configuration)
+                } catch {
+                    slots[index] = FileReport(file: file, findings: [], error: "\(error)")
+                    loader.recordError("\(error)")
+                }
             }
         }
         return slots.values

@@ -68,6 +68,11 @@ struct CheckCommand: ParsableCommand {
             "Seconds helm template or kubectl kustomize may run before it is stopped.", valueName: "seconds"))
     var renderTimeout: Double = 120
 
+    @Option(
+        name: [.customShort("j"), .long],
+        help: ArgumentHelp("Dockerfiles checked at once (default: one per core).", valueName: "n"))
+    var jobs: Int?
+
     /// What `helm template` is given after the chart: values files, then `--set`, then `--set-string`.
     var helmArguments: [String] {
         helmValues.flatMap { ["--values", $0] } + helmSet.flatMap { ["--set", $0] }
@@ -77,6 +82,7 @@ struct CheckCommand: ParsableCommand {
     func validate() throws {
         if paths.isEmpty { throw ValidationError("name files or directories to check, or - for standard input") }
         if !(renderTimeout > 0) { throw ValidationError("--render-timeout must be a positive number of seconds") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if Reporters.reporter(named: format) == nil {
             throw ValidationError("unknown format '\(format)': use \(Reporters.names.joined(separator: ", "))")
         }
@@ -101,6 +107,7 @@ struct CheckCommand: ParsableCommand {
         options.neverFail = noFail
         options.helmArguments = helmArguments
         options.limits.renderTimeout = renderTimeout
+        if let jobs { options.jobs = jobs }
         let outcome: CheckOutcome
         do {
             outcome = try CheckSession(options: options).run()

@@ -38,6 +38,22 @@ import Testing
         #expect(onlyErrors.status == 0)
     }
 
+    @Test func oneJobGivesTheSameReportAsAllCores() throws {
+        var files: [String: String] = [:]
+        for index in 0..<24 {
+            files["f\(index)/Dockerfile"] = index.isMultiple(of: 3) ? Self.clean : "FROM ubuntu\nEXPOSE \(index + 20)\n"
+        }
+        let root = try Self.makeTree(files)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let parallel = try ParseCommandTests.run(["check", "--format", "json", root.path])
+        let serial = try ParseCommandTests.run(["check", "--format", "json", "--jobs", "1", root.path])
+        #expect(parallel.status == 1 && serial.status == 1, "\(serial.stderr)")
+        #expect(parallel.stdout == serial.stdout)
+        #expect(parallel.stdout.contains("f23/Dockerfile"))
+        let refused = try ParseCommandTests.run(["check", "--jobs", "0", root.path])
+        #expect(refused.status != 0 && refused.stderr.contains("--jobs must be at least 1"))
+    }
+
     @Test func discoveryFindsDockerfileNamesAndHonoursGitignore() throws {
         let root = try Self.makeTree([
             "a/Dockerfile": Self.clean, "b/Containerfile": Self.clean, "c/api.Dockerfile": Self.clean,

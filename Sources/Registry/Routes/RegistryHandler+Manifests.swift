@@ -8,21 +8,23 @@ import OCI
 /// Manifests: get, put (validated), delete.
 extension RegistryHandler {
     /// Resolves a tag or digest reference to a stored manifest.
+    ///
+    /// A reference that is neither a valid tag nor a valid digest names nothing, so it answers 404
+    /// `MANIFEST_UNKNOWN`, as distribution does and the OCI conformance suite expects of
+    /// `GET /v2/<name>/manifests/.INVALID_MANIFEST_NAME`. Only a PUT judges the reference's syntax.
     func resolveManifest(name: String, reference: String) throws(RegistryError) -> RegistryStorage.StoredManifest {
+        let shown = String(reference.prefix(140))
         if reference.contains(":") {
-            let digest = try parseDigest(reference)
-            guard let stored = storage.manifest(name, digest: digest) else {
-                throw RegistryError.manifestUnknown(reference)
+            guard let digest = try? Digest(parsing: reference), let stored = storage.manifest(name, digest: digest)
+            else {
+                throw RegistryError.manifestUnknown(shown)
             }
             return stored
         }
-        guard Tag.isValid(reference) else {
-            throw RegistryError(
-                .badRequest, .manifestInvalid, "invalid tag", detail: ["reference": String(reference.prefix(140))])
-        }
-        guard let digest = storage.resolveTag(name, reference), let stored = storage.manifest(name, digest: digest)
+        guard Tag.isValid(reference), let digest = storage.resolveTag(name, reference),
+            let stored = storage.manifest(name, digest: digest)
         else {
-            throw RegistryError.manifestUnknown(reference)
+            throw RegistryError.manifestUnknown(shown)
         }
         return stored
     }
