@@ -353,6 +353,10 @@ import Testing
         #expect(
             mermaidEdges.count == svgEdges.count, "\(mermaidEdges.count) Mermaid edges, \(svgEdges.count) SVG edges")
         let graph = DiagramGraph(test.spec)
+        for caption in graph.namespace {
+            #expect(svg.contains(">\(DiagramGenerator.escape(caption))</text>"))
+            #expect(mermaid.contains("subgraph namespace_frame[\"\(graph.namespace.joined(separator: "<br/>"))\"]"))
+        }
         for node in graph.nodes {
             #expect(svg.contains(">\(DiagramGenerator.escape(node.title))</text>"), "\(node.title) is not in the SVG")
             #expect(mermaid.contains("\"\(([node.title] + node.lines).joined(separator: "<br/>"))\""))
