@@ -59,17 +59,15 @@ struct DiagramLayout: Sendable {
     /// Edges no route was found for, and labels no free place was found for; empty in a good layout.
     var failures: [String] = []
 
-    /// The first spacing that routes every edge and places every label; the widest one otherwise.
+    /// The first spacing that routes every edge and places every label; the widest tried otherwise.
     init(_ graph: DiagramGraph) {
-        let attempts = 6
-        for spacing in 0..<attempts {
-            let layout = DiagramLayout(graph, spacing: spacing)
-            if layout.failures.isEmpty || spacing == attempts - 1 {
-                self = layout
-                return
-            }
+        var layout = DiagramLayout(graph, spacing: 0)
+        var spacing = 0
+        while !layout.failures.isEmpty, spacing < 5 {
+            spacing += 1
+            layout = DiagramLayout(graph, spacing: spacing)
         }
-        self = DiagramLayout(graph, spacing: attempts - 1)
+        self = layout
     }
 
     var frameSides: [DiagramSegment] {
