@@ -1,20 +1,7 @@
 /// The deployment drawn as the seed's figure draws it: ingress, components with replicas and
-/// autoscaling, services, volumes, the database, and the flows between them with ports.
+/// autoscaling, services, volumes, the database, and the flows between them with ports. The SVG and
+/// the Mermaid graph come from one ``DiagramGraph``; the SVG is drawn from its ``DiagramLayout``.
 enum DiagramGenerator {
-    struct Box {
-        var id: String
-        var title: String
-        var lines: [String]
-        var x: Int
-        var y: Int
-        var width: Int
-        var height: Int
-        var fill: String
-
-        var centerX: Int { x + width / 2 }
-        var bottom: Int { y + height }
-    }
-
     static func scaling(_ component: Component) -> String {
         if component.instances > 0 { return "\(component.instances) nodes, a Service each" }
         if let scaling = component.autoscaling {
@@ -25,209 +12,118 @@ enum DiagramGenerator {
 
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     static func files(_ spec: RenderSpec) -> [GeneratedFile] {
-        [
-            GeneratedFile(path: "architecture.svg", contents: svg(spec)),
-            GeneratedFile(path: "architecture.md", contents: markdown(spec)),
+        let graph = DiagramGraph(spec)
+        return [
+            GeneratedFile(path: "architecture.svg", contents: svg(DiagramLayout(graph), title: graph.title)),
+            GeneratedFile(path: "architecture.md", contents: markdown(spec, graph)),
         ]
     }
 
-    static func boxes(_ spec: RenderSpec) -> [Box] {
-        let components = Catalog.components(for: spec)
-        let exposed = components.filter { $0.host != nil }
-        let internalOnes = components.filter { $0.host == nil }
-        let width = 250
-        let gap = 120
-        let rowWidth = max(exposed.count, internalOnes.count, 2) * (width + gap)
-        let canvas = max(rowWidth + 80, 980)
-        var boxes: [Box] = []
-        boxes.append(
-            Box(
-                id: "clients", title: "API consumers and portal users", lines: ["HTTPS 443"], x: canvas / 2 - 160,
-                y: 20, width: 320, height: 56, fill: "#f4f4f4"))
-        let hosts = exposed.compactMap(\.host).joined(separator: ", ")
-        boxes.append(
-            Box(
-                id: "ingress", title: "Ingress (\(spec.ingressClass), TLS \(spec.tlsSecret))", lines: [hosts],
-                x: canvas / 2 - 260, y: 110, width: 520, height: 56, fill: "#e8f0fe"))
-        func row(_ items: [Component], y: Int, fill: String) {
-            let total = items.count * width + (items.count - 1) * gap
-            var x = (canvas - total) / 2
-            for component in items {
-                let ports = component.ports.map { String($0.port) }.joined(separator: " ")
-                boxes.append(
-                    Box(
-                        id: component.name, title: component.name,
-                        lines: [
-                            "\(component.distribution) \(component.productVersion)", scaling(component),
-                            "Service \(Names.service(spec, component))", "ports \(ports)",
-                        ],
-                        x: x, y: y, width: width, height: 104, fill: fill))
-                x += width + gap
-            }
-        }
-        row(exposed, y: 220, fill: "#e6f4ea")
-        row(internalOnes, y: 440, fill: "#fef7e0")
-        boxes.append(
-            Box(
-                id: "database", title: "\(spec.databaseType.rawValue) (external)",
-                lines: [
-                    "\(spec.databaseHost):\(spec.effectiveDatabasePort)",
-                    "\(spec.apimDatabase), \(spec.sharedDatabase)",
-                ],
-                x: canvas - 330, y: 600, width: 300, height: 72, fill: "#fce8e6"))
-        if components.contains(where: { !$0.sharedPaths.isEmpty }) {
-            boxes.append(
-                Box(
-                    id: "storage", title: "PersistentVolumeClaim (ReadWriteMany)",
-                    lines: ["storageClass \(spec.storageClass), \(spec.storageSize)"], x: 30, y: 600, width: 300,
-                    height: 72, fill: "#f3e8fd"))
-        }
-        return boxes
+    static func svg(_ spec: RenderSpec) -> String {
+        let graph = DiagramGraph(spec)
+        return svg(DiagramLayout(graph), title: graph.title)
     }
 
-    static func svg(_ spec: RenderSpec) -> String {
-        let boxes = boxes(spec)
-        let byID = Dictionary(uniqueKeysWithValues: boxes.map { ($0.id, $0) })
-        let width = (boxes.map { $0.x + $0.width }.max() ?? 900) + 30
-        let height = 700
+    static func stroke(_ style: DiagramGraph.Style) -> String {
+        switch style {
+        case .traffic: "stroke=\"#555555\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\""
+        case .database:
+            "stroke=\"#c5221f\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\" marker-end=\"url(#arrow-jdbc)\""
+        case .storage: "stroke=\"#7e57c2\" stroke-width=\"1.2\""
+        }
+    }
+
+    static func text(_ run: DiagramLayout.TextRun, fill: String, role: String) -> String {
+        "  <text class=\"\(role)\" x=\"\(run.x)\" y=\"\(run.baseline)\" font-size=\"\(run.size)\"\(run.bold ? " font-weight=\"bold\"" : "") fill=\"\(fill)\">\(escape(run.text))</text>\n"
+    }
+
+    static func svg(_ layout: DiagramLayout, title: String) -> String {
+        let (width, height) = (layout.width, layout.height)
+        let frame = layout.frame
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="Helvetica, Arial, sans-serif">
-              <title>WSO2 \(escape(spec.pattern.summary)) on Kubernetes (generated by berth render)</title>
-              <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>
+              <title>\(escape(title))</title>
+              <defs>
+                <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555555"/></marker>
+                <marker id="arrow-jdbc" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#c5221f"/></marker>
+              </defs>
               <rect x="0" y="0" width="\(width)" height="\(height)" fill="#ffffff"/>
-              <rect x="10" y="190" width="\(width - 20)" height="380" rx="12" fill="none" stroke="#9aa0a6" stroke-dasharray="6 4"/>
-              <text x="22" y="208" font-size="12" fill="#5f6368">namespace \(escape(spec.namespace)): Deployments, Services, HPA, PDB, NetworkPolicies</text>
+              <rect class="namespace" x="\(frame.x)" y="\(frame.y)" width="\(frame.width)" height="\(frame.height)" rx="12" fill="none" stroke="#9aa0a6" stroke-dasharray="6 4"/>
 
             """
-        var labels: [(Int, Int, String)] = []
-        func arrow(
-            _ x1: Int, _ y1: Int, _ x2: Int, _ y2: Int, _ label: String, dashed: Bool = false, at fraction: Double = 0.5
-        ) {
+        for caption in layout.captions { out += text(caption, fill: "#5f6368", role: "caption") }
+        for route in layout.routes {
+            let d = route.points.enumerated().map { "\($0.offset == 0 ? "M" : "L") \($0.element.x) \($0.element.y)" }
+            let edge = route.edge
+            let tip =
+                "\(edge.from) to \(edge.to)"
+                + ([edge.label, edge.purpose].filter { !$0.isEmpty }.map { ": " + $0 }.joined())
             out +=
-                "  <line x1=\"\(x1)\" y1=\"\(y1)\" x2=\"\(x2)\" y2=\"\(y2)\" stroke=\"#555\" stroke-width=\"1.5\"\(dashed ? " stroke-dasharray=\"5 3\"" : "") marker-end=\"url(#arrow)\"/>\n"
-            labels.append((x1 + Int(Double(x2 - x1) * fraction), y1 + Int(Double(y2 - y1) * fraction), label))
+                "  <path class=\"edge\" d=\"\(d.joined(separator: " "))\" fill=\"none\" \(stroke(edge.style))><title>\(escape(tip))</title></path>\n"
         }
-        /// A path below a row, for boxes in the same row with others between them.
-        func lane(_ from: Box, _ to: Box, _ depth: Int, _ label: String) {
-            let y = from.bottom + depth
+        for box in layout.boxes {
+            let rect = box.rect
             out +=
-                "  <polyline points=\"\(from.centerX),\(from.bottom) \(from.centerX),\(y) \(to.centerX),\(y) \(to.centerX),\(to.bottom)\" fill=\"none\" stroke=\"#555\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"/>\n"
-            labels.append(((from.centerX + to.centerX) / 2, y, label))
-        }
-        if let clients = byID["clients"], let ingress = byID["ingress"] {
-            arrow(clients.centerX, clients.bottom, ingress.centerX, ingress.y, "HTTPS")
-        }
-        let components = Catalog.components(for: spec)
-        if let ingress = byID["ingress"] {
-            for component in components where component.host != nil {
-                guard let box = byID[component.name] else { continue }
-                let port = component.ports.first { $0.external && $0.port != 9443 }?.port ?? 9443
-                arrow(
-                    ingress.centerX + (box.centerX - ingress.centerX) / 3, ingress.bottom, box.centerX, box.y,
-                    "\(component.host ?? "") \u{2192} \(port)")
+                "  <rect class=\"box\" x=\"\(rect.x)\" y=\"\(rect.y)\" width=\"\(rect.width)\" height=\"\(rect.height)\" rx=\"8\" fill=\"\(box.node.fill)\" stroke=\"#5f6368\"/>\n"
+            for run in box.texts {
+                out += text(run, fill: run.bold ? "#202124" : "#3c4043", role: "box-text")
             }
         }
-        var drawn: Set<String> = []
-        var laneDepth = 12
-        for flow in Catalog.flows(for: spec) {
-            guard let from = byID[flow.from], let to = byID[flow.to] else { continue }
-            let key = [flow.from, flow.to].sorted().joined(separator: "|")
-            let reverse = drawn.contains(key)
-            let offset = reverse ? 30 : -30
-            drawn.insert(key)
-            let label = flow.ports.map(String.init).joined(separator: "/")
-            let between = boxes.contains { box in
-                box.y == from.y && box.id != from.id && box.id != to.id && box.x > min(from.x, to.x)
-                    && box.x < max(from.x, to.x)
-            }
-            if from.y == to.y, between {
-                lane(from, to, laneDepth, label)
-                laneDepth += 16
-            } else if from.y == to.y {
-                let (left, right) = from.x < to.x ? (from, to) : (to, from)
-                let y = from.y + from.height / 2 + offset
-                if from.x < to.x {
-                    arrow(left.x + left.width, y, right.x, y, label)
-                } else {
-                    arrow(right.x, y, left.x + left.width, y, label)
-                }
-            } else {
-                let (x1, y1) = (from.centerX + offset, from.y < to.y ? from.bottom : from.y)
-                let (x2, y2) = (to.centerX + offset, from.y < to.y ? to.y : to.bottom)
-                arrow(x1, y1, x2, y2, label, at: reverse ? 0.75 : 0.55)
-            }
-        }
-        if let database = byID["database"] {
-            for component in components {
-                guard let box = byID[component.name] else { continue }
-                out +=
-                    "  <line x1=\"\(box.centerX)\" y1=\"\(box.bottom)\" x2=\"\(database.centerX)\" y2=\"\(database.y)\" stroke=\"#c5221f\" stroke-width=\"1\" stroke-dasharray=\"4 3\" marker-end=\"url(#arrow)\"/>\n"
-            }
-            out +=
-                "  <text x=\"\(database.x)\" y=\"\(database.y - 8)\" font-size=\"11\" fill=\"#c5221f\">JDBC \(spec.effectiveDatabasePort) (TLS)</text>\n"
-        }
-        if let storage = byID["storage"] {
-            for component in components where !component.sharedPaths.isEmpty {
-                guard let box = byID[component.name] else { continue }
-                out +=
-                    "  <line x1=\"\(box.centerX - 40)\" y1=\"\(box.bottom)\" x2=\"\(storage.centerX)\" y2=\"\(storage.y)\" stroke=\"#7e57c2\" stroke-width=\"1\" marker-end=\"url(#arrow)\"/>\n"
-            }
-        }
-        for box in boxes {
-            out +=
-                "  <rect x=\"\(box.x)\" y=\"\(box.y)\" width=\"\(box.width)\" height=\"\(box.height)\" rx=\"8\" fill=\"\(box.fill)\" stroke=\"#5f6368\"/>\n"
-            out +=
-                "  <text x=\"\(box.x + 10)\" y=\"\(box.y + 20)\" font-size=\"13\" font-weight=\"bold\" fill=\"#202124\">\(escape(box.title))</text>\n"
-            for (index, line) in box.lines.enumerated() {
-                out +=
-                    "  <text x=\"\(box.x + 10)\" y=\"\(box.y + 40 + index * 17)\" font-size=\"12\" fill=\"#3c4043\">\(escape(line))</text>\n"
-            }
-        }
-        // Port labels last, on a white ground, so boxes and lines never hide them.
-        for (x, y, label) in labels {
-            let width = label.count * 6 + 8
-            out +=
-                "  <rect x=\"\(x - width / 2)\" y=\"\(y - 10)\" width=\"\(width)\" height=\"14\" fill=\"#ffffff\" opacity=\"0.9\"/>\n"
-            out +=
-                "  <text x=\"\(x)\" y=\"\(y + 1)\" font-size=\"11\" fill=\"#202124\" text-anchor=\"middle\">\(escape(label))</text>\n"
+        for route in layout.routes {
+            guard let label = route.label else { continue }
+            out += text(label, fill: route.edge.style == .database ? "#c5221f" : "#202124", role: "label")
         }
         out += "</svg>\n"
         return out
     }
 
-    static func markdown(_ spec: RenderSpec) -> String {
-        let components = Catalog.components(for: spec)
+    /// The same graph as the SVG, as Mermaid: every node with its lines, every edge with its label
+    /// and what it carries.
+    static func markdown(_ spec: RenderSpec, _ graph: DiagramGraph) -> String {
+        func id(_ node: String) -> String {
+            switch node {
+            case "database": "db"
+            case "storage": "pvc"
+            default: node.replacingOccurrences(of: "-", with: "_")
+            }
+        }
+        func quoted(_ text: String) -> String { text.replacingOccurrences(of: "\"", with: "#quot;") }
         var out =
             "# Architecture\n\nGenerated by berth render: WSO2 \(spec.pattern.summary). The same graph is drawn in architecture.svg.\n\n```mermaid\nflowchart TB\n"
-        out += "  clients([API consumers and portal users]) -->|HTTPS 443| ingress[Ingress \(spec.ingressClass), TLS]\n"
-        for component in components {
-            let id = component.name.replacingOccurrences(of: "-", with: "_")
-            out +=
-                "  \(id)[\"\(component.name)<br/>\(component.distribution) \(component.productVersion)<br/>\(scaling(component))\"]\n"
-            if let host = component.host {
-                let port = component.ports.first { $0.external && $0.port != 9443 }?.port ?? 9443
-                out += "  ingress -->|\(host) to \(port)| \(id)\n"
+        // The components sit in the namespace, drawn as a subgraph as the SVG draws a frame.
+        var inNamespace = false
+        for node in graph.nodes {
+            let label = quoted(([node.title] + node.lines).joined(separator: "<br/>"))
+            let inside = node.tier == .exposed || node.tier == .clusterOnly
+            if inside, !inNamespace {
+                out += "  subgraph namespace_frame[\"\(quoted(graph.namespace.joined(separator: "<br/>")))\"]\n"
+            } else if !inside, inNamespace {
+                out += "  end\n"
+            }
+            inNamespace = inside
+            let indent = inside ? "    " : "  "
+            switch node.tier {
+            case .clients: out += "\(indent)\(id(node.id))([\"\(label)\"])\n"
+            case .backing: out += "\(indent)\(id(node.id))[(\"\(label)\")]\n"
+            default: out += "\(indent)\(id(node.id))[\"\(label)\"]\n"
             }
         }
-        for flow in Catalog.flows(for: spec) {
-            out +=
-                "  \(flow.from.replacingOccurrences(of: "-", with: "_")) -->|\(flow.ports.map(String.init).joined(separator: "/")) \(flow.purpose)| \(flow.to.replacingOccurrences(of: "-", with: "_"))\n"
-        }
-        out += "  db[(\(spec.databaseType.rawValue) \(spec.databaseHost))]\n"
-        for component in components {
-            out +=
-                "  \(component.name.replacingOccurrences(of: "-", with: "_")) -.->|JDBC \(spec.effectiveDatabasePort)| db\n"
-        }
-        if components.contains(where: { !$0.sharedPaths.isEmpty }) {
-            out += "  pvc[(PVC ReadWriteMany \(spec.storageClass))]\n"
-            for component in components where !component.sharedPaths.isEmpty {
-                out += "  \(component.name.replacingOccurrences(of: "-", with: "_")) --- pvc\n"
+        if inNamespace { out += "  end\n" }
+        for edge in graph.edges {
+            let text = quoted([edge.label, edge.purpose].filter { !$0.isEmpty }.joined(separator: " "))
+            let arrow: String
+            switch edge.style {
+            case .traffic: arrow = "-->"
+            case .database: arrow = "-.->"
+            case .storage: arrow = "---"
             }
+            out += "  \(id(edge.from)) \(arrow)\(text.isEmpty ? "" : "|\"\(text)\"|") \(id(edge.to))\n"
         }
+        let components = Catalog.components(for: spec)
         out += "```\n\n| component | image | scaling | Service | ports |\n|---|---|---|---|---|\n"
         for component in components {
             out +=
