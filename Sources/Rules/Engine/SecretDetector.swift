@@ -126,9 +126,12 @@ public enum SecretDetector {
         if key == "keycontent", isRandomBase64(trimmed, minimum: 40) {
             return Match(kind: "an OCI API signing key", shown: redacted(trimmed, keeping: 4))
         }
+        // Public by design: public and publishable keys, reCAPTCHA site keys, GPG fingerprints, SSH
+        // public-key blobs (`AAAAC3NzaC1lZDI1NTE5...`).
         if key.hasSuffix("key"),
-            !["public", "pub", "gpg", "pgp", "fingerprint", "keyid", "path", "file", "name"]
-                .contains(where: key.contains), isRandomBase64(trimmed, minimum: 32)
+            !["public", "pub", "site", "gpg", "pgp", "fingerprint", "keyid", "path", "file", "name"]
+                .contains(where: key.contains),
+            !trimmed.hasPrefix("AAAA"), isRandomBase64(trimmed, minimum: 32)
         {
             return Match(kind: "a key", shown: redacted(trimmed, keeping: 4))
         }
