@@ -9,13 +9,35 @@ import Rules
 #endif
 
 /// Finds the files to check: named files as given, and Dockerfiles under named directories,
-/// recursively, skipping what `.gitignore` files exclude.
+/// recursively, skipping what `.gitignore` files exclude and Dockerfile templates (files a
+/// template engine turns into Dockerfiles, which are not Dockerfiles themselves).
 public struct FileDiscovery: Sendable {
     /// True for `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*` (and lower-case variants).
     public static func isDockerfileName(_ name: String) -> Bool {
         let lower = name.lowercased()
         return lower == "dockerfile" || lower == "containerfile" || lower.hasSuffix(".dockerfile")
             || lower.hasPrefix("dockerfile.") || lower.hasSuffix(".containerfile") || lower.hasPrefix("containerfile.")
+    }
+
+    /// Endings of template files: `Dockerfile.template` (docker-library), `.tmpl`, `.tpl`, `.j2`,
+    /// `.jinja`, `.gotmpl`, `.mustache`, `.hbs`, `.erb`, `.in`.
+    static let templateSuffixes = [
+        ".template", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", ".gotmpl", ".mustache", ".hbs", ".erb", ".in",
+    ]
+
+    /// True for a Dockerfile name with a template ending (`Dockerfile.template`, `Dockerfile.j2`).
+    public static func isTemplateName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return templateSuffixes.contains { lower.hasSuffix($0) }
+    }
+
+    /// True when the file's head reads as a template rather than a Dockerfile: a line that starts
+    /// with `{{` or `{%`, or a FROM whose image is a template expression.
+    static func isTemplateContent(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 64 << 10) else { return false }
+        return TemplateText.isDockerfileTemplate(String(decoding: data, as: UTF8.self)[...])
     }
 
     public init() {}
@@ -25,6 +47,8 @@ public struct FileDiscovery: Sendable {
     public struct Discovered: Sendable {
         public var files: [String] = []
         public var unreadable: [(path: String, reason: String)] = []
+        /// Dockerfile templates found under named directories and left out (a named file is checked as given).
+        public var templates: [String] = []
     }
 
     /// Files under `paths`; the first path or directory that cannot be read is an error.
@@ -93,6 +117,10 @@ public struct FileDiscovery: Sendable {
             } else if include(name) {
                 if type == S_IFLNK, stat(full, &status) != 0 {
                     discovered.unreadable.append((display + "/" + name, BoundedInput.reason(errno)))
+                    continue
+                }
+                if Self.isDockerfileName(name), Self.isTemplateName(name) || Self.isTemplateContent(full) {
+                    discovered.templates.append(display + "/" + name)
                     continue
                 }
                 found(display + "/" + name, into: &discovered)

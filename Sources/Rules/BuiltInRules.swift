@@ -6,7 +6,8 @@ public enum BuiltInRules {
         ImageUntaggedRule(), ImageLatestRule(), UntrustedRegistryRule(), WSO2TagSchemeRule(), OfficialBaseImageRule(),
         UserMissingRule(), UserRootRule(), PrivilegeToolsRule(), DownloadUnverifiedRule(), PipedToShellRule(),
         PlainHTTPRule(), TLSVerificationDisabledRule(), ConsecutiveRunRule(), ArchiveLeftBehindRule(),
-        PackageCacheKeptRule(), LatePurgeRule(), PortNotRequiredRule(), SecretInEnvRule(), ConfigBakedInRule(),
+        PackageCacheKeptRule(), LatePurgeRule(), PortNotRequiredRule(), SecretInEnvRule(), SecretInRunRule(),
+        ConfigBakedInRule(),
         OCILabelsMissingRule(), ShellFormEntrypointRule(), EntrypointSignalRule(), HealthcheckMissingRule(),
     ]
 

@@ -27,6 +27,9 @@ public struct DownloadUnverifiedRule: DockerfileRule {
         ],
         nonTriggering: [
             RuleExample(
+                "FROM alpine:3.20\nRUN curl -fL -o upstream-KEYS {{ \"https://www.apache.org/dist/tomcat/KEYS\" | @sh }}\n"
+            ),
+            RuleExample(
                 "FROM alpine:3.20\nRUN curl -LfsSo /tmp/jdk.tgz \"$URL\"; \\\n    echo \"${ESUM} */tmp/jdk.tgz\" | sha256sum -c -; \\\n    tar -xf /tmp/jdk.tgz\n"
             ),
             RuleExample(

@@ -72,7 +72,8 @@ enum Downloads {
         for (position, instruction) in stage.instructions.enumerated() {
             switch instruction.keyword {
             case "ADD":
-                for source in instruction.arguments.dropLast() where source.contains("://") {
+                for source in instruction.arguments.dropLast()
+                where source.contains("://") && !TemplateText.isTemplate(source) {
                     let resolved = resolve(source, position: position, stage: stage, context: context)
                     found.append(
                         Download(
@@ -148,7 +149,8 @@ enum Downloads {
                     if command.redirectTargets.first != nil, target == nil {
                         target = command.redirectTargets.first
                     }
-                    for url in urls {
+                    // A template expression is filled in later: what it downloads is unknown.
+                    for url in urls where !TemplateText.isTemplate(url) {
                         let resolved = resolve(url, position: position, stage: stage, context: context)
                         var file = target
                         if file == nil, !toStdout, remoteName, !command.pipesToNext {

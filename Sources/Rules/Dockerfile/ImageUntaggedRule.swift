@@ -18,6 +18,8 @@ public struct ImageUntaggedRule: InstructionRule {
             RuleExample("↓FROM --platform=linux/amd64 registry.example.com:5000/base\n"),
         ],
         nonTriggering: [
+            // A template (docker-library's Dockerfile.template) fills the image in later.
+            RuleExample("FROM {{ .from }}\nUSER 802\n"),
             RuleExample("FROM ubuntu:24.04\n"),
             RuleExample("FROM alpine@sha256:4b7ce07002c69e8f3d704a9c5d6fd3053be500b7f1c69fc0d80990c2ad8dd412\n"),
             RuleExample("FROM alpine:3.20 AS build\nFROM build\n"),

@@ -19,6 +19,7 @@ public struct UserMissingRule: DockerfileRule {
             RuleExample("FROM golang:1.23 AS build\nUSER 1000\n↓FROM alpine:3.20\nCOPY --from=build /app /app\n"),
         ],
         nonTriggering: [
+            RuleExample("FROM debian:{{ env.codename }}-slim\nRUN echo hi\n"),
             RuleExample("FROM eclipse-temurin:21-jre\nUSER 802\n"),
             RuleExample("FROM alpine:3.20 AS base\nUSER 802\nFROM base\nRUN echo hi\n"),
             RuleExample("FROM wso2/wso2am:4.5.0\nCOPY lib/ /home/wso2carbon/wso2-artifact-volume/\n"),
@@ -42,7 +43,8 @@ public struct UserMissingRule: DockerfileRule {
         if context.shippedInstructions.contains(where: { $0.keyword == "USER" }) { return [] }
         // The root of the chain decides which base image's user applies.
         let root = context.shippedStages.last ?? final
-        guard let image = root.image else { return [] }
+        // An unresolvable base image (an ARG without a value, a template expression) has an unknown user.
+        guard let image = root.image, !TemplateText.isTemplate(image) else { return [] }
         if image.lowercased() == "scratch" { return [context.finding(Self.description, at: final.from)] }
         let patterns = Self.knownNonRoot + context.configuration.nonRootBaseImages
         let repository = ImageName(image).repository

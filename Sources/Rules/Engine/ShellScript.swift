@@ -149,6 +149,22 @@ public struct ShellScript: Sendable {
                     }
                     index += 1
                 }
+            case "{" where index + 1 < scalars.count && (scalars[index + 1] == "{" || scalars[index + 1] == "%"):
+                // A template expression (`{{ "url" | @sh }}`, `{% if x %}`) is one opaque word: what
+                // it holds is filled in later, so its pipes and quotes are not the script's.
+                inWord = true
+                let close: Unicode.Scalar = scalars[index + 1] == "{" ? "}" : "%"
+                word.unicodeScalars.append(contentsOf: scalars[index...(index + 1)])
+                index += 2
+                while index < scalars.count {
+                    word.unicodeScalars.append(scalars[index])
+                    index += 1
+                    if scalars[index - 1] == close, index < scalars.count, scalars[index] == "}" {
+                        word.unicodeScalars.append(scalars[index])
+                        index += 1
+                        break
+                    }
+                }
             default:
                 inWord = true
                 word.unicodeScalars.append(ch)
