@@ -6,7 +6,8 @@
 # scan finished; the pull latency during the pushes and scans (p50, p99, max, count, failures); the
 # server's peak resident memory (VmHWM).
 # Usage: scripts/bench-registry-scan.sh [BERTH_BINARY] [IMAGES] [WORKERS]
-#   (default: .build/debug/berth, 50 images, 2 scan workers; BENCH_PAYLOAD_MIB per image, default 4)
+#   (default: .build/debug/berth, 50 images, 2 scan workers; BENCH_PAYLOAD_MIB per image, default 4;
+#   BENCH_SCAN=0 runs the same load with scanning off, the baseline for the pull latency)
 # Needs skopeo, curl and python3.
 set -euo pipefail
 
@@ -16,6 +17,7 @@ IMAGES="${2:-50}"
 WORKERS="${3:-2}"
 PAYLOAD_MIB="${BENCH_PAYLOAD_MIB:-4}"
 PORT="${BENCH_PORT:-5067}"
+SCAN="${BENCH_SCAN:-1}"
 WORK="$(mktemp -d /tmp/berth-scan-bench.XXXXXX)"
 SERVER_PID=""
 
@@ -51,11 +53,15 @@ JSON
 cat >"$WORK/registry.yaml" <<YAML
 address: 127.0.0.1:$PORT
 root: $WORK/root
+YAML
+if [[ "$SCAN" != 0 ]]; then
+    cat >>"$WORK/registry.yaml" <<YAML
 scanning:
   database: $WORK/vulnerabilities.sqlite
   workers: $WORKERS
   queueCapacity: 1000
 YAML
+fi
 
 python3 - "$WORK" "$IMAGES" "$PAYLOAD_MIB" <<'PY'
 import hashlib, io, json, os, sys, tarfile
@@ -109,10 +115,10 @@ done
 # The image the pull client reads during the load: layout 0.
 skopeo copy -q --dest-tls-verify=false "oci:$WORK/layouts/0:img" "docker://127.0.0.1:$PORT/bench/base:v1"
 
-python3 - "$WORK" "$IMAGES" "$PORT" "$SERVER_PID" <<'PY'
+python3 - "$WORK" "$IMAGES" "$PORT" "$SERVER_PID" "$SCAN" <<'PY'
 import glob, http.client, json, os, subprocess, sys, threading, time
 
-work, count, port, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+work, count, port, pid, scan = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5] != "0"
 accept = "application/vnd.oci.image.manifest.v1+json"
 latencies, failures, stop = [], [0], threading.Event()
 
@@ -159,7 +165,7 @@ pushes = [subprocess.Popen(["skopeo", "copy", "-q", "--dest-tls-verify=false", f
 results = [p.wait() for p in pushes]
 pushed = time.monotonic() - started
 deadline = time.monotonic() + 1800
-while completed() < count + 1 and time.monotonic() < deadline:
+while scan and completed() < count + 1 and time.monotonic() < deadline:
     time.sleep(0.2)
 scanned = time.monotonic() - started
 stop.set()
@@ -168,7 +174,10 @@ ordered = sorted(latencies)
 def quantile(q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 print(f"pushes: {results.count(0)}/{count} succeeded, all done after {pushed:.1f} s")
-print(f"scanned: {completed() - 1}/{count} images completed (plus the base image), last after {scanned:.1f} s")
+if scan:
+    print(f"scanned: {completed() - 1}/{count} images completed (plus the base image), last after {scanned:.1f} s")
+else:
+    print("scanning off")
 print(f"pulls during the load: {len(ordered)} answered, {failures[0]} failed; "
       f"p50 {quantile(0.50):.1f} ms, p99 {quantile(0.99):.1f} ms, max {quantile(1.0):.1f} ms")
 print(f"server peak resident memory (VmHWM): {peak_kib() / 1024:.1f} MiB")
