@@ -130,6 +130,11 @@ func blockHigh(
             let blob = try await api.request(.get, "/v2/proj/app/blobs/\(try #require(summary.layers.first).digest)")
             #expect(blob.text.contains(#""bomFormat":"CycloneDX""#) || blob.text.contains(#""bomFormat": "CycloneDX""#))
             #expect(blob.text.contains("libc6") && blob.text.contains(VulnerableImage.vulnerability))
+            // The referrers are sound content: scrub finds nothing wrong, and gc keeps their blobs.
+            #expect(try Scrubber(storage: services.storage).run().problems.isEmpty)
+            let collected = try GarbageCollector(storage: services.storage, gracePeriod: 0, uploadExpiry: 0).run(
+                dryRun: true)
+            #expect(collected.removedBlobs.isEmpty)
         }
     }
 
