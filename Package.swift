@@ -101,6 +101,9 @@ let package = Package(
                 "OCI",
                 "Sign",
                 "YAMLSupport",
+                // Scan on push: the cataloguers, the vulnerability database and matching of berth scan.
+                "Scan",
+                "Image",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -181,6 +184,8 @@ let package = Package(
                 "Registry",
                 "TestSupport",
                 "OCI",
+                "Scan",
+                "ImageTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -12,6 +12,7 @@ struct RegistryCommand: AsyncParsableCommand {
         subcommands: [
             RegistryServeCommand.self, RegistryGCCommand.self, RegistryScrubCommand.self,
             RegistryUserCommand.self, RegistryRobotCommand.self, RegistryProjectCommand.self,
+            RegistryScanCommand.self,
         ]
     )
 }
@@ -57,7 +58,18 @@ struct RegistryServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .customLong("scan-db"),
+        help: "Scan pushed images against this vulnerability database (berth db import writes it).")
+    var scanDB: String?
+
+    @Option(name: .customLong("scan-workers"), help: "Scans run at the same time (default 2).")
+    var scanWorkers: Int?
+
     func validate() throws {
+        if let scanWorkers, !(1...64).contains(scanWorkers) {
+            throw ValidationError("--scan-workers must be between 1 and 64")
+        }
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError(
                 "unknown log level '\(logLevel)': use trace, debug, info, notice, warning, error or critical")
@@ -69,6 +81,8 @@ struct RegistryServeCommand: AsyncParsableCommand {
         if let addr { configuration.address = addr }
         if let tlsCert { configuration.tlsCertificate = tlsCert }
         if let tlsKey { configuration.tlsKey = tlsKey }
+        if let scanDB { configuration.scanning.database = scanDB }
+        if let scanWorkers { configuration.scanning.workers = scanWorkers }
         do {
             try configuration.validate()
         } catch {

@@ -25,12 +25,14 @@ struct TemporaryRoot {
 /// Runs `body` against an in-process registry (router test framework, or a live socket).
 func withRegistry<T: Sendable>(
     live: Bool = false,
+    root given: TemporaryRoot? = nil,
     configure: (inout RegistryConfiguration) -> Void = { _ in },
     prepare: (String) throws -> Void = { _ in },
     _ body: @Sendable (any TestClientProtocol, RegistryServices) async throws -> T
 ) async throws -> T {
-    let root = TemporaryRoot()
-    defer { root.cleanup() }
+    // A root the caller gives outlives this server (a restart with another configuration).
+    let root = given ?? TemporaryRoot()
+    defer { if given == nil { root.cleanup() } }
     var configuration = RegistryConfiguration()
     configuration.root = root.path
     configuration.address = "127.0.0.1:0"
@@ -41,6 +43,7 @@ func withRegistry<T: Sendable>(
     var logger = Logger(label: "registry-test")
     logger.logLevel = .critical
     let app = try buildApplication(services: services, logger: logger)
+    defer { services.scans?.stop() }
     return try await app.test(live ? .live : .router) { client in
         try await body(client, services)
     }

@@ -104,6 +104,8 @@ extension RegistryHandler {
         audit.record(
             action: "push", identity: context.identity, repository: name, reference: reference, digest: digest,
             remote: context.remoteAddress)
+        // Scanning runs in the background and never holds up or fails the push.
+        if summary.subject == nil { scans?.enqueue(repository: name, digest: digest) }
         var headers: HTTPFields = [:]
         headers[.location] = "/v2/\(name)/manifests/\(digest)"
         headers[.dockerContentDigest] = digest.description

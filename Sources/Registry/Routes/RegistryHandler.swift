@@ -12,13 +12,18 @@ public struct RegistryHandler: Sendable {
     let configuration: RegistryConfiguration
     let policy: PolicyEngine
     let audit: AuditLog
+    let scans: ScanQueue?
 
-    init(storage: RegistryStorage, configuration: RegistryConfiguration, policy: PolicyEngine, audit: AuditLog) {
+    init(
+        storage: RegistryStorage, configuration: RegistryConfiguration, policy: PolicyEngine, audit: AuditLog,
+        scans: ScanQueue? = nil
+    ) {
         self.storage = storage
         self.uploads = UploadSessions(storage: storage)
         self.configuration = configuration
         self.policy = policy
         self.audit = audit
+        self.scans = scans
     }
 
     /// Answers one API request.

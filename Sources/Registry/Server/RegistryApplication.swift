@@ -14,18 +14,36 @@ public struct RegistryServices: Sendable {
     public let policy: PolicyEngine
     public let audit: AuditLog
     public let metrics: RegistryMetrics
+    /// Scan on push, when `scanning.database` is configured.
+    public let scans: ScanQueue?
     let handler: RegistryHandler
     let authenticator: Authenticator
 
-    /// Opens (creating when needed) the storage under `configuration.root`.
-    public init(configuration: RegistryConfiguration, gates: [any PullGate] = [SignatureGate()]) async throws {
+    /// Opens (creating when needed) the storage under `configuration.root`. The vulnerability gate
+    /// of the projects' `vulnerabilities` policies runs after `gates`. With scanning configured, the
+    /// scan workers start here and the database watcher when `watchDatabase` is set.
+    public init(
+        configuration: RegistryConfiguration, gates: [any PullGate] = [SignatureGate()], watchDatabase: Bool = true
+    ) async throws {
         self.configuration = configuration
         self.storage = try RegistryStorage(root: configuration.root)
         self.security = SecurityStore(root: storage.root)
-        self.policy = PolicyEngine(configuration: configuration, security: security, gates: gates)
+        self.policy = PolicyEngine(
+            configuration: configuration, security: security,
+            gates: gates + [VulnerabilityGate(configuration: configuration)])
         self.audit = AuditLog(path: configuration.auditLog ?? storage.root + "/audit.log")
         self.metrics = RegistryMetrics()
-        self.handler = RegistryHandler(storage: storage, configuration: configuration, policy: policy, audit: audit)
+        if let database = configuration.scanning.database, configuration.scanning.enabled {
+            let queue = ScanQueue(
+                scanner: ImageScanner(storage: storage, databasePath: database),
+                workers: configuration.scanning.workers, capacity: configuration.scanning.queueCapacity)
+            queue.start(pollSeconds: watchDatabase ? configuration.scanning.databasePollSeconds : nil)
+            self.scans = queue
+        } else {
+            self.scans = nil
+        }
+        self.handler = RegistryHandler(
+            storage: storage, configuration: configuration, policy: policy, audit: audit, scans: scans)
         self.authenticator = try await Authenticator(
             configuration: configuration, security: security, policy: policy, audit: audit,
             keyPath: storage.root + "/state/token-key.pem")

@@ -29,12 +29,14 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
     public var projects: [String: ProjectSettings] = [:]
     /// Append-only audit log (JSON lines); default `<root>/audit.log`.
     public var auditLog: String?
+    /// Scan on push; off unless a vulnerability database is named.
+    public var scanning: ScanningSettings = ScanningSettings()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case address, root, maxManifestBytes, maxBlobBytes, idleTimeoutSeconds, deleteEnabled
-        case uploadExpirySeconds, tlsCertificate, tlsKey, auth, projects, auditLog
+        case uploadExpirySeconds, tlsCertificate, tlsKey, auth, projects, auditLog, scanning
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,6 +55,7 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
         auth = try c.decodeIfPresent(AuthSettings.self, forKey: .auth) ?? defaults.auth
         projects = try c.decodeIfPresent([String: ProjectSettings].self, forKey: .projects) ?? [:]
         auditLog = try c.decodeIfPresent(String.self, forKey: .auditLog)
+        scanning = try c.decodeIfPresent(ScanningSettings.self, forKey: .scanning) ?? defaults.scanning
     }
 
     /// Loads a YAML configuration file, failing with the file's name and the problem.
@@ -82,10 +85,16 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
         "idleTimeoutSeconds": .value, "deleteEnabled": .value, "uploadExpirySeconds": .value,
         "tlsCertificate": .value, "tlsKey": .value, "auditLog": .value,
         "auth": .object(["realm": .value, "service": .value, "issuer": .value, "tokenLifetimeSeconds": .value]),
+        "scanning": .object([
+            "database": .value, "workers": .value, "queueCapacity": .value, "databasePollSeconds": .value,
+        ]),
         "projects": .map(
             .object([
                 "public": .value, "immutableTags": .value, "quotaBytes": .value, "requireSignature": .value,
                 "signatureKeyFiles": .value, "requiredAttestations": .value, "signatureIdentities": .value,
+                "vulnerabilities": .object([
+                    "blockSeverity": .value, "unscanned": .value, "allowlist": .value,
+                ]),
             ])),
     ])
 
@@ -98,6 +107,7 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
             throw RegistryConfigurationError.invalid(path: "limits", reason: "limits must be positive")
         }
         _ = try parseAddress()
+        try scanning.validate()
         for (name, project) in projects {
             guard RepositoryNameComponent.isValid(name) else {
                 throw RegistryConfigurationError.invalid(path: "projects.\(name)", reason: "not a valid project name")
@@ -106,6 +116,7 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
                 throw RegistryConfigurationError.invalid(
                     path: "projects.\(name).immutableTags", reason: "empty pattern")
             }
+            try project.vulnerabilities?.validate(path: "projects.\(name).vulnerabilities")
             for type in project.requiredAttestations ?? [] where (try? PredicateType.uri(for: type)) == nil {
                 throw RegistryConfigurationError.invalid(
                     path: "projects.\(name).requiredAttestations",
@@ -174,6 +185,8 @@ public struct ProjectSettings: Sendable, Codable, Equatable {
     public var requiredAttestations: [String]?
     /// Certificate identities whose signatures are accepted (keyless Fulcio or private PKI).
     public var signatureIdentities: [SignatureIdentitySetting]?
+    /// Refuse pulls of images whose scan found vulnerabilities at or above a severity.
+    public var vulnerabilities: VulnerabilityPolicySettings?
 
     /// One trusted signer identity and the files its check needs.
     public struct SignatureIdentitySetting: Sendable, Codable, Equatable {
