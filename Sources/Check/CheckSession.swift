@@ -101,7 +101,10 @@ public struct CheckSession: Sendable {
             unreadable
             + Self.checkInParallel(
                 dockerfiles, checker: checker, loader: loader, jobs: options.jobs)
-        var notes: [String] = []
+        // Templates are left out on purpose; say which, so a user who meant them can name them.
+        var notes: [String] = discovery.templates.map {
+            "\($0): skipped: a Dockerfile template (name it on the command line to check it as given)"
+        }
 
         var kubernetes = KubernetesInputs.collect(
             files: manifests, roots: paths, helmArguments: options.helmArguments, limits: options.limits)

@@ -11,7 +11,9 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check Dockerfiles and Kubernetes manifests against the WSO2 container practices.",
         discussion: """
             Files and directories (searched recursively for Dockerfile, Containerfile, *.Dockerfile and \
-            Dockerfile.*, honouring .gitignore), or - for standard input. Exit codes: 0 clean, 1 findings \
+            Dockerfile.*, honouring .gitignore and leaving out Dockerfile templates such as \
+            Dockerfile.template or files with {{ }} lines, which are checked only when named), or - for \
+            standard input. Exit codes: 0 clean, 1 findings \
             at or above --fail-on, 2 usage, input or configuration error. Suppress a finding with \
             '# berth:ignore RULE -- reason' above the instruction, or '# berth:ignore-file RULE -- reason'; \
             '# hadolint ignore=DLxxxx' is honoured for rules that map to that code. Kubernetes manifests \

@@ -54,6 +54,16 @@ import Testing
         #expect(refused.status != 0 && refused.stderr.contains("--jobs must be at least 1"))
     }
 
+    @Test func skippedTemplatesAreNamedOnStandardError() throws {
+        let root = try Self.makeTree([
+            "a/Dockerfile": Self.clean, "a/Dockerfile.template": "FROM debian:{{ .suite }}\nRUN {{ .install }}\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try ParseCommandTests.run(["check", root.path])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("Dockerfile.template: skipped: a Dockerfile template"), "\(result.stderr)")
+    }
+
     @Test func discoveryFindsDockerfileNamesAndHonoursGitignore() throws {
         let root = try Self.makeTree([
             "a/Dockerfile": Self.clean, "b/Containerfile": Self.clean, "c/api.Dockerfile": Self.clean,
