@@ -147,7 +147,8 @@ extension DeploymentSetTests {
               ports: [{port: 80}]
 
             """
-        let text = Self.deployment("one") + "---\n" + service
+        // Namespace b holds a workload of its own, so the set settles what the Service selects.
+        let text = Self.deployment("one") + "---\n" + service + "---\n" + Self.deployment("two", namespace: "b")
         // Line 20 is the Service's selector (the Deployment document has 14 lines, then '---').
         #expect(Self.findings(text).contains("20 kubernetes-service-selector-unmatched"), "\(Self.findings(text))")
         let same =

@@ -11,10 +11,11 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
             reach it; the WSO2 architecture needs only gateway to control plane, traffic manager and \
             key manager, and everything to the database. WSO2's charts ship no NetworkPolicy. Info, \
             because policies are often kept outside the application's manifests. Isolation is per \
-            direction: pods selected only by policies that isolate ingress keep their egress open (and \
-            the other way round), which is reported with the open direction. A policy without \
-            `policyTypes` isolates ingress, and egress too when it has egress rules, as Kubernetes \
-            defaults it.
+            direction: when the set isolates egress for some pods, pods selected only by policies \
+            that isolate ingress keep their egress open by oversight (and the other way round), which \
+            is reported with the open direction; a set whose policies isolate one direction only \
+            leaves the other to policies kept elsewhere. A policy without `policyTypes` isolates \
+            ingress, and egress too when it has egress rules, as Kubernetes defaults it.
             """,
         fix: "Add NetworkPolicies that select the workload's pods and admit only the flows it needs.",
         triggering: [
@@ -161,6 +162,33 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                   egress:
                     - to: [{podSelector: {matchLabels: {app: cp}}}]
                 """),
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: gw
+                spec:
+                  selector:
+                    matchLabels: {app: gw}
+                  template:
+                    metadata:
+                      labels: {app: gw}
+                    spec:
+                      containers:
+                        - name: gw
+                          image: registry.example.com/gw:4.5.0
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: gw-ingress
+                spec:
+                  podSelector:
+                    matchLabels: {app: gw}
+                  ingress:
+                    - ports: [{port: 8243}]
+                """),
         ])
 
     public init() {}
@@ -176,6 +204,7 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
 
     public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
         let policies = context.set.networkPolicies
+        let managed = policies.reduce(into: Set<String>()) { $0.formUnion(Self.directions(of: $1)) }
         return context.pods.compactMap { object, pod in
             guard object.kind != "Job", object.kind != "CronJob" else { return nil }
             let matching = policies.filter {
@@ -190,7 +219,10 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                     message: "no NetworkPolicy selects the pods of \(object.displayName)")
             }
             let isolated = views.reduce(into: Set<String>()) { $0.formUnion(Self.directions(of: $1)) }
-            guard let open = ["Ingress", "Egress"].first(where: { !isolated.contains($0) }) else { return nil }
+            // A direction no policy of the set isolates is left to policies kept elsewhere; one the
+            // set isolates for other pods but not for these is open by oversight.
+            guard let open = ["Ingress", "Egress"].first(where: { !isolated.contains($0) && managed.contains($0) })
+            else { return nil }
             let closed = open == "Ingress" ? "egress" : "ingress"
             let names = views.map { context.scope.cite($0.object, from: object) }.joined(separator: ", ")
             return context.finding(

@@ -11,8 +11,9 @@ public struct ServiceSelectorUnmatchedRule: KubernetesRule {
             service-interconnect: components reach each other through Services whose selectors match \
             real pods. A Service whose selector matches no pod has no endpoints, and every connection \
             to it fails at run time. Judged only when the set holds a pod-bearing object in the \
-            Service's namespace (else the workload is installed elsewhere); a Service without a \
-            selector (external endpoints) is not judged.
+            Service's namespace (else the workload is installed elsewhere; one that writes no \
+            namespace counts when it sits in the Service's directory); a Service without a selector \
+            (external endpoints) is not judged.
             """,
         fix: "Make the Service's selector match the labels of the pod template it is meant for.",
         triggering: [
@@ -87,6 +88,7 @@ public struct ServiceSelectorUnmatchedRule: KubernetesRule {
                 kind: Deployment
                 metadata:
                   name: gw
+                  namespace: apim
                 spec:
                   selector:
                     matchLabels: {deployment: gw}
