@@ -28,7 +28,7 @@ import Testing
     @Test func correctedSetIsClean() throws {
         let report = try Self.check("corrected")
         #expect(report.reports.allSatisfy { $0.error == nil })
-        #expect(report.objectCount == 13)
+        #expect(report.objectCount == 16)
         let findings = report.reports.flatMap(\.findings)
         #expect(findings.isEmpty, "\(findings.map { "\($0.location) \($0.rule): \($0.message)" })")
     }

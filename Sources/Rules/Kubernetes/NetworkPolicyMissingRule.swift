@@ -1,7 +1,7 @@
 import BerthCore
 import Kubernetes
 
-/// Workloads that no NetworkPolicy selects.
+/// Workloads whose pods no NetworkPolicy selects, or that policies isolate in one direction only.
 public struct NetworkPolicyMissingRule: KubernetesRule {
     public static let description = RuleDescription(
         id: "kubernetes-network-policy-missing", practice: .networkIsolation, severity: .info, target: .kubernetes,
@@ -9,15 +9,18 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
         rationale: """
             network-isolation: without a NetworkPolicy selecting a pod, every pod in the cluster can \
             reach it; the WSO2 architecture needs only gateway to control plane, traffic manager and \
-            key manager, and everything to the database. WSO2's charts ship no NetworkPolicy. Info, \
-            because policies are often kept outside the application's manifests. Isolation is per \
-            direction: when the set isolates egress for some pods, pods selected only by policies \
-            that isolate ingress keep their egress open by oversight (and the other way round), which \
-            is reported with the open direction; a set whose policies isolate one direction only \
-            leaves the other to policies kept elsewhere. A policy without `policyTypes` isolates \
-            ingress, and egress too when it has egress rules, as Kubernetes defaults it.
+            key manager, and everything to the database. WSO2's charts ship no NetworkPolicy. Isolation \
+            is per direction: a pod that policies select for ingress only can still open connections \
+            anywhere (exfiltration, lateral movement), and one selected for egress only accepts them \
+            from anywhere, so the open direction is reported. A policy without `policyTypes` isolates \
+            ingress, and egress too when it has egress rules, as Kubernetes defaults it. Info, \
+            because policies are often kept outside the application's manifests; a deliberately open \
+            direction is best written as a policy admitting everything (`egress: [{}]`), which says so.
             """,
-        fix: "Add NetworkPolicies that select the workload's pods and admit only the flows it needs.",
+        fix: """
+            Add NetworkPolicies that select the workload's pods in both directions (`policyTypes: [Ingress, \
+            Egress]`) and admit only the flows it needs, cluster DNS included.
+            """,
         triggering: [
             RuleExample(
                 """
@@ -43,7 +46,7 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                 spec:
                   podSelector:
                     matchLabels: {app: db}
-                  policyTypes: [Ingress]
+                  policyTypes: [Ingress, Egress]
                 """),
             RuleExample(
                 """
@@ -62,20 +65,61 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                         - name: gw
                           image: registry.example.com/gw:4.5.0
                 ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: gw-ingress
+                spec:
+                  podSelector:
+                    matchLabels: {app: gw}
+                  policyTypes: [Ingress]
+                  ingress:
+                    - ports: [{port: 8243}]
+                """),
+            RuleExample(
+                """
                 apiVersion: apps/v1
                 ↓kind: Deployment
                 metadata:
-                  name: cp
+                  name: gw
                 spec:
                   selector:
-                    matchLabels: {app: cp}
+                    matchLabels: {app: gw}
                   template:
                     metadata:
-                      labels: {app: cp}
+                      labels: {app: gw}
                     spec:
                       containers:
-                        - name: cp
-                          image: registry.example.com/cp:4.5.0
+                        - name: gw
+                          image: registry.example.com/gw:4.5.0
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: gw-egress
+                spec:
+                  podSelector:
+                    matchLabels: {app: gw}
+                  policyTypes: [Egress]
+                  egress:
+                    - to: [{podSelector: {matchLabels: {app: cp}}}]
+                """),
+            RuleExample(
+                """
+                apiVersion: apps/v1
+                ↓kind: Deployment
+                metadata:
+                  name: gw
+                spec:
+                  selector:
+                    matchLabels: {app: gw}
+                  template:
+                    metadata:
+                      labels: {app: gw}
+                    spec:
+                      containers:
+                        - name: gw
+                          image: registry.example.com/gw:4.5.0
                 ---
                 apiVersion: networking.k8s.io/v1
                 kind: NetworkPolicy
@@ -86,17 +130,6 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                     matchLabels: {app: gw}
                   ingress:
                     - ports: [{port: 8243}]
-                ---
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata:
-                  name: cp-egress
-                spec:
-                  podSelector:
-                    matchLabels: {app: cp}
-                  policyTypes: [Egress]
-                  egress:
-                    - to: [{podSelector: {matchLabels: {app: db}}}]
                 """),
         ],
         nonTriggering: [
@@ -149,6 +182,7 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                 spec:
                   podSelector:
                     matchLabels: {app: gw}
+                  policyTypes: [Ingress]
                   ingress:
                     - ports: [{port: 8243}]
                 ---
@@ -159,6 +193,7 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                 spec:
                   podSelector:
                     matchLabels: {app: gw}
+                  policyTypes: [Egress]
                   egress:
                     - to: [{podSelector: {matchLabels: {app: cp}}}]
                 """),
@@ -182,29 +217,31 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                 apiVersion: networking.k8s.io/v1
                 kind: NetworkPolicy
                 metadata:
-                  name: gw-ingress
+                  name: gw
                 spec:
                   podSelector:
                     matchLabels: {app: gw}
                   ingress:
                     - ports: [{port: 8243}]
+                  egress:
+                    - to: [{podSelector: {matchLabels: {app: cp}}}]
                 """),
         ])
 
     public init() {}
 
     /// The directions a policy isolates: `policyTypes` as written, else Kubernetes' default (Ingress,
-    /// and Egress when the policy has egress rules).
+    /// and Egress when the policy has egress rules; `egress: []` has none).
     static func directions(of policy: NetworkPolicyView) -> Set<String> {
-        if let written = policy.object.spec?["policyTypes"]?.items {
+        let spec = policy.object.spec
+        if let written = spec?["policyTypes"]?.items, !written.isEmpty {
             return Set(written.compactMap(\.string))
         }
-        return (policy.object.spec?["egress"]?.items ?? []).isEmpty ? ["Ingress"] : ["Ingress", "Egress"]
+        return (spec?["egress"]?.items ?? []).isEmpty ? ["Ingress"] : ["Ingress", "Egress"]
     }
 
     public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
         let policies = context.set.networkPolicies
-        let managed = policies.reduce(into: Set<String>()) { $0.formUnion(Self.directions(of: $1)) }
         return context.pods.compactMap { object, pod in
             guard object.kind != "Job", object.kind != "CronJob" else { return nil }
             let matching = policies.filter {
@@ -219,17 +256,19 @@ public struct NetworkPolicyMissingRule: KubernetesRule {
                     message: "no NetworkPolicy selects the pods of \(object.displayName)")
             }
             let isolated = views.reduce(into: Set<String>()) { $0.formUnion(Self.directions(of: $1)) }
-            // A direction no policy of the set isolates is left to policies kept elsewhere; one the
-            // set isolates for other pods but not for these is open by oversight.
-            guard let open = ["Ingress", "Egress"].first(where: { !isolated.contains($0) && managed.contains($0) })
-            else { return nil }
-            let closed = open == "Ingress" ? "egress" : "ingress"
+            let open = ["Ingress", "Egress"].filter { !isolated.contains($0) }
+            guard let direction = open.first else { return nil }
             let names = views.map { context.scope.cite($0.object, from: object) }.joined(separator: ", ")
-            return context.finding(
-                Self.description, object, at: object.root["kind"],
-                message:
-                    "the pods of \(object.displayName) are isolated for \(closed) only (\(names)): their \(open.lowercased()) is open"
-            )
+            let message: String
+            if open.count == 2 {
+                message =
+                    "the pods of \(object.displayName) are selected by policies that isolate neither direction (\(names)): their ingress and egress are open"
+            } else {
+                let closed = direction == "Ingress" ? "egress" : "ingress"
+                message =
+                    "the pods of \(object.displayName) are isolated for \(closed) only (\(names)): their \(direction.lowercased()) is open"
+            }
+            return context.finding(Self.description, object, at: object.root["kind"], message: message)
         }
     }
 }
