@@ -51,7 +51,7 @@ public enum RenderChoices {
         .healthProbes: ["readiness, liveness and startup probes on every server container"],
         .resourceRequests: ["CPU and memory requests and limits on every container"],
         .networkIsolation: [
-            "a default-deny NetworkPolicy and one policy per flow the architecture needs"
+            "default deny for ingress and egress, cluster DNS, and per component the flows the architecture needs in both directions (database included); gateways' egress is open to reach backends"
         ],
         .currentAPIs: ["only current API versions (apps/v1, autoscaling/v2, policy/v1, networking.k8s.io/v1)"],
     ]

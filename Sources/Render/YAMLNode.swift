@@ -34,6 +34,8 @@ public indirect enum YAMLNode: Sendable {
     case value(String, Scalar)
     /// A multi-line literal block (`|`), built from parts.
     case block([TextPart])
+    /// A map entry's value with comment lines (`#`) written above its key.
+    case commented(String, YAMLNode)
 
     public static func string(_ value: String) -> YAMLNode { .scalar(.string(value)) }
     public static func int(_ value: Int) -> YAMLNode { .scalar(.int(value)) }
@@ -122,8 +124,16 @@ enum YAMLEmitter {
         let pad = String(repeating: " ", count: indent)
         switch node {
         case .map(let entries):
-            for (index, (key, value)) in entries.enumerated() {
-                let prefix = (inList && index == 0) ? "" : pad
+            for (index, (key, entry)) in entries.enumerated() {
+                var prefix = (inList && index == 0) ? "" : pad
+                var value = entry
+                if case .commented(let comment, let inner) = entry {
+                    for line in comment.split(separator: "\n", omittingEmptySubsequences: false) {
+                        out += line.isEmpty ? "\(prefix)#\n" : "\(prefix)# \(line)\n"
+                        prefix = pad
+                    }
+                    value = inner
+                }
                 if let text = inline(value, mode: mode) {
                     out += "\(prefix)\(plain(key)): \(text)\n"
                 } else if case .block(let parts) = value {
@@ -166,6 +176,7 @@ enum YAMLEmitter {
         case .list(let items): for item in items { self.values(in: item, into: &values) }
         case .text(let parts), .block(let parts): collect(parts)
         case .value(let path, let value): values.append((path, value))
+        case .commented(_, let inner): self.values(in: inner, into: &values)
         case .scalar: break
         }
     }

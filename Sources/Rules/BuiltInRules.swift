@@ -26,7 +26,7 @@ public enum BuiltInRules {
         NetworkPolicySelectorUnmatchedRule(), HPATargetMissingRule(), ProbePortUndeclaredRule(),
         ServiceAccountMissingRule(), RoleBindingRoleMissingRule(), RoleBindingSubjectMissingRule(),
         RouteParentMissingRule(), RouteBackendMissingRule(), IngressBackendMissingRule(),
-        ConfigServiceHostMissingRule(),
+        ConfigServiceHostMissingRule(), ObjectDuplicatedRule(),
         // Exposure
         HTTPServiceExposedRule(), GatewayTLSMissingRule(), HostPortRule(), IngressTLSMissingRule(),
         // Non-root user

@@ -92,6 +92,14 @@ public enum RuleCatalog {
             .trimmingTrailingSpaces() + "\n"
     }
 
+    /// The other manifests of a Kubernetes example's set, each under its file name.
+    static func besideFiles(_ example: RuleExample, _ rule: RuleDescription) -> String {
+        guard rule.target == .kubernetes else { return "" }
+        return example.files.sorted { $0.key < $1.key }.map { name, text in
+            "\nchecked together with `\(name)`:\n\n```yaml\n" + text.trimmingTrailingNewlines() + "\n```\n"
+        }.joined()
+    }
+
     /// docs/rules.md.
     public static func markdown(_ rules: [RuleDescription]) -> String {
         var out = "# Rules\n\n"
@@ -134,12 +142,14 @@ public enum RuleCatalog {
                 out +=
                     "\nFlagged (the marked line):\n\n```\(language)\n" + example.text.trimmingTrailingNewlines()
                     + "\n```\n"
+                out += besideFiles(example, rule)
                 if let configuration = example.configuration {
                     out += "\nwith `.berth.yaml`:\n\n```yaml\n" + configuration.trimmingTrailingNewlines() + "\n```\n"
                 }
             }
             for example in rule.nonTriggering {
                 out += "\nNot flagged:\n\n```\(language)\n" + example.cleanText.trimmingTrailingNewlines() + "\n```\n"
+                out += besideFiles(example, rule)
                 if let configuration = example.configuration {
                     out += "\nwith `.berth.yaml`:\n\n```yaml\n" + configuration.trimmingTrailingNewlines() + "\n```\n"
                 }

@@ -74,10 +74,12 @@ import Testing
               image: registry.example.com/agent:1.0
               securityContext:
                 privileged: true
+              livenessProbe: {exec: {command: [/bin/agent, health]}}
             - name: shipper
               image: registry.example.com/shipper:1.0
               securityContext:
                 allowPrivilegeEscalation: true
+              livenessProbe: {exec: {command: [/bin/shipper, health]}}
 
         """
 

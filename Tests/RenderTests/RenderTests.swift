@@ -359,3 +359,53 @@ import Testing
         }
     }
 }
+
+@Suite struct NetworkPolicyRenderTests {
+    static func render(host: String, pattern: Pattern = .apimISKM) -> [GeneratedFile] {
+        var spec = RenderSpec()
+        spec.pattern = pattern
+        spec.databaseHost = host
+        return Renderer.render(spec)
+    }
+
+    static func policies(_ files: [GeneratedFile]) throws -> (manifest: String, chart: String) {
+        let byPath = Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0.contents) })
+        return (
+            try #require(byPath["manifests/networkpolicies.yaml"]),
+            try #require(byPath["chart/templates/networkpolicies.yaml"])
+        )
+    }
+
+    /// The database rule names what a NetworkPolicy can select: an address, a Service's namespace, or
+    /// only the port for a host outside the cluster; every variant isolates every pod both ways.
+    @Test(arguments: [
+        ("10.0.4.7", "cidr: \"10.0.4.7/32\""),
+        ("mysql.data.svc.cluster.local", "kubernetes.io/metadata.name: data"),
+        ("mysql", "  - to:\n    - podSelector: {}\n    ports:\n    - protocol: TCP\n      port: 3306\n"),
+        ("mysql.example.com", "  - ports:\n    - protocol: TCP\n      port: 3306\n"),
+    ])
+    func databaseEgressFollowsTheHost(_ host: String, _ expected: String) throws {
+        let files = Self.render(host: host)
+        let (manifest, chart) = try Self.policies(files)
+        #expect(manifest.contains(expected), "\(manifest)")
+        #expect(chart.contains("port: {{ .Values.database.port }}"))
+        let inputs =
+            files
+            .filter { $0.path.hasPrefix("manifests/") && $0.path != "manifests/kustomization.yaml" }
+            .map { (file: $0.path, bytes: Array($0.contents.utf8)) }
+        let findings = KubernetesChecker().check(inputs: inputs, configuration: CheckConfiguration()).reports
+            .flatMap(\.findings).filter { $0.rule == NetworkPolicyMissingRule.description.id }
+        #expect(findings.isEmpty, "\(findings.map(\.message))")
+    }
+
+    /// Every pod is isolated both ways; gateways' open egress is written out and explained.
+    @Test(arguments: Pattern.allCases)
+    func everyPodIsIsolatedBothWaysAndGatewayEgressIsExplained(_ pattern: Pattern) throws {
+        let (manifest, chart) = try Self.policies(Self.render(host: "mysql.example.com", pattern: pattern))
+        #expect(manifest.contains("  policyTypes:\n  - Ingress\n  - Egress\n---"))
+        #expect(manifest.contains("kubernetes.io/metadata.name: kube-system"))
+        #expect(manifest.contains("- protocol: UDP\n      port: 53"))
+        #expect(chart.contains("  # Gateways proxy API calls to backends on any address and port"))
+        #expect(chart.contains("  egress:\n  - {}\n"))
+    }
+}

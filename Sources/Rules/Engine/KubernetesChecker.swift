@@ -84,7 +84,9 @@ public struct KubernetesChecker: Sendable {
                 break
             }
         }
-        let findings = check(objects: objects, configuration: configuration, configurationFor: configurationFor)
+        let unreadable = order.filter { reports[$0]?.error != nil }
+        let findings = check(
+            objects: objects, configuration: configuration, unreadable: unreadable, configurationFor: configurationFor)
         for (file, list) in findings.findings {
             reports[file]?.findings = list
         }
@@ -93,11 +95,12 @@ public struct KubernetesChecker: Sendable {
     }
 
     /// Runs the rules over `objects`: findings by file, sorted, and suppressed counts by file.
+    /// `unreadable` names inputs of the set that could not be read, whose objects no rule can see.
     public func check(
-        objects: [KubernetesObject], configuration: CheckConfiguration,
+        objects: [KubernetesObject], configuration: CheckConfiguration, unreadable: [String] = [],
         configurationFor: (@Sendable (String) -> CheckConfiguration)? = nil
     ) -> (findings: [String: [Finding]], suppressed: [String: Int]) {
-        let context = KubernetesContext(objects: objects, configuration: configuration)
+        let context = KubernetesContext(objects: objects, configuration: configuration, unreadable: unreadable)
         let suppressions = honourAnnotations ? objects.map(KubernetesSuppressions.init) : []
         let rules = self.rules
         let slots = ResultSlots<[KubernetesFinding]>(count: rules.count)

@@ -27,6 +27,8 @@ public struct KubernetesFinding: Sendable {
 public struct KubernetesContext: Sendable {
     public let set: ManifestSet
     public let configuration: CheckConfiguration
+    /// What the set can settle: its namespaces, its duplicated objects, the cluster's built-ins.
+    public let scope: KubernetesScope
     private let indexByIdentity: [ObjectKey: Int]
 
     struct ObjectKey: Hashable {
@@ -35,8 +37,10 @@ public struct KubernetesContext: Sendable {
         var column: Int
     }
 
-    public init(objects: [KubernetesObject], configuration: CheckConfiguration) {
+    /// `unreadable` names inputs of the set that could not be read (see `KubernetesScope`).
+    public init(objects: [KubernetesObject], configuration: CheckConfiguration, unreadable: [String] = []) {
         set = ManifestSet(objects)
+        scope = KubernetesScope(set, unreadable: unreadable)
         self.configuration = configuration
         var index: [ObjectKey: Int] = [:]
         for (offset, object) in objects.enumerated() {

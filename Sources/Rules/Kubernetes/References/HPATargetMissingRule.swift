@@ -10,7 +10,8 @@ public struct HPATargetMissingRule: KubernetesRule {
         rationale: """
             service-interconnect: an autoscaler whose scaleTargetRef names a workload the deployment \
             does not hold scales nothing, and the workload it was meant for (often renamed) keeps a \
-            fixed replica count. Judged only when the set holds workloads.
+            fixed replica count. Judged only when the set holds a pod-bearing object in the \
+            autoscaler's namespace.
             """,
         fix: "Make scaleTargetRef name the kind and name of the workload to scale.",
         triggering: [
@@ -77,6 +78,8 @@ public struct HPATargetMissingRule: KubernetesRule {
         guard !set.workloads.isEmpty else { return [] }
         return set.autoscalers.compactMap { autoscaler in
             guard let kind = autoscaler.targetKind, let name = autoscaler.targetName,
+                context.scope.holdsPods(inNamespaceOf: autoscaler.object),
+                context.scope.canSettleMissing(from: autoscaler.object),
                 set.object(kind: kind, named: name, near: autoscaler.object) == nil
             else { return nil }
             return context.finding(

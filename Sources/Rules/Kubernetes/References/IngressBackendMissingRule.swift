@@ -91,12 +91,17 @@ public struct IngressBackendMissingRule: KubernetesRule {
         let set = context.set
         guard !set.services.isEmpty else { return [] }
         var out: [KubernetesFinding] = []
-        for ingress in set.ingresses {
+        for ingress in set.ingresses where context.scope.canSettleMissing(from: ingress.object) {
             for backend in ingress.backends {
                 let at = backend.node["service"] ?? backend.node["serviceName"] ?? backend.node
+                let candidates = set.services.filter {
+                    $0.object.name == backend.service && $0.object.sharesNamespace(with: ingress.object)
+                }
+                // Copies of the Service in several files: the one nearest the Ingress is meant.
+                let nearest = context.scope.nearest(candidates.map(\.object), to: ingress.object).first
                 guard
-                    let service = set.services.first(where: {
-                        $0.object.name == backend.service && $0.object.sharesNamespace(with: ingress.object)
+                    let service = candidates.first(where: { candidate in
+                        nearest.map { KubernetesScope.same($0, candidate.object) } ?? false
                     })
                 else {
                     out.append(
@@ -117,7 +122,7 @@ public struct IngressBackendMissingRule: KubernetesRule {
                         context.finding(
                             Self.description, ingress.object, at: at,
                             message:
-                                "\(ingress.object.displayName) routes to port \(port.string ?? "?") of Service '\(backend.service)', which does not expose it"
+                                "\(ingress.object.displayName) routes to port \(port.string ?? "?") of \(context.scope.cite(service.object, from: ingress.object)), which does not expose it"
                         ))
                 }
             }

@@ -10,7 +10,7 @@ public struct NetworkPolicySelectorUnmatchedRule: KubernetesRule {
         rationale: """
             service-interconnect: a NetworkPolicy whose podSelector matches no pod isolates nothing, \
             so the flows it was written to restrict stay open. An empty selector (every pod) is not \
-            judged, nor a set without workloads.
+            judged, nor a policy in a namespace where the set holds no pod-bearing object.
             """,
         fix: "Make the policy's podSelector match the labels of the pods it is meant for.",
         triggering: [
@@ -76,7 +76,8 @@ public struct NetworkPolicySelectorUnmatchedRule: KubernetesRule {
         let set = context.set
         guard !set.workloads.isEmpty else { return [] }
         return set.networkPolicies.compactMap { policy in
-            guard !policy.podSelector.isEmpty,
+            guard !policy.podSelector.isEmpty, context.scope.holdsPods(inNamespaceOf: policy.object),
+                context.scope.canSettleMissing(from: policy.object),
                 set.workloads(selectedBy: policy.podSelector, near: policy.object).isEmpty
             else { return nil }
             return context.finding(

@@ -10,21 +10,22 @@ enum References {
         return (labels + expressions).joined(separator: ", ")
     }
 
-    /// The Service a cluster-internal host names: `svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`,
-    /// or `pod.svc.ns.svc.cluster.local`; nil for external hosts and IPs.
-    static func clusterServiceName(_ host: String) -> String? {
-        let labels = host.split(separator: ".").map(String.init)
-        guard let first = labels.first, first.first?.isLetter == true else { return nil }
-        if labels.count == 1 { return first == "localhost" ? nil : first }
-        if let svc = labels.firstIndex(of: "svc"), svc >= 2, labels[svc...].joined(separator: ".").hasPrefix("svc") {
+    /// The Service a cluster-internal host names, and the namespace when the host writes one: `svc`,
+    /// `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`, or `pod.svc.ns.svc.cluster.local`; nil for
+    /// external hosts and IPs.
+    static func clusterService(_ host: String) -> (name: String, namespace: String?)? {
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let first = labels.first, first.first?.isLetter == true, !labels.contains("") else { return nil }
+        if labels.count == 1 { return first == "localhost" ? nil : (first, nil) }
+        if let svc = labels.lastIndex(of: "svc"), svc >= 2 {
             let rest = labels[(svc + 1)...].joined(separator: ".")
             guard rest.isEmpty || rest == "cluster.local" else { return nil }
-            return labels[svc - 2]
+            return (labels[svc - 2], labels[svc - 1])
         }
         if labels.count == 2, !labels[1].contains(where: \.isNumber),
-            !["com", "org", "net", "io", "dev", "local"].contains(labels[1])
+            !["com", "org", "net", "io", "dev", "local", "internal", "localdomain", "lan", "home"].contains(labels[1])
         {
-            return first
+            return (first, labels[1])
         }
         return nil
     }

@@ -76,7 +76,7 @@ public struct RouteBackendMissingRule: KubernetesRule {
         let services = context.set.services
         guard !services.isEmpty else { return [] }
         var out: [KubernetesFinding] = []
-        for route in References.routes(context.set) {
+        for route in References.routes(context.set) where context.scope.canSettleMissing(from: route) {
             for rule in route.spec?["rules"]?.items ?? [] {
                 for backend in rule["backendRefs"]?.items ?? [] {
                     guard (backend["kind"]?.string ?? "Service") == "Service", (backend["group"]?.string ?? "") == "",

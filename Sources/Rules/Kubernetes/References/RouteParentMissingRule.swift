@@ -77,7 +77,7 @@ public struct RouteParentMissingRule: KubernetesRule {
         let gateways = context.set.objects(ofKind: "Gateway")
         guard !gateways.isEmpty else { return [] }
         var out: [KubernetesFinding] = []
-        for route in References.routes(context.set) {
+        for route in References.routes(context.set) where context.scope.canSettleMissing(from: route) {
             for parent in route.spec?["parentRefs"]?.items ?? []
             where (parent["kind"]?.string ?? "Gateway") == "Gateway" {
                 guard let name = parent["name"]?.string else { continue }

@@ -55,7 +55,8 @@ public struct ServiceAccountMissingRule: PodRule {
     public init() {}
 
     public func problems(of pod: PodTemplate, of object: KubernetesObject, context: KubernetesContext) -> [Problem] {
-        guard !context.set.objects(ofKind: "ServiceAccount").isEmpty, let node = pod.spec["serviceAccountName"],
+        guard !context.set.objects(ofKind: "ServiceAccount").isEmpty, context.scope.canSettleMissing(from: object),
+            let node = pod.spec["serviceAccountName"],
             let name = node.string, name != "default",
             context.set.object(kind: "ServiceAccount", named: name, near: object) == nil
         else { return [] }

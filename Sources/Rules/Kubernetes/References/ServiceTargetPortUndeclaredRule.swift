@@ -88,7 +88,9 @@ public struct ServiceTargetPortUndeclaredRule: KubernetesRule {
         var out: [KubernetesFinding] = []
         for service in set.services {
             guard let selector = service.selector, !selector.isEmpty else { continue }
-            let matched = set.workloads(selectedBy: selector, near: service.object)
+            // Copies of a workload in several files are judged apart: the nearest copy counts.
+            let matched = context.scope.nearest(
+                set.workloads(selectedBy: selector, near: service.object), to: service.object)
             // A selector matching nothing is kubernetes-service-selector-unmatched's finding.
             guard !matched.isEmpty else { continue }
             let containers = matched.compactMap(\.pod).flatMap(\.containers)

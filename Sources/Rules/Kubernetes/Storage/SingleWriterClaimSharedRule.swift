@@ -46,7 +46,49 @@ public struct SingleWriterClaimSharedRule: KubernetesRule {
                       volumes:
                         - name: synapse
                           persistentVolumeClaim: {claimName: synapse}
-                """)
+                """),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata:
+                  name: pvc0001
+                spec:
+                ↓  accessModes: [ReadWriteOnce]
+                  resources:
+                    requests: {storage: 1Gi}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: pvpod
+                spec:
+                  containers:
+                    - name: pvpod
+                      image: registry.example.com/redis:7.2
+                      volumeMounts:
+                        - {name: data, mountPath: /data}
+                  volumes:
+                    - name: data
+                      persistentVolumeClaim: {claimName: pvc0001}
+                """,
+                files: [
+                    "redis/pod.yaml": """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: redis
+                    spec:
+                      containers:
+                        - name: redis
+                          image: registry.example.com/redis:7.2
+                          volumeMounts:
+                            - {name: data, mountPath: /data}
+                      volumes:
+                        - name: data
+                          persistentVolumeClaim: {claimName: pvc0001}
+                    """
+                ]),
         ],
         nonTriggering: [
             RuleExample(
@@ -81,27 +123,100 @@ public struct SingleWriterClaimSharedRule: KubernetesRule {
                       volumes:
                         - name: solr
                           persistentVolumeClaim: {claimName: solr}
-                """)
+                """),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata:
+                  name: pvc0001
+                spec:
+                  accessModes: [ReadWriteOnce]
+                  resources:
+                    requests: {storage: 1Gi}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: pvpod
+                spec:
+                  containers:
+                    - name: pvpod
+                      image: registry.example.com/redis:7.2
+                      volumeMounts:
+                        - {name: data, mountPath: /data}
+                  volumes:
+                    - name: data
+                      persistentVolumeClaim: {claimName: pvc0001}
+                """,
+                files: [
+                    "portworx/claim.yaml": """
+                    apiVersion: v1
+                    kind: PersistentVolumeClaim
+                    metadata:
+                      name: pvc0001
+                    spec:
+                      accessModes: [ReadWriteOnce]
+                      resources:
+                        requests: {storage: 1Gi}
+                    ---
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: pvpod
+                    spec:
+                      containers:
+                        - name: pvpod
+                          image: registry.example.com/redis:7.2
+                          volumeMounts:
+                            - {name: data, mountPath: /data}
+                      volumes:
+                        - name: data
+                          persistentVolumeClaim: {claimName: pvc0001}
+                    """,
+                    "vsphere/pod.yaml": """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: pvpod
+                    spec:
+                      containers:
+                        - name: pvpod
+                          image: registry.example.com/redis:7.2
+                          volumeMounts:
+                            - {name: data, mountPath: /data}
+                      volumes:
+                        - name: data
+                          persistentVolumeClaim: {claimName: pvc0001}
+                    """,
+                ]),
         ])
 
     public init() {}
 
     public func check(_ context: KubernetesContext) -> [KubernetesFinding] {
         let set = context.set
+        let scope = context.scope
         var out: [KubernetesFinding] = []
         for claim in set.claims where claim.isSingleWriter {
             guard let name = claim.object.name else { continue }
-            var users: [(object: KubernetesObject, pods: Int)] = []
+            let copies = set.claims.map(\.object).filter { $0.name == name }
+            var mounting: [KubernetesObject] = []
             for (object, pod) in context.pods where object.sharesNamespace(with: claim.object) {
                 guard pod.volumes.contains(where: { $0.claimName == name }) else { continue }
-                users.append((object, set.maximumPods(of: object) ?? 1))
+                // Where the claim has copies in several files, a workload mounts the nearest one.
+                let meant = scope.nearest(copies.filter { $0.sharesNamespace(with: object) }, to: object)
+                guard meant.contains(where: { KubernetesScope.same($0, claim.object) }) else { continue }
+                mounting.append(object)
             }
-            let many = users.filter { $0.pods > 1 }
+            // Copies of one workload in several files are alternatives: one of them runs.
+            let users = scope.nearest(mounting, to: claim.object).map { ($0, set.maximumPods(of: $0) ?? 1) }
+            let many = users.filter { $0.1 > 1 }
             guard users.count > 1 || !many.isEmpty else { continue }
             let who =
                 users.count > 1
-                ? "is mounted by \(users.count) workloads (\(users.map(\.object.displayName).joined(separator: ", ")))"
-                : "is mounted by \(many[0].object.displayName), which runs \(many[0].pods == Int.max ? "a pod per node" : "up to \(many[0].pods) pods")"
+                ? "is mounted by \(users.count) workloads (\(users.map { scope.cite($0.0, from: claim.object) }.joined(separator: ", ")))"
+                : "is mounted by \(scope.cite(many[0].0, from: claim.object)), which runs \(many[0].1 == Int.max ? "a pod per node" : "up to \(many[0].1) pods")"
             out.append(
                 context.finding(
                     Self.description, claim.object, at: claim.accessModesNode,
