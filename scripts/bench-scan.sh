@@ -45,7 +45,7 @@ echo "image: $(du -sh "$layout" | cut -f1) compressed; database: $("$berth" db s
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 "$berth" sbom "$image" --format json --quiet --no-layer-cache --output "$work/sbom.json"
 
-# time_runs LABEL RUNS COMMAND...: prints "LABEL median min max peak_rss_kib" (seconds).
+# time_runs LABEL RUNS COMMAND...: prints "LABEL|median|min|max|peak_rss_kib" (seconds).
 time_runs() {
     python3 - "$@" <<'PY'
 import statistics, subprocess, sys, tempfile, time
@@ -60,11 +60,11 @@ with tempfile.NamedTemporaryFile() as report:
         if done.returncode not in (0, 1):
             sys.exit(f"{label}: exit {done.returncode}: {done.stderr.decode()[-500:]}")
         peaks.append(int(open(report.name).read().split()[-1]))
-print(f"{label} {statistics.median(walls):.3f} {min(walls):.3f} {max(walls):.3f} {max(peaks)}")
+print(f"{label}|{statistics.median(walls):.3f}|{min(walls):.3f}|{max(walls):.3f}|{max(peaks)}")
 PY
 }
 show() { # LINE: prints it as a table row
-    read -r label median fastest slowest rss <<<"$1"
+    IFS='|' read -r label median fastest slowest rss <<<"$1"
     printf '%-34s median %7.3f s  (min %.3f, max %.3f)  peak RSS %6d KiB\n' "$label" "$median" "$fastest" "$slowest" "$rss"
 }
 
@@ -99,7 +99,7 @@ start_line="$(time_runs "berth --version" "$runs" "$berth" --version)"
 show "$start_line"
 
 echo "--- 4. peer scanners over the same SBOM"
-read -r _ scan_median _ _ _ <<<"$scan_sbom"
+IFS='|' read -r _ scan_median _ _ _ <<<"$scan_sbom"
 peer=0
 if command -v grype >/dev/null; then
     peer=1
@@ -107,7 +107,7 @@ if command -v grype >/dev/null; then
     syft scan "oci-dir:$layout" -o "syft-json=$work/sbom-syft.json" -q
     grype_line="$(time_runs "grype sbom:FILE" "$runs" grype "sbom:$work/sbom-syft.json" -o json -q)"
     show "$grype_line"
-    read -r _ grype_median _ _ _ <<<"$grype_line"
+    IFS='|' read -r _ grype_median _ _ _ <<<"$grype_line"
     python3 -c 'import sys; print(f"grype / berth: {float(sys.argv[2]) / float(sys.argv[1]):.1f}x")' "$scan_median" "$grype_median"
 fi
 if command -v trivy >/dev/null; then
@@ -115,7 +115,7 @@ if command -v trivy >/dev/null; then
     "$berth" sbom "$image" --format cyclonedx-json --quiet --output "$work/sbom.cdx.json"
     trivy_line="$(time_runs "trivy sbom FILE" "$runs" trivy sbom --offline-scan --skip-db-update -q -f json "$work/sbom.cdx.json")"
     show "$trivy_line"
-    read -r _ trivy_median _ _ _ <<<"$trivy_line"
+    IFS='|' read -r _ trivy_median _ _ _ <<<"$trivy_line"
     python3 -c 'import sys; print(f"trivy / berth: {float(sys.argv[2]) / float(sys.argv[1]):.1f}x")' "$scan_median" "$trivy_median"
 fi
 [[ "$peer" == 1 ]] || echo "no peer scanner installed (grype, trivy): no ratio; syft catalogues only (see bench-sbom.sh)"
@@ -127,7 +127,7 @@ for _ in 1 2 3; do
     rm -rf "$cache"
     cold_runs+=("$(time_runs "sbom, empty layer cache" 1 "$berth" sbom "$image" --format json --quiet --layer-cache "$cache")")
 done
-printf '%s\n' "${cold_runs[@]}" | sort -k2 -n | sed -n 2p | { read -r line; show "$line"; }
+printf '%s\n' "${cold_runs[@]}" | sort -t'|' -k2 -n | sed -n 2p | { read -r line; show "$line"; }
 show "$(time_runs "sbom, layer cache filled" 3 "$berth" sbom "$image" --format json --quiet --layer-cache "$cache")"
 "$berth" sbom "$image" --format json --quiet --layer-cache "$cache" --output "$work/sbom-cached.json"
 cmp -s "$work/sbom.json" "$work/sbom-cached.json" && echo "cached SBOM: identical bytes" || echo "cached SBOM: DIFFERS"
