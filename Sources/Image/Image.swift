@@ -14,6 +14,14 @@ public struct LayerInfo: Sendable, Equatable {
     /// The blob size in bytes, when known.
     public var size: Int64?
 
+    public init(index: Int, digest: String?, diffID: String?, mediaType: String, size: Int64?) {
+        self.index = index
+        self.digest = digest
+        self.diffID = diffID
+        self.mediaType = mediaType
+        self.size = size
+    }
+
     /// The identifier to show for the layer: the diff-id, else the blob digest, else its index.
     public var identifier: String { diffID ?? digest ?? "layer-\(index)" }
 }

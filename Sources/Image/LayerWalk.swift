@@ -51,6 +51,26 @@ extension Image {
         return warnings
     }
 
+    /// Streams the layer at `index` alone, as `walk` does for every layer, and returns the warnings
+    /// met in it. A root-filesystem image (`dir:`) has one layer, index 0.
+    public func walk(
+        layer index: Int, selecting: (String) -> Bool, maximumFileSize: Int64, visit: (FileEvent) -> Void
+    ) throws(ImageError) -> [ImageWarning] {
+        var warnings: [ImageWarning] = []
+        switch content {
+        case .directory(let root):
+            guard index == 0 else { return [] }
+            try walkDirectory(
+                root, selecting: selecting, maximumFileSize: maximumFileSize, warnings: &warnings, visit: visit)
+        case .store(let store, let paths):
+            guard layers.indices.contains(index), paths.indices.contains(index) else { return [] }
+            try walkLayer(
+                store, path: paths[index], layer: layers[index], selecting: selecting,
+                maximumFileSize: maximumFileSize, warnings: &warnings, visit: visit)
+        }
+        return warnings
+    }
+
     /// Opens a layer blob, checks its digest as it streams and removes its compression.
     func layerStream(_ store: any BlobStore, path: String, layer: LayerInfo) throws(ImageError) -> (
         content: any ByteStream, blob: any ByteStream

@@ -14,6 +14,9 @@ public struct Catalog: Sendable {
     /// Packages sorted by type, name, version and first location.
     public var packages: [SoftwarePackage]
     public var warnings: [String]
+    /// Layers read this run, and layers whose results came from the layer cache.
+    public var layersRead = 0
+    public var layersFromCache = 0
 }
 
 /// Options of a cataloguing run.
@@ -21,8 +24,12 @@ public struct CatalogOptions: Sendable {
     /// Largest file read whole (package databases, archives).
     public var maximumFileSize: Int64 = 512 << 20
     public var archiveLimits = ArchiveLimits()
+    /// Where per-layer results are kept by diff-id; nil reads every layer.
+    public var layerCache: LayerCache?
 
-    public init() {}
+    public init(layerCache: LayerCache? = nil) {
+        self.layerCache = layerCache
+    }
 }
 
 /// Catalogues an image: streams its layers once, applies whiteouts, and names what it finds.
@@ -47,24 +54,23 @@ public enum Cataloger {
         return JavaCataloger.isArchive(name)
     }
 
-    /// Reads `image` and returns its catalogue.
+    /// Bump when a cataloguer's results change, so layer caches written before miss.
+    public static let resultsVersion = 1
+
+    /// Reads `image` and returns its catalogue. With `options.layerCache`, a layer whose diff-id
+    /// is in the cache is not read: its stored results are replayed, and layers read are stored.
     public static func catalog(_ image: Image, options: CatalogOptions = CatalogOptions()) throws(ScanError) -> Catalog
     {
         var overlay = Overlay()
-        var currentLayer = -1
-        var pending = LayerChanges()
         var warnings: [String] = []
-        let imageWarnings: [ImageWarning]
-        do {
-            imageWarnings = try image.walk(selecting: wants, maximumFileSize: options.maximumFileSize) { layer, event in
-                if layer.index != currentLayer {
-                    overlay.apply(pending)
-                    pending = LayerChanges()
-                    currentLayer = layer.index
-                }
+        var imageWarnings: [String] = []
+        var layersRead = 0
+        var layersFromCache = 0
+        for (index, layer) in image.layers.enumerated() {
+            var pending = LayerChanges()
+            func apply(_ event: CachedEvent) {
                 switch event {
-                case .file(let path, let content):
-                    let result = analyse(path: path, content: content, layer: layer.identifier, options: options)
+                case .file(let path, let result):
                     warnings += result.warnings
                     pending.files[path] = result
                 case .oversized(let path, let size):
@@ -86,16 +92,57 @@ public enum Cataloger {
                     pending.opaques.append(directory)
                 }
             }
-        } catch {
-            throw .image(error)
+            let cache = layer.diffID.flatMap { diffID in
+                options.layerCache.map { ($0, LayerKey(diffID: diffID, blobDigest: layer.digest)) }
+            }
+            if let cache, let entry = cache.0.load(cache.1, options: options) {
+                imageWarnings += entry.warnings
+                for event in entry.events { apply(event) }
+                layersFromCache += 1
+            } else {
+                var events: [CachedEvent] = []
+                let layerWarnings: [ImageWarning]
+                do {
+                    layerWarnings = try image.walk(
+                        layer: index, selecting: wants, maximumFileSize: options.maximumFileSize
+                    ) { event in
+                        let analysed: CachedEvent
+                        switch event {
+                        case .file(let path, let content):
+                            analysed = .file(
+                                path: path,
+                                result: analyse(path: path, content: content, layer: layer.identifier, options: options)
+                            )
+                        case .oversized(let path, let size): analysed = .oversized(path: path, size: size)
+                        case .symbolicLink(let path, let target): analysed = .symbolicLink(path: path, target: target)
+                        case .hardLink(let path, let target): analysed = .hardLink(path: path, target: target)
+                        case .whiteout(let path): analysed = .whiteout(path: path)
+                        case .opaque(let directory): analysed = .opaque(directory: directory)
+                        }
+                        if cache != nil { events.append(analysed) }
+                        apply(analysed)
+                    }
+                } catch {
+                    throw .image(error)
+                }
+                imageWarnings += layerWarnings.map(\.description)
+                layersRead += 1
+                if let cache {
+                    cache.0.store(
+                        CachedLayer(key: cache.1, events: events, warnings: layerWarnings.map(\.description)),
+                        options: options)
+                }
+            }
+            overlay.apply(pending)
         }
-        overlay.apply(pending)
-        warnings = imageWarnings.map(\.description) + warnings
-        return finish(image: image, overlay: overlay, warnings: warnings)
+        var catalog = finish(image: image, overlay: overlay, warnings: imageWarnings + warnings)
+        catalog.layersRead = layersRead
+        catalog.layersFromCache = layersFromCache
+        return catalog
     }
 
     /// What one file contributes.
-    struct FileResult: Sendable {
+    struct FileResult: Sendable, Codable {
         var packages: [SoftwarePackage] = []
         var records: [OSPackageRecord] = []
         var recordLayer = ""

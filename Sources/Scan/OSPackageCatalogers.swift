@@ -1,7 +1,7 @@
 import Foundation
 
 /// A package read from an OS package database before the distribution is known.
-struct OSPackageRecord: Sendable, Equatable {
+struct OSPackageRecord: Sendable, Equatable, Codable {
     var type: PackageType
     var name: String
     var version: String

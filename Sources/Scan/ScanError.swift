@@ -10,6 +10,8 @@ public enum ScanError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRecord(subject: String, reason: String)
     /// An archive (jar, war, ear) is malformed or breaks a limit.
     case invalidArchive(subject: String, reason: String)
+    /// An SBOM given to `berth scan sbom:PATH` cannot be read.
+    case invalidSBOM(path: String, reason: String)
     /// An argument is out of range.
     case invalidArgument(String)
 
@@ -19,6 +21,7 @@ public enum ScanError: Error, Sendable, Equatable, CustomStringConvertible {
         case .database(let path, let reason): return "vulnerability database '\(path)': \(reason)"
         case .invalidRecord(let subject, let reason): return "\(subject): \(reason)"
         case .invalidArchive(let subject, let reason): return "\(subject): \(reason)"
+        case .invalidSBOM(let path, let reason): return "sbom '\(path)': \(reason)"
         case .invalidArgument(let reason): return reason
         }
     }

@@ -17,7 +17,7 @@ public enum PackageType: String, Sendable, Codable, CaseIterable, Comparable {
 }
 
 /// One package found in an image.
-public struct SoftwarePackage: Sendable, Equatable, Hashable {
+public struct SoftwarePackage: Sendable, Equatable, Hashable, Codable {
     public var type: PackageType
     public var name: String
     public var version: String
@@ -58,7 +58,7 @@ public struct SoftwarePackage: Sendable, Equatable, Hashable {
 }
 
 /// The distribution an image is based on, from `/etc/os-release` (or `/usr/lib/os-release`).
-public struct Distribution: Sendable, Equatable {
+public struct Distribution: Sendable, Equatable, Codable {
     /// `ID`, e.g. `debian`, `alpine`, `rhel`.
     public var id: String
     /// `VERSION_ID`, e.g. `12`, `3.18.4`.

@@ -8,7 +8,9 @@ import Scan
 /// Options shared by the commands that read an image.
 struct ImageOptions: ParsableArguments {
     @Argument(
-        help: "The image: oci:PATH[:REF], oci-archive:PATH, docker-archive:PATH, dir:PATH or docker://HOST/REPO[:TAG].")
+        help:
+            "The image: oci:PATH[:REF], oci-archive:PATH, docker-archive:PATH, dir:PATH or docker://HOST/REPO[:TAG] (berth scan also reads sbom:PATH)."
+    )
     var image: String
 
     @Option(help: "The platform to pick from an index, as os/arch[/variant].")
@@ -16,6 +18,19 @@ struct ImageOptions: ParsableArguments {
 
     @Option(help: "Registry credentials USER:PASSWORD (default: $REGISTRY_AUTH_FILE, then ~/.docker/config.json).")
     var creds: String?
+
+    @Option(
+        help: "Keep per-layer results here by diff-id (default: $BERTH_LAYER_CACHE, else the user's cache directory).")
+    var layerCache: String?
+
+    @Flag(help: "Read every layer; neither use nor fill the layer cache.")
+    var noLayerCache = false
+
+    /// Cataloguing options: the layer cache unless turned off.
+    var catalogOptions: CatalogOptions {
+        CatalogOptions(
+            layerCache: noLayerCache ? nil : LayerCache(directory: layerCache ?? LayerCache.defaultDirectory()))
+    }
 
     @Option(
         name: .customLong("tls-verify"),
@@ -57,7 +72,15 @@ struct ImageOptions: ParsableArguments {
         return try body(opened)
     }
 
+    /// The file of `sbom:PATH`, an SBOM `berth sbom --format json` wrote, which `berth scan` reads
+    /// instead of an image.
+    var sbomPath: String? { image.hasPrefix("sbom:") ? String(image.dropFirst("sbom:".count)) : nil }
+
     func validate() throws {
+        if let sbomPath {
+            if sbomPath.isEmpty { throw ValidationError("sbom: takes the path of a berth sbom --format json file") }
+            return
+        }
         do {
             _ = try ImageSource(parsing: image)
             if let platform { _ = try Platform(parsing: platform) }
@@ -65,6 +88,7 @@ struct ImageOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
         if let creds, !creds.contains(":") { throw ValidationError("--creds takes USER:PASSWORD") }
+        if noLayerCache && layerCache != nil { throw ValidationError("--layer-cache and --no-layer-cache conflict") }
     }
 }
 
@@ -87,6 +111,9 @@ struct SBOMCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if imageOptions.sbomPath != nil {
+            throw ValidationError("berth sbom reads an image; sbom:PATH is an input of berth scan")
+        }
         guard SBOMFormat(rawValue: format) != nil else {
             throw ValidationError(
                 "unknown format '\(format)': use \(SBOMFormat.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -96,7 +123,10 @@ struct SBOMCommand: AsyncParsableCommand {
     func run() async throws {
         let catalog: Catalog
         do {
-            catalog = try await imageOptions.withImage { image throws(ScanError) in try Cataloger.catalog(image) }
+            let options = imageOptions.catalogOptions
+            catalog = try await imageOptions.withImage { image throws(ScanError) in
+                try Cataloger.catalog(image, options: options)
+            }
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)

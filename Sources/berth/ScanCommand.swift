@@ -1,7 +1,9 @@
 import ArgumentParser
+import Audit
 import BerthCore
 import Foundation
 import Image
+import Rules
 import Scan
 
 struct ScanCommand: AsyncParsableCommand {
@@ -10,8 +12,12 @@ struct ScanCommand: AsyncParsableCommand {
         abstract:
             "Report the known vulnerabilities of an image's packages, offline, from a database berth db import made.",
         discussion: """
-            Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 the image or the \
-            database could not be read.
+            IMAGE may also be sbom:PATH, an SBOM berth sbom --format json wrote, to match it without \
+            reading the image again. Vulnerabilities listed under scan.ignore in .berth.yaml (id, reason, \
+            optional expires YYYY-MM-DD and package) are left out and reported as ignored; an expired \
+            ignore is reported and its findings count again. Exit codes: 0 no finding at or above \
+            --fail-on, 1 findings at or above it, 2 the image, the database or the configuration could \
+            not be read.
             """
     )
 
@@ -35,6 +41,9 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(help: "Do not print warnings met while reading the image.")
     var quiet = false
 
+    @Option(help: "Configuration file with scan.ignore (default: the nearest .berth.yaml at or above this directory).")
+    var config: String?
+
     func validate() throws {
         guard ScanFormat(rawValue: format) != nil else {
             throw ValidationError(
@@ -46,17 +55,37 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let ignores: [VulnerabilityIgnore]
+        do {
+            ignores = try loadIgnores()
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(2)
+        }
         let result: ScanResult
+        let outcome: IgnoreOutcome
         do {
             let database = try VulnerabilityDatabase.open(path: db ?? VulnerabilityDatabase.defaultPath())
-            let catalog = try await imageOptions.withImage { image throws(ScanError) in try Cataloger.catalog(image) }
+            let catalog: Catalog
+            if let sbomPath = imageOptions.sbomPath {
+                catalog = try SBOMReader.read(path: sbomPath)
+            } else {
+                let options = imageOptions.catalogOptions
+                catalog = try await imageOptions.withImage { image throws(ScanError) in
+                    try Cataloger.catalog(image, options: options)
+                }
+            }
             var findings = try Matcher.match(catalog, database: database)
             if ignoreUnfixed { findings.removeAll { $0.fixedVersion == nil } }
-            result = ScanResult(catalog: catalog, findings: findings, sources: try database.sources())
+            outcome = IgnoreOutcome.apply(ignores, to: findings, on: Date())
+            result = ScanResult(
+                catalog: catalog, findings: outcome.findings, sources: try database.sources(),
+                ignored: outcome.ignored, expiredIgnores: outcome.expired)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
+        for warning in outcome.warnings { Terminal.error("warning: \(warning)") }
         if !quiet {
             for warning in result.catalog.warnings { Terminal.error("warning: \(warning)") }
         }
@@ -65,6 +94,22 @@ struct ScanCommand: AsyncParsableCommand {
             result.findings.contains(where: { $0.severity >= threshold })
         {
             throw ExitCode(1)
+        }
+    }
+}
+
+extension ScanCommand {
+    /// The `scan.ignore` entries of `--config`, else of the nearest `.berth.yaml`.
+    func loadIgnores() throws -> [VulnerabilityIgnore] {
+        let path =
+            config
+            ?? NearestFile.find(CheckConfiguration.fileNames, from: FileManager.default.currentDirectoryPath)
+        guard let path else { return [] }
+        let configuration = try CheckConfiguration.load(
+            path: path, knownRules: Set(BuiltInRules.descriptions.map(\.id) + AuditRules.descriptions.map(\.id)))
+        return configuration.scanIgnores.map {
+            VulnerabilityIgnore(
+                id: $0.id, reason: $0.reason, expires: $0.expires, package: $0.package, origin: "\(path):\($0.line)")
         }
     }
 }
@@ -84,7 +129,8 @@ struct DBImportCommand: ParsableCommand {
         discussion: """
             The import is atomic: it is written to a copy that replaces the database only when complete, \
             so a failed import leaves the old database as it was. Records already imported from the same \
-            source are replaced by id.
+            source are replaced by id. JSON files are read record by record, so memory stays bounded \
+            whatever their size.
             """
     )
 
@@ -101,13 +147,11 @@ struct DBImportCommand: ParsableCommand {
     func run() throws {
         let path = db ?? VulnerabilityDatabase.defaultPath()
         do {
-            var batches: [(source: String, kind: String, records: [VulnerabilityRecord])] = []
-            for source in sources {
-                for batch in try SourceLoader.load(source) { batches.append((batch.source, batch.kind, batch.records)) }
+            let imported = try VulnerabilityDatabase.importRecords(into: path) { add throws(ScanError) in
+                for source in sources { try SourceLoader.stream(source, into: add) }
             }
-            try VulnerabilityDatabase.importRecords(batches, into: path)
-            let total = batches.reduce(0) { $0 + $1.records.count }
-            Terminal.write("imported \(total) records from \(batches.count) sources into \(path)\n")
+            let total = imported.reduce(0) { $0 + $1.imported }
+            Terminal.write("imported \(total) records from \(imported.count) sources into \(path)\n")
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)

@@ -14,6 +14,9 @@ import Yams
 ///   "*/wso2am-gateway*": [8243, 8280, 9443]
 /// wso2Images: ["registry.example.com/wso2/*"]
 /// nonRootBaseImages: ["registry.example.com/base/java:*"]
+/// scan:                           # berth scan
+///   ignore:
+///     - {id: CVE-2023-44487, reason: "HTTP/2 is not served", expires: 2026-12-31, package: nghttp2}
 /// ```
 public struct CheckConfiguration: Sendable, Equatable {
     /// Per-rule setting.
@@ -29,6 +32,8 @@ public struct CheckConfiguration: Sendable, Equatable {
     public var allowedPorts: [(pattern: String, ports: [Int])] = []
     public var wso2Images: [String] = []
     public var nonRootBaseImages: [String] = []
+    /// `scan.ignore`: vulnerabilities `berth scan` leaves out, each with a reason and an optional expiry.
+    public var scanIgnores: [ScanIgnoreSetting] = []
     /// Where the configuration came from, for messages.
     public var source: String?
 
@@ -38,7 +43,7 @@ public struct CheckConfiguration: Sendable, Equatable {
         lhs.failOn == rhs.failOn && lhs.rules == rhs.rules && lhs.trustedRegistries == rhs.trustedRegistries
             && lhs.allowedPorts.map(\.pattern) == rhs.allowedPorts.map(\.pattern)
             && lhs.allowedPorts.map(\.ports) == rhs.allowedPorts.map(\.ports) && lhs.wso2Images == rhs.wso2Images
-            && lhs.nonRootBaseImages == rhs.nonRootBaseImages
+            && lhs.nonRootBaseImages == rhs.nonRootBaseImages && lhs.scanIgnores == rhs.scanIgnores
     }
 
     /// The configuration file names looked for, nearest directory first.
@@ -143,10 +148,12 @@ public struct CheckConfiguration: Sendable, Equatable {
                     }
                     configuration.allowedPorts.append((pattern, numbers))
                 }
+            case "scan":
+                configuration.scanIgnores = try ScanIgnoreSetting.parse(value, fail: fail)
             default:
                 throw fail(
                     keyNode,
-                    "unknown key '\(key)' (known: failOn, rules, trustedRegistries, allowedPorts, wso2Images, nonRootBaseImages)"
+                    "unknown key '\(key)' (known: failOn, rules, trustedRegistries, allowedPorts, wso2Images, nonRootBaseImages, scan)"
                 )
             }
         }
@@ -188,5 +195,70 @@ public struct CheckConfiguration: Sendable, Equatable {
     public func allowedPorts(for image: String?) -> [Int]? {
         guard let image else { return nil }
         return allowedPorts.first { Glob.matches($0.pattern, image) }?.ports
+    }
+}
+
+/// One `scan.ignore` entry: a vulnerability id (or any of its aliases) `berth scan` leaves out,
+/// optionally for one package only, until the end of its expiry day (UTC).
+public struct ScanIgnoreSetting: Sendable, Equatable {
+    public var id: String
+    public var reason: String
+    /// `YYYY-MM-DD`, checked when the configuration is read.
+    public var expires: String?
+    public var package: String?
+    /// The entry's line in the configuration file.
+    public var line: Int
+
+    static func parse(_ node: Node, fail: (Node?, String) -> BerthError) throws -> [ScanIgnoreSetting] {
+        guard let mapping = node.mapping else { throw fail(node, "'scan' must be a mapping with 'ignore'") }
+        var settings: [ScanIgnoreSetting] = []
+        for (keyNode, value) in mapping {
+            guard keyNode.scalar?.string == "ignore" else {
+                throw fail(keyNode, "unknown key 'scan.\(keyNode.scalar?.string ?? "?")' (known: ignore)")
+            }
+            guard let entries = value.sequence else {
+                throw fail(value, "'scan.ignore' must be a list of {id, reason, expires, package}")
+            }
+            for entry in entries {
+                guard let fields = entry.mapping else {
+                    throw fail(entry, "a 'scan.ignore' entry must be a mapping with 'id' and 'reason'")
+                }
+                var values: [String: String] = [:]
+                for (fieldNode, fieldValue) in fields {
+                    let field = fieldNode.scalar?.string ?? ""
+                    guard ["id", "reason", "expires", "package"].contains(field) else {
+                        throw fail(
+                            fieldNode, "unknown key '\(field)' in 'scan.ignore' (known: id, reason, expires, package)")
+                    }
+                    guard let text = fieldValue.scalar?.string, !text.isEmpty else {
+                        throw fail(fieldValue, "'\(field)' in 'scan.ignore' must be a non-empty string")
+                    }
+                    values[field] = text
+                }
+                guard let id = values["id"] else { throw fail(entry, "a 'scan.ignore' entry needs 'id'") }
+                guard let reason = values["reason"] else {
+                    throw fail(entry, "'scan.ignore' of '\(id)' needs a 'reason'")
+                }
+                if let expires = values["expires"], !isDate(expires) {
+                    throw fail(entry, "'expires' of '\(id)' must be a date written YYYY-MM-DD, not '\(expires)'")
+                }
+                settings.append(
+                    ScanIgnoreSetting(
+                        id: id, reason: reason, expires: values["expires"], package: values["package"],
+                        line: entry.mark?.line ?? 1))
+            }
+        }
+        return settings
+    }
+
+    /// A real calendar date written `YYYY-MM-DD`.
+    static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...days[month - 1]).contains(day)
     }
 }

@@ -73,16 +73,19 @@ public enum OSVImporter {
             modified: document["modified"] as? String, cvssVector: vector, severityLabel: label, affected: affected)
     }
 
-    /// The highest-versioned CVSS v3 vector in an OSV `severity` array.
+    /// The CVSS vector of an OSV `severity` array: the v4.0 one where present, else the
+    /// highest-versioned v3 one.
     static func cvssVector(_ value: Any?) -> String? {
         let entries = value as? [[String: Any]] ?? []
-        let vectors = entries.compactMap { entry -> String? in
-            guard let type = entry["type"] as? String, type == "CVSS_V3", let score = entry["score"] as? String else {
-                return nil
+        func vectors(_ kind: String) -> [String] {
+            entries.compactMap { entry -> String? in
+                guard let type = entry["type"] as? String, type == kind, let score = entry["score"] as? String else {
+                    return nil
+                }
+                return score
             }
-            return score
         }
-        return vectors.max()
+        return vectors("CVSS_V4").first { CVSS4.score($0) != nil } ?? vectors("CVSS_V3").max()
     }
 }
 
@@ -99,48 +102,61 @@ public enum DebianTrackerImporter {
     /// `resolved` with a version: fixed there; `fixed_version` `0`: never affected (left out); `open`
     /// or `undetermined`: affected with no fix. The urgency (`**` suffix tolerated) is the severity label.
     public static func parse(_ document: [String: Any], subject: String) throws(ScanError) -> [VulnerabilityRecord] {
-        var byIssue: [String: VulnerabilityRecord] = [:]
-        for (source, issues) in document {
-            guard let issues = issues as? [String: Any] else {
-                throw .invalidRecord(subject: subject, reason: "package '\(source)' is not an object")
-            }
-            for (issue, value) in issues {
-                guard let details = value as? [String: Any] else { continue }
-                let releases = details["releases"] as? [String: Any] ?? [:]
-                var affected: [AffectedPackage] = []
-                for (codename, releaseValue) in releases {
-                    guard let release = releaseValue as? [String: Any],
-                        let number = Ecosystems.debianReleases[codename]
-                    else { continue }
-                    let status = release["status"] as? String ?? ""
-                    let fixed = release["fixed_version"] as? String
-                    let urgency = release["urgency"] as? String
-                    var events = [RangeEvent(introduced: "0")]
-                    if status == "resolved" {
-                        guard let fixed, fixed != "0" else { continue }
-                        events.append(RangeEvent(fixed: fixed))
-                    } else if status != "open" && status != "undetermined" {
-                        continue
-                    }
-                    affected.append(
-                        AffectedPackage(
-                            ecosystem: "Debian:\(number)", name: source,
-                            ranges: [AffectedRange(type: "ECOSYSTEM", events: events)], versions: [],
-                            severityLabel: urgency))
+        var accumulator = Accumulator()
+        try accumulator.add(document, subject: subject)
+        return accumulator.records()
+    }
+
+    /// Collects records from the tracker's source packages as they are read, one or a few at a
+    /// time; an issue named by several source packages becomes one record.
+    struct Accumulator {
+        private var byIssue: [String: VulnerabilityRecord] = [:]
+
+        mutating func add(_ document: [String: Any], subject: String) throws(ScanError) {
+            for (source, issues) in document {
+                guard let issues = issues as? [String: Any] else {
+                    throw .invalidRecord(subject: subject, reason: "package '\(source)' is not an object")
                 }
-                guard !affected.isEmpty else { continue }
-                affected.sort { ($0.ecosystem, $0.name) < ($1.ecosystem, $1.name) }
-                if var existing = byIssue[issue] {
-                    existing.affected += affected
-                    byIssue[issue] = existing
-                } else {
-                    byIssue[issue] = VulnerabilityRecord(
-                        id: issue, aliases: [],
-                        summary: (details["description"] as? String).map { String($0.prefix(300)) },
-                        modified: nil, cvssVector: nil, severityLabel: nil, affected: affected)
+                for (issue, value) in issues {
+                    guard let details = value as? [String: Any] else { continue }
+                    let releases = details["releases"] as? [String: Any] ?? [:]
+                    var affected: [AffectedPackage] = []
+                    for (codename, releaseValue) in releases {
+                        guard let release = releaseValue as? [String: Any],
+                            let number = Ecosystems.debianReleases[codename]
+                        else { continue }
+                        let status = release["status"] as? String ?? ""
+                        let fixed = release["fixed_version"] as? String
+                        let urgency = release["urgency"] as? String
+                        var events = [RangeEvent(introduced: "0")]
+                        if status == "resolved" {
+                            guard let fixed, fixed != "0" else { continue }
+                            events.append(RangeEvent(fixed: fixed))
+                        } else if status != "open" && status != "undetermined" {
+                            continue
+                        }
+                        affected.append(
+                            AffectedPackage(
+                                ecosystem: "Debian:\(number)", name: source,
+                                ranges: [AffectedRange(type: "ECOSYSTEM", events: events)], versions: [],
+                                severityLabel: urgency))
+                    }
+                    guard !affected.isEmpty else { continue }
+                    affected.sort { ($0.ecosystem, $0.name) < ($1.ecosystem, $1.name) }
+                    if var existing = byIssue[issue] {
+                        existing.affected += affected
+                        byIssue[issue] = existing
+                    } else {
+                        byIssue[issue] = VulnerabilityRecord(
+                            id: issue, aliases: [],
+                            summary: (details["description"] as? String).map { String($0.prefix(300)) },
+                            modified: nil, cvssVector: nil, severityLabel: nil, affected: affected)
+                    }
                 }
             }
         }
-        return byIssue.keys.sorted().compactMap { byIssue[$0] }
+
+        /// The records, sorted by issue.
+        func records() -> [VulnerabilityRecord] { byIssue.keys.sorted().compactMap { byIssue[$0] } }
     }
 }

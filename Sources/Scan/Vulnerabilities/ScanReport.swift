@@ -15,11 +15,20 @@ public struct ScanResult: Sendable {
     public var findings: [VulnerabilityFinding]
     /// Database sources the findings were matched against.
     public var sources: [SourceStatus]
+    /// Findings left out by `scan.ignore`, with the ignore that left each out.
+    public var ignored: [IgnoredFinding]
+    /// `scan.ignore` entries past their expiry: their findings are in `findings` again.
+    public var expiredIgnores: [VulnerabilityIgnore]
 
-    public init(catalog: Catalog, findings: [VulnerabilityFinding], sources: [SourceStatus]) {
+    public init(
+        catalog: Catalog, findings: [VulnerabilityFinding], sources: [SourceStatus], ignored: [IgnoredFinding] = [],
+        expiredIgnores: [VulnerabilityIgnore] = []
+    ) {
         self.catalog = catalog
         self.findings = findings
         self.sources = sources
+        self.ignored = ignored
+        self.expiredIgnores = expiredIgnores
     }
 
     public func render(_ format: ScanFormat, timestamp: Date = Date(), serial: UUID = UUID()) -> String {
@@ -73,6 +82,17 @@ public struct ScanResult: Sendable {
         }
         out += "\n\(findings.count) vulnerabilities in \(catalog.packages.count) packages"
         out += summary.isEmpty ? "\n" : " (" + summary.joined(separator: ", ") + ")\n"
+        if !ignored.isEmpty {
+            out += "\(ignored.count) ignored (scan.ignore):\n"
+            for entry in ignored {
+                out += "  \(entry.finding.id) in \(entry.finding.packageName): \(entry.ignore.reason)"
+                out += entry.ignore.expires.map { " (until \($0))" } ?? ""
+                out += "\n"
+            }
+        }
+        for ignore in expiredIgnores {
+            out += "expired ignore: \(ignore.id) (\(ignore.origin), expired \(ignore.expires ?? "?")): reported again\n"
+        }
         return out
     }
 
@@ -115,6 +135,25 @@ public struct ScanResult: Sendable {
             out.stringOrNull(finding.summary)
             out.raw("}")
         }
+        out.key("ignored")
+        out.array(ignored) { out, entry in
+            out.raw("{")
+            out.key("id", first: true)
+            out.string(entry.finding.id)
+            out.key("aliases")
+            out.stringArray(entry.finding.aliases)
+            out.key("severity")
+            out.string(entry.finding.severity.rawValue)
+            out.key("package")
+            out.string(entry.finding.packageName)
+            out.key("installedVersion")
+            out.string(entry.finding.installedVersion)
+            out.key("ignore")
+            Self.writeIgnore(&out, entry.ignore)
+            out.raw("}")
+        }
+        out.key("expiredIgnores")
+        out.array(expiredIgnores) { out, ignore in Self.writeIgnore(&out, ignore) }
         out.key("database")
         out.array(sources) { out, source in
             out.raw("{")
@@ -132,6 +171,21 @@ public struct ScanResult: Sendable {
         out.stringArray(catalog.warnings)
         out.raw("}\n")
         return out.output
+    }
+
+    static func writeIgnore(_ out: inout JSONWriter, _ ignore: VulnerabilityIgnore) {
+        out.raw("{")
+        out.key("id", first: true)
+        out.string(ignore.id)
+        out.key("reason")
+        out.string(ignore.reason)
+        out.key("expires")
+        out.stringOrNull(ignore.expires)
+        out.key("package")
+        out.stringOrNull(ignore.package)
+        out.key("origin")
+        out.string(ignore.origin)
+        out.raw("}")
     }
 
     /// SARIF 2.1.0: one rule per vulnerability id, one result per vulnerable package, located at the
