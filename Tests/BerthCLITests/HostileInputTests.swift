@@ -153,6 +153,29 @@ import Testing
         #expect(output.error.split(separator: "\n").count == 1)
     }
 
+    /// `--output` to something that is not a regular file writes into it: a rename over a FIFO (or
+    /// `/dev/null`) would replace it with a file. A symbolic link stays a link to the new content.
+    @Test(Tool.enabled("mkfifo")) func outputToADeviceOrLinkIsWrittenInPlace() async throws {
+        let tree = try Tree(["Dockerfile": "FROM ubuntu\n", "real/report.txt": "old\n"])
+        defer { tree.remove() }
+        let fifo = tree.path("pipe")
+        #expect(try ChildProcess.runSync("mkfifo", [fifo]).status == 0)
+        // A reader on the FIFO, as a shell's process substitution would be.
+        let reader = Task.detached { try ChildProcess.runSync("cat", [fifo], timeout: 60) }
+        let toFifo = try Self.berth(["check", "--no-fail", "--output", fifo, "Dockerfile"], in: tree)
+        #expect(toFifo.status == 0, "\(toFifo.error)")
+        let read = try await reader.value
+        #expect(read.output.contains("dockerfile-user-missing"), "\(read.output)")
+        var status = stat()
+        #expect(lstat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "the FIFO is still a FIFO")
+
+        try FileManager.default.createSymbolicLink(atPath: tree.path("link.txt"), withDestinationPath: "real/report.txt")
+        let toLink = try Self.berth(["check", "--no-fail", "--output", "link.txt", "Dockerfile"], in: tree)
+        #expect(toLink.status == 0, "\(toLink.error)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: tree.path("link.txt")) == "real/report.txt")
+        #expect(try String(contentsOfFile: tree.path("real/report.txt"), encoding: .utf8).contains("dockerfile-user"))
+    }
+
     /// Values Kubernetes would reject are refused when the spec is read.
     @Test func specValuesFollowKubernetesGrammars() throws {
         let good = try Self.berth(["init", "--output", "-"])
