@@ -169,7 +169,8 @@ import Testing
         var status = stat()
         #expect(lstat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "the FIFO is still a FIFO")
 
-        try FileManager.default.createSymbolicLink(atPath: tree.path("link.txt"), withDestinationPath: "real/report.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: tree.path("link.txt"), withDestinationPath: "real/report.txt")
         let toLink = try Self.berth(["check", "--no-fail", "--output", "link.txt", "Dockerfile"], in: tree)
         #expect(toLink.status == 0, "\(toLink.error)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: tree.path("link.txt")) == "real/report.txt")
