@@ -113,6 +113,9 @@ public struct CheckSession: Sendable {
             } else if KubernetesInputs.looksLikeDockerfile(bytes) {
                 let configuration = (try? loader.configuration(for: Self.standardInputPath)) ?? CheckConfiguration()
                 reports.append(checker.check(bytes: bytes, file: "-", configuration: configuration))
+            } else if bytes.count > kubernetes.remainingBytes {
+                let error = KubernetesInputs.overBudget("-", bytes: bytes.count, limits: options.limits)
+                reports.append(FileReport(file: "-", findings: [], error: error))
             } else {
                 kubernetes.inputs.append(("-", bytes))
             }
