@@ -130,8 +130,11 @@ public struct CheckSession: Sendable {
                 reports.append(FileReport(file: first, findings: [], error: "\(error)"))
             }
             let fallback = setConfiguration
+            // Handed over, not shared: the checker drops the bytes once they are parsed.
+            let inputs = kubernetes.inputs
+            kubernetes.inputs = []
             let report = KubernetesChecker(honourAnnotations: options.honourInlineIgnores).check(
-                inputs: kubernetes.inputs, configuration: setConfiguration,
+                inputs: consume inputs, configuration: setConfiguration,
                 configurationFor: { file in
                     (try? loader.configuration(for: Self.configurationPath(for: file))) ?? fallback
                 })
