@@ -121,6 +121,9 @@ public struct CheckSession: Sendable {
             } else if KubernetesInputs.looksLikeDockerfile(bytes) {
                 let configuration = (try? loader.configuration(for: Self.standardInputPath)) ?? CheckConfiguration()
                 reports.append(checker.check(bytes: bytes, file: "-", configuration: configuration))
+            } else if bytes.count > kubernetes.remainingBytes {
+                let error = KubernetesInputs.overBudget("-", bytes: bytes.count, limits: options.limits)
+                reports.append(FileReport(file: "-", findings: [], error: error))
             } else {
                 kubernetes.inputs.append(("-", bytes))
             }
@@ -135,8 +138,11 @@ public struct CheckSession: Sendable {
                 reports.append(FileReport(file: first, findings: [], error: "\(error)"))
             }
             let fallback = setConfiguration
+            // Handed over, not shared: the checker drops the bytes once they are parsed.
+            let inputs = kubernetes.inputs
+            kubernetes.inputs = []
             let report = KubernetesChecker(honourAnnotations: options.honourInlineIgnores).check(
-                inputs: kubernetes.inputs, configuration: setConfiguration,
+                inputs: consume inputs, configuration: setConfiguration,
                 configurationFor: { file in
                     (try? loader.configuration(for: Self.configurationPath(for: file))) ?? fallback
                 })

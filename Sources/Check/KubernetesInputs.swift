@@ -84,6 +84,14 @@ public enum KubernetesInputs {
         public var errors: [FileReport] = []
         /// Files found under a directory that do not mention `kind`, skipped without parsing.
         public var skipped: [String] = []
+        /// What is left of the run's budget (`InputLimits.totalBytes`) for standard input.
+        public var remainingBytes = 0
+    }
+
+    /// The message for rendered output refused because the run's budget is spent.
+    static func overBudget(_ subject: String, bytes: Int, limits: InputLimits) -> String {
+        "\(subject): its \(bytes) bytes of manifests would exceed the \(BoundedInput.describe(limits.totalBytes)) "
+            + "budget of one run; check fewer inputs in one run"
     }
 
     /// Reads `files` (discovered under `roots` or named); files inside a Helm chart are replaced
@@ -134,18 +142,30 @@ public enum KubernetesInputs {
         }
         for chart in charts {
             switch renderChart(chart, arguments: helmArguments, limits: limits) {
-            case .success(let bytes): collected.inputs.append((chart + KubernetesChecker.helmTemplateSuffix, bytes))
+            case .success(let bytes) where bytes.count > budget:
+                collected.errors.append(
+                    FileReport(file: chart, findings: [], error: overBudget(chart, bytes: bytes.count, limits: limits)))
+            case .success(let bytes):
+                budget -= bytes.count
+                collected.inputs.append((chart + KubernetesChecker.helmTemplateSuffix, bytes))
             case .failure(let message):
                 collected.errors.append(FileReport(file: chart, findings: [], error: message.description))
             }
         }
         for overlay in overlays {
             switch renderKustomization(overlay, limits: limits) {
-            case .success(let bytes): collected.inputs.append(("\(overlay) (kustomize)", bytes))
+            case .success(let bytes) where bytes.count > budget:
+                collected.errors.append(
+                    FileReport(
+                        file: overlay, findings: [], error: overBudget(overlay, bytes: bytes.count, limits: limits)))
+            case .success(let bytes):
+                budget -= bytes.count
+                collected.inputs.append(("\(overlay) (kustomize)", bytes))
             case .failure(let message):
                 collected.errors.append(FileReport(file: overlay, findings: [], error: message.description))
             }
         }
+        collected.remainingBytes = max(budget, 0)
         return collected
     }
 
@@ -229,8 +249,11 @@ public enum KubernetesInputs {
 public struct InputLimits: Sendable {
     /// Largest manifest file, standard input or renderer output.
     public var maximumBytesPerInput = 16 << 20
-    /// All manifests of one run together: objects are judged as one set, so they are held at once.
-    public var totalBytes = 64 << 20
+    /// All manifests of one run together (files, standard input, rendered charts and overlays):
+    /// objects are judged as one set, so they are held at once. A stream of tiny objects, the worst
+    /// case, takes about 16 times its size in memory (docs/output.md, "Limits and memory"), so 16 MiB
+    /// keeps a run under 300 MB.
+    public var totalBytes = 16 << 20
     /// Seconds a renderer (helm, kubectl kustomize) may run.
     public var renderTimeout: Double = 120
 

@@ -1,28 +1,124 @@
 import BerthCore
 
 /// One Kubernetes object from a manifest, with its file and the positions of all its fields.
+///
+/// The fields live in one shared, copy-on-write box: an object is one pointer wide, so the arrays
+/// and views that hold it (the manifest set's indexes, a rule's per-line scans) do not copy it.
 public struct KubernetesObject: Sendable {
-    public var file: String
+    /// The fields of one object, shared by its copies until one of them is changed.
+    final class Storage: @unchecked Sendable {
+        var file: String
+        var document: Int
+        var root: ManifestNode
+        var apiVersion: String
+        var kind: String
+        var name: String?
+        var namespace: String?
+        var labels: [String: String]
+        var annotations: [String: String]
+        /// Boxed again: most objects carry no pod, and a pod template is large.
+        var pod: PodBox?
+        var template: String?
+
+        init(file: String, document: Int, root: ManifestNode) {
+            self.file = file
+            self.document = document
+            self.root = root
+            apiVersion = ""
+            kind = ""
+            labels = [:]
+            annotations = [:]
+        }
+
+        init(copying other: Storage) {
+            file = other.file
+            document = other.document
+            root = other.root
+            apiVersion = other.apiVersion
+            kind = other.kind
+            name = other.name
+            namespace = other.namespace
+            labels = other.labels
+            annotations = other.annotations
+            pod = other.pod
+            template = other.template
+        }
+    }
+
+    /// An immutable pod template, shared by the copies of an object.
+    final class PodBox: Sendable {
+        let pod: PodTemplate
+        init(_ pod: PodTemplate) { self.pod = pod }
+    }
+
+    private var storage: Storage
+
+    /// The storage, copied first when another copy of the object shares it.
+    private var unique: Storage {
+        mutating get {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
+            return storage
+        }
+    }
+
+    public var file: String {
+        get { storage.file }
+        set { unique.file = newValue }
+    }
     /// Index of the YAML document in its stream (items of a `List` share their list's index).
-    public var document: Int
-    public var root: ManifestNode
-    public var apiVersion: String
-    public var kind: String
-    public var name: String?
+    public var document: Int {
+        get { storage.document }
+        set { unique.document = newValue }
+    }
+    public var root: ManifestNode {
+        get { storage.root }
+        set { unique.root = newValue }
+    }
+    public var apiVersion: String {
+        get { storage.apiVersion }
+        set { unique.apiVersion = newValue }
+    }
+    public var kind: String {
+        get { storage.kind }
+        set { unique.kind = newValue }
+    }
+    public var name: String? {
+        get { storage.name }
+        set { unique.name = newValue }
+    }
     /// The namespace written in the manifest; nil means the namespace it is applied to.
-    public var namespace: String?
-    public var labels: [String: String]
-    public var annotations: [String: String]
+    public var namespace: String? {
+        get { storage.namespace }
+        set { unique.namespace = newValue }
+    }
+    public var labels: [String: String] {
+        get { storage.labels }
+        set { unique.labels = newValue }
+    }
+    public var annotations: [String: String] {
+        get { storage.annotations }
+        set { unique.annotations = newValue }
+    }
     /// The pod template of a pod-bearing kind (or the Pod's own spec).
-    public var pod: PodTemplate?
+    public var pod: PodTemplate? {
+        get { storage.pod?.pod }
+        set { unique.pod = newValue.map(PodBox.init) }
+    }
     /// The Helm template the object was rendered from (`# Source:` in `helm template` output).
-    public var template: String?
+    public var template: String? {
+        get { storage.template }
+        set { unique.template = newValue }
+    }
+
+    /// True when both values are copies of one parsed object that neither has changed since.
+    public func isSameObject(as other: KubernetesObject) -> Bool { storage === other.storage }
+
+    /// An identity of the shared storage, for indexes keyed by object.
+    var storageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
 
     /// Reads the object's identity and checks the shape of the fields Berth reads.
     public init(root: ManifestNode, file: String, document: Int) throws {
-        self.root = root
-        self.file = file
-        self.document = document
+        storage = Storage(file: file, document: document, root: root)
         let shape = Shape(file: file)
         guard let kind = root["kind"]?.string, !kind.isEmpty else {
             throw shape.error(root["kind"] ?? root, "a Kubernetes object needs a 'kind'")
@@ -37,14 +133,14 @@ public struct KubernetesObject: Sendable {
         guard let apiVersion = root["apiVersion"]?.string, !apiVersion.isEmpty else {
             throw shape.error(root["apiVersion"] ?? root, "a Kubernetes object needs an 'apiVersion'")
         }
-        self.kind = kind
-        self.apiVersion = apiVersion
+        storage.kind = kind
+        storage.apiVersion = apiVersion
         let metadata = try shape.mapping(root["metadata"], "metadata")
-        name = try shape.scalar(metadata?["name"], "metadata.name")
-        namespace = try shape.scalar(metadata?["namespace"], "metadata.namespace")
-        labels = try shape.stringMap(metadata?["labels"], "metadata.labels")
-        annotations = try shape.stringMap(metadata?["annotations"], "metadata.annotations")
-        pod = try PodTemplate(object: root, kind: kind, shape: shape)
+        storage.name = try shape.scalar(metadata?["name"], "metadata.name")
+        storage.namespace = try shape.scalar(metadata?["namespace"], "metadata.namespace")
+        storage.labels = try shape.stringMap(metadata?["labels"], "metadata.labels")
+        storage.annotations = try shape.stringMap(metadata?["annotations"], "metadata.annotations")
+        storage.pod = try PodTemplate(object: root, kind: kind, shape: shape).map(PodBox.init)
         try Self.checkKnownShapes(root: root, kind: kind, shape: shape)
     }
 

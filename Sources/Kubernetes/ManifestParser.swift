@@ -90,7 +90,7 @@ public struct ManifestParser: Sendable {
                 result.otherDocuments += 1
                 continue
             }
-            let object = try KubernetesObject(root: node, file: file, document: documentIndex)
+            var object = try KubernetesObject(root: node, file: file, document: documentIndex)
             if object.kind.hasSuffix("List"), let items = node["items"] {
                 guard items.isSequence || items.isNull else {
                     throw fail(items.keyLine, "'items' of a \(object.kind) must be a list, found \(items.shapeName)")
@@ -106,7 +106,7 @@ public struct ManifestParser: Sendable {
                     result.objects.append(listed)
                 }
             } else {
-                var object = object
+                // Set in place: the object's storage is not shared yet, so nothing is copied.
                 object.template = templates.template(at: node.line)
                 result.objects.append(object)
             }

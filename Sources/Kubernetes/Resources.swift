@@ -168,7 +168,10 @@ public struct ConfigDataView: Sendable {
     public init?(_ object: KubernetesObject) {
         guard object.kind == "ConfigMap" || object.kind == "Secret" else { return nil }
         self.object = object
-        entries = (object.root["data"]?.entries ?? []) + (object.root["stringData"]?.entries ?? [])
+        let data = object.root["data"]?.entries ?? []
+        let stringData = object.root["stringData"]?.entries ?? []
+        // One of the two is usually absent: share the other's entries rather than copy them.
+        entries = stringData.isEmpty ? data : data.isEmpty ? stringData : data + stringData
     }
 }
 
@@ -214,8 +217,16 @@ public struct ManifestSet: Sendable {
     public var roles: [RoleView]
     public var roleBindings: [RoleBindingView]
 
-    /// `kind/name` -> positions in `objects`.
-    private var byKindName: [String: [Int]] = [:]
+    /// A kind and a name, the key of the name index (two strings, most short enough to be stored
+    /// inline, rather than one joined string allocated per object).
+    private struct KindName: Hashable {
+        var kind: String
+        var name: String
+    }
+    /// `kind/name` -> the first position in `objects`; `nextWithKindName` chains the others, in
+    /// order (-1 ends a chain): one entry per name and four bytes per object, not an array each.
+    private var firstWithKindName: [KindName: Int] = [:]
+    private var nextWithKindName: [Int32] = []
     /// `key=value` of a pod label -> positions in `workloads`.
     private var workloadsByLabel: [String: [Int]] = [:]
     /// One `key=value` of each Service selector -> positions in `services`.
@@ -235,8 +246,12 @@ public struct ManifestSet: Sendable {
         configData = objects.compactMap(ConfigDataView.init)
         roles = objects.compactMap(RoleView.init)
         roleBindings = objects.compactMap(RoleBindingView.init)
-        for (index, object) in objects.enumerated() {
-            if let name = object.name { byKindName["\(object.kind)/\(name)", default: []].append(index) }
+        nextWithKindName = Array(repeating: -1, count: objects.count)
+        for index in objects.indices.reversed() {
+            guard let name = objects[index].name else { continue }
+            let key = KindName(kind: objects[index].kind, name: name)
+            if let next = firstWithKindName[key] { nextWithKindName[index] = Int32(next) }
+            firstWithKindName[key] = index
         }
         for (index, workload) in workloads.enumerated() {
             for (key, value) in workload.pod?.labels ?? [:] {
@@ -272,7 +287,12 @@ public struct ManifestSet: Sendable {
 
     /// The object of `kind` named `name` visible from `object`.
     public func object(kind: String, named name: String, near object: KubernetesObject) -> KubernetesObject? {
-        (byKindName["\(kind)/\(name)"] ?? []).lazy.map { self.objects[$0] }.first { $0.sharesNamespace(with: object) }
+        var position = firstWithKindName[KindName(kind: kind, name: name)] ?? -1
+        while position >= 0 {
+            if objects[position].sharesNamespace(with: object) { return objects[position] }
+            position = Int(nextWithKindName[position])
+        }
+        return nil
     }
 
     /// The HPAs targeting `workload`.

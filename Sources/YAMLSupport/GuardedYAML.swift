@@ -55,7 +55,9 @@ public enum GuardedYAML {
         guard let text = String(validating: body, as: UTF8.self) else {
             throw YAMLLoadError(file: file, line: firstInvalidUTF8Line(Array(body)), reason: "not UTF-8 text")
         }
-        try NestingScan.check(bytes: Array(body), maximumDepth: limits.maximumDepth) { line, reason in
+        // Without a byte-order mark the body is the whole input: scan it without copying it.
+        try NestingScan.check(bytes: body.count == bytes.count ? bytes : Array(body), maximumDepth: limits.maximumDepth)
+        { line, reason in
             YAMLLoadError(file: file, line: line, reason: reason)
         }
         return text

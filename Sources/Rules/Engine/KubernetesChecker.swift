@@ -44,30 +44,21 @@ public struct KubernetesChecker: Sendable {
 
     /// Checks in-memory inputs as one deployment. `configuration` gives the rule parameters;
     /// `configurationFor` the per-file severities (default: `configuration`).
+    /// The inputs are consumed: their bytes are released once parsed, before the rules run.
     public func check(
-        inputs: [(file: String, bytes: [UInt8])], configuration: CheckConfiguration,
+        inputs: consuming [(file: String, bytes: [UInt8])], configuration: CheckConfiguration,
         configurationFor: (@Sendable (String) -> CheckConfiguration)? = nil
     ) -> KubernetesReport {
-        let parser = self.parser
-        let slots = ResultSlots<Result<ParsedManifest, BerthError>>(count: inputs.count)
-        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
-            let input = inputs[index]
-            do {
-                slots[index] = .success(try parser.parse(bytes: input.bytes, file: input.file))
-            } catch let error as BerthError {
-                slots[index] = .failure(error)
-            } catch {
-                slots[index] = .failure(
-                    .invalidInput(location: SourceLocation(file: input.file, line: 1), reason: "\(error)"))
-            }
-        }
-        let parsed = slots.all
+        let files = inputs.map(\.file)
+        let parsed = Self.parse(inputs, parser: parser)
+        // Only the objects are needed from here on: drop this reference to the bytes.
+        inputs = []
         var objects: [KubernetesObject] = []
         var reports: [String: FileReport] = [:]
         var order: [String] = []
         var skipped: [(String, String)] = []
         for (index, result) in parsed.enumerated() {
-            let file = inputs[index].file
+            let file = files[index]
             switch result {
             case .success(let manifest):
                 if manifest.isKubernetes {
@@ -92,6 +83,25 @@ public struct KubernetesChecker: Sendable {
         }
         for (file, count) in findings.suppressed { reports[file]?.suppressed = count }
         return KubernetesReport(reports: order.compactMap { reports[$0] }, skipped: skipped, objectCount: objects.count)
+    }
+
+    /// Parses every input, on all cores.
+    static func parse(_ inputs: [(file: String, bytes: [UInt8])], parser: ManifestParser) -> [Result<
+        ParsedManifest, BerthError
+    >?] {
+        let slots = ResultSlots<Result<ParsedManifest, BerthError>>(count: inputs.count)
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
+            let input = inputs[index]
+            do {
+                slots[index] = .success(try parser.parse(bytes: input.bytes, file: input.file))
+            } catch let error as BerthError {
+                slots[index] = .failure(error)
+            } catch {
+                slots[index] = .failure(
+                    .invalidInput(location: SourceLocation(file: input.file, line: 1), reason: "\(error)"))
+            }
+        }
+        return slots.all
     }
 
     /// Runs the rules over `objects`: findings by file, sorted, and suppressed counts by file.
