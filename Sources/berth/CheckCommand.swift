@@ -71,6 +71,13 @@ struct CheckCommand: ParsableCommand {
     var renderTimeout: Double = 120
 
     @Option(
+        name: .customLong("manifest-budget"),
+        help: ArgumentHelp(
+            "MiB of Kubernetes input (files, standard input, rendered charts) one run holds; memory is up to about 16 times this.",
+            valueName: "MiB"))
+    var manifestBudget: Int = 16
+
+    @Option(
         name: [.customShort("j"), .long],
         help: ArgumentHelp("Dockerfiles checked at once (default: one per core).", valueName: "n"))
     var jobs: Int?
@@ -85,6 +92,9 @@ struct CheckCommand: ParsableCommand {
         if paths.isEmpty { throw ValidationError("name files or directories to check, or - for standard input") }
         if !(renderTimeout > 0) { throw ValidationError("--render-timeout must be a positive number of seconds") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if !(1...4096).contains(manifestBudget) {
+            throw ValidationError("--manifest-budget must be between 1 and 4096 MiB")
+        }
         if Reporters.reporter(named: format) == nil {
             throw ValidationError("unknown format '\(format)': use \(Reporters.names.joined(separator: ", "))")
         }
@@ -110,6 +120,8 @@ struct CheckCommand: ParsableCommand {
         options.helmArguments = helmArguments
         options.limits.renderTimeout = renderTimeout
         if let jobs { options.jobs = jobs }
+        options.limits.totalBytes = manifestBudget << 20
+        options.limits.maximumBytesPerInput = manifestBudget << 20
         let outcome: CheckOutcome
         do {
             outcome = try CheckSession(options: options).run()

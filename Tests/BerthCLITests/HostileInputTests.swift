@@ -155,17 +155,24 @@ import Testing
 
     /// `--output` to something that is not a regular file writes into it: a rename over a FIFO (or
     /// `/dev/null`) would replace it with a file. A symbolic link stays a link to the new content.
-    @Test(Tool.enabled("mkfifo")) func outputToADeviceOrLinkIsWrittenInPlace() async throws {
+    @Test(Tool.enabled("mkfifo")) func outputToADeviceOrLinkIsWrittenInPlace() throws {
         let tree = try Tree(["Dockerfile": "FROM ubuntu\n", "real/report.txt": "old\n"])
         defer { tree.remove() }
         let fifo = tree.path("pipe")
         #expect(try ChildProcess.runSync("mkfifo", [fifo]).status == 0)
-        // A reader on the FIFO, as a shell's process substitution would be.
-        let reader = Task.detached { try ChildProcess.runSync("cat", [fifo], timeout: 60) }
+        // A reader on the FIFO, as a shell's process substitution would be: its own process, started
+        // before berth, so the writer's open does not wait on a thread pool.
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [fifo]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        try reader.run()
         let toFifo = try Self.berth(["check", "--no-fail", "--output", fifo, "Dockerfile"], in: tree)
         #expect(toFifo.status == 0, "\(toFifo.error)")
-        let read = try await reader.value
-        #expect(read.output.contains("dockerfile-user-missing"), "\(read.output)")
+        let read = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        reader.waitUntilExit()
+        #expect(read.contains("dockerfile-user-missing"), "\(read)")
         var status = stat()
         #expect(lstat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "the FIFO is still a FIFO")
 
@@ -175,6 +182,21 @@ import Testing
         #expect(toLink.status == 0, "\(toLink.error)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: tree.path("link.txt")) == "real/report.txt")
         #expect(try String(contentsOfFile: tree.path("real/report.txt"), encoding: .utf8).contains("dockerfile-user"))
+    }
+
+    /// The run's manifest budget is a flag: refused at 1 MiB, checked with 2.
+    @Test func manifestBudgetIsConfigurable() throws {
+        let document = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  k: v\n---\n"
+        let text = String(repeating: document, count: (1 << 20) / document.utf8.count + 10)
+        let tree = try Tree(["big.yaml": text])
+        defer { tree.remove() }
+        let small = try Self.berth(["check", "--manifest-budget", "1", "big.yaml"], in: tree)
+        #expect(small.status == 2, "\(small.output)\(small.error)")
+        #expect((small.output + small.error).contains("big.yaml"))
+        let larger = try Self.berth(["check", "--manifest-budget", "2", "big.yaml"], in: tree)
+        #expect(larger.status != 2, "\(larger.output)\(larger.error)")
+        let refused = try Self.berth(["check", "--manifest-budget", "0", "big.yaml"], in: tree)
+        #expect(refused.status == 2 && refused.error.contains("--manifest-budget"), "\(refused.error)")
     }
 
     /// Values Kubernetes would reject are refused when the spec is read.

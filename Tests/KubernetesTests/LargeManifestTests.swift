@@ -24,8 +24,11 @@ import Testing
     }
 
     /// A finding without its file, at a line of the whole stream.
+    /// A finding without the file names a message cites for objects in other files: split into
+    /// parts, the same object is in another file; in the whole stream, it is in the same one.
     static func key(_ finding: Finding, lineOffset: Int) -> String {
-        "\(finding.location.line + lineOffset):\(finding.location.column) \(finding.severity) \(finding.rule) \(finding.message)"
+        let message = finding.message.replacing(#/ \(part-[0-9]+-[a-z]+\.yaml\)/#, with: "")
+        return "\(finding.location.line + lineOffset):\(finding.location.column) \(finding.severity) \(finding.rule) \(message)"
     }
 
     @Test func findingsOnALargeManifestEqualTheFindingsOnItsParts() throws {
@@ -47,7 +50,10 @@ import Testing
         #expect(single.reports.allSatisfy { $0.error == nil })
         #expect(split.reports.allSatisfy { $0.error == nil })
         #expect(single.objectCount == split.objectCount)
-        #expect(single.objectCount == copies * 13)
+        let perCopyObjects = checker.check(
+            inputs: try Self.parts(copies: 1).map { ($0.file, Array($0.text.utf8)) }, configuration: configuration
+        ).objectCount
+        #expect(single.objectCount == copies * perCopyObjects)
 
         let wholeFindings = single.reports.flatMap(\.findings).map { Self.key($0, lineOffset: 0) }.sorted()
         let partFindings = split.reports.flatMap { report in
@@ -59,7 +65,11 @@ import Testing
         let perCopy = one.reports.flatMap(\.findings).count
         #expect(perCopy > 0)
         #expect(wholeFindings.count == perCopy * copies)
-        #expect(wholeFindings == partFindings)
+        // The cluster-scoped StorageClass is one object in every copy: split over files, it is one
+        // duplicate note (the copies judged apart); in one stream there is nothing to choose between.
+        let duplicated = partFindings.filter { $0.contains(" kubernetes-object-duplicated ") }
+        #expect(duplicated.count == 1 && duplicated.first?.contains("StorageClass/nfs") == true)
+        #expect(wholeFindings == partFindings.filter { !$0.contains(" kubernetes-object-duplicated ") })
     }
 
     /// Files padded with comments (cheap to parse) that together exceed the run's budget: the
