@@ -28,7 +28,8 @@ import Testing
     /// parts, the same object is in another file; in the whole stream, it is in the same one.
     static func key(_ finding: Finding, lineOffset: Int) -> String {
         let message = finding.message.replacing(#/ \(part-[0-9]+-[a-z]+\.yaml\)/#, with: "")
-        return "\(finding.location.line + lineOffset):\(finding.location.column) \(finding.severity) \(finding.rule) \(message)"
+        return
+            "\(finding.location.line + lineOffset):\(finding.location.column) \(finding.severity) \(finding.rule) \(message)"
     }
 
     @Test func findingsOnALargeManifestEqualTheFindingsOnItsParts() throws {
