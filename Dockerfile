@@ -4,7 +4,7 @@
 # an unprivileged user.
 #
 #   swift build -c release --static-swift-stdlib --product berth
-#   cp .build/release/berth .    # the build context needs only the binary and this file
+#   cp .build/release/berth . && strip berth    # the build context needs only the binary and this file
 #   buildah bud -t berth:0.1.0 .             # or: docker build -t berth:0.1.0 .
 #   docker run --rm -v "$PWD:/work:ro" berth:0.1.0 check /work
 ARG BASE=debian:12.8-slim

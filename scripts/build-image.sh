@@ -27,6 +27,8 @@ trap cleanup EXIT
 mkdir -p "$work/context"
 cp Dockerfile "$work/context/Dockerfile"
 cp "$binary" "$work/context/berth"
+# Debug information is half of a release binary; the image ships without it.
+command -v strip >/dev/null && strip "$work/context/berth"
 
 base="$(buildah "${storage[@]}" from scratch)"
 root="$(buildah "${storage[@]}" mount "$base")"
@@ -48,8 +50,8 @@ buildah "${storage[@]}" bud --quiet --isolation chroot --format oci \
     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -t "localhost/berth:$version" "$work/context" >/dev/null
 
 echo "image localhost/berth:$version"
-buildah "${storage[@]}" images --format '  size {{.Size}} (base of the host libraries ldd lists, plus the binary)' "localhost/berth:$version"
-echo "  binary $(du -h "$binary" | cut -f1) ($binary); linked libraries:"
+echo "  size $(buildah "${storage[@]}" images --format '{{.Size}}' "localhost/berth:$version") (a base of the host libraries ldd lists, plus the stripped binary)"
+echo "  binary $(du -h "$binary" | cut -f1) ($binary), $(du -h "$work/context/berth" | cut -f1) stripped; linked libraries:"
 ldd "$binary" | sed 's/^/    /'
 buildah "${storage[@]}" inspect --type image --format '  user {{.OCIv1.Config.User}}, entrypoint {{.OCIv1.Config.Entrypoint}}, layers {{len .OCIv1.RootFS.DiffIDs}}' "localhost/berth:$version"
 echo
