@@ -55,16 +55,19 @@ final class RegistryServer: @unchecked Sendable {
             "registry", "serve", "--root", root.path, "--addr", "127.0.0.1:0", "--log-level", "error",
         ]
         let pipe = Pipe()
+        let errors = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         let box = OutputBuffer()
-        let handle = pipe.fileHandleForReading
-        Thread.detachNewThread {
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                synchronized { box.data.append(chunk) }
+        let errorBox = OutputBuffer()
+        for (handle, target) in [(pipe.fileHandleForReading, box), (errors.fileHandleForReading, errorBox)] {
+            Thread.detachNewThread {
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    synchronized { target.data.append(chunk) }
+                }
             }
         }
         // Generous: with the whole suite running, two shared cores can take long to start a debug build.
@@ -79,8 +82,12 @@ final class RegistryServer: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+        // Say what the server said and whether it was still running, so a failure can be read.
+        let running = process.isRunning
         stop()
-        throw ServerError.setup("berth registry serve did not start")
+        let said = synchronized { String(decoding: errorBox.data.suffix(2000), as: UTF8.self) }
+        throw ServerError.setup(
+            "berth registry serve did not start within 120 s (\(running ? "still running" : "exited")): \(said)")
     }
 
     var host: String { "127.0.0.1:\(port)" }
