@@ -39,6 +39,11 @@ public enum TemplateText {
     public static func isDockerfileTemplate(_ text: Substring) -> Bool {
         for line in text.prefix(64 << 10).split(separator: "\n") {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            // Only a line starting with `{` or with `f`/`F` can decide; the rest are passed over
+            // without building their keyword (this runs on every discovered Dockerfile).
+            guard let first = trimmed.utf8.first,
+                first == UInt8(ascii: "{") || first == UInt8(ascii: "f") || first == UInt8(ascii: "F")
+            else { continue }
             if trimmed.hasPrefix("{{") || trimmed.hasPrefix("{%") { return true }
             let keyword = trimmed.prefix { !$0.isWhitespace }
             if keyword.uppercased() == "FROM", isTemplate(trimmed.dropFirst(keyword.count)) { return true }
