@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .executableTarget(
@@ -150,6 +151,17 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The registry's metadata (users, projects, tags, uploads, quota, GC marks, audit, scans) behind
+        // one interface: SQLite for one node, PostgreSQL for replicas.
+        .target(
+            name: "RegistryMetadata",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "RegistryMetadataTests", dependencies: ["RegistryMetadata", "TestSupport"]),
         // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

@@ -1,0 +1,728 @@
+import Foundation
+
+/// The registry's metadata behind one interface, on SQLite (one node) or PostgreSQL (replicas).
+///
+/// Every operation that reads and then writes does both in one serializable transaction, so the
+/// rules hold across processes without any process-local lock: a tag moves only from the value the
+/// caller saw, an immutable tag never moves, a project never goes over its quota, one garbage
+/// collection runs at a time and never sweeps a blob seen after it started.
+public final class MetadataStore: Sendable {
+    public let database: any SQLDatabase
+
+    public init(database: any SQLDatabase) {
+        self.database = database
+    }
+
+    /// Opens `sqlite:PATH`, a plain path, or `postgres://...`, and applies pending migrations.
+    public static func open(
+        _ location: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> MetadataStore {
+        let database: any SQLDatabase
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            database = PostgresDatabase(settings: try PostgresSettings(url: location, environment: environment))
+        } else {
+            let path = location.hasPrefix("sqlite:") ? String(location.dropFirst("sqlite:".count)) : location
+            database = try SQLiteDatabase(path: path)
+        }
+        let store = MetadataStore(database: database)
+        do {
+            _ = try await store.migrate()
+        } catch {
+            await database.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    @discardableResult
+    public func migrate() async throws -> [Int] { try await Migrations.apply(on: database) }
+
+    public func schemaVersion() async throws -> Int {
+        try await database.transaction { connection in
+            Int(try await connection.first("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [])?.int(0) ?? 0)
+        }
+    }
+
+    public func close() async { await database.close() }
+
+    // MARK: Users, robots, projects, members
+
+    public struct User: Sendable, Equatable {
+        public var name: String
+        public var passwordHash: String
+        public var admin: Bool
+        public init(name: String, passwordHash: String, admin: Bool) {
+            self.name = name
+            self.passwordHash = passwordHash
+            self.admin = admin
+        }
+    }
+
+    public func putUser(_ user: User) async throws {
+        try await database.transaction { connection in
+            try await connection.execute(
+                """
+                INSERT INTO users (name, password_hash, admin) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, admin = excluded.admin
+                """, [.text(user.name), .text(user.passwordHash), SQLValue(user.admin)])
+        }
+    }
+
+    public func user(_ name: String) async throws -> User? {
+        try await database.transaction { connection in
+            try await connection.first("SELECT name, password_hash, admin FROM users WHERE name = ?", [.text(name)])
+                .map { User(name: try $0.string(0), passwordHash: try $0.string(1), admin: try $0.int(2) != 0) }
+        }
+    }
+
+    public func users() async throws -> [User] {
+        try await database.transaction { connection in
+            try await connection.query("SELECT name, password_hash, admin FROM users ORDER BY name", []).map {
+                User(name: try $0.string(0), passwordHash: try $0.string(1), admin: try $0.int(2) != 0)
+            }
+        }
+    }
+
+    /// Removes the user and their memberships; false when there was no such user.
+    @discardableResult
+    public func deleteUser(_ name: String) async throws -> Bool {
+        try await database.transaction { connection in
+            let removed = try await connection.query("DELETE FROM users WHERE name = ? RETURNING name", [.text(name)])
+            try await connection.execute("DELETE FROM members WHERE username = ?", [.text(name)])
+            return !removed.isEmpty
+        }
+    }
+
+    public struct Robot: Sendable, Equatable {
+        public var name: String
+        public var secretHash: String
+        public var project: String
+        public var role: String
+        public var expires: Int64
+        public init(name: String, secretHash: String, project: String, role: String, expires: Int64) {
+            self.name = name
+            self.secretHash = secretHash
+            self.project = project
+            self.role = role
+            self.expires = expires
+        }
+    }
+
+    public func putRobot(_ robot: Robot) async throws {
+        try await database.transaction { connection in
+            try await connection.execute(
+                """
+                INSERT INTO robots (name, secret_hash, project, role, expires) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET secret_hash = excluded.secret_hash, project = excluded.project,
+                    role = excluded.role, expires = excluded.expires
+                """,
+                [
+                    .text(robot.name), .text(robot.secretHash), .text(robot.project), .text(robot.role),
+                    .integer(robot.expires),
+                ])
+        }
+    }
+
+    public func robots(project: String? = nil) async throws -> [Robot] {
+        try await database.transaction { connection in
+            try await connection.query(
+                "SELECT name, secret_hash, project, role, expires FROM robots WHERE (CAST(? AS TEXT) IS NULL OR project = ?) ORDER BY name",
+                [SQLValue(project), SQLValue(project)]
+            ).map {
+                Robot(
+                    name: try $0.string(0), secretHash: try $0.string(1), project: try $0.string(2),
+                    role: try $0.string(3), expires: try $0.int(4))
+            }
+        }
+    }
+
+    @discardableResult
+    public func deleteRobot(_ name: String) async throws -> Bool {
+        try await database.transaction { connection in
+            !(try await connection.query("DELETE FROM robots WHERE name = ? RETURNING name", [.text(name)]).isEmpty)
+        }
+    }
+
+    public struct Project: Sendable, Equatable {
+        public var name: String
+        public var isPublic: Bool
+        public var quotaBytes: Int64?
+        /// The project's policies as the registry encodes them (JSON); opaque to this store.
+        public var policy: String
+        public init(name: String, isPublic: Bool = false, quotaBytes: Int64? = nil, policy: String = "{}") {
+            self.name = name
+            self.isPublic = isPublic
+            self.quotaBytes = quotaBytes
+            self.policy = policy
+        }
+    }
+
+    public func putProject(_ project: Project) async throws {
+        try await database.transaction { connection in
+            try await connection.execute(
+                """
+                INSERT INTO projects (name, public, quota_bytes, policy) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET public = excluded.public, quota_bytes = excluded.quota_bytes,
+                    policy = excluded.policy
+                """,
+                [.text(project.name), SQLValue(project.isPublic), SQLValue(project.quotaBytes), .text(project.policy)])
+        }
+    }
+
+    public func project(_ name: String) async throws -> Project? {
+        try await database.transaction { connection in
+            try await connection.first(
+                "SELECT name, public, quota_bytes, policy FROM projects WHERE name = ?", [.text(name)]
+            ).map(Self.project)
+        }
+    }
+
+    public func projects() async throws -> [Project] {
+        try await database.transaction { connection in
+            try await connection.query("SELECT name, public, quota_bytes, policy FROM projects ORDER BY name", [])
+                .map(Self.project)
+        }
+    }
+
+    static func project(_ row: SQLRow) throws -> Project {
+        Project(
+            name: try row.string(0), isPublic: try row.int(1) != 0, quotaBytes: row.integer(2),
+            policy: try row.string(3))
+    }
+
+    /// Deletes a project with its members; false when there was none.
+    @discardableResult
+    public func deleteProject(_ name: String) async throws -> Bool {
+        try await database.transaction { connection in
+            try await connection.execute("DELETE FROM members WHERE project = ?", [.text(name)])
+            return
+                !(try await connection.query("DELETE FROM projects WHERE name = ? RETURNING name", [.text(name)])
+                .isEmpty)
+        }
+    }
+
+    /// Gives `user` a role in `project`; nil removes the membership.
+    public func setMember(project: String, user: String, role: String?) async throws {
+        try await database.transaction { connection in
+            guard try await connection.first("SELECT name FROM projects WHERE name = ?", [.text(project)]) != nil else {
+                throw MetadataError.notFound("no project '\(project)'")
+            }
+            if let role {
+                guard try await connection.first("SELECT name FROM users WHERE name = ?", [.text(user)]) != nil else {
+                    throw MetadataError.notFound("no user '\(user)'")
+                }
+                try await connection.execute(
+                    """
+                    INSERT INTO members (project, username, role) VALUES (?, ?, ?)
+                    ON CONFLICT (project, username) DO UPDATE SET role = excluded.role
+                    """, [.text(project), .text(user), .text(role)])
+            } else {
+                try await connection.execute(
+                    "DELETE FROM members WHERE project = ? AND username = ?", [.text(project), .text(user)])
+            }
+        }
+    }
+
+    public func members(project: String) async throws -> [String: String] {
+        try await database.transaction { connection in
+            var members: [String: String] = [:]
+            for row in try await connection.query(
+                "SELECT username, role FROM members WHERE project = ?", [.text(project)])
+            {
+                members[try row.string(0)] = try row.string(1)
+            }
+            return members
+        }
+    }
+
+    // MARK: Tags
+
+    /// What the caller believes a tag points to before moving it.
+    public enum TagExpectation: Sendable, Equatable {
+        /// Move whatever it points to.
+        case any
+        /// Only create it: it must not exist.
+        case absent
+        /// It must point to this digest.
+        case digest(String)
+    }
+
+    public func tag(repository: String, name: String) async throws -> String? {
+        try await database.transaction { connection in
+            try await connection.first(
+                "SELECT digest FROM tags WHERE repository = ? AND name = ?", [.text(repository), .text(name)]
+            )?.text(0)
+        }
+    }
+
+    /// Points `name` at `digest`. An immutable tag that exists may only be "moved" to the digest it
+    /// already has; `expected` makes the move a compare-and-set. Returns the previous digest.
+    @discardableResult
+    public func moveTag(
+        repository: String, name: String, to digest: String, expected: TagExpectation = .any, immutable: Bool = false
+    ) async throws -> String? {
+        try await database.transaction { connection in
+            let current = try await connection.first(
+                "SELECT digest FROM tags WHERE repository = ? AND name = ?", [.text(repository), .text(name)]
+            )?.text(0)
+            if immutable, let current, current != digest {
+                throw MetadataError.immutableTag(repository: repository, tag: name, digest: current)
+            }
+            switch expected {
+            case .any: break
+            case .absent:
+                if let current {
+                    throw MetadataError.conflict("tag \(repository):\(name) exists (\(current))")
+                }
+            case .digest(let wanted):
+                if current != wanted {
+                    throw MetadataError.conflict(
+                        "tag \(repository):\(name) points to \(current ?? "nothing"), not \(wanted)")
+                }
+            }
+            try await connection.execute(
+                """
+                INSERT INTO tags (repository, name, digest, updated) VALUES (?, ?, ?, ?)
+                ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated = excluded.updated
+                """, [.text(repository), .text(name), .text(digest), .integer(MetadataClock.now())])
+            return current
+        }
+    }
+
+    /// Removes a tag (refused for an immutable one); false when there was none.
+    @discardableResult
+    public func deleteTag(repository: String, name: String, immutable: Bool = false) async throws -> Bool {
+        try await database.transaction { connection in
+            guard
+                let current = try await connection.first(
+                    "SELECT digest FROM tags WHERE repository = ? AND name = ?", [.text(repository), .text(name)]
+                )?.text(0)
+            else { return false }
+            if immutable { throw MetadataError.immutableTag(repository: repository, tag: name, digest: current) }
+            try await connection.execute(
+                "DELETE FROM tags WHERE repository = ? AND name = ?", [.text(repository), .text(name)])
+            return true
+        }
+    }
+
+    public struct Tag: Sendable, Equatable {
+        public var name: String
+        public var digest: String
+    }
+
+    /// Tags in lexical order after `after`, at most `limit` (the distribution API's paging).
+    public func tags(repository: String, after: String? = nil, limit: Int = 1000) async throws -> [Tag] {
+        try await database.transaction { connection in
+            try await connection.query(
+                """
+                SELECT name, digest FROM tags WHERE repository = ? AND (CAST(? AS TEXT) IS NULL OR name > ?)
+                ORDER BY name LIMIT ?
+                """, [.text(repository), SQLValue(after), SQLValue(after), SQLValue(limit)]
+            ).map { Tag(name: try $0.string(0), digest: try $0.string(1)) }
+        }
+    }
+
+    // MARK: Manifests, blobs and quota
+
+    public struct BlobReference: Sendable, Equatable {
+        public var digest: String
+        public var size: Int64
+        public init(digest: String, size: Int64) {
+            self.digest = digest
+            self.size = size
+        }
+    }
+
+    /// Records a pushed manifest and what it references, charging the project for bytes it did not
+    /// hold yet. Over quota, nothing is recorded and `quotaExceeded` is thrown. Returns the usage after.
+    @discardableResult
+    public func recordManifest(
+        project: String, repository: String, digest: String, mediaType: String, size: Int64, subject: String? = nil,
+        references: [BlobReference]
+    ) async throws -> Int64 {
+        try await database.transaction { connection in
+            let now = MetadataClock.now()
+            var charged: [BlobReference] = []
+            var seen: Set<String> = []
+            for blob in [BlobReference(digest: digest, size: size)] + references where seen.insert(blob.digest).inserted
+            {
+                let held = try await connection.first(
+                    "SELECT size FROM project_blobs WHERE project = ? AND digest = ?",
+                    [.text(project), .text(blob.digest)])
+                if held == nil { charged.append(blob) }
+            }
+            let adding = charged.reduce(Int64(0)) { $0 + $1.size }
+            let usage =
+                try await connection.first(
+                    "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM project_blobs WHERE project = ?",
+                    [.text(project)])?.integer(0)
+                ?? 0
+            let quota = try await connection.first(
+                "SELECT quota_bytes FROM projects WHERE name = ?", [.text(project)])?.integer(0)
+            if let quota, adding > 0, usage + adding > quota {
+                throw MetadataError.quotaExceeded(project: project, usage: usage, adding: adding, limit: quota)
+            }
+            for blob in charged {
+                try await connection.execute(
+                    "INSERT INTO project_blobs (project, digest, size) VALUES (?, ?, ?)",
+                    [.text(project), .text(blob.digest), .integer(blob.size)])
+            }
+            for blob in references {
+                try await Self.touch(connection, digest: blob.digest, size: blob.size, at: now)
+            }
+            try await connection.execute(
+                """
+                INSERT INTO manifests (repository, digest, media_type, size, subject, pushed) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (repository, digest) DO UPDATE SET media_type = excluded.media_type
+                """,
+                [.text(repository), .text(digest), .text(mediaType), .integer(size), SQLValue(subject), .integer(now)])
+            return usage + adding
+        }
+    }
+
+    /// Bytes the project holds (each distinct digest once).
+    public func usage(project: String) async throws -> Int64 {
+        try await database.transaction { connection in
+            try await connection.first(
+                "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM project_blobs WHERE project = ?", [.text(project)])?
+                .integer(0) ?? 0
+        }
+    }
+
+    /// Forgets a manifest of a repository and its tags; the project stops being charged for the
+    /// manifest itself once no repository of the project holds it (its layers stay charged until
+    /// garbage collection forgets them).
+    public func forgetManifest(project: String, repository: String, digest: String) async throws {
+        try await database.transaction { connection in
+            try await connection.execute(
+                "DELETE FROM manifests WHERE repository = ? AND digest = ?", [.text(repository), .text(digest)])
+            try await connection.execute(
+                "DELETE FROM tags WHERE repository = ? AND digest = ?", [.text(repository), .text(digest)])
+            let stillHeld = try await connection.first(
+                "SELECT 1 FROM manifests WHERE digest = ? AND (repository = ? OR substr(repository, 1, ?) = ?)",
+                [.text(digest), .text(project), SQLValue(project.count + 1), .text(project + "/")])
+            if stillHeld == nil {
+                try await connection.execute(
+                    "DELETE FROM project_blobs WHERE project = ? AND digest = ?", [.text(project), .text(digest)])
+            }
+        }
+    }
+
+    /// Referrers of `subject` in a repository (OCI 1.1).
+    public func referrers(repository: String, subject: String) async throws -> [(digest: String, mediaType: String)] {
+        let rows = try await database.transaction { connection in
+            try await connection.query(
+                "SELECT digest, media_type FROM manifests WHERE repository = ? AND subject = ? ORDER BY digest",
+                [.text(repository), .text(subject)])
+        }
+        return try rows.map { (try $0.string(0), try $0.string(1)) }
+    }
+
+    /// Notes that a blob was written or referenced now: garbage collection spares it for its grace period.
+    public func touchBlob(digest: String, size: Int64, at now: Int64 = MetadataClock.now()) async throws {
+        try await database.transaction { connection in
+            try await Self.touch(connection, digest: digest, size: size, at: now)
+        }
+    }
+
+    static func touch(_ connection: any SQLConnection, digest: String, size: Int64, at now: Int64) async throws {
+        try await connection.execute(
+            """
+            INSERT INTO blobs (digest, size, last_seen) VALUES (?, ?, ?)
+            ON CONFLICT (digest) DO UPDATE SET last_seen = CASE
+                WHEN excluded.last_seen > blobs.last_seen THEN excluded.last_seen ELSE blobs.last_seen END
+            """, [.text(digest), .integer(size), .integer(now)])
+    }
+
+    // MARK: Upload sessions
+
+    public struct Upload: Sendable, Equatable {
+        public var id: String
+        public var repository: String
+        public var received: Int64
+        public var leaseUntil: Int64
+    }
+
+    public func createUpload(id: String, repository: String, leaseSeconds: Int64) async throws {
+        try await database.transaction { connection in
+            let now = MetadataClock.now()
+            try await connection.execute(
+                "INSERT INTO uploads (id, repository, received, lease_until, created) VALUES (?, ?, 0, ?, ?)",
+                [.text(id), .text(repository), .integer(now + leaseSeconds), .integer(now)])
+        }
+    }
+
+    public func upload(id: String) async throws -> Upload? {
+        try await database.transaction { connection in
+            try await connection.first(
+                "SELECT id, repository, received, lease_until FROM uploads WHERE id = ?", [.text(id)]
+            ).map {
+                Upload(
+                    id: try $0.string(0), repository: try $0.string(1), received: try $0.int(2),
+                    leaseUntil: try $0.int(3))
+            }
+        }
+    }
+
+    /// Moves an upload from `from` bytes received to `to`, renewing its lease: a compare-and-set, so
+    /// two replicas appending the same chunk cannot both succeed.
+    public func advanceUpload(id: String, from: Int64, to: Int64, leaseSeconds: Int64) async throws {
+        try await database.transaction { connection in
+            guard
+                let row = try await connection.first(
+                    "SELECT received FROM uploads WHERE id = ?", [.text(id)])
+            else { throw MetadataError.notFound("no upload '\(id)'") }
+            let received = try row.int(0)
+            guard received == from else {
+                throw MetadataError.conflict("upload \(id) has \(received) bytes, not \(from)")
+            }
+            try await connection.execute(
+                "UPDATE uploads SET received = ?, lease_until = ? WHERE id = ?",
+                [.integer(to), .integer(MetadataClock.now() + leaseSeconds), .text(id)])
+        }
+    }
+
+    @discardableResult
+    public func finishUpload(id: String) async throws -> Bool {
+        try await database.transaction { connection in
+            !(try await connection.query("DELETE FROM uploads WHERE id = ? RETURNING id", [.text(id)]).isEmpty)
+        }
+    }
+
+    /// Uploads whose lease ended before `now` (for cleanup).
+    public func expiredUploads(now: Int64 = MetadataClock.now()) async throws -> [Upload] {
+        try await database.transaction { connection in
+            try await connection.query(
+                "SELECT id, repository, received, lease_until FROM uploads WHERE lease_until < ? ORDER BY id",
+                [.integer(now)]
+            ).map {
+                Upload(
+                    id: try $0.string(0), repository: try $0.string(1), received: try $0.int(2),
+                    leaseUntil: try $0.int(3))
+            }
+        }
+    }
+
+    // MARK: Garbage collection marks
+
+    public struct CollectionRun: Sendable, Equatable {
+        public var id: String
+        public var owner: String
+        public var started: Int64
+    }
+
+    /// Starts a collection: refused while another run's lease is live, so one replica collects at a time.
+    public func beginCollection(owner: String, leaseSeconds: Int64, now: Int64 = MetadataClock.now()) async throws
+        -> CollectionRun
+    {
+        try await database.transaction { connection in
+            if let live = try await connection.first(
+                "SELECT id, owner FROM gc_runs WHERE finished IS NULL AND lease_until >= ?", [.integer(now)])
+            {
+                throw MetadataError.busy(
+                    "garbage collection \(try live.string(0)) by \(try live.string(1)) holds the lease")
+            }
+            let run = CollectionRun(id: UUID().uuidString.lowercased(), owner: owner, started: now)
+            try await connection.execute(
+                "INSERT INTO gc_runs (id, owner, started, lease_until) VALUES (?, ?, ?, ?)",
+                [.text(run.id), .text(owner), .integer(now), .integer(now + leaseSeconds)])
+            return run
+        }
+    }
+
+    /// Marks digests as live in a run (and renews its lease).
+    public func mark(run: CollectionRun, digests: [String], leaseSeconds: Int64) async throws {
+        try await database.transaction { connection in
+            guard
+                try await connection.first(
+                    "SELECT id FROM gc_runs WHERE id = ? AND finished IS NULL", [.text(run.id)]) != nil
+            else { throw MetadataError.notFound("no running collection \(run.id)") }
+            for digest in Set(digests) {
+                try await connection.execute(
+                    "INSERT INTO gc_marks (run, digest) VALUES (?, ?) ON CONFLICT (run, digest) DO NOTHING",
+                    [.text(run.id), .text(digest)])
+            }
+            try await connection.execute(
+                "UPDATE gc_runs SET lease_until = ? WHERE id = ?",
+                [.integer(MetadataClock.now() + leaseSeconds), .text(run.id)])
+        }
+    }
+
+    /// Blobs the run may delete: unmarked, and not seen since `grace` seconds before the run began
+    /// (a push that started before the mark and finishes after it has touched its blobs).
+    public func sweepable(run: CollectionRun, graceSeconds: Int64) async throws -> [String] {
+        try await database.transaction { connection in
+            try await connection.query(
+                """
+                SELECT b.digest FROM blobs b
+                WHERE b.last_seen < ? AND NOT EXISTS (SELECT 1 FROM gc_marks m WHERE m.run = ? AND m.digest = b.digest)
+                ORDER BY b.digest
+                """, [.integer(run.started - graceSeconds), .text(run.id)]
+            ).map { try $0.string(0) }
+        }
+    }
+
+    /// Removes blob records the run swept, re-checking each under the transaction: one touched since
+    /// `sweepable` returned it is kept. Returns the digests really forgotten (delete only those).
+    public func forgetBlobs(run: CollectionRun, digests: [String], graceSeconds: Int64) async throws -> [String] {
+        try await database.transaction { connection in
+            var forgotten: [String] = []
+            for digest in digests {
+                let removed = try await connection.query(
+                    """
+                    DELETE FROM blobs WHERE digest = ? AND last_seen < ?
+                    AND NOT EXISTS (SELECT 1 FROM gc_marks m WHERE m.run = ? AND m.digest = blobs.digest)
+                    RETURNING digest
+                    """, [.text(digest), .integer(run.started - graceSeconds), .text(run.id)])
+                if !removed.isEmpty { forgotten.append(digest) }
+            }
+            return forgotten
+        }
+    }
+
+    public func finishCollection(run: CollectionRun) async throws {
+        try await database.transaction { connection in
+            try await connection.execute(
+                "UPDATE gc_runs SET finished = ? WHERE id = ?", [.integer(MetadataClock.now()), .text(run.id)])
+            try await connection.execute("DELETE FROM gc_marks WHERE run = ?", [.text(run.id)])
+        }
+    }
+
+    // MARK: Audit log
+
+    public struct AuditEvent: Sendable, Equatable {
+        public var id: Int64
+        public var at: Int64
+        public var actor: String
+        public var action: String
+        public var project: String?
+        public var repository: String?
+        public var outcome: String
+        public var detail: String?
+        public init(
+            id: Int64 = 0, at: Int64, actor: String, action: String, project: String?, repository: String?,
+            outcome: String, detail: String?
+        ) {
+            self.id = id
+            self.at = at
+            self.actor = actor
+            self.action = action
+            self.project = project
+            self.repository = repository
+            self.outcome = outcome
+            self.detail = detail
+        }
+    }
+
+    @discardableResult
+    public func appendAudit(_ event: AuditEvent) async throws -> Int64 {
+        try await database.transaction { connection in
+            try await connection.first(
+                """
+                INSERT INTO audit (at, actor, action, project, repository, outcome, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """,
+                [
+                    .integer(event.at), .text(event.actor), .text(event.action), SQLValue(event.project),
+                    SQLValue(event.repository), .text(event.outcome), SQLValue(event.detail),
+                ]
+            )?.int(0) ?? 0
+        }
+    }
+
+    public struct AuditQuery: Sendable, Equatable {
+        public var project: String?
+        public var actor: String?
+        public var action: String?
+        public var since: Int64?
+        public var until: Int64?
+        /// Newest first; the page starts below this id (the previous page's `next`).
+        public var before: Int64?
+        public var limit: Int = 50
+        public init(
+            project: String? = nil, actor: String? = nil, action: String? = nil, since: Int64? = nil,
+            until: Int64? = nil, before: Int64? = nil, limit: Int = 50
+        ) {
+            self.project = project
+            self.actor = actor
+            self.action = action
+            self.since = since
+            self.until = until
+            self.before = before
+            self.limit = limit
+        }
+    }
+
+    /// A page of events, newest first, and the cursor of the next page (nil on the last).
+    public func audit(_ query: AuditQuery) async throws -> (events: [AuditEvent], next: Int64?) {
+        let limit = max(1, min(query.limit, 1000))
+        let rows = try await database.transaction { connection in
+            try await connection.query(
+                """
+                SELECT id, at, actor, action, project, repository, outcome, detail FROM audit
+                WHERE (CAST(? AS TEXT) IS NULL OR project = ?) AND (CAST(? AS TEXT) IS NULL OR actor = ?)
+                  AND (CAST(? AS TEXT) IS NULL OR action = ?) AND (CAST(? AS BIGINT) IS NULL OR at >= ?)
+                  AND (CAST(? AS BIGINT) IS NULL OR at <= ?) AND (CAST(? AS BIGINT) IS NULL OR id < ?)
+                ORDER BY id DESC LIMIT ?
+                """,
+                [
+                    SQLValue(query.project), SQLValue(query.project), SQLValue(query.actor), SQLValue(query.actor),
+                    SQLValue(query.action), SQLValue(query.action), SQLValue(query.since), SQLValue(query.since),
+                    SQLValue(query.until), SQLValue(query.until), SQLValue(query.before), SQLValue(query.before),
+                    SQLValue(limit + 1),
+                ])
+        }
+        let events = try rows.prefix(limit).map {
+            AuditEvent(
+                id: try $0.int(0), at: try $0.int(1), actor: try $0.string(2), action: try $0.string(3),
+                project: $0.text(4), repository: $0.text(5), outcome: try $0.string(6), detail: $0.text(7))
+        }
+        return (events, rows.count > limit ? events.last?.id : nil)
+    }
+
+    // MARK: Scan results
+
+    public struct ScanResult: Sendable, Equatable {
+        public var digest: String
+        public var status: String
+        public var databaseVersion: String?
+        public var updated: Int64
+        public var report: String?
+        public init(digest: String, status: String, databaseVersion: String?, updated: Int64, report: String?) {
+            self.digest = digest
+            self.status = status
+            self.databaseVersion = databaseVersion
+            self.updated = updated
+            self.report = report
+        }
+    }
+
+    public func putScan(_ result: ScanResult) async throws {
+        try await database.transaction { connection in
+            try await connection.execute(
+                """
+                INSERT INTO scans (digest, status, database_version, updated, report) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (digest) DO UPDATE SET status = excluded.status,
+                    database_version = excluded.database_version, updated = excluded.updated, report = excluded.report
+                """,
+                [
+                    .text(result.digest), .text(result.status), SQLValue(result.databaseVersion),
+                    .integer(result.updated), SQLValue(result.report),
+                ])
+        }
+    }
+
+    public func scan(digest: String) async throws -> ScanResult? {
+        try await database.transaction { connection in
+            try await connection.first(
+                "SELECT digest, status, database_version, updated, report FROM scans WHERE digest = ?",
+                [.text(digest)]
+            ).map {
+                ScanResult(
+                    digest: try $0.string(0), status: try $0.string(1), databaseVersion: $0.text(2),
+                    updated: try $0.int(3), report: $0.text(4))
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// The schema, as numbered migrations applied in order and recorded in `schema_migrations`.
+///
+/// A migration is never edited once released: a change is a new migration. Each runs in the same
+/// transaction as its record, under a lock every process takes, so replicas starting together
+/// apply it once.
+enum Migrations {
+    struct Migration: Sendable {
+        let version: Int
+        let summary: String
+        let statements: @Sendable (SQLDialect) -> [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, summary: "users, robots, projects, members, tags, manifests, blobs, uploads, audit") {
+            dialect in
+            [
+                """
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, admin BIGINT NOT NULL DEFAULT 0)
+                """,
+                """
+                CREATE TABLE robots (
+                    name TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, project TEXT NOT NULL, role TEXT NOT NULL,
+                    expires BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE projects (
+                    name TEXT PRIMARY KEY, public BIGINT NOT NULL DEFAULT 0, quota_bytes BIGINT,
+                    policy TEXT NOT NULL DEFAULT '{}')
+                """,
+                """
+                CREATE TABLE members (
+                    project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+                    username TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (project, username))
+                """,
+                """
+                CREATE TABLE tags (
+                    repository TEXT NOT NULL, name TEXT NOT NULL, digest TEXT NOT NULL, updated BIGINT NOT NULL,
+                    PRIMARY KEY (repository, name))
+                """,
+                "CREATE INDEX tags_digest ON tags (repository, digest)",
+                """
+                CREATE TABLE manifests (
+                    repository TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL, size BIGINT NOT NULL,
+                    subject TEXT, pushed BIGINT NOT NULL, PRIMARY KEY (repository, digest))
+                """,
+                "CREATE INDEX manifests_subject ON manifests (repository, subject)",
+                """
+                CREATE TABLE project_blobs (
+                    project TEXT NOT NULL, digest TEXT NOT NULL, size BIGINT NOT NULL, PRIMARY KEY (project, digest))
+                """,
+                """
+                CREATE TABLE blobs (
+                    digest TEXT PRIMARY KEY, size BIGINT NOT NULL, last_seen BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE uploads (
+                    id TEXT PRIMARY KEY, repository TEXT NOT NULL, received BIGINT NOT NULL,
+                    lease_until BIGINT NOT NULL, created BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE gc_runs (
+                    id TEXT PRIMARY KEY, owner TEXT NOT NULL, started BIGINT NOT NULL, lease_until BIGINT NOT NULL,
+                    finished BIGINT)
+                """,
+                """
+                CREATE TABLE gc_marks (
+                    run TEXT NOT NULL REFERENCES gc_runs(id) ON DELETE CASCADE, digest TEXT NOT NULL,
+                    PRIMARY KEY (run, digest))
+                """,
+                """
+                CREATE TABLE audit (
+                    id \(dialect.serialKey), at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                    project TEXT, repository TEXT, outcome TEXT NOT NULL, detail TEXT)
+                """,
+                "CREATE INDEX audit_project ON audit (project, id)",
+            ]
+        },
+        Migration(version: 2, summary: "scan results") { _ in
+            [
+                """
+                CREATE TABLE scans (
+                    digest TEXT PRIMARY KEY, status TEXT NOT NULL, database_version TEXT, updated BIGINT NOT NULL,
+                    report TEXT)
+                """
+            ]
+        },
+    ]
+
+    /// The newest version this build knows.
+    static var latest: Int { all.map(\.version).max() ?? 0 }
+
+    /// Applies what is missing; refuses a database newer than this build.
+    static func apply(on database: any SQLDatabase) async throws -> [Int] {
+        let dialect = database.dialect
+        // One process migrates at a time; the others wait, then find nothing to do.
+        return try await database.transaction(exclusive: 7_252_541) { connection in
+            try await connection.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)")
+            let current =
+                try await connection.first("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [])?
+                .integer(0) ?? 0
+            guard current <= latest else {
+                throw MetadataError.corrupt(
+                    "schema version \(current) is newer than this build's \(latest); upgrade berth")
+            }
+            var applied: [Int] = []
+            for migration in all where migration.version > current {
+                for statement in migration.statements(dialect) {
+                    try await connection.execute(statement)
+                }
+                try await connection.execute(
+                    "INSERT INTO schema_migrations (version, applied) VALUES (?, ?)",
+                    [SQLValue(migration.version), .integer(MetadataClock.now())])
+                applied.append(migration.version)
+            }
+            return applied
+        }
+    }
+}
+
+/// Seconds since 1970, the unit every time column holds.
+public enum MetadataClock {
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}

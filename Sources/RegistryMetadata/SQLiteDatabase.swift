@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// SQLite through GRDB, for a single node: one file in WAL mode. Transactions start with
+/// `BEGIN IMMEDIATE`, so writers in other processes wait on the file lock (up to the busy timeout)
+/// instead of failing half-way; in this process they wait their turn on an async lock.
+public final class SQLiteDatabase: SQLDatabase {
+    public let dialect = SQLDialect.sqlite
+    public let path: String
+    private let queue: DatabaseQueue
+    private let gate = AsyncLock()
+
+    /// Opens (creating when needed) the database at `path`.
+    public init(path: String, busyTimeout: TimeInterval = 30) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(busyTimeout)
+        // Transactions span several calls; the async lock keeps them from interleaving.
+        configuration.allowsUnsafeTransactions = true
+        configuration.label = "berth-registry-metadata"
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        } catch {
+            throw MetadataError.unavailable("\(path): \(error)")
+        }
+    }
+
+    /// Every SQLite write transaction is exclusive already (BEGIN IMMEDIATE), so `key` adds nothing.
+    public func transaction<T: Sendable>(
+        exclusive key: Int64?, _ body: @Sendable (any SQLConnection) async throws -> T
+    ) async throws -> T {
+        try await gate.withLock {
+            let connection = Connection(queue: queue)
+            do {
+                try await queue.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+            } catch {
+                throw MetadataError.unavailable("\(path): \(error)")
+            }
+            do {
+                let result = try await body(connection)
+                try await queue.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+                return result
+            } catch {
+                try? await queue.writeWithoutTransaction { db in
+                    if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                }
+                if let error = error as? DatabaseError { throw MetadataError.unavailable("\(path): \(error)") }
+                throw error
+            }
+        }
+    }
+
+    public func close() async {
+        try? queue.close()
+    }
+
+    struct Connection: SQLConnection {
+        let queue: DatabaseQueue
+
+        func execute(_ sql: String, _ arguments: [SQLValue]) async throws {
+            let values = StatementArguments(arguments.map(Self.databaseValue))
+            try await queue.writeWithoutTransaction { try $0.execute(sql: sql, arguments: values) }
+        }
+
+        func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
+            let values = StatementArguments(arguments.map(Self.databaseValue))
+            return try await queue.writeWithoutTransaction { db in
+                try Row.fetchAll(db, sql: sql, arguments: values).map { row in
+                    SQLRow(
+                        values: (0..<row.count).map { index in
+                            switch (row[index] as DatabaseValue).storage {
+                            case .null: return .null
+                            case .int64(let value): return .integer(value)
+                            case .double(let value): return .integer(Int64(value))
+                            case .string(let text): return .text(text)
+                            case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+                            }
+                        })
+                }
+            }
+        }
+
+        static func databaseValue(_ value: SQLValue) -> (any DatabaseValueConvertible)? {
+            switch value {
+            case .text(let text): return text
+            case .integer(let value): return value
+            case .null: return nil
+            }
+        }
+    }
+}
+
+/// A FIFO lock for async code: one holder at a time, waiters resumed in order.
+final class AsyncLock: Sendable {
+    private let state = Mutex(State())
+
+    struct State {
+        var locked = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if !state.locked {
+                    state.locked = true
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.locked = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}

@@ -1,0 +1,430 @@
+import Foundation
+import RegistryMetadata
+import TestSupport
+import Testing
+
+/// One engine's fresh database, opened as several independent stores (separate connections, as
+/// separate registry processes would have).
+struct Fixture {
+    let engine: Engine
+    let location: String
+    let cleanup: @Sendable () async -> Void
+
+    func open() async throws -> MetadataStore { try await MetadataStore.open(location) }
+
+    func stores(_ count: Int) async throws -> [MetadataStore] {
+        var stores: [MetadataStore] = []
+        for _ in 0..<count { stores.append(try await open()) }
+        return stores
+    }
+}
+
+enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    /// The server `.ci/start-postgres.sh` starts; without it PostgreSQL cases are skipped (failed under CI).
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["BERTH_TEST_POSTGRES"] }
+
+    /// A fresh database of this engine, or nil (after recording a failure under CI) when unavailable.
+    func fixture() async throws -> Fixture? {
+        switch self {
+        case .sqlite:
+            let directory = NSTemporaryDirectory() + "berth-metadata-\(UUID().uuidString.lowercased())"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return Fixture(engine: self, location: "sqlite:\(directory)/metadata.db") {
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        case .postgres:
+            guard let url = Self.postgresURL, var components = URLComponents(string: url) else {
+                if Environment.isCI { Issue.record("BERTH_TEST_POSTGRES is required under CI (.ci/run sets it)") }
+                return nil
+            }
+            let name = "berth_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+            try Self.psql(url, "CREATE DATABASE \(name)")
+            components.path = "/\(name)"
+            let location = components.string!
+            return Fixture(engine: self, location: location) {
+                try? Self.psql(url, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            }
+        }
+    }
+
+    /// Runs one statement outside a transaction (CREATE/DROP DATABASE) with psql.
+    static func psql(_ url: String, _ sql: String) throws {
+        guard let psql = Tool.find("psql") ?? Tool.find("/usr/lib/postgresql/15/bin/psql") else {
+            throw MetadataError.unavailable("psql is not installed")
+        }
+        let result = try ChildProcess.runSync(psql, [url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+        guard result.status == 0 else {
+            throw MetadataError.unavailable("psql \(sql): \(result.error)")
+        }
+    }
+}
+
+/// Runs `body` with a fresh database of `engine`, then removes it.
+func withFixture(_ engine: Engine, _ body: (Fixture) async throws -> Void) async throws {
+    guard let fixture = try await engine.fixture() else { return }
+    do {
+        try await body(fixture)
+    } catch {
+        await fixture.cleanup()
+        throw error
+    }
+    await fixture.cleanup()
+}
+
+@Suite("Registry metadata on SQLite and PostgreSQL")
+struct MetadataStoreTests {
+    @Test("migrations apply once, even when several processes start together", arguments: Engine.allCases)
+    func migrations(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let location = fixture.location
+            let applied = try await withThrowingTaskGroup(of: (MetadataStore, [Int]).self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        let store: MetadataStore
+                        if location.hasPrefix("sqlite:") {
+                            store = MetadataStore(
+                                database: try SQLiteDatabase(path: String(location.dropFirst("sqlite:".count))))
+                        } else {
+                            store = MetadataStore(
+                                database: PostgresDatabase(settings: try PostgresSettings(url: location)))
+                        }
+                        return (store, try await store.migrate())
+                    }
+                }
+                var all: [(MetadataStore, [Int])] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            #expect(applied.flatMap(\.1).sorted() == [1, 2])
+            for (store, _) in applied {
+                #expect(try await store.schemaVersion() == 2)
+                #expect(try await store.migrate() == [])
+                await store.close()
+            }
+        }
+    }
+
+    @Test("users, robots, projects and members", arguments: Engine.allCases)
+    func security(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let store = try await fixture.open()
+            defer { Task { await store.close() } }
+            try await store.putUser(.init(name: "alice", passwordHash: "$2b$10$x", admin: false))
+            try await store.putUser(.init(name: "root", passwordHash: "$2b$10$y", admin: true))
+            try await store.putUser(.init(name: "alice", passwordHash: "$2b$10$z", admin: false))
+            #expect(try await store.user("alice")?.passwordHash == "$2b$10$z")
+            #expect(try await store.users().map(\.name) == ["alice", "root"])
+            await #expect(throws: MetadataError.notFound("no project 'wso2'")) {
+                try await store.setMember(project: "wso2", user: "alice", role: "developer")
+            }
+            try await store.putProject(.init(name: "wso2", isPublic: true, quotaBytes: 10, policy: #"{"a":1}"#))
+            #expect(
+                try await store.project("wso2")
+                    == .init(name: "wso2", isPublic: true, quotaBytes: 10, policy: #"{"a":1}"#))
+            await #expect(throws: MetadataError.notFound("no user 'bob'")) {
+                try await store.setMember(project: "wso2", user: "bob", role: "guest")
+            }
+            try await store.setMember(project: "wso2", user: "alice", role: "developer")
+            try await store.setMember(project: "wso2", user: "alice", role: "maintainer")
+            #expect(try await store.members(project: "wso2") == ["alice": "maintainer"])
+            try await store.putRobot(
+                .init(name: "robot$wso2+ci", secretHash: "ab", project: "wso2", role: "developer", expires: 99))
+            #expect(try await store.robots(project: "wso2").map(\.name) == ["robot$wso2+ci"])
+            #expect(try await store.robots(project: "other").isEmpty)
+            #expect(try await store.deleteUser("alice"))
+            #expect(try await store.deleteUser("alice") == false)
+            #expect(try await store.members(project: "wso2").isEmpty)
+            #expect(try await store.deleteRobot("robot$wso2+ci"))
+            #expect(try await store.deleteProject("wso2"))
+            #expect(try await store.project("wso2") == nil)
+        }
+    }
+
+    @Test(
+        "a tag moves only from the value the mover saw, with no lost update across stores", arguments: Engine.allCases)
+    func tagCompareAndSet(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let stores = try await fixture.stores(4)
+            // 16 creators race to create one tag: exactly one wins.
+            let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<16 {
+                    group.addTask {
+                        do {
+                            try await stores[index % 4].moveTag(
+                                repository: "wso2/apim", name: "4.5.0", to: "sha256:\(index)", expected: .absent)
+                            return true
+                        } catch MetadataError.conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(created == 1)
+
+            // 8 writers each move the tag 5 times, always from what they last read: every move's
+            // previous value is distinct, so no update overwrote another unseen.
+            let previous = try await withThrowingTaskGroup(of: [String].self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        let store = stores[writer % 4]
+                        var seen: [String] = []
+                        var moves = 0
+                        while moves < 5 {
+                            let current = try await store.tag(repository: "wso2/apim", name: "4.5.0")!
+                            do {
+                                try await store.moveTag(
+                                    repository: "wso2/apim", name: "4.5.0", to: "sha256:w\(writer)-\(moves)",
+                                    expected: .digest(current))
+                                seen.append(current)
+                                moves += 1
+                            } catch MetadataError.conflict {
+                                continue
+                            }
+                        }
+                        return seen
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+            #expect(previous.count == 40)
+            #expect(Set(previous).count == 40)
+            for store in stores { await store.close() }
+        }
+    }
+
+    @Test("an immutable tag never moves and is never deleted", arguments: Engine.allCases)
+    func immutableTags(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let stores = try await fixture.stores(2)
+            try await stores[0].moveTag(repository: "wso2/is", name: "7.1.0", to: "sha256:a", immutable: true)
+            try await stores[1].moveTag(repository: "wso2/is", name: "7.1.0", to: "sha256:a", immutable: true)
+            await #expect(throws: MetadataError.immutableTag(repository: "wso2/is", tag: "7.1.0", digest: "sha256:a")) {
+                try await stores[1].moveTag(repository: "wso2/is", name: "7.1.0", to: "sha256:b", immutable: true)
+            }
+            await #expect(throws: MetadataError.immutableTag(repository: "wso2/is", tag: "7.1.0", digest: "sha256:a")) {
+                try await stores[0].deleteTag(repository: "wso2/is", name: "7.1.0", immutable: true)
+            }
+            #expect(try await stores[0].tag(repository: "wso2/is", name: "7.1.0") == "sha256:a")
+            #expect(try await stores[0].deleteTag(repository: "wso2/is", name: "7.1.0"))
+            #expect(try await stores[0].tags(repository: "wso2/is").isEmpty)
+            for index in 0..<5 {
+                try await stores[0].moveTag(repository: "wso2/is", name: "t\(index)", to: "sha256:\(index)")
+            }
+            #expect(try await stores[1].tags(repository: "wso2/is", after: "t1", limit: 2).map(\.name) == ["t2", "t3"])
+            for store in stores { await store.close() }
+        }
+    }
+
+    @Test("concurrent pushes never take a project over its quota", arguments: Engine.allCases)
+    func quota(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let stores = try await fixture.stores(4)
+            try await stores[0].putProject(.init(name: "wso2", quotaBytes: 1000))
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        do {
+                            try await stores[index % 4].recordManifest(
+                                project: "wso2", repository: "wso2/apim", digest: "sha256:m\(index)",
+                                mediaType: "application/vnd.oci.image.manifest.v1+json", size: 0,
+                                references: [
+                                    .init(digest: "sha256:shared", size: 0),
+                                    .init(digest: "sha256:l\(index)", size: 100),
+                                ])
+                            return true
+                        } catch MetadataError.quotaExceeded {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 10)
+            #expect(try await stores[1].usage(project: "wso2") == 1000)
+            // A manifest whose bytes the project already holds costs nothing, even at the quota.
+            try await stores[2].recordManifest(
+                project: "wso2", repository: "wso2/apim", digest: "sha256:m0", mediaType: "x", size: 0,
+                references: [.init(digest: "sha256:shared", size: 0)])
+            await #expect(throws: MetadataError.quotaExceeded(project: "wso2", usage: 1000, adding: 1, limit: 1000)) {
+                try await stores[3].recordManifest(
+                    project: "wso2", repository: "wso2/apim", digest: "sha256:new", mediaType: "x", size: 1,
+                    references: [])
+            }
+            for store in stores { await store.close() }
+        }
+    }
+
+    @Test("an upload advances only from the offset the writer saw", arguments: Engine.allCases)
+    func uploads(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let stores = try await fixture.stores(3)
+            try await stores[0].createUpload(id: "u1", repository: "wso2/apim", leaseSeconds: 60)
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<9 {
+                    group.addTask {
+                        do {
+                            try await stores[index % 3].advanceUpload(id: "u1", from: 0, to: 1024, leaseSeconds: 60)
+                            return true
+                        } catch MetadataError.conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(winners == 1)
+            #expect(try await stores[1].upload(id: "u1")?.received == 1024)
+            try await stores[0].createUpload(id: "old", repository: "wso2/apim", leaseSeconds: -10)
+            #expect(try await stores[2].expiredUploads().map(\.id) == ["old"])
+            #expect(try await stores[2].finishUpload(id: "u1"))
+            await #expect(throws: MetadataError.notFound("no upload 'u1'")) {
+                try await stores[0].advanceUpload(id: "u1", from: 1024, to: 2048, leaseSeconds: 60)
+            }
+            for store in stores { await store.close() }
+        }
+    }
+
+    @Test("one collection at a time; blobs seen after it began are never swept", arguments: Engine.allCases)
+    func collection(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let stores = try await fixture.stores(2)
+            let a = stores[0]
+            let b = stores[1]
+            let started = MetadataClock.now()
+            for digest in ["sha256:old-live", "sha256:old-dead", "sha256:old-referenced-again"] {
+                try await a.touchBlob(digest: digest, size: 1, at: started - 100)
+            }
+            let run = try await a.beginCollection(owner: "replica-a", leaseSeconds: 60, now: started)
+            await #expect(throws: MetadataError.self) {
+                _ = try await b.beginCollection(owner: "replica-b", leaseSeconds: 60)
+            }
+            try await a.mark(run: run, digests: ["sha256:old-live"], leaseSeconds: 60)
+            // Replica B pushes during the collection: its blob is seen after the run began.
+            try await b.touchBlob(digest: "sha256:pushed-during", size: 1)
+            let candidates = try await a.sweepable(run: run, graceSeconds: 0)
+            #expect(candidates == ["sha256:old-dead", "sha256:old-referenced-again"])
+            // A candidate referenced again before it is forgotten is kept.
+            try await b.touchBlob(digest: "sha256:old-referenced-again", size: 1)
+            #expect(try await a.forgetBlobs(run: run, digests: candidates, graceSeconds: 0) == ["sha256:old-dead"])
+            #expect(try await a.sweepable(run: run, graceSeconds: 0) == [])
+            try await a.finishCollection(run: run)
+            // A run whose lease ran out does not block the next.
+            let stale = try await b.beginCollection(owner: "replica-b", leaseSeconds: 1, now: started + 1000)
+            let next = try await a.beginCollection(owner: "replica-a", leaseSeconds: 60, now: started + 2000)
+            #expect(stale.id != next.id)
+            for store in stores { await store.close() }
+        }
+    }
+
+    @Test("audit log pages newest first with filters", arguments: Engine.allCases)
+    func audit(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let store = try await fixture.open()
+            for index in 0..<120 {
+                try await store.appendAudit(
+                    .init(
+                        at: 1_000 + Int64(index), actor: index % 2 == 0 ? "alice" : "ci", action: "push",
+                        project: index % 3 == 0 ? "is" : "apim", repository: "apim/gw", outcome: "allowed",
+                        detail: nil))
+            }
+            var pages: [[Int64]] = []
+            var cursor: Int64?
+            repeat {
+                let page = try await store.audit(.init(before: cursor, limit: 50))
+                pages.append(page.events.map(\.at))
+                cursor = page.next
+            } while cursor != nil
+            #expect(pages.map(\.count) == [50, 50, 20])
+            let times: [Int64] = pages.flatMap { $0 }
+            let expected: [Int64] = (0..<120).reversed().map { 1_000 + Int64($0) }
+            #expect(times == expected)
+            let filtered = try await store.audit(.init(project: "is", actor: "alice", since: 1_010, until: 1_050))
+            let filteredTimes: [Int64] = filtered.events.map(\.at)
+            #expect(filteredTimes == [1_048, 1_042, 1_036, 1_030, 1_024, 1_018, 1_012])
+            #expect(filtered.next == nil)
+            await store.close()
+        }
+    }
+
+    @Test("scan results are stored with the database version", arguments: Engine.allCases)
+    func scans(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let store = try await fixture.open()
+            let result = MetadataStore.ScanResult(
+                digest: "sha256:a", status: "completed", databaseVersion: "v1", updated: 5, report: #"{"n":1}"#)
+            try await store.putScan(result)
+            #expect(try await store.scan(digest: "sha256:a") == result)
+            var failed = result
+            failed.status = "failed"
+            failed.report = nil
+            try await store.putScan(failed)
+            #expect(try await store.scan(digest: "sha256:a") == failed)
+            #expect(try await store.scan(digest: "sha256:b") == nil)
+            await store.close()
+        }
+    }
+}
+
+@Suite("PostgreSQL connection settings")
+struct PostgresSettingsTests {
+    @Test("the URL, with libpq's environment variables filling the rest")
+    func parse() throws {
+        let full = try PostgresSettings(url: "postgres://reg:s%40cret@db.example:6543/registry", environment: [:])
+        #expect(
+            full
+                == PostgresSettings(
+                    host: "db.example", port: 6543, user: "reg", password: "s@cret", database: "registry"))
+        let environment = [
+            "PGHOST": "10.0.0.5", "PGPORT": "5433", "PGUSER": "berth", "PGPASSWORD": "pw", "PGDATABASE": "meta",
+        ]
+        let fromEnvironment = try PostgresSettings(url: "postgres://", environment: environment)
+        #expect(
+            fromEnvironment
+                == PostgresSettings(host: "10.0.0.5", port: 5433, user: "berth", password: "pw", database: "meta"))
+        let tuned = try PostgresSettings(url: "postgres://u@h/d?max_connections=3&connect_timeout=2", environment: [:])
+        #expect(tuned.maximumConnections == 3 && tuned.connectTimeoutSeconds == 2)
+        #expect(PostgresSettings.redacted("postgres://u:secret@h/d") == "postgres://u:***@h/d")
+    }
+
+    @Test("unusable URLs are refused with the reason, never echoing a password")
+    func refuse() {
+        #expect(throws: MetadataError.invalidConfiguration("database URL names no user (nor is PGUSER set)")) {
+            try PostgresSettings(url: "postgres://h/d", environment: [:])
+        }
+        #expect(throws: MetadataError.invalidConfiguration("PGPORT 'x' is not a port")) {
+            try PostgresSettings(url: "postgres://u@h/d", environment: ["PGPORT": "x"])
+        }
+        #expect(throws: MetadataError.invalidConfiguration("database URL parameter 'sslmode' is not supported")) {
+            try PostgresSettings(url: "postgres://u@h/d?sslmode=require", environment: [:])
+        }
+        do {
+            _ = try PostgresSettings(url: "mysql://u:hunter2@h/d", environment: [:])
+            Issue.record("accepted a mysql URL")
+        } catch {
+            #expect(!"\(error)".contains("hunter2"))
+        }
+    }
+
+    @Test("an unreachable server is reported as unavailable, not a crash or a hang")
+    func unreachable() async throws {
+        var settings = PostgresSettings(host: "127.0.0.1", port: 1, user: "u", password: nil, database: "d")
+        settings.connectTimeoutSeconds = 2
+        let store = MetadataStore(database: PostgresDatabase(settings: settings))
+        do {
+            try await store.migrate()
+            Issue.record("migrated against nothing")
+        } catch let error as MetadataError {
+            guard case .unavailable = error else {
+                Issue.record("expected unavailable, got \(error)")
+                return
+            }
+        }
+        await store.close()
+    }
+}
