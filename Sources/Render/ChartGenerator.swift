@@ -113,6 +113,9 @@ enum ChartGenerator {
         for component in components where component.host != nil {
             notes += "  \(component.name): https://{{ .Values.ingress.hosts.\(hostKey(component)) }}/\n"
         }
+        if spec.registryServer != nil {
+            notes += "  registry: https://{{ .Values.ingress.hosts.registry }}/ (berth registry serve)\n"
+        }
         notes +=
             "\nWatch the rollout: kubectl -n {{ .Release.Namespace }} get deployments -l app.kubernetes.io/instance=\(spec.name) -w\n"
         notes += "Credentials come from the Secret {{ .Values.credentialsSecret }}; nothing is defaulted.\n"

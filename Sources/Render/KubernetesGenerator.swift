@@ -55,8 +55,10 @@ enum KubernetesGenerator {
     static func checksum(_ spec: RenderSpec) -> TextPart {
         // The host names the pattern uses, as Go's toJson orders map keys.
         let used = Set(Catalog.components(for: spec).map(ChartGenerator.hostKey))
-        let hosts = [("gateway", spec.gatewayHost), ("identity", spec.identityHost), ("portal", spec.portalHost)]
-            .filter { used.contains($0.0) }.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",")
+        var named = [("gateway", spec.gatewayHost), ("identity", spec.identityHost), ("portal", spec.portalHost)]
+            .filter { used.contains($0.0) }
+        if let server = spec.registryServer { named.append(("registry", server.host)) }
+        let hosts = named.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",")
         let json = "[\"\(spec.databaseHost)\",\(spec.effectiveDatabasePort),{\(hosts)}]"
         let digest = SHA256.hash(data: Array(json.utf8)).map { String(format: "%02x", $0) }.joined()
         return .expression(
@@ -111,7 +113,7 @@ enum KubernetesGenerator {
         if spec.networkPolicies {
             documents += networkPolicies(spec, components).map { Document(file: "networkpolicies.yaml", node: $0) }
         }
-        return documents
+        return documents + registryDocuments(spec)
     }
 
     static func serviceAccount(_ spec: RenderSpec) -> Document {

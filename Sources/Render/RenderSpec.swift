@@ -81,6 +81,24 @@ public struct RenderSpec: Sendable, Equatable {
     /// The JMX exporter java agent: a jar in the build context or an https url with its sha256.
     public var jmxExporter: Distribution?
     public var networkPolicies = true
+    /// Berth's own registry deployed beside the products (`spec.registry`); nil leaves it out.
+    public var registryServer: RegistryServer?
+
+    /// `spec.registry`: the private registry the seed asks for, run by `berth registry serve`.
+    public struct RegistryServer: Sendable, Equatable {
+        /// The Berth image (for example one built by scripts/build-image.sh), with a tag or digest.
+        public var image: String
+        /// The Ingress host clients push to and pull from.
+        public var host = "registry.example.com"
+        /// The ReadWriteOnce volume the storage root lives on.
+        public var storageSize = "50Gi"
+        /// Its storage class; nil takes the cluster's default.
+        public var storageClass: String?
+        public var cpu = "500m"
+        public var memory = "512Mi"
+
+        public init(image: String) { self.image = image }
+    }
 
     public init() {}
 

@@ -188,7 +188,7 @@ struct SpecReader {
             specNode, path: "spec",
             known: [
                 "pattern", "namespace", "products", "images", "distribution", "components", "database", "storage",
-                "ingress", "observability", "networkPolicies",
+                "ingress", "observability", "networkPolicies", "registry",
             ])
         if let node = fields["pattern"], let value = string(node, "spec.pattern") {
             if let pattern = Pattern(rawValue: value) {
@@ -439,6 +439,7 @@ struct SpecReader {
             }
         }
         if let value = bool(fields["networkPolicies"], "spec.networkPolicies") { spec.networkPolicies = value }
+        if let node = fields["registry"] { readRegistry(node, into: &spec) }
         // Cross-field checks.
         let hosts = [spec.portalHost, spec.gatewayHost] + (spec.pattern == .apimISKM ? [spec.identityHost] : [])
         if Set(hosts).count != hosts.count {
