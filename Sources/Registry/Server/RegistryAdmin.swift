@@ -103,8 +103,16 @@ public struct RegistryAdmin: Sendable {
     public func setPolicy(
         project: String, immutableTags: [String]?, quotaBytes: Int64??, requireSignature: Bool?, isPublic: Bool?,
         signatureKeys: [String]? = nil, requiredAttestations: [String]? = nil,
-        signatureIdentities: [SignatureIdentityRecord]? = nil
+        signatureIdentities: [SignatureIdentityRecord]? = nil,
+        vulnerabilities: VulnerabilityPolicySettings?? = nil
     ) throws {
+        if let policy = vulnerabilities ?? nil {
+            do {
+                try policy.validate(path: "vulnerabilities")
+            } catch {
+                throw AdminError.invalid("\(error)")
+            }
+        }
         for identity in signatureIdentities ?? [] {
             do {
                 _ = try CertificateIdentity(
@@ -140,6 +148,7 @@ public struct RegistryAdmin: Sendable {
                 record.signatureIdentities = signatureIdentities.isEmpty ? nil : signatureIdentities
             }
             if let attestationTypes { record.requiredAttestations = attestationTypes.isEmpty ? nil : attestationTypes }
+            if let vulnerabilities { record.vulnerabilities = vulnerabilities }
             state.projects[project] = record
         }
     }
