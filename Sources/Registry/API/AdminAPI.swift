@@ -217,7 +217,7 @@ public struct QueryParameter: Sendable {
 }
 
 /// What a successful response carries.
-public enum ResponseBody: Sendable {
+public enum AdminResponse: Sendable {
     case none
     case model(any APIModel.Type)
     case list(any APIModel.Type)
@@ -239,14 +239,14 @@ public struct AdminOperation: Sendable {
     public var query: [QueryParameter]
     public var request: (any APIModel.Type)?
     public var status: HTTPResponse.Status
-    public var response: ResponseBody
+    public var response: AdminResponse
     public var responseDescription: String
     public var handler: @Sendable (AdminCall) async throws -> AdminReply
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, id: String, tag: String, summary: String, details: String = "",
         access: Access, query: [QueryParameter] = [], request: (any APIModel.Type)? = nil,
-        status: HTTPResponse.Status = .ok, response: ResponseBody, responseDescription: String = "Done.",
+        status: HTTPResponse.Status = .ok, response: AdminResponse, responseDescription: String = "Done.",
         handler: @escaping @Sendable (AdminCall) async throws -> AdminReply
     ) {
         self.method = method

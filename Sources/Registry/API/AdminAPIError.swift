@@ -55,15 +55,10 @@ public struct AdminAPIError: Error, HTTPResponseError, Sendable, CustomStringCon
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        struct Entry: Encodable {
-            let code: String
-            let message: String
-        }
-        struct Body: Encodable { let errors: [Entry] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let bytes =
-            (try? encoder.encode(Body(errors: [Entry(code: code.rawValue, message: message)])))
+            (try? encoder.encode(ErrorsBody(errors: [.init(code: code.rawValue, message: message)])))
             ?? Data(#"{"errors":[{"code":"UNSUPPORTED","message":"error"}]}"#.utf8)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
@@ -99,4 +94,13 @@ extension Authenticator {
             return identity
         }
     }
+}
+
+/// `{"errors":[{"code","message"}]}`.
+private struct ErrorsBody: Encodable {
+    struct Entry: Encodable {
+        let code: String
+        let message: String
+    }
+    let errors: [Entry]
 }
