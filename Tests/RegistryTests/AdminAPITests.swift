@@ -271,6 +271,15 @@ struct AdminCaller {
             }
             // Anonymous callers learn nothing about which projects exist.
             #expect(try await anonymous.call(.get, "/api/v1/projects/nosuch/members").status == .unauthorized)
+            #expect(try await anonymous.call(.get, "/api/v1/projects/nosuch").status == .unauthorized)
+            // A public project's readers include everybody; its members stay for members.
+            let open = try await anonymous.call(.get, "/api/v1/projects/pub")
+            #expect(open.status == .ok, "\(open.text)")
+            #expect(try anonymous.object(open)["role"] == nil)
+            #expect(try await anonymous.call(.get, "/api/v1/projects/pub/repositories").status == .ok)
+            #expect(try await anonymous.call(.get, "/api/v1/projects/pub/members").status == .unauthorized)
+            #expect(try await guest.call(.get, "/api/v1/projects/pub/repositories").status == .ok)
+            #expect(try await guest.call(.get, "/api/v1/projects/pub/members").status == .forbidden)
             let bad = try await wrong.call(.get, "/api/v1/projects")
             #expect(bad.status == .unauthorized)
             #expect(bad.text.contains("invalid username or password"))
@@ -398,6 +407,7 @@ struct AdminCaller {
             let refused = try await carol.call(.delete, "/api/v1/projects/team/artifacts/\(digest)?repository=app")
             #expect(refused.status == .preconditionFailed, "\(refused.text)")
             #expect(refused.text.contains("immutable"))
+            #expect(refused.errorCode == "PROJECTPOLICYVIOLATION")
             #expect(
                 try await carol.call(.put, "/api/v1/projects/team/policy", json: "{}").status == .ok)
             #expect(

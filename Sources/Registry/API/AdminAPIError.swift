@@ -11,6 +11,8 @@ public struct AdminAPIError: Error, HTTPResponseError, Sendable, CustomStringCon
         case invalid = "INVALID"
         case conflict = "CONFLICT"
         case unsupported = "UNSUPPORTED"
+        /// A project policy refuses the change (an immutable tag), as the registry's 412.
+        case policyViolation = "PROJECTPOLICYVIOLATION"
     }
 
     public let status: HTTPResponse.Status

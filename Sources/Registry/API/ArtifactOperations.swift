@@ -102,7 +102,7 @@ extension AdminAPI {
                 do {
                     try call.services.policy.checkDelete(repository: repository, digest: digest, storage: storage)
                 } catch let error as RegistryError {
-                    throw AdminAPIError(error.status, .conflict, error.message)
+                    throw AdminAPIError(error.status, .policyViolation, error.message)
                 }
                 _ = try await Blocking.run { try storage.deleteManifest(repository, digest: digest) }
                 call.services.audit.record(

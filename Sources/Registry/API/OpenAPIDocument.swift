@@ -191,7 +191,8 @@ enum OpenAPIDocument {
             if operation.pathParameterNames.contains("project") {
                 responses["404"] = error("No such project, or no such subject in it.")
             }
-            responses["default"] = error("Another error: invalid input (400) or a conflict (409).")
+            responses["default"] = error(
+                "Another error: invalid input (400), a conflict (409) or a project policy's refusal (412).")
             entry["responses"] = .object(responses)
             paths[operation.path, default: [:]][operation.method.rawValue.lowercased()] = .object(entry)
         }
@@ -236,7 +237,8 @@ enum OpenAPIDocument {
                 Schema.object(
                     [
                         "code": Schema.string(
-                            "Error code: UNAUTHORIZED, DENIED, NOT_FOUND, INVALID, CONFLICT, UNSUPPORTED."),
+                            "Error code: UNAUTHORIZED, DENIED, NOT_FOUND, INVALID, CONFLICT, UNSUPPORTED or PROJECTPOLICYVIOLATION."
+                        ),
                         "message": Schema.string("What went wrong, in lowercase."),
                         "detail": Schema.map(Schema.string),
                     ], required: ["code", "message"]))
