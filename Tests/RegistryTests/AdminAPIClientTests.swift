@@ -93,6 +93,10 @@ import Testing
             berth, ["registry", "user", "list", "--url", url, "--username", "root"],
             environment: ["BERTH_REGISTRY_PASSWORD": ""])
         #expect(noPassword.status != 0)
+        // This server does not scan: the request is refused with the server's reason.
+        let scan = try await run(berth, ["registry", "scan", "team/app"] + asRoot, environment: password)
+        #expect(scan.status != 0)
+        #expect(scan.error.contains("scanning is not configured"), "\(scan.error)")
         let removed = try await run(
             berth, ["registry", "project", "member", "team", "dave", "none"] + asRoot, environment: password)
         #expect(removed.status == 0, "\(removed.error)")

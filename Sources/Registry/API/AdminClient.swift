@@ -136,6 +136,11 @@ public struct AdminClient: Sendable {
         try await call(.GET, "/api/v1/projects/\(Self.escape(project))/policy", as: APIPolicy.self)
     }
 
+    /// Queues scans in a project (one repository, or one digest).
+    public func requestScan(project: String, _ request: APIScanRequest) async throws -> APIScanQueued {
+        try await call(.POST, "/api/v1/projects/\(Self.escape(project))/scans", json: request, as: APIScanQueued.self)
+    }
+
     /// The policy as the server sends it.
     public func policyDocument(project: String) async throws -> Data {
         try await send(.GET, "/api/v1/projects/\(Self.escape(project))/policy")

@@ -419,6 +419,12 @@ public struct APIScanRequest: APIModel, Equatable {
     /// Scan even images whose record is current.
     public var force: Bool?
 
+    public init(repository: String?, digest: String?, force: Bool?) {
+        self.repository = repository
+        self.digest = digest
+        self.force = force
+    }
+
     public static let schemaName = "ScanRequest"
     public static var schema: JSONValue {
         Schema.object(
@@ -432,6 +438,8 @@ public struct APIScanRequest: APIModel, Equatable {
 /// How many images a scan request queued.
 public struct APIScanQueued: APIModel, Equatable {
     public var queued: Int
+
+    public init(queued: Int) { self.queued = queued }
 
     public static let schemaName = "ScanQueued"
     public static var schema: JSONValue { Schema.object(["queued": Schema.integer], required: ["queued"]) }

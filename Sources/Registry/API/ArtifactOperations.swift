@@ -5,7 +5,7 @@ extension AdminAPI {
     /// The full name of a repository given within its project (`app` → `project/app`); a name that
     /// already starts with `project/` is taken as it is.
     static func repositoryName(_ given: String, project: String) throws -> String {
-        let name = given.hasPrefix(project + "/") ? given : project + "/" + given
+        let name = given == project || given.hasPrefix(project + "/") ? given : project + "/" + given
         guard RepositoryName.isValid(name) else {
             throw AdminAPIError(.badRequest, .invalid, "'\(given.prefix(200))' is not a repository name")
         }
