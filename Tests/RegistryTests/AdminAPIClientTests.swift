@@ -102,6 +102,12 @@ import Testing
         #expect(removed.status == 0, "\(removed.error)")
         #expect(SecurityStore(root: root.path).current().projects["team"]?.members["dave"] == nil)
         #expect(try await server.terminate() == 0)
+        // Without --url the same flags change the storage root directly.
+        let local = try await run(
+            berth, ["registry", "project", "policy", "team", "--block-severity", "none", "--root", root.path])
+        #expect(local.status == 0, "\(local.error)")
+        #expect(SecurityStore(root: root.path).current().projects["team"]?.vulnerabilities == nil)
+        #expect(SecurityStore(root: root.path).current().projects["team"]?.immutableTags == ["v*"])
     }
 
     @Test(Tool.enabled("curl"))
