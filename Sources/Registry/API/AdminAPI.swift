@@ -14,8 +14,26 @@
 //      changes with `call.audit(...)` and returns `try .json(value)`.
 //   2. Request and response types conform to `APIModel` (Codable plus a JSON Schema); refer to them
 //      with `request: Model.self` and `response: .model(Model.self)` or `.list(Model.self)`.
-//   3. Append `<topic>Operations` to `operations` below, and add the row to the role matrix in
-//      docs/registry-api.md and to `AdminAPIRoleMatrixTests`.
+//   3. Append `<topic>Operations` to `operations` below. Add the row to the role matrix in
+//      docs/registry-api.md, and to `AdminAPIRoleMatrixTests.matrix` with the request it makes in
+//      `AdminAPIRoleMatrixTests.request` (the test fails for an operation without a row).
+//
+// For example, a webhook list readable by maintainers:
+//
+//   extension AdminAPI {
+//       var webhookOperations: [AdminOperation] {
+//           [
+//               AdminOperation(
+//                   .get, "/api/v1/projects/{project}/webhooks", id: "listWebhooks", tag: "webhooks",
+//                   summary: "List a project's webhooks.", access: .project(.maintainer),
+//                   response: .list(APIWebhook.self)
+//               ) { call in
+//                   let record = call.services.policy.project(try call.path("project"), state: call.state)
+//                   return try .json(record.webhooks.map(APIWebhook.init))
+//               }
+//           ]
+//       }
+//   }
 
 import Foundation
 import HTTPTypes
