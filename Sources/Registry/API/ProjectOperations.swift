@@ -46,11 +46,16 @@ extension AdminAPI {
                 response: .model(APIProject.self), responseDescription: "The project created."
             ) { call in
                 let body = try await call.body(APIProjectCreate.self)
-                if call.api.projectExists(body.name, state: call.services.security.current()) {
-                    throw AdminAPIError(.conflict, .conflict, "project '\(body.name.prefix(100))' exists")
+                try RegistryAdmin.validateProject(body.name)
+                // Checked and created under the state's update, so two creations cannot both succeed.
+                try call.services.security.update { state in
+                    if call.api.projectExists(body.name, state: state) {
+                        throw AdminAPIError(.conflict, .conflict, "project '\(body.name)' exists")
+                    }
+                    var record = ProjectRecord()
+                    record.public = body.public ?? false
+                    state.projects[body.name] = record
                 }
-                try RegistryAdmin(root: call.services.storage.root).createProject(
-                    body.name, public: body.public ?? false)
                 call.audit("project.create", project: body.name, detail: body.public == true ? "public" : "private")
                 return try .json(
                     APIProject(name: body.name, public: body.public ?? false, role: .admin), status: .created)
