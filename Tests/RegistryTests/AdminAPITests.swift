@@ -292,6 +292,13 @@ struct AdminCaller {
             let exists = try await root.call(.post, "/api/v1/projects", json: #"{"name":"proj"}"#)
             #expect(exists.status == .conflict)
             #expect(exists.errorCode == "CONFLICT")
+            // Existing users and robots are not replaced (nor their passwords and secrets).
+            let user = try await root.call(.post, "/api/v1/users", json: #"{"name":"guest","password":"another-one"}"#)
+            #expect(user.status == .conflict)
+            #expect(try await guest.call(.get, "/api/v1/projects/proj").status == .ok, "the password is unchanged")
+            let robot = try await root.call(.post, "/api/v1/projects/proj/robots", json: #"{"name":"ci"}"#)
+            #expect(robot.status == .conflict)
+            #expect(robot.errorCode == "CONFLICT")
             let role = try await root.call(.put, "/api/v1/projects/proj/members/nobody", json: #"{"role":"guest"}"#)
             #expect(role.status == .notFound)
             let badRole = try await root.call(.put, "/api/v1/projects/proj/members/guest", json: #"{"role":"owner"}"#)

@@ -33,6 +33,7 @@ public struct AdminAPIError: Error, HTTPResponseError, Sendable, CustomStringCon
         switch error {
         case .invalid(let message): self.init(.badRequest, .invalid, message)
         case .unknown(let message): self.init(.notFound, .notFound, message)
+        case .exists(let message): self.init(.conflict, .conflict, message)
         }
     }
 

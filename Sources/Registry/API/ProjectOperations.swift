@@ -191,16 +191,13 @@ extension AdminAPI {
             ) { call in
                 let project = try call.path("project")
                 let body = try await call.body(APIRobotCreate.self)
-                if call.services.security.current().robots["robot$\(project)+\(body.name)"] != nil {
-                    throw AdminAPIError(.conflict, .conflict, "robot$\(project)+\(body.name.prefix(64)) exists")
-                }
                 let role = body.role ?? .developer
                 let days = body.expiresInDays ?? 30
                 guard days > 0, days <= 3650 else {
                     throw AdminAPIError(.badRequest, .invalid, "expiresInDays must be more than 0 and at most 3650")
                 }
                 let robot = try RegistryAdmin(root: call.services.storage.root).addRobot(
-                    project: project, name: body.name, role: role, lifetime: days * 86400)
+                    project: project, name: body.name, role: role, lifetime: days * 86400, replace: false)
                 let expires = call.services.security.current().robots[robot.name]?.expires ?? Date()
                 call.audit("robot.create", subject: robot.name, detail: "role=\(role.rawValue)")
                 return try .json(

@@ -18,12 +18,11 @@ extension AdminAPI {
                 responseDescription: "The user created."
             ) { call in
                 let body = try await call.body(APIUserCreate.self)
-                if call.services.security.current().users[body.name] != nil {
-                    throw AdminAPIError(.conflict, .conflict, "user '\(body.name.prefix(64))' exists")
-                }
                 let admin = try RegistryAdmin(root: call.services.storage.root)
                 let isAdmin = body.admin ?? false
-                try await Blocking.run { try admin.addUser(body.name, password: body.password, admin: isAdmin) }
+                try await Blocking.run {
+                    try admin.addUser(body.name, password: body.password, admin: isAdmin, replace: false)
+                }
                 call.audit("user.create", subject: body.name, detail: isAdmin ? "admin" : nil)
                 return try .json(APIUser(name: body.name, admin: isAdmin), status: .created)
             },
