@@ -604,6 +604,23 @@ struct AdminCaller {
         }
     }
 
+    /// The role matrix of docs/registry-api.md is the one the matrix test checks.
+    @Test func documentedMatrixIsTheTestedOne() throws {
+        let text = try String(contentsOfFile: Paths.repository + "/docs/registry-api.md", encoding: .utf8)
+        var documented: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("| ") && line.contains("`") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast().map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            guard cells.count == 2 + Caller.allCases.count, let id = cells[0].split(separator: " ").first else {
+                continue
+            }
+            documented[String(id)] = zip(Caller.allCases, cells.dropFirst(2)).filter { $0.1 == "✓" }.map(\.0.rawValue)
+                .joined()
+        }
+        #expect(documented == AdminAPIRoleMatrixTests.matrix)
+    }
+
     @Test(Tool.enabled("openapi-spec-validator"))
     func servedDocumentValidates() async throws {
         try await withRegistry(live: true, prepare: prepareUsers) { client, _ in
