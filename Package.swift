@@ -119,6 +119,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                // The admin API's client (berth registry ... --url).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(

@@ -43,4 +43,10 @@ if ! "$PYTHON" -c 'import oras.provider, sys; import importlib.metadata as m; sy
     "$PYTHON" -m pip install --quiet --disable-pip-version-check "oras==0.2.43"
 fi
 
-echo "registry test dependencies ready: $(skopeo --version), umoci $(umoci --version | awk '{print $3}'), oras $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("oras"))')"
+# The admin API's OpenAPI 3.1 document is validated by openapi-spec-validator; its jsonschema checks
+# the API's answers against the document's schemas.
+if ! "$PYTHON" -c 'import sys; import importlib.metadata as m; sys.exit(0 if m.version("openapi-spec-validator") == "0.9.0" else 1)' 2>/dev/null; then
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check "openapi-spec-validator==0.9.0"
+fi
+
+echo "registry test dependencies ready: $(skopeo --version), umoci $(umoci --version | awk '{print $3}'), oras $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("oras"))'), openapi-spec-validator $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))')"

@@ -11,11 +11,13 @@ struct RegistryScanCommand: AsyncParsableCommand {
         discussion: """
             Writes the same records and SBOM and vulnerability report referrers as scan on push; a running \
             server reads them at the next pull. Without --force only images with no current record (none, \
-            failed, or from another database version) are scanned.
+            failed, or from another database version) are scanned. With --url the running registry queues \
+            the scans on its own workers (the admin API's requestScan) and the command prints how many.
             """
     )
 
     @OptionGroup var options: RegistryRootOptions
+    @OptionGroup var remoteOptions: RegistryRemoteOptions
 
     @Option(name: .long, help: "The vulnerability database (default: scanning.database of the configuration).")
     var db: String?
@@ -39,6 +41,19 @@ struct RegistryScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let client = try remoteOptions.client() {
+            // The running registry queues the scans on its own workers.
+            guard let target else { throw CommandFailure("with --url, name a REPOSITORY or REPOSITORY@DIGEST") }
+            let name = target.split(separator: "@", maxSplits: 1).first.map(String.init) ?? target
+            let project = String(name.split(separator: "/", maxSplits: 1).first ?? Substring(name))
+            let digest = target.contains("@") ? target.split(separator: "@", maxSplits: 1).last.map(String.init) : nil
+            let answer = try await remote {
+                try await client.requestScan(
+                    project: project, APIScanRequest(repository: name, digest: digest, force: self.force))
+            }
+            print("queued \(answer.queued) images in \(project)")
+            return
+        }
         let configuration = try options.load()
         guard let database = db ?? configuration.scanning.database else {
             throw CommandFailure("name the vulnerability database with --db or scanning.database")

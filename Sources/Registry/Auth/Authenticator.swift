@@ -388,6 +388,11 @@ public final class Authenticator: Sendable {
                 if case .user(let name) = identity, state.users[name] != nil {
                     result.append(AccessEntry(type: "registry", name: "catalog", actions: ["*"]))
                 }
+            case "registry" where scope.name == "api":
+                // The admin API (/api/v1) authorises by the subject's roles; the token only says who.
+                if identity != .anonymous {
+                    result.append(AccessEntry(type: "registry", name: "api", actions: ["*"]))
+                }
             default:
                 continue
             }

@@ -148,6 +148,7 @@ public struct PolicyEngine: Sendable {
                     })
             }
             record.signatureIdentities = identities.isEmpty ? nil : identities
+            record.vulnerabilities = settings.vulnerabilities
         }
         return record
     }

@@ -69,6 +69,8 @@ public struct ProjectRecord: Sendable, Codable, Equatable {
     public var requiredAttestations: [String]?
     /// Certificate identities (keyless Fulcio or private PKI) whose signatures are accepted too.
     public var signatureIdentities: [SignatureIdentityRecord]?
+    /// The vulnerability policy set through the admin API; it wins over `registry.yaml`'s.
+    public var vulnerabilities: VulnerabilityPolicySettings?
 
     public init() {}
 }

@@ -17,10 +17,12 @@ public struct RegistryAdmin: Sendable {
     public enum AdminError: Error, CustomStringConvertible, Equatable {
         case invalid(String)
         case unknown(String)
+        /// The subject exists and was not to be replaced.
+        case exists(String)
 
         public var description: String {
             switch self {
-            case .invalid(let message), .unknown(let message): return message
+            case .invalid(let message), .unknown(let message), .exists(let message): return message
             }
         }
     }
@@ -40,14 +42,18 @@ public struct RegistryAdmin: Sendable {
         }
     }
 
-    /// Adds or replaces a user with a bcrypt-hashed password.
-    public func addUser(_ name: String, password: String, admin: Bool, cost: UInt8 = 10) throws {
+    /// Adds or replaces a user with a bcrypt-hashed password; with `replace: false` an existing
+    /// user is refused.
+    public func addUser(_ name: String, password: String, admin: Bool, cost: UInt8 = 10, replace: Bool = true) throws {
         try Self.validateUserName(name)
         guard password.utf8.count >= 8, password.utf8.count <= 72 else {
             throw AdminError.invalid("password must be 8 to 72 bytes (bcrypt's limit)")
         }
         let hash = Bcrypt.hash(password, cost: cost)
-        try store.update { $0.users[name] = UserRecord(passwordHash: hash, admin: admin) }
+        try store.update { state in
+            if !replace && state.users[name] != nil { throw AdminError.exists("user '\(name)' exists") }
+            state.users[name] = UserRecord(passwordHash: hash, admin: admin)
+        }
     }
 
     public func removeUser(_ name: String) throws {
@@ -58,7 +64,10 @@ public struct RegistryAdmin: Sendable {
     }
 
     /// Creates a robot account bound to a project and role; returns its name and secret (shown once).
-    public func addRobot(project: String, name: String, role: Role, lifetime: TimeInterval) throws -> (
+    /// With `replace: false` an existing robot of that name is refused.
+    public func addRobot(
+        project: String, name: String, role: Role, lifetime: TimeInterval, replace: Bool = true
+    ) throws -> (
         name: String, secret: String
     ) {
         try Self.validateProject(project)
@@ -72,6 +81,7 @@ public struct RegistryAdmin: Sendable {
             of: "+", with: "-")
         let hash = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
         try store.update {
+            if !replace && $0.robots[fullName] != nil { throw AdminError.exists("robot '\(fullName)' exists") }
             $0.robots[fullName] = RobotRecord(
                 secretHash: hash, project: project, role: role, expires: Date().addingTimeInterval(lifetime))
         }
@@ -103,8 +113,16 @@ public struct RegistryAdmin: Sendable {
     public func setPolicy(
         project: String, immutableTags: [String]?, quotaBytes: Int64??, requireSignature: Bool?, isPublic: Bool?,
         signatureKeys: [String]? = nil, requiredAttestations: [String]? = nil,
-        signatureIdentities: [SignatureIdentityRecord]? = nil
+        signatureIdentities: [SignatureIdentityRecord]? = nil,
+        vulnerabilities: VulnerabilityPolicySettings?? = nil
     ) throws {
+        if let policy = vulnerabilities ?? nil {
+            do {
+                try policy.validate(path: "vulnerabilities")
+            } catch {
+                throw AdminError.invalid("\(error)")
+            }
+        }
         for identity in signatureIdentities ?? [] {
             do {
                 _ = try CertificateIdentity(
@@ -140,6 +158,7 @@ public struct RegistryAdmin: Sendable {
                 record.signatureIdentities = signatureIdentities.isEmpty ? nil : signatureIdentities
             }
             if let attestationTypes { record.requiredAttestations = attestationTypes.isEmpty ? nil : attestationTypes }
+            if let vulnerabilities { record.vulnerabilities = vulnerabilities }
             state.projects[project] = record
         }
     }

@@ -50,7 +50,8 @@ public struct RegistryServices: Sendable {
     }
 }
 
-/// Builds the router: `/v2/...` (the distribution API), `/token`, `/healthz` and `/metrics`.
+/// Builds the router: `/v2/...` (the distribution API), `/token`, `/healthz`, `/metrics` and the
+/// admin API under `/api/v1` (``AdminAPI``).
 public func buildRouter(services: RegistryServices) -> Router<RegistryRequestContext> {
     let router = Router(context: RegistryRequestContext.self)
     router.add(middleware: RegistryMetricsMiddleware(metrics: services.metrics))
@@ -74,6 +75,7 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
     router.post("/token") { request, context in
         try await services.authenticator.issueToken(request: request, context: context)
     }
+    AdminAPI(services: services).register(on: router)
     let api: @Sendable (Request, RegistryRequestContext) async throws -> Response = { request, context in
         guard let route = try Route.parse(path: request.uri.path) else {
             throw RegistryError(.notFound, .unsupported, "unknown endpoint")
