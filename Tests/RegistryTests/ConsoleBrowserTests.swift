@@ -84,7 +84,11 @@ import Testing
             var api = API(client: client)
             api.headers[.authorization] = basic("root", "password-root")
             let (_, vulnerable) = try await api.pushImage("proj/app", reference: "1.0", layers: [layer])
-            try await api.pushImage("proj/app", reference: "latest", layers: [randomData(2048)])
+            let clean = try image.builder.layer(
+                from: try image.builder.tree(
+                    "clean", ["srv/index.html": String(repeating: "<p>hello</p>\n", count: 200)]),
+                gzip: false)
+            try await api.pushImage("proj/app", reference: "latest", layers: [clean])
             try await api.pushImage("pub/site", reference: "v1", layers: [randomData(512)])
             try await SignatureVerificationTests().pushCosignSignature(
                 api, repository: "proj/app", digest: vulnerable, key: trusted)
@@ -137,7 +141,9 @@ import Testing
                 "proj/app", "Members", "outsider", "maintainer", "Policies", "release-*", "<b>v*</b>",
                 "at or above high", "CVE-2099-1001", "base image update <scheduled>", "50000000 bytes",
             ],
-            "repository": ["1.0", "latest", "verified", "unsigned", "1 high", String(digests.encoded.prefix(12))],
+            "repository": [
+                "1.0", "latest", "verified", "unsigned", "1 high", "no findings", String(digests.encoded.prefix(12)),
+            ],
             "artifact": [
                 digests.description, "linux/amd64", "CVE-2099-1001", "libc6", "2.36-9+deb12u15",
                 "CycloneDX SBOM (JSON)", "verified", "Rescan now", "Layers",
@@ -151,7 +157,11 @@ import Testing
             names.insert(page.page)
             let label = "\(page.page) at \(page.size)"
             #expect(page.status == (page.page == "not-found" ? 404 : 200), "\(label): \(page.status ?? 0)")
-            #expect(page.problems.isEmpty, "\(label): \(page.problems)")
+            // The browser logs the 404 of the not-found page itself; nothing else may appear.
+            let problems = page.problems.filter {
+                !(page.page == "not-found" && $0.contains("status of 404") && $0.hasSuffix(page.url))
+            }
+            #expect(problems.isEmpty, "\(label): \(problems)")
             #expect(page.styled, "\(label): the stylesheet did not apply")
             #expect(!page.overflow, "\(label) is wider than the screen: \(page.scrollWidth) > \(page.clientWidth)")
             for text in expected[page.page] ?? [] {

@@ -155,9 +155,7 @@ struct ConsoleInventory: Sendable {
             return ["state": records.allSatisfy { $0 == nil } ? "not scanned" : "partly scanned"]
         }
         let completed = records.compactMap { $0 }
-        if let failed = completed.first(where: { $0.status == .failed }) {
-            return ["state": "scan failed: \(failed.error ?? "unknown error")"]
-        }
+        if completed.contains(where: { $0.status == .failed }) { return ["state": "scan failed"] }
         var counts: [VulnerabilitySeverity: Int] = [:]
         for record in completed {
             for finding in record.findings { counts[finding.severity, default: 0] += 1 }

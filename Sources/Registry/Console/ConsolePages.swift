@@ -241,12 +241,16 @@ extension Console {
             "canRescan": access.rescans && services.scans != nil && !manifest.isAttachment,
         ]
         let completed = records.compactMap { $0 }
-        if !completed.isEmpty {
+        if let failed = completed.first(where: { $0.status == .failed }) {
+            values["scanDetail"] =
+                "failed \(ConsoleInventory.time(failed.scannedAt)): \(failed.error ?? "unknown error")"
+        } else if !completed.isEmpty {
             let latest = completed.map(\.scannedAt).max() ?? Date()
             let packages = completed.reduce(0) { $0 + $1.packages }
             let versions = Set(completed.compactMap(\.databaseVersion)).sorted()
             values["scanDetail"] =
-                "\(ConsoleInventory.time(latest)), \(packages) packages, database \(versions.joined(separator: ", ").prefix(24))"
+                "\(ConsoleInventory.time(latest)), \(packages) package\(packages == 1 ? "" : "s") catalogued, "
+                + "database \(versions.joined(separator: ", ").prefix(24))"
         }
         if manifest.isIndex {
             let platforms = Self.platforms(manifest.data)
@@ -269,7 +273,7 @@ extension Console {
             }
             let layers = manifest.summary.layers.enumerated().map { index, layer -> [String: Any] in
                 [
-                    "number": index + 1, "shortDigest": layer.digest.description, "mediaType": layer.mediaType,
+                    "number": index + 1, "digest": layer.digest.description, "mediaType": layer.mediaType,
                     "size": "\(layer.size) B",
                 ]
             }

@@ -58,13 +58,13 @@ enum ConsoleTemplates {
         <h1>Projects</h1>
         {{^projects}}<p class="empty">No projects visible{{^signedIn}}; sign in to see private ones{{/signedIn}}.</p>{{/projects}}
         {{#hasProjects}}
-        <div class="scroll"><table>
+        <div class="scroll"><table class="cards">
         <thead><tr><th>Project</th><th>Access</th><th class="num">Repositories</th><th>Your role</th></tr></thead>
         <tbody>
         {{#projects}}
-        <tr><td><a href="/console/project?name={{urlName}}">{{name}}</a></td>
-        <td>{{#public}}<span class="badge ok">public</span>{{/public}}{{^public}}<span class="badge">private</span>{{/public}}</td>
-        <td class="num">{{repositories}}</td><td>{{role}}</td></tr>
+        <tr><td data-label="Project"><a href="/console/project?name={{urlName}}">{{name}}</a></td>
+        <td data-label="Access">{{#public}}<span class="badge ok">public</span>{{/public}}{{^public}}<span class="badge">private</span>{{/public}}</td>
+        <td class="num" data-label="Repositories">{{repositories}}</td><td data-label="Your role">{{role}}</td></tr>
         {{/projects}}
         </tbody></table></div>
         {{/hasProjects}}
@@ -79,11 +79,11 @@ enum ConsoleTemplates {
         <h2>Repositories</h2>
         {{^repositories}}<p class="empty">No repositories yet.</p>{{/repositories}}
         {{#hasRepositories}}
-        <div class="scroll"><table>
+        <div class="scroll"><table class="cards">
         <thead><tr><th>Repository</th><th class="num">Tags</th><th class="num">Size</th></tr></thead>
         <tbody>
         {{#repositories}}
-        <tr><td><a href="/console/repository?name={{urlName}}">{{name}}</a></td><td class="num">{{tags}}</td><td class="num">{{size}}</td></tr>
+        <tr><td data-label="Repository"><a href="/console/repository?name={{urlName}}">{{name}}</a></td><td class="num" data-label="Tags">{{tags}}</td><td class="num" data-label="Size">{{size}}</td></tr>
         {{/repositories}}
         </tbody></table></div>
         {{/hasRepositories}}
@@ -91,12 +91,12 @@ enum ConsoleTemplates {
         <h2>Members</h2>
         {{^members}}<p class="empty">No members.</p>{{/members}}
         {{#hasMembers}}
-        <div class="scroll"><table>
+        <div class="scroll"><table class="cards">
         <thead><tr><th>User</th><th>Role</th>{{#canEdit}}<th></th>{{/canEdit}}</tr></thead>
         <tbody>
         {{#members}}
-        <tr><td>{{user}}</td><td>{{role}}</td>
-        {{#canEdit}}<td><form method="post" action="/console/project/members" class="inline">
+        <tr><td data-label="User">{{user}}</td><td data-label="Role">{{role}}</td>
+        {{#canEdit}}<td data-label=""><form method="post" action="/console/project/members" class="inline">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="project" value="{{projectName}}">
         <input type="hidden" name="user" value="{{user}}"><input type="hidden" name="role" value="none">
         <button type="submit" class="secondary">Remove</button></form></td>{{/canEdit}}</tr>
@@ -149,15 +149,15 @@ enum ConsoleTemplates {
         <h1>{{name}}</h1>
         {{^artifacts}}<p class="empty">No images in this repository.</p>{{/artifacts}}
         {{#hasArtifacts}}
-        <div class="scroll"><table class="artifacts">
+        <div class="scroll"><table class="cards artifacts">
         <thead><tr><th>Tags</th><th>Digest</th><th class="num">Size</th><th>Pushed</th><th>Signature</th><th>Vulnerabilities</th></tr></thead>
         <tbody>
         {{#artifacts}}
-        <tr><td>{{#tags}}<span class="tag">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">untagged</span>{{/tags}}</td>
-        <td><a class="digest" href="/console/artifact?repository={{urlRepository}}&amp;digest={{digest}}">{{shortDigest}}</a></td>
-        <td class="num">{{size}}</td><td class="nowrap">{{pushed}}</td>
-        <td><span class="badge {{signatureClass}}">{{signature}}</span></td>
-        <td>{{> summary}}</td></tr>
+        <tr><td data-label="Tags">{{#tags}}<span class="tag">{{.}}</span> {{/tags}}{{^tags}}<span class="muted">untagged</span>{{/tags}}</td>
+        <td data-label="Digest"><a class="digest" href="/console/artifact?repository={{urlRepository}}&amp;digest={{digest}}">{{shortDigest}}</a></td>
+        <td class="num" data-label="Size">{{size}}</td><td class="nowrap" data-label="Pushed">{{pushed}}</td>
+        <td data-label="Signature"><span class="badge {{signatureClass}}">{{signature}}</span></td>
+        <td data-label="Vulnerabilities">{{> summary}}</td></tr>
         {{/artifacts}}
         </tbody></table></div>
         {{/hasArtifacts}}
@@ -182,7 +182,7 @@ enum ConsoleTemplates {
         <dt>SBOM</dt><dd>{{#sbom}}<a href="/console/sbom?repository={{urlRepository}}&amp;digest={{sbom}}" download>CycloneDX SBOM (JSON)</a>{{/sbom}}{{^sbom}}<span class="muted">none stored</span>{{/sbom}}</dd>
         </dl>
         {{#canRescan}}
-        <form method="post" action="/console/rescan" class="inline">
+        <form method="post" action="/console/rescan" class="actions">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="repository" value="{{repository}}">
         <input type="hidden" name="digest" value="{{digest}}">
         <button type="submit">Rescan now</button>
@@ -190,27 +190,27 @@ enum ConsoleTemplates {
         {{/canRescan}}
         {{#hasPlatforms}}
         <h2>Platforms</h2>
-        <div class="scroll"><table>
+        <div class="scroll"><table class="cards">
         <thead><tr><th>Platform</th><th>Digest</th><th class="num">Size</th></tr></thead>
         <tbody>
-        {{#platforms}}<tr><td>{{platform}}</td><td><a class="digest" href="/console/artifact?repository={{urlRepository}}&amp;digest={{digest}}">{{shortDigest}}</a></td><td class="num">{{size}}</td></tr>{{/platforms}}
+        {{#platforms}}<tr><td data-label="Platform">{{platform}}</td><td data-label="Digest"><a class="digest" href="/console/artifact?repository={{urlRepository}}&amp;digest={{digest}}">{{shortDigest}}</a></td><td class="num" data-label="Size">{{size}}</td></tr>{{/platforms}}
         </tbody></table></div>
         {{/hasPlatforms}}
         {{#platform}}<h2>Platform</h2><p>{{platform}}</p>{{/platform}}
         {{#hasLayers}}
         <h2>Layers</h2>
-        <div class="scroll"><table>
+        <div class="scroll"><table class="cards">
         <thead><tr><th>#</th><th>Digest</th><th>Media type</th><th class="num">Size</th></tr></thead>
         <tbody>
-        {{#layers}}<tr><td class="num">{{number}}</td><td><code class="digest">{{shortDigest}}</code></td><td><code>{{mediaType}}</code></td><td class="num">{{size}}</td></tr>{{/layers}}
+        {{#layers}}<tr><td class="num" data-label="#">{{number}}</td><td data-label="Digest"><code class="digest">{{digest}}</code></td><td data-label="Media type"><code>{{mediaType}}</code></td><td class="num" data-label="Size">{{size}}</td></tr>{{/layers}}
         </tbody></table></div>
         {{/hasLayers}}
         {{#hasFindings}}
         <h2>Findings</h2>
-        <div class="scroll"><table>
+        <div class="scroll"><table class="cards">
         <thead><tr><th>Vulnerability</th><th>Severity</th><th>Package</th><th>Installed</th><th>Fixed in</th></tr></thead>
         <tbody>
-        {{#findings}}<tr><td>{{id}}{{#aliases}} <span class="muted">{{.}}</span>{{/aliases}}</td><td><span class="sev sev-{{severity}}">{{severity}}</span></td><td>{{package}}</td><td>{{installed}}</td><td>{{fixed}}</td></tr>{{/findings}}
+        {{#findings}}<tr><td data-label="Vulnerability">{{id}}{{#aliases}} <span class="muted">{{.}}</span>{{/aliases}}</td><td data-label="Severity"><span class="sev sev-{{severity}}">{{severity}}</span></td><td data-label="Package">{{package}}</td><td data-label="Installed">{{installed}}</td><td data-label="Fixed in">{{fixed}}</td></tr>{{/findings}}
         </tbody></table></div>
         {{/hasFindings}}
         """
@@ -219,10 +219,10 @@ enum ConsoleTemplates {
         <h1>Audit log{{#project}} of {{project}}{{/project}}</h1>
         {{^entries}}<p class="empty">No events.</p>{{/entries}}
         {{#hasEntries}}
-        <div class="scroll"><table class="audit">
+        <div class="scroll"><table class="cards audit">
         <thead><tr><th>Time</th><th>Action</th><th>User</th><th>Repository</th><th>Reference</th><th>Decision</th></tr></thead>
         <tbody>
-        {{#entries}}<tr><td class="nowrap">{{time}}</td><td>{{action}}</td><td>{{user}}</td><td>{{repository}}</td><td class="wrap">{{reference}}</td><td>{{decision}}{{#reason}} <span class="muted">({{reason}})</span>{{/reason}}</td></tr>{{/entries}}
+        {{#entries}}<tr><td class="nowrap" data-label="Time">{{time}}</td><td data-label="Action">{{action}}</td><td data-label="User">{{user}}</td><td data-label="Repository">{{repository}}</td><td class="wrap" data-label="Reference">{{reference}}</td><td data-label="Decision">{{decision}}{{#reason}} <span class="muted">({{reason}})</span>{{/reason}}</td></tr>{{/entries}}
         </tbody></table></div>
         {{/hasEntries}}
         <nav class="pages">
@@ -246,6 +246,7 @@ enum ConsoleTemplates {
         a{color:#0b5cad}
         code,.digest{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:.875em}
         .digest{overflow-wrap:anywhere}
+        table .digest{white-space:nowrap}
         header.top{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.25rem;padding:.75rem 1.25rem;background:#17324d;color:#fff}
         header.top a{color:#fff;text-decoration:none}
         header.top nav{display:flex;gap:1rem;flex:1}
@@ -274,7 +275,7 @@ enum ConsoleTemplates {
         .sev-high{background:#d63a2f;color:#fff}
         .sev-medium{background:#f0a020;color:#1d232b}
         .sev-low{background:#f3e27a;color:#1d232b}
-        .tag,.tagline{display:inline-block;font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:.85em;background:#e8f0fa;border-radius:4px;padding:0 .35rem;margin:0 .15rem .15rem 0;overflow-wrap:anywhere}
+        .tag,.tagline{display:inline-block;font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:.85em;background:#e8f0fa;border-radius:4px;padding:0 .35rem;margin:0 .15rem .15rem 0;overflow-wrap:break-word;max-width:100%}
         .tagline{font-size:.7em;vertical-align:middle;margin-left:.35rem}
         .muted{color:#66707a}
         .empty{color:#66707a;font-style:italic}
@@ -287,6 +288,7 @@ enum ConsoleTemplates {
         .stack{display:flex;flex-direction:column;gap:.4rem}
         .row{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;max-width:none}
         form.inline{display:inline;margin:0}
+        form.actions{margin:.75rem 0 0}
         input,select,button{font:inherit}
         input:not([type]),input[type=password],input[inputmode],select{padding:.4rem .5rem;border:1px solid #b8c0c8;border-radius:4px;min-width:0}
         button{padding:.4rem .9rem;border:0;border-radius:4px;background:#0b5cad;color:#fff;cursor:pointer}
@@ -302,6 +304,15 @@ enum ConsoleTemplates {
         dl.facts{grid-template-columns:1fr;gap:.1rem}
         dl.facts dd{margin-bottom:.45rem}
         h1{font-size:1.35rem}
+        table.cards thead{display:none}
+        table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
+        table.cards tr{padding:.35rem 0;border-bottom:1px solid #d8dde3}
+        table.cards tbody tr:last-child{border-bottom:0}
+        table.cards td{position:relative;border:0;padding:.2rem .6rem .2rem 8.5rem;text-align:left;white-space:normal;overflow-wrap:anywhere;min-height:1.7rem}
+        table.cards td::before{content:attr(data-label);position:absolute;left:.6rem;width:7.6rem;overflow-wrap:normal;font-weight:600;font-size:.85rem;color:#4a5560}
+        table.cards .digest{white-space:normal}
+        .row label{flex-basis:100%}
+        .row input{flex:1}
         }
         """
 
