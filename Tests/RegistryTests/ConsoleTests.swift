@@ -121,7 +121,7 @@ struct ConsoleBrowser {
     }
 
     @Test func aWrongPasswordOrARobotIsRefused() async throws {
-        try await withRegistry(prepare: prepareUsers) { client, _ in
+        try await withRegistry(prepare: prepareUsers) { client, services in
             var browser = ConsoleBrowser(client)
             let wrong = try await browser.signIn("admin", "not-the-password")
             #expect(wrong.status == .unauthorized)
@@ -129,6 +129,12 @@ struct ConsoleBrowser {
             #expect(!(try await browser.get("/").text.contains("Sign out")))
             let unknown = try await browser.signIn("nobody", "password-nobody")
             #expect(unknown.status == .unauthorized)
+            // A robot's secret opens the registry API, not the console.
+            let robot = try RegistryAdmin(root: services.storage.root).addRobot(
+                project: "proj", name: "ci", role: .admin, lifetime: 3600)
+            let robotSignIn = try await browser.signIn(robot.name, robot.secret)
+            #expect(robotSignIn.status == .unauthorized)
+            #expect(!(try await browser.get("/").text.contains("Sign out")))
         }
     }
 

@@ -23,7 +23,7 @@ struct Console: Sendable {
     /// Adds the console's routes: `/`, `/console/...`.
     func register(on router: Router<RegistryRequestContext>) {
         router.get("/") { request, _ in await respond(request) { try projectsPage(&$0) } }
-        router.get("/console") { _, _ in redirect("/") }
+        router.get("/console") { request, _ in await respond(request) { _ in redirect("/") } }
         router.get("/console/static/console.css") { _, _ in
             var headers = Self.securityHeaders
             headers[.contentType] = "text/css; charset=utf-8"

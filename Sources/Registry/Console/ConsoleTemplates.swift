@@ -222,7 +222,7 @@ enum ConsoleTemplates {
         <div class="scroll"><table class="cards audit">
         <thead><tr><th>Time</th><th>Action</th><th>User</th><th>Repository</th><th>Reference</th><th>Decision</th></tr></thead>
         <tbody>
-        {{#entries}}<tr><td class="nowrap" data-label="Time">{{time}}</td><td data-label="Action">{{action}}</td><td data-label="User">{{user}}</td><td data-label="Repository">{{repository}}</td><td class="wrap" data-label="Reference">{{reference}}</td><td data-label="Decision">{{decision}}{{#reason}} <span class="muted">({{reason}})</span>{{/reason}}</td></tr>{{/entries}}
+        {{#entries}}<tr><td class="nowrap" data-label="Time">{{time}}</td><td class="nowrap" data-label="Action">{{action}}</td><td data-label="User">{{user}}</td><td data-label="Repository">{{repository}}</td><td class="wrap" data-label="Reference">{{reference}}</td><td data-label="Decision">{{decision}}{{#reason}} <span class="muted">({{reason}})</span>{{/reason}}</td></tr>{{/entries}}
         </tbody></table></div>
         {{/hasEntries}}
         <nav class="pages">
