@@ -359,6 +359,52 @@ struct ConsoleBrowser {
         }
     }
 
+    @Test func anIndexListsItsPlatformsAndSumsTheirFindings() async throws {
+        let image = try VulnerableImage()
+        defer { image.cleanUp() }
+        let layer = try image.layer()
+        try await withRegistry(configure: scanning(image.database)) { client, services in
+            let api = API(client: client)
+            let (amd64Data, amd64) = try await api.pushImage("proj/multi", reference: "amd64", layers: [layer])
+            let (arm64Data, arm64) = try await api.pushImage(
+                "proj/multi", reference: "arm64", layers: [try image.layer(marker: "arm64")])
+            let index: [String: Any] = [
+                "schemaVersion": 2, "mediaType": MediaType.ociIndex,
+                "manifests": [
+                    [
+                        "mediaType": MediaType.ociManifest, "digest": amd64.description, "size": amd64Data.count,
+                        "platform": ["os": "linux", "architecture": "amd64"],
+                    ],
+                    [
+                        "mediaType": MediaType.ociManifest, "digest": arm64.description, "size": arm64Data.count,
+                        "platform": ["os": "linux", "architecture": "arm64", "variant": "v8"],
+                    ],
+                ],
+            ]
+            let indexData = try JSONSerialization.data(withJSONObject: index, options: [.sortedKeys])
+            let put = try await api.request(
+                .put, "/v2/proj/multi/manifests/latest", headers: ["Content-Type": MediaType.ociIndex],
+                body: indexData)
+            #expect(put.status == .created)
+            try await #require(services.scans).waitUntilIdle()
+            let browser = ConsoleBrowser(client)
+            let repository = try await browser.get("/console/repository?name=proj/multi")
+            let indexRow = try #require(
+                row(repository.text, containing: ConsoleInventory.short(OCI.Digest.of(indexData))))
+            #expect(indexRow.contains(">latest<") && indexRow.contains("2 high"), "\(indexRow)")
+            let page = try await browser.get(
+                "/console/artifact?repository=proj/multi&digest=\(ConsoleInventory.query(OCI.Digest.of(indexData).description))"
+            )
+            #expect(page.status == .ok)
+            #expect(page.text.contains("<h2>Platforms</h2>"))
+            #expect(page.text.contains(">linux/amd64<") && page.text.contains(">linux/arm64/v8<"))
+            #expect(
+                page.text.contains(ConsoleInventory.short(amd64)) && page.text.contains(ConsoleInventory.short(arm64)))
+            #expect(page.text.contains("CycloneDX SBOM (JSON)"))
+            #expect(!page.text.contains("<h2>Layers</h2>"))
+        }
+    }
+
     @Test func aDeveloperCanAskForARescan() async throws {
         let image = try VulnerableImage()
         defer { image.cleanUp() }
