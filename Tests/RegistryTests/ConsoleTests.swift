@@ -456,6 +456,20 @@ struct ConsoleBrowser {
         }
     }
 
+    @Test func withoutUsersEverythingIsVisibleAndNothingSignsIn() async throws {
+        try await withRegistry { client, _ in
+            let api = API(client: client)
+            try await api.pushImage("team/app", reference: "v1", layers: [randomData(64)])
+            var browser = ConsoleBrowser(client)
+            #expect(try await browser.get("/").text.contains(">team<"))
+            #expect(try await browser.get("/console/repository?name=team/app").text.contains(">v1<"))
+            let form = try await browser.get("/console/signin")
+            #expect(form.text.contains("has no users yet"))
+            #expect(try await browser.signIn("anyone", "any-password").status == .unauthorized)
+            #expect(!(try await browser.get("/console/project?name=team").text.contains(#"action="/console/project"#)))
+        }
+    }
+
     @Test func theSessionTableIsBoundedAndExpires() {
         let sessions = ConsoleSessions(lifetime: 60, capacity: 3)
         let start = Date()

@@ -181,7 +181,8 @@ struct Console: Sendable {
     func signInPage(_ visit: inout Visit) throws -> Response {
         if visit.userName != nil { return redirect("/") }
         _ = ensureSession(&visit)
-        return page(visit, title: "Sign in", template: "signin", values: [:])
+        return page(
+            visit, title: "Sign in", template: "signin", values: ["open": !visit.state.authenticationEnabled])
     }
 
     func signIn(_ visit: inout Visit, remote: String?) async throws -> Response {

@@ -50,13 +50,17 @@ extension Console {
     // MARK: Projects
 
     func projectsPage(_ visit: inout Visit) throws -> Response {
+        var counts: [String: Int] = [:]
+        for repository in services.storage.repositories() {
+            counts[PolicyEngine.project(of: repository), default: 0] += 1
+        }
         let rows = inventory.projectNames(state: visit.state).compactMap { name -> [String: Any]? in
             let access = access(name, visit)
             guard access.visible else { return nil }
             let record = services.policy.project(name, state: visit.state)
             return [
                 "name": name, "urlName": ConsoleInventory.query(name), "public": record.public,
-                "repositories": inventory.repositories(of: name).count,
+                "repositories": counts[name] ?? 0,
                 "role": access.systemAdmin ? "system admin" : access.role?.rawValue ?? "—",
             ]
         }

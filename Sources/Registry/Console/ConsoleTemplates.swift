@@ -43,6 +43,7 @@ enum ConsoleTemplates {
 
     static let signIn = """
         <h1>Sign in</h1>
+        {{#open}}<p class="notice">This registry has no users yet, so it has no access control: every project is visible without signing in. Add one with <code>berth registry user add</code>.</p>{{/open}}
         {{#failed}}<p class="error" role="alert">Invalid user name or password.</p>{{/failed}}
         <form method="post" action="/console/signin" class="card stack">
         <input type="hidden" name="csrf" value="{{csrf}}">
