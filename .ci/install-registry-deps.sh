@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real registry clients and the reference registry that the registry tests and the
-# benchmark use: skopeo, umoci, buildah, podman, CNCF distribution (docker-registry) and the oras
-# Python client. Idempotent and non-interactive; versions pinned to Debian 12 and PyPI releases.
+# benchmark use: skopeo, umoci, buildah, podman, CNCF distribution (docker-registry), the oras
+# Python client, and Chromium for the console's browser test. Idempotent and non-interactive;
+# versions pinned to Debian 12 and PyPI releases.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -15,6 +16,9 @@ declare -A APT_PACKAGES=(
     [curl]="*"
     [openssl]="*"
     [bc]="*"
+    # The console's browser test: headless Chromium driven over the DevTools pipe, and a font.
+    [chromium]="156.0.8078.114-1~deb12u1"
+    [fonts-dejavu-core]="*"
 )
 
 missing=()

@@ -88,6 +88,7 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
         router.on("/v2", method: method, use: api)
         router.on("/v2/**", method: method, use: api)
     }
+    Console(services: services).register(on: router)
     return router
 }
 
