@@ -242,7 +242,7 @@ public struct S3Client: Sendable {
         return "\(location.scheme)://\(location.requestHost)\(presigned.encodedPath)?\(presigned.encodedQuery)"
     }
 
-    /// Creates the bucket (for tests and first-time setup).
+    /// Creates the bucket (for tests and first-time setup); a bucket that exists and is ours already is fine.
     public func createBucket() async throws {
         var body: ObjectBody?
         if location.region != "us-east-1" {
@@ -252,7 +252,11 @@ public struct S3Client: Sendable {
                         + "<LocationConstraint>\(xmlEscape(location.region))</LocationConstraint>"
                         + "</CreateBucketConfiguration>").utf8))
         }
-        _ = try await send(Request(method: .PUT, key: nil, body: body, idempotent: true))
+        do {
+            _ = try await send(Request(method: .PUT, key: nil, body: body, idempotent: true))
+        } catch ObjectStoreError.service(let error) where error.code == "BucketAlreadyOwnedByYou" {
+            return
+        }
     }
 
     // MARK: Multipart uploads
