@@ -376,7 +376,9 @@ struct SeaweedTests {
             // A region of the file: the bytes from 1000 on, 5000 of them.
             try await client.put("part", body: try .file(path: file.path, offset: 1000, length: 5000))
             #expect(Array(try await client.get("part").readableBytesView) == Array(content[1000..<6000]))
-            #expect(throws: ObjectStoreError.self) { try ObjectBody.file(path: file.path, offset: 199_000, length: 2000) }
+            #expect(throws: ObjectStoreError.self) {
+                try ObjectBody.file(path: file.path, offset: 199_000, length: 2000)
+            }
         }
     }
 }

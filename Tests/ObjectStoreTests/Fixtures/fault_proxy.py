@@ -70,8 +70,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    # A parent may have left SIGTERM ignored (ignored signals survive exec): stop on it regardless.
+    # A parent may have left SIGTERM ignored or blocked (both survive exec): stop on it regardless.
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
     server.serve_forever()
