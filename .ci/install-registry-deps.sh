@@ -15,6 +15,7 @@ declare -A APT_PACKAGES=(
     [curl]="*"
     [openssl]="*"
     [bc]="*"
+    [time]="*"
 )
 
 missing=()

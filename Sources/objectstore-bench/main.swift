@@ -37,14 +37,15 @@ do {
         bytes = try ObjectBody.file(path: arguments[2]).length
         try await client.upload(file: arguments[2], to: arguments[3])
     case "get":
-        FileManager.default.createFile(atPath: arguments[3], contents: nil)
-        guard let output = FileHandle(forWritingAtPath: arguments[3]) else { fail("cannot write \(arguments[3])") }
+        let output = open(arguments[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else { fail("cannot write \(arguments[3])") }
         var written: Int64 = 0
         try await client.get(arguments[2]) { chunk in
-            output.write(Data(chunk.readableBytesView))
-            written += Int64(chunk.readableBytes)
+            let count = chunk.withUnsafeReadableBytes { Foundation.write(output, $0.baseAddress, $0.count) }
+            guard count == chunk.readableBytes else { fail("short write to \(arguments[3])") }
+            written += Int64(count)
         }
-        try output.close()
+        close(output)
         bytes = written
     default:
         fail("unknown operation '\(operation)'")
