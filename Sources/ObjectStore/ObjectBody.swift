@@ -15,14 +15,17 @@ public struct ObjectBody: Sendable {
     /// Whether the body can be sent again on a retry.
     public let replayable: Bool
     private let make: @Sendable () -> HTTPClientRequest.Body
+    /// For `aws-chunked` bodies: the file region whose chunks are signed one by one.
+    let signedSource: FileChunks?
 
     private init(
-        length: Int64, payloadHash: PayloadHash, replayable: Bool,
+        length: Int64, payloadHash: PayloadHash, replayable: Bool, signedSource: FileChunks? = nil,
         make: @escaping @Sendable () -> HTTPClientRequest.Body
     ) {
         self.length = length
         self.payloadHash = payloadHash
         self.replayable = replayable
+        self.signedSource = signedSource
         self.make = make
     }
 
@@ -38,9 +41,11 @@ public struct ObjectBody: Sendable {
 
     /// `length` bytes of the file at `path` from `offset` (to its end when `length` is nil), read in
     /// chunks of `chunkSize` on NIO's thread pool. Pass the bytes' `sha256` (hex) when known to have
-    /// the store check them; otherwise they travel as `UNSIGNED-PAYLOAD`.
+    /// the store check them; with `signChunks` each chunk is signed as it is sent (`aws-chunked`,
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`); otherwise they travel as `UNSIGNED-PAYLOAD`.
     public static func file(
-        path: String, offset: Int64 = 0, length: Int64? = nil, sha256: String? = nil, chunkSize: Int = 1 << 20
+        path: String, offset: Int64 = 0, length: Int64? = nil, sha256: String? = nil, signChunks: Bool = false,
+        chunkSize: Int = 1 << 20
     ) throws -> ObjectBody {
         let size: Int64
         do {
@@ -56,7 +61,12 @@ public struct ObjectBody: Sendable {
         guard count >= 0, offset + count <= size else {
             throw ObjectStoreError.body("'\(path)' has \(size) bytes, fewer than \(offset) + \(count)")
         }
-        let chunks = FileChunks(path: path, offset: offset, length: count, chunkSize: max(chunkSize, 4096))
+        let chunks = FileChunks(path: path, offset: offset, length: count, chunkSize: max(chunkSize, 8192))
+        if signChunks {
+            return ObjectBody(
+                length: count, payloadHash: .streamingSigned, replayable: true, signedSource: chunks
+            ) { .stream(chunks, length: .known(count)) }
+        }
         return ObjectBody(
             length: count, payloadHash: sha256.map { .sha256($0) } ?? .unsigned, replayable: true
         ) { .stream(chunks, length: .known(count)) }
@@ -71,7 +81,19 @@ public struct ObjectBody: Sendable {
         }
     }
 
-    func requestBody() -> HTTPClientRequest.Body { make() }
+    /// The bytes an `aws-chunked` body of `length` payload bytes in `chunkSize` chunks puts on the wire.
+    public static func chunkedLength(payload length: Int64, chunkSize: Int) -> Int64 {
+        SignedChunks.encodedLength(of: length, chunkSize: chunkSize)
+    }
+
+    /// The body to send; `aws-chunked` bodies chain their chunk signatures on the request's `seed` signature.
+    func requestBody(signer: SigV4Signer, timestamp: String, seed: String) -> HTTPClientRequest.Body {
+        guard let source = signedSource else { return make() }
+        let chunks = SignedChunks(
+            source: source, signer: signer, key: signer.signingKey(day: String(timestamp.prefix(8))),
+            timestamp: timestamp, seedSignature: seed)
+        return .stream(chunks, length: .known(SignedChunks.encodedLength(of: length, chunkSize: source.chunkSize)))
+    }
 }
 
 /// A region of a file as a sequence of buffers, each read with `pread` on NIO's blocking-I/O pool.

@@ -472,18 +472,26 @@ public struct S3Client: Sendable {
 
     func prepare(_ request: Request, date: Date) throws -> HTTPClientRequest {
         let path = location.requestPath(storedKey: request.key.map(location.storedKey))
+        var headers = request.headers
+        if let body = request.body, body.payloadHash == .streamingSigned {
+            headers.append(("content-encoding", "aws-chunked"))
+            headers.append(("x-amz-decoded-content-length", String(body.length)))
+        }
         let signable = SignableRequest(
             method: request.method.rawValue, host: location.requestHost, path: path, query: request.query,
-            headers: request.headers)
+            headers: headers)
+        let signer = self.signer
         let signed = signer.signHeaders(signable, payload: request.body?.payloadHash ?? .empty, date: date)
         var url = "\(location.scheme)://\(location.requestHost)\(signable.encodedPath)"
         if !request.query.isEmpty { url += "?\(signable.encodedQuery)" }
         var prepared = HTTPClientRequest(url: url)
         prepared.method = request.method
         prepared.headers.add(name: "host", value: location.requestHost)
-        for (name, value) in request.headers { prepared.headers.add(name: name, value: value) }
+        for (name, value) in headers { prepared.headers.add(name: name, value: value) }
         for (name, value) in signed.headers { prepared.headers.add(name: name, value: value) }
-        if let body = request.body { prepared.body = body.requestBody() }
+        if let body = request.body {
+            prepared.body = body.requestBody(signer: signer, timestamp: SigV4.timestamp(date), seed: signed.signature)
+        }
         return prepared
     }
 

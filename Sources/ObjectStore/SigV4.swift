@@ -21,6 +21,10 @@ public enum PayloadHash: Sendable, Equatable {
     /// The lowercase hexadecimal SHA-256 of the body.
     case sha256(String)
 
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: the body is sent `aws-chunked`, each chunk signed
+    /// with the previous chunk's signature (the first with the request's).
+    case streamingSigned
+
     /// The SHA-256 of an empty body.
     public static let empty = PayloadHash.sha256("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 
@@ -33,6 +37,7 @@ public enum PayloadHash: Sendable, Equatable {
     public var value: String {
         switch self {
         case .unsigned: "UNSIGNED-PAYLOAD"
+        case .streamingSigned: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
         case .sha256(let hex): hex
         }
     }
@@ -249,6 +254,18 @@ public struct SigV4Signer: Sendable {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
         return key
+    }
+
+    /// The signature of one chunk of an `aws-chunked` body: it chains on `previous` (the request's
+    /// signature for the first chunk); the last chunk is empty.
+    public func chunkSignature(previous: String, chunk: some DataProtocol, timestamp: String, key: SymmetricKey)
+        -> String
+    {
+        let stringToSign = [
+            "AWS4-HMAC-SHA256-PAYLOAD", timestamp, scope(timestamp), previous, PayloadHash.empty.value,
+            SigV4.hex(SHA256.hash(data: chunk)),
+        ].joined(separator: "\n")
+        return SigV4.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
     }
 
     func sign(_ canonicalRequest: String, timestamp: String) -> (stringToSign: String, signature: String) {

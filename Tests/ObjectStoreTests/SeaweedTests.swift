@@ -361,7 +361,7 @@ struct SeaweedTests {
         }
     }
 
-    @Test("a file body read in small chunks, signed with its SHA-256, is stored intact")
+    @Test("file bodies: small chunks, a region, signed with their SHA-256 or chunk by chunk (aws-chunked)")
     func signedPayload() async throws {
         try await Seaweed.with { server in
             let client = try await server.client(bucket: "payload")
@@ -378,6 +378,21 @@ struct SeaweedTests {
             #expect(Array(try await client.get("part").readableBytesView) == Array(content[1000..<6000]))
             #expect(throws: ObjectStoreError.self) {
                 try ObjectBody.file(path: file.path, offset: 199_000, length: 2000)
+            }
+
+            // aws-chunked: every 64 KiB chunk signed as it goes (STREAMING-AWS4-HMAC-SHA256-PAYLOAD).
+            let chunked = try ObjectBody.file(path: file.path, signChunks: true, chunkSize: 65536)
+            #expect(chunked.payloadHash == .streamingSigned)
+            try await client.put("chunked", body: chunked)
+            #expect(Array(try await client.get("chunked").readableBytesView) == content)
+            let wrongSecret = S3Client(
+                location: client.location,
+                credentials: AWSCredentials(accessKeyID: Seaweed.accessKey, secretAccessKey: "wrong"), retry: .none)
+            do {
+                try await wrongSecret.put("chunked-bad", body: chunked)
+                Issue.record("an aws-chunked body signed with a wrong secret was stored")
+            } catch ObjectStoreError.service(let error) {
+                #expect(error.status == 403)
             }
         }
     }

@@ -230,3 +230,31 @@ struct SigV4VectorTests {
         #expect(SigV4.timestamp(Self.exampleDate) == "20130524T000000Z")
     }
 }
+
+@Suite("SigV4 chunked upload example")
+struct ChunkedSigningExampleTests {
+    /// AWS's "Transferring Payload in Multiple Chunks" example: 66,560 bytes of 'a' in 64 KiB chunks.
+    @Test("seed and chunk signatures of AWS's aws-chunked example")
+    func chunkedExample() {
+        let signer = SigV4VectorTests.exampleSigner
+        let request = SignableRequest(
+            method: "PUT", host: "s3.amazonaws.com", path: "/examplebucket/chunkObject.txt",
+            headers: [
+                ("Content-Encoding", "aws-chunked"), ("Content-Length", "66824"),
+                ("x-amz-decoded-content-length", "66560"), ("x-amz-storage-class", "REDUCED_REDUNDANCY"),
+            ])
+        let seed = signer.signHeaders(request, payload: .streamingSigned, date: SigV4VectorTests.exampleDate)
+        #expect(seed.signature == "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9")
+        let key = signer.signingKey(day: "20130524")
+        let first = signer.chunkSignature(
+            previous: seed.signature, chunk: [UInt8](repeating: 97, count: 65536), timestamp: "20130524T000000Z",
+            key: key)
+        #expect(first == "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648")
+        let second = signer.chunkSignature(
+            previous: first, chunk: [UInt8](repeating: 97, count: 1024), timestamp: "20130524T000000Z", key: key)
+        #expect(second == "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497")
+        let last = signer.chunkSignature(previous: second, chunk: [UInt8](), timestamp: "20130524T000000Z", key: key)
+        #expect(last == "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9")
+        #expect(ObjectBody.chunkedLength(payload: 66560, chunkSize: 65536) == 66824)
+    }
+}
