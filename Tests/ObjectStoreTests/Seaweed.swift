@@ -45,7 +45,7 @@ final class Seaweed: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: weed)
         process.arguments = arguments
         let log = directory.appendingPathComponent("weed.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -177,7 +177,7 @@ final class FaultProxy: @unchecked Sendable {
 
     init(upstreamPort: Int, faults: [String]) throws {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("berth-fault-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Tool.find("python3") ?? "/usr/bin/python3")
         process.arguments =
             [Repository.url("Tests/ObjectStoreTests/Fixtures/fault_proxy.py").path, String(upstreamPort), log.path]
