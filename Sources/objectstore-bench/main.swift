@@ -5,7 +5,7 @@
 //   objectstore-bench get LOCATION KEY OUTPUT        GET streamed to OUTPUT
 //
 // LOCATION is an s3:// location; credentials come from the AWS environment variables or file.
-// Output: {"operation":..., "bytes":N, "seconds":S, "mibPerSecond":X}
+// Output: {"operation":..., "bytes":N, "seconds":S, "mibPerSecond":X, "chunks":C (received, for get)}
 import Foundation
 import ObjectStore
 
@@ -28,6 +28,7 @@ do {
     client.partSize = 16 << 20
     let start = now()
     var bytes: Int64 = 0
+    var chunks = 0
     switch operation {
     case "put":
         let body = try ObjectBody.file(path: arguments[2])
@@ -44,6 +45,7 @@ do {
             let count = chunk.withUnsafeReadableBytes { Foundation.write(output, $0.baseAddress, $0.count) }
             guard count == chunk.readableBytes else { fail("short write to \(arguments[3])") }
             written += Int64(count)
+            chunks += 1
         }
         close(output)
         bytes = written
@@ -54,7 +56,7 @@ do {
     let rate = Double(bytes) / 1_048_576 / seconds
     print(
         "{\"operation\":\"\(operation)\",\"bytes\":\(bytes),\"seconds\":\(String(format: "%.3f", seconds)),"
-            + "\"mibPerSecond\":\(String(format: "%.1f", rate))}")
+            + "\"mibPerSecond\":\(String(format: "%.1f", rate)),\"chunks\":\(chunks)}")
 } catch {
     fail("\(error)")
 }
