@@ -53,6 +53,16 @@ struct SeaweedTests {
             #expect(streamedInfo.size == 100_000)
             #expect(chunks >= 1)
 
+            // A one-shot stream of known length.
+            let stream = AsyncStream<ByteBuffer> { continuation in
+                for start in stride(from: 0, to: content.count, by: 30_000) {
+                    continuation.yield(ByteBuffer(bytes: content[start..<min(start + 30_000, content.count)]))
+                }
+                continuation.finish()
+            }
+            try await client.put("a/streamed", body: .stream(stream, length: Int64(content.count)))
+            #expect(Array(try await client.get("a/streamed").readableBytesView) == content)
+
             try await client.delete("a/b.bin")
             #expect(try await client.head("a/b.bin") == nil)
             do {
@@ -318,6 +328,25 @@ struct SeaweedTests {
             try await uploader.put("from-file", body: try .file(path: file.path))
             #expect(faulty.requests.count == 3)
             #expect(try await direct.head("from-file")?.size == 300_000)
+
+            // A one-shot stream cannot be sent twice: its 503 surfaces although retries are allowed.
+            let oneShot = try FaultProxy(upstreamPort: server.s3Port, faults: ["503"])
+            defer { oneShot.stop() }
+            let oneShotClient = S3Client(
+                location: try ObjectStoreLocation(
+                    parsing: "s3://faults?endpoint=http://127.0.0.1:\(oneShot.port)&path-style=true"),
+                credentials: Seaweed.credentials, retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(20)))
+            let chunks = AsyncStream<ByteBuffer> { continuation in
+                continuation.yield(ByteBuffer(string: "streamed once"))
+                continuation.finish()
+            }
+            do {
+                try await oneShotClient.put("once", body: .stream(chunks, length: 13))
+                Issue.record("a one-shot body was replayed or its fault hidden")
+            } catch ObjectStoreError.service(let error) {
+                #expect(error.code == "SlowDown")
+            }
+            #expect(oneShot.requests.count == 1)
 
             let failing = try FaultProxy(upstreamPort: server.s3Port, faults: ["503", "503"])
             defer { failing.stop() }
