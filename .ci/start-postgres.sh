@@ -5,6 +5,13 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
+# Descriptors inherited beyond 0-2 (a test harness's pipes) would stay open in the server it starts,
+# and whoever waits for those pipes to close would wait for ever.
+for fd in /proc/$$/fd/*; do
+    fd="${fd##*/}"
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
+
 dir="${1:?usage: start-postgres.sh DIR [PORT]}"
 port="${2:-55432}"
 bin=/usr/lib/postgresql/15/bin
@@ -33,7 +40,8 @@ if [[ ! -f "$dir/PG_VERSION" ]]; then
 fi
 if ! "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=on" start >/dev/null
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=on" start \
+        </dev/null >/dev/null 2>&1
 fi
 PGPASSWORD=berth "$bin/psql" -h 127.0.0.1 -p "$port" -U berth -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'berth'" | grep -q 1 ||
