@@ -69,6 +69,10 @@ public struct ProjectRecord: Sendable, Codable, Equatable {
     public var requiredAttestations: [String]?
     /// Certificate identities (keyless Fulcio or private PKI) whose signatures are accepted too.
     public var signatureIdentities: [SignatureIdentityRecord]?
+    /// Retention rules (`berth registry retention`); nil: retention deletes nothing.
+    public var retention: RetentionRules?
+    /// Endpoints notified of pushes, deletes, scans and quota refusals.
+    public var webhooks: [WebhookEndpoint]?
 
     public init() {}
 }

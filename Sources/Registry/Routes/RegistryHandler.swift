@@ -13,10 +13,12 @@ public struct RegistryHandler: Sendable {
     let policy: PolicyEngine
     let audit: AuditLog
     let scans: ScanQueue?
+    let webhooks: WebhookNotifier?
+    let pulls: PullRecorder
 
     init(
         storage: RegistryStorage, configuration: RegistryConfiguration, policy: PolicyEngine, audit: AuditLog,
-        scans: ScanQueue? = nil
+        scans: ScanQueue? = nil, webhooks: WebhookNotifier? = nil
     ) {
         self.storage = storage
         self.uploads = UploadSessions(storage: storage)
@@ -24,6 +26,8 @@ public struct RegistryHandler: Sendable {
         self.policy = policy
         self.audit = audit
         self.scans = scans
+        self.webhooks = webhooks
+        self.pulls = PullRecorder(root: storage.root)
     }
 
     /// Answers one API request.
