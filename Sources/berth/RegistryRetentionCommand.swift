@@ -111,7 +111,9 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let keepLast, keepLast < 0 { throw ValidationError("--keep-last must not be negative") }
-            if let keepPulledDays, keepPulledDays < 0 { throw ValidationError("--keep-pulled-days must not be negative") }
+            if let keepPulledDays, keepPulledDays < 0 {
+                throw ValidationError("--keep-pulled-days must not be negative")
+            }
         }
 
         func run() async throws {
@@ -208,7 +210,8 @@ struct RegistryWebhooksCommand: AsyncParsableCommand {
         func validate() throws {
             for event in events where WebhookEventType(rawValue: event) == nil {
                 throw ValidationError(
-                    "unknown event '\(event)': use \(WebhookEventType.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "unknown event '\(event)': use \(WebhookEventType.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
         }
 

@@ -68,13 +68,15 @@ extension API {
             let storage = services.storage
             var app: [Digest] = []
             for number in 1...5 {
-                let (_, digest) = try await api.pushImage("proj/app", reference: "b\(number)", layers: [randomData(100)])
+                let (_, digest) = try await api.pushImage(
+                    "proj/app", reference: "b\(number)", layers: [randomData(100)])
                 setPushed(storage, "proj/app", digest, daysAgo: Double(10 - number))
                 app.append(digest)
             }
             var other: [Digest] = []
             for number in 1...3 {
-                let (_, digest) = try await api.pushImage("proj/other", reference: "o\(number)", layers: [randomData(100)])
+                let (_, digest) = try await api.pushImage(
+                    "proj/other", reference: "o\(number)", layers: [randomData(100)])
                 setPushed(storage, "proj/other", digest, daysAgo: Double(10 - number))
                 other.append(digest)
             }
@@ -100,7 +102,8 @@ extension API {
             let plan = try RegistryRetention.plan(root: services.storage.root, project: "proj")
             #expect(Set(plan.delete.flatMap(\.tags)) == ["dev-1", "dev-2"])
             #expect(Set(plan.keep.flatMap(\.tags)) == ["v1.0", "v1.1"])
-            #expect(!plan.delete.contains { $0.digest == untouched.digest.description }, "proj/tools/ci is out of scope")
+            #expect(
+                !plan.delete.contains { $0.digest == untouched.digest.description }, "proj/tools/ci is out of scope")
             #expect(plan.keep.allSatisfy { $0.reasons.contains { $0.contains("matches 'v*'") } })
         }
     }
@@ -245,7 +248,8 @@ extension API {
             let second = try RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(
                 Set(second.plan.delete.map(\.digest))
-                    == Set([tagSigned.digest, signature.digest, referrerSigned.digest, bundle.digest].map(\.description)))
+                    == Set(
+                        [tagSigned.digest, signature.digest, referrerSigned.digest, bundle.digest].map(\.description)))
             #expect(storage.revisions("proj/app") == [immutable.digest])
             #expect(try Scrubber(storage: storage).run().problems.isEmpty)
         }
@@ -310,7 +314,9 @@ extension API {
         }
         try RegistryRetention.setRules(
             root: root.path, project: "proj", rules: RetentionRules(keepLast: 3, keepTags: ["v*"]))
-        #expect(try RegistryRetention.rules(root: root.path, project: "proj") == RetentionRules(keepLast: 3, keepTags: ["v*"]))
+        #expect(
+            try RegistryRetention.rules(root: root.path, project: "proj")
+                == RetentionRules(keepLast: 3, keepTags: ["v*"]))
     }
 }
 
@@ -374,7 +380,8 @@ extension API {
             for repository in ["proj/a", "proj/b", "proj/c/d"] {
                 for number in 0..<50 {
                     let tag = number % 17 == 0 ? "keep-\(number)" : "t\(number)"
-                    let image = try await api.pushImage(repository, reference: tag, layers: [shared, randomData(8_000)])
+                    let image = try await api.pushImage(
+                        repository, reference: tag, layers: [shared, randomData(8_000)])
                     setPushed(services.storage, repository, image.digest, daysAgo: Double(100 - number))
                     if number % 5 == 0 {
                         try await api.pushImage(

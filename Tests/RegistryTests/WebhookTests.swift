@@ -136,7 +136,8 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
                 let location = try #require(start.header("Location"))
                 let blob = randomData(5_000)
                 let refused = try await api.request(
-                    .put, "\(location)?digest=\(Digest.of(blob))", headers: ["Content-Type": "application/octet-stream"],
+                    .put, "\(location)?digest=\(Digest.of(blob))",
+                    headers: ["Content-Type": "application/octet-stream"],
                     body: blob)
                 #expect(refused.status == .forbidden)
                 await services.webhooks.waitUntilIdle()

@@ -60,7 +60,8 @@ public struct RetentionRules: Sendable, Codable, Equatable {
     /// Whether the rules apply to `repository` of `project`.
     public func covers(repository: String, project: String) -> Bool {
         guard let repositories, !repositories.isEmpty else { return true }
-        let relative = repository.hasPrefix(project + "/") ? String(repository.dropFirst(project.count + 1)) : repository
+        let relative =
+            repository.hasPrefix(project + "/") ? String(repository.dropFirst(project.count + 1)) : repository
         return repositories.contains { Glob.matches($0, relative) }
     }
 

@@ -101,7 +101,9 @@ public struct RetentionPlanner: Sendable {
         var reasons: [OCI.Digest: [String]] = [:]
         if let keepLast = rules.keepLast, keepLast > 0 {
             let newest = artifacts.sorted {
-                ($0.pushedAt ?? .distantPast, $0.digest.description) > ($1.pushedAt ?? .distantPast, $1.digest.description)
+                ($0.pushedAt ?? .distantPast, $0.digest.description) > (
+                    $1.pushedAt ?? .distantPast, $1.digest.description
+                )
             }
             for (rank, node) in newest.prefix(keepLast).enumerated() {
                 reasons[node.digest, default: []].append("keepLast: pushed #\(rank + 1) of \(artifacts.count)")
