@@ -302,6 +302,43 @@ extension API {
         }
     }
 
+    @Test func commandLineSetsTheRulesPrintsThePlanAndApplies() async throws {
+        guard let executable = ServerProcess.required else { return }
+        try await withRegistry { client, services in
+            let api = API(client: client)
+            let root = services.storage.root
+            var digests: [String: Digest] = [:]
+            for (number, tag) in ["t1", "t2", "t3"].enumerated() {
+                let digest = try await api.pushImage("proj/app", reference: tag, layers: [randomData(100)]).digest
+                setPushed(services.storage, "proj/app", digest, daysAgo: Double(10 - number))
+                digests[tag] = digest
+            }
+            try RegistryAdmin(root: root).createProject("proj", public: false)
+            let set = try await run(
+                executable,
+                ["registry", "retention", "rules", "proj", "--keep-last", "1", "--keep-tags", "t1", "--root", root])
+            #expect(set.status == 0, "\(set.error)")
+            #expect(
+                try RegistryRetention.rules(root: root, project: "proj")
+                    == RetentionRules(keepLast: 1, keepTags: ["t1"]))
+            let json = try await run(executable, ["registry", "retention", "proj", "--format", "json", "--root", root])
+            #expect(json.status == 0, "\(json.error)")
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let plan = try decoder.decode(RetentionPlan.self, from: Data(json.output.utf8))
+            #expect(plan.delete.map(\.digest) == [digests["t2"]?.description])
+            let text = try await run(executable, ["registry", "retention", "proj", "--root", root])
+            let t2 = digests["t2"]?.description ?? ""
+            #expect(text.output.contains("would delete proj/app@\(t2) (t2): no rule keeps it"))
+            #expect(services.storage.tags("proj/app") == ["t1", "t2", "t3"], "a dry run deletes nothing")
+            let applied = try await run(
+                executable, ["registry", "retention", "proj", "--apply", "--grace-period", "0", "--root", root])
+            #expect(applied.status == 0, "\(applied.error)")
+            #expect(applied.output.contains("deleted 1 manifests and 1 tags"))
+            #expect(services.storage.tags("proj/app") == ["t1", "t3"])
+        }
+    }
+
     @Test func rulesAreValidatedAndNeedAProject() throws {
         let root = TemporaryRoot()
         defer { root.cleanup() }
