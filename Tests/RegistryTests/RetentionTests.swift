@@ -120,9 +120,15 @@ extension API {
             let recorder = PullRecorder(root: services.storage.root)
             recorder.record(stale, now: Date().addingTimeInterval(-10 * 86400))
             #expect(recorder.lastPull(pulled) != nil)
+            // An index counts as pulled when one of its platform manifests was (clients pull those by digest).
+            let child = try await api.pushImage("proj/multi", reference: "child", layers: [randomData(64)])
+            _ = try await api.request(.delete, "/v2/proj/multi/manifests/child")
+            let index = try await api.pushIndex("proj/multi", reference: "v1", children: [child])
+            let viaChild = try await api.request(.get, "/v2/proj/multi/manifests/\(child.digest)")
+            #expect(viaChild.status == .ok)
             try setRetention(root: services.storage.root, rules: RetentionRules(keepPulledDays: 7))
             let plan = try RegistryRetention.plan(root: services.storage.root, project: "proj")
-            #expect(plan.keep.map(\.digest) == [pulled.description])
+            #expect(Set(plan.keep.map(\.digest)) == [pulled.description, index.description])
             #expect(Set(plan.delete.map(\.digest)) == [stale.description, never.description])
         }
     }

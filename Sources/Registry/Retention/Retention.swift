@@ -20,8 +20,9 @@ import OCI
 // - `keepLast`: the N most recently pushed artifacts of each repository (push time is the time the
 //   manifest's revision link was last written).
 // - `keepTags`: artifacts with a tag matching one of these globs (`*`, `?`).
-// - `keepPulledDays`: artifacts pulled (the manifest, or for an index one of its platform manifests)
-//   in the last D days, from the `PullRecorder` markers the registry writes on `GET` of a manifest.
+// - `keepPulledDays`: artifacts pulled (the manifest, an index's platform manifest, or something
+//   attached such as its signature) in the last D days, from the `PullRecorder` markers the
+//   registry writes on `GET` of a manifest.
 // - `keepSigned` (default true): artifacts with a cosign signature (`<alg>-<hex>.sig` tag or a
 //   signature referrer).
 // - Tags matching the project's `immutableTags` always keep their artifact.

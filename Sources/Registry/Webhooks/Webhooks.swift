@@ -138,6 +138,7 @@ public enum RegistryWebhooks {
 
     /// The newest `limit` delivery attempts of the project, oldest first.
     public static func deliveryLog(root: String, project: String, limit: Int = 100) throws -> [WebhookDelivery] {
+        try RegistryAdmin.validateProject(project)
         let storage = try RegistryStorage(root: root)
         return WebhookDeliveryLog(root: storage.root).read(project: project, limit: limit)
     }
