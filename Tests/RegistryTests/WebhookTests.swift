@@ -270,6 +270,37 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         }
     }
 
+    @Test(.timeLimit(.minutes(2))) func aLiveServerDeliversToEndpointsAddedWhileItRuns() async throws {
+        guard let executable = ServerProcess.required else { return }
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+        let receiver = WebhookReceiver()
+        try await receiver.serve { url in
+            let server = try await ServerProcess(executable: executable, root: root.path)
+            try RegistryAdmin(root: root.path).createProject("proj", public: false)
+            let secret = root.path + "/secret"
+            try Data("live-secret".utf8).write(to: URL(fileURLWithPath: secret))
+            let added = try await run(
+                executable,
+                ["registry", "webhooks", "add", "proj", url, "--secret-file", secret, "--root", root.path])
+            #expect(added.status == 0, "\(added.error)")
+            let pusher = HTTPPusher(client: .shared, base: "http://127.0.0.1:\(server.port)")
+            let image = try #require(
+                try await pusher.pushImage(repository: "proj/live", tag: "v1", layerSize: 2048, chunked: false))
+            try await receiver.wait(for: 1)
+            let push = try #require(receiver.requests.first)
+            #expect(push.header("X-Berth-Signature") == "sha256=" + hmacHex(push.body, "live-secret"))
+            #expect(push.json["repository"] as? String == "proj/live")
+            let resource = (push.json["resources"] as? [[String: Any]])?.first
+            #expect(resource?["digest"] as? String == Digest.of(image.manifest).description)
+            #expect(resource?["resource_url"] as? String == "127.0.0.1:\(server.port)/proj/live:v1")
+            server.kill9()
+            let log = try RegistryWebhooks.deliveryLog(root: root.path, project: "proj")
+            #expect(log.map(\.delivered) == [true])
+        }
+    }
+
     @Test func endpointsAreAddedListedDisabledAndRemoved() async throws {
         let root = TemporaryRoot()
         defer { root.cleanup() }

@@ -111,7 +111,8 @@ extension RegistryHandler {
                 resources: (tags.isEmpty ? [nil] : tags.map { Optional($0) }).map { tag in
                     .init(
                         digest: digest.description, tag: tag,
-                        resourceURL: "\(webhooks?.host ?? "")/\(name)" + (tag.map { ":\($0)" } ?? "@\(digest)"),
+                        resourceURL: "\(webhooks?.host(request) ?? "")/\(name)"
+                            + (tag.map { ":\($0)" } ?? "@\(digest)"),
                         mediaType: summary.mediaType, size: Int64(data.count))
                 }))
         // Scanning runs in the background and never holds up or fails the push.
@@ -148,7 +149,9 @@ extension RegistryHandler {
         }
     }
 
-    func deleteManifest(name: String, reference: String, context: RegistryRequestContext) async throws -> Response {
+    func deleteManifest(name: String, reference: String, request: Request, context: RegistryRequestContext)
+        async throws -> Response
+    {
         guard configuration.deleteEnabled else { throw RegistryError.unsupported("deletes are disabled") }
         if reference.contains(":") {
             let digest = try parseDigest(reference)
@@ -171,7 +174,7 @@ extension RegistryHandler {
                 resources: [
                     .init(
                         digest: isDigest ? reference : nil, tag: isDigest ? nil : reference,
-                        resourceURL: "\(webhooks?.host ?? "")/\(name)" + (isDigest ? "@" : ":") + reference)
+                        resourceURL: "\(webhooks?.host(request) ?? "")/\(name)" + (isDigest ? "@" : ":") + reference)
                 ]))
         return Response(status: .accepted, headers: [.contentLength: "0"], body: .init())
     }

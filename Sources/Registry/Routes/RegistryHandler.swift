@@ -49,7 +49,8 @@ public struct RegistryHandler: Sendable {
                 return try await getManifest(name: name, reference: reference, request: request, context: context)
             case .put:
                 return try await putManifest(name: name, reference: reference, request: request, context: context)
-            case .delete: return try await deleteManifest(name: name, reference: reference, context: context)
+            case .delete:
+                return try await deleteManifest(name: name, reference: reference, request: request, context: context)
             default: throw methodNotAllowed()
             }
         case .blob(let name, let digest):

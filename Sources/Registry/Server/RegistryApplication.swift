@@ -90,7 +90,7 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
             return try await services.handler.handle(route: route, request: request, context: context)
         } catch let error as RegistryError where error.detail?["quota"] != nil && error.detail?["used"] != nil {
             // PolicyEngine.checkQuota's refusal, whichever route (blob or manifest) it came from.
-            services.webhooks.notifyQuotaExceeded(error, route: route, identity: context.identity)
+            services.webhooks.notifyQuotaExceeded(error, route: route, request: request, identity: context.identity)
             throw error
         }
     }

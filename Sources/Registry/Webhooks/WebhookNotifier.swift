@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -206,8 +207,14 @@ public final class WebhookNotifier: Sendable {
 }
 
 extension WebhookNotifier {
+    /// The registry's name in resource URLs: the `Host` the client used, else the listen address.
+    func host(_ request: Request) -> String {
+        guard let authority = request.head.authority, !authority.isEmpty, authority.count <= 255 else { return host }
+        return authority
+    }
+
     /// Sends `quota_exceeded` for a request the project's quota refused.
-    func notifyQuotaExceeded(_ error: RegistryError, route: Route, identity: Identity) {
+    func notifyQuotaExceeded(_ error: RegistryError, route: Route, request: Request, identity: Identity) {
         guard let repository = route.repository else { return }
         var resources: [WebhookEvent.Resource] = []
         if case .manifest(_, let reference) = route {
@@ -215,7 +222,7 @@ extension WebhookNotifier {
             resources.append(
                 .init(
                     digest: isDigest ? reference : nil, tag: isDigest ? nil : reference,
-                    resourceURL: "\(host)/\(repository)" + (isDigest ? "@" : ":") + reference))
+                    resourceURL: "\(host(request))/\(repository)" + (isDigest ? "@" : ":") + reference))
         }
         notify(
             WebhookEvent(
