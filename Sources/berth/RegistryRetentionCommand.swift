@@ -48,7 +48,7 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
                     root: configuration.root, project: project, configuration: configuration, gracePeriod: gracePeriod,
                     operator: ProcessInfo.processInfo.environment["USER"].map { "retention:\($0)" } ?? "retention")
                 if format == .json { return print(try Self.json(result)) }
-                print(Self.text(result.plan, verb: "deleted"))
+                printLines(Self.text(result.plan, verb: "deleted"))
                 print(
                     "deleted \(result.deletedManifests) manifests and \(result.untagged) tags; gc removed \(result.removedBlobs) blobs (\(result.removedBytes) bytes); content \(result.bytesBefore) -> \(result.bytesAfter) bytes"
                 )
@@ -56,11 +56,15 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
                 let plan = try RegistryRetention.plan(
                     root: configuration.root, project: project, configuration: configuration)
                 if format == .json { return print(try Self.json(plan)) }
-                print(Self.text(plan, verb: "would delete"))
+                printLines(Self.text(plan, verb: "would delete"))
                 print(
                     "would delete \(plan.delete.count) manifests and \(plan.untag.count) tags; kept \(plan.keep.count) artifacts (dry run: --apply deletes)"
                 )
             }
+        }
+
+        func printLines(_ text: String) {
+            if !text.isEmpty { print(text) }
         }
 
         static func json(_ value: some Encodable) throws -> String {
