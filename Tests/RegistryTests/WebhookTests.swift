@@ -295,8 +295,14 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
             let resource = (push.json["resources"] as? [[String: Any]])?.first
             #expect(resource?["digest"] as? String == Digest.of(image.manifest).description)
             #expect(resource?["resource_url"] as? String == "127.0.0.1:\(server.port)/proj/live:v1")
+            // The server logs the attempt once the answer is back: wait for it (bounded).
+            var log: [WebhookDelivery] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while log.isEmpty && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                log = try RegistryWebhooks.deliveryLog(root: root.path, project: "proj")
+            }
             server.kill9()
-            let log = try RegistryWebhooks.deliveryLog(root: root.path, project: "proj")
             #expect(log.map(\.delivered) == [true])
         }
     }
