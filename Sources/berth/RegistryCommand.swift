@@ -12,7 +12,7 @@ struct RegistryCommand: AsyncParsableCommand {
         subcommands: [
             RegistryServeCommand.self, RegistryGCCommand.self, RegistryScrubCommand.self,
             RegistryUserCommand.self, RegistryRobotCommand.self, RegistryProjectCommand.self,
-            RegistryScanCommand.self,
+            RegistryScanCommand.self, RegistryRetentionCommand.self, RegistryWebhooksCommand.self,
         ]
     )
 }

@@ -71,6 +71,10 @@ public struct ProjectRecord: Sendable, Codable, Equatable {
     public var signatureIdentities: [SignatureIdentityRecord]?
     /// The vulnerability policy set through the admin API; it wins over `registry.yaml`'s.
     public var vulnerabilities: VulnerabilityPolicySettings?
+    /// Retention rules (`berth registry retention`); nil: retention deletes nothing.
+    public var retention: RetentionRules?
+    /// Endpoints notified of pushes, deletes, scans and quota refusals.
+    public var webhooks: [WebhookEndpoint]?
 
     public init() {}
 }

@@ -48,6 +48,7 @@ extension RegistryHandler {
             audit.record(
                 action: "pull", identity: context.identity, repository: name, reference: reference, digest: digest,
                 remote: context.remoteAddress)
+            pulls.record(digest)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         return Response(status: .ok, headers: headers, body: .init())
@@ -104,6 +105,16 @@ extension RegistryHandler {
         audit.record(
             action: "push", identity: context.identity, repository: name, reference: reference, digest: digest,
             remote: context.remoteAddress)
+        webhooks?.notify(
+            .init(
+                type: .push, operator: context.identity.name, repository: name,
+                resources: (tags.isEmpty ? [nil] : tags.map { Optional($0) }).map { tag in
+                    .init(
+                        digest: digest.description, tag: tag,
+                        resourceURL: "\(webhooks?.host(request) ?? "")/\(name)"
+                            + (tag.map { ":\($0)" } ?? "@\(digest)"),
+                        mediaType: summary.mediaType, size: Int64(data.count))
+                }))
         // Scanning runs in the background and never holds up or fails the push.
         if summary.subject == nil { scans?.enqueue(repository: name, digest: digest) }
         var headers: HTTPFields = [:]
@@ -138,7 +149,9 @@ extension RegistryHandler {
         }
     }
 
-    func deleteManifest(name: String, reference: String, context: RegistryRequestContext) async throws -> Response {
+    func deleteManifest(name: String, reference: String, request: Request, context: RegistryRequestContext)
+        async throws -> Response
+    {
         guard configuration.deleteEnabled else { throw RegistryError.unsupported("deletes are disabled") }
         if reference.contains(":") {
             let digest = try parseDigest(reference)
@@ -154,6 +167,15 @@ extension RegistryHandler {
         audit.record(
             action: "delete", identity: context.identity, repository: name, reference: reference, digest: nil,
             remote: context.remoteAddress)
+        let isDigest = reference.contains(":")
+        webhooks?.notify(
+            .init(
+                type: .delete, operator: context.identity.name, repository: name,
+                resources: [
+                    .init(
+                        digest: isDigest ? reference : nil, tag: isDigest ? nil : reference,
+                        resourceURL: "\(webhooks?.host(request) ?? "")/\(name)" + (isDigest ? "@" : ":") + reference)
+                ]))
         return Response(status: .accepted, headers: [.contentLength: "0"], body: .init())
     }
 }

@@ -13,10 +13,12 @@ public struct RegistryHandler: Sendable {
     let policy: PolicyEngine
     let audit: AuditLog
     let scans: ScanQueue?
+    let webhooks: WebhookNotifier?
+    let pulls: PullRecorder
 
     init(
         storage: RegistryStorage, configuration: RegistryConfiguration, policy: PolicyEngine, audit: AuditLog,
-        scans: ScanQueue? = nil
+        scans: ScanQueue? = nil, webhooks: WebhookNotifier? = nil
     ) {
         self.storage = storage
         self.uploads = UploadSessions(storage: storage)
@@ -24,6 +26,8 @@ public struct RegistryHandler: Sendable {
         self.policy = policy
         self.audit = audit
         self.scans = scans
+        self.webhooks = webhooks
+        self.pulls = PullRecorder(root: storage.root)
     }
 
     /// Answers one API request.
@@ -45,7 +49,8 @@ public struct RegistryHandler: Sendable {
                 return try await getManifest(name: name, reference: reference, request: request, context: context)
             case .put:
                 return try await putManifest(name: name, reference: reference, request: request, context: context)
-            case .delete: return try await deleteManifest(name: name, reference: reference, context: context)
+            case .delete:
+                return try await deleteManifest(name: name, reference: reference, request: request, context: context)
             default: throw methodNotAllowed()
             }
         case .blob(let name, let digest):

@@ -45,6 +45,8 @@ public final class ScanQueue: Sendable {
     /// The scans' own threads, one a worker: cataloguing never takes the threads that read and
     /// write blobs for requests.
     let threads: NIOThreadPool
+    /// Called with each finished scan's record (webhooks).
+    let observer = NIOLockedValueBox<(@Sendable (ScanRecord) -> Void)?>(nil)
 
     public init(scanner: ImageScanner, workers: Int, capacity: Int) {
         self.scanner = scanner
@@ -76,6 +78,12 @@ public final class ScanQueue: Sendable {
                 })
         }
         tasks.withLockedValue { $0 += started }
+    }
+
+    /// Calls `observer` with the record of every scan that finishes (completed or failed), from the
+    /// scan's thread.
+    public func onFinished(_ observer: @escaping @Sendable (ScanRecord) -> Void) {
+        self.observer.withLockedValue { $0 = observer }
     }
 
     /// Stops taking jobs; running scans finish.
@@ -156,9 +164,10 @@ public final class ScanQueue: Sendable {
         if case .index(let children) = kind {
             for child in children { enqueue(repository: job.repository, digest: child) }
         } else if kind == .image {
-            _ = try? await threads.runIfActive { [scanner] in
+            let record = try? await threads.runIfActive { [scanner] in
                 scanner.scan(repository: job.repository, digest: job.digest)
             }
+            if let record, let observer = self.observer.withLockedValue({ $0 }) { observer(record) }
         }
         state.withLockedValue { state in
             state.statistics.running -= 1

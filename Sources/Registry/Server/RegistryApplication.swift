@@ -16,6 +16,8 @@ public struct RegistryServices: Sendable {
     public let metrics: RegistryMetrics
     /// Scan on push, when `scanning.database` is configured.
     public let scans: ScanQueue?
+    /// Webhook deliveries of the projects' endpoints.
+    public let webhooks: WebhookNotifier
     let handler: RegistryHandler
     let authenticator: Authenticator
 
@@ -42,8 +44,12 @@ public struct RegistryServices: Sendable {
         } else {
             self.scans = nil
         }
+        let webhooks = WebhookNotifier(root: storage.root, security: security, host: configuration.address)
+        self.webhooks = webhooks
+        scans?.onFinished { [host = configuration.address] record in webhooks.notify(.scan(record, host: host)) }
         self.handler = RegistryHandler(
-            storage: storage, configuration: configuration, policy: policy, audit: audit, scans: scans)
+            storage: storage, configuration: configuration, policy: policy, audit: audit, scans: scans,
+            webhooks: webhooks)
         self.authenticator = try await Authenticator(
             configuration: configuration, security: security, policy: policy, audit: audit,
             keyPath: storage.root + "/state/token-key.pem")
@@ -82,7 +88,13 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
         }
         var context = context
         context.identity = try await services.authenticator.authorize(route: route, request: request)
-        return try await services.handler.handle(route: route, request: request, context: context)
+        do {
+            return try await services.handler.handle(route: route, request: request, context: context)
+        } catch let error as RegistryError where error.detail?["quota"] != nil && error.detail?["used"] != nil {
+            // PolicyEngine.checkQuota's refusal, whichever route (blob or manifest) it came from.
+            services.webhooks.notifyQuotaExceeded(error, route: route, request: request, identity: context.identity)
+            throw error
+        }
     }
     for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete] {
         router.on("/v2", method: method, use: api)
