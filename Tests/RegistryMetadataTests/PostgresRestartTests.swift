@@ -46,7 +46,8 @@ struct PostgresRestartTests {
             try? FileManager.default.removeItem(atPath: cluster.data)
         }
         var settings = try PostgresSettings(url: cluster.url)
-        settings.connectTimeoutSeconds = 2
+        // Generous: under a loaded test run a new connection (SCRAM authentication) can take seconds.
+        settings.connectTimeoutSeconds = 15
         let stores = (0..<2).map { _ in MetadataStore(database: PostgresDatabase(settings: settings)) }
         try await stores[0].migrate()
         try await stores[0].putProject(.init(name: "wso2", quotaBytes: nil))

@@ -54,6 +54,9 @@ struct AdminFixture: Sendable {
             try admin.setMember(project: "proj", user: "m-\(caller.word)", role: .guest)
             try admin.createProject("empty-\(caller.word)", public: false)
             _ = try admin.addRobot(project: "proj", name: "d-\(caller.word)", role: .guest, lifetime: 3600)
+            try RegistryWebhooks.add(
+                root: root, project: "proj",
+                endpoint: WebhookEndpoint(id: "d-\(caller.word)", url: "http://127.0.0.1:9/hook", enabled: false))
         }
         return fixture
     }
@@ -117,6 +120,8 @@ struct AdminCaller {
         "listRepositories": "SAMDGR", "deleteArtifact": "SAM",
         "listScans": "SAMDGR", "requestScan": "SAM", "getVulnerabilityReport": "SAMDGR", "getSBOM": "SAMDGR",
         "listProjectLogs": "SAMDGR", "listAuditLog": "S",
+        "getRetention": "SAMDGR", "setRetention": "SA", "planRetention": "SAM", "runRetention": "SA",
+        "listWebhooks": "SAM", "createWebhook": "SA", "deleteWebhook": "SA", "listWebhookDeliveries": "SAM",
     ]
 
     /// The request each operation makes for `caller`; destructive ones act on the caller's own subject.
@@ -181,6 +186,24 @@ struct AdminCaller {
         case "listProjectLogs":
             return MatrixRequest(method: .get, path: "/api/v1/projects/proj/logs", expected: .ok)
         case "listAuditLog": return MatrixRequest(method: .get, path: "/api/v1/audit", expected: .ok)
+        case "getRetention": return MatrixRequest(method: .get, path: "/api/v1/projects/proj/retention", expected: .ok)
+        case "setRetention":
+            return MatrixRequest(
+                method: .put, path: "/api/v1/projects/proj/retention", body: #"{"keepLast":1000}"#, expected: .ok)
+        case "planRetention":
+            return MatrixRequest(method: .post, path: "/api/v1/projects/proj/retention/plan", expected: .ok)
+        case "runRetention":
+            // The rules keep the last 1000 per repository: a run deletes nothing the matrix needs.
+            return MatrixRequest(method: .post, path: "/api/v1/projects/proj/retention/run", expected: .ok)
+        case "listWebhooks": return MatrixRequest(method: .get, path: "/api/v1/projects/proj/webhooks", expected: .ok)
+        case "createWebhook":
+            return MatrixRequest(
+                method: .post, path: "/api/v1/projects/proj/webhooks",
+                body: #"{"id":"h-\#(w)","url":"http://127.0.0.1:9/hook","enabled":false}"#, expected: .created)
+        case "deleteWebhook":
+            return MatrixRequest(method: .delete, path: "/api/v1/projects/proj/webhooks/d-\(w)", expected: .noContent)
+        case "listWebhookDeliveries":
+            return MatrixRequest(method: .get, path: "/api/v1/projects/proj/webhooks/deliveries", expected: .ok)
         default: return nil
         }
     }

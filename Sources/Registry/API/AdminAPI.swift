@@ -54,7 +54,8 @@ public struct AdminAPI: Sendable {
     /// Every operation, in the order the document lists them.
     var operations: [AdminOperation] {
         [documentOperation] + userOperations + projectOperations + memberOperations + robotOperations
-            + policyOperations + artifactOperations + scanOperations + auditOperations
+            + policyOperations + artifactOperations + scanOperations + auditOperations + retentionOperations
+            + webhookOperations
     }
 
     /// The OpenAPI 3.1 document.

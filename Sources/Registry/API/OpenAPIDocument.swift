@@ -108,6 +108,7 @@ enum OpenAPIDocument {
         "project": ("Project name (the first component of its repositories' names).", Schema.string),
         "user": ("User name.", Schema.string),
         "robot": ("Robot name within the project (`ci` for `robot$project+ci`), or the full name.", Schema.string),
+        "webhook": ("Webhook id within the project.", Schema.string),
         "digest": ("Manifest digest.", Schema.digest),
     ]
 
