@@ -40,7 +40,7 @@ if [[ ! -f "$dir/PG_VERSION" ]]; then
 fi
 if ! "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=on" start \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400 -c fsync=on" start \
         </dev/null >/dev/null 2>&1
 fi
 PGPASSWORD=berth "$bin/psql" -h 127.0.0.1 -p "$port" -U berth -d postgres -tAc \

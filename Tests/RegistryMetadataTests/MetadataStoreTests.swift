@@ -45,6 +45,8 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let name = "berth_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
             try Self.psql(url, "CREATE DATABASE \(name)")
             components.path = "/\(name)"
+            // Tests run in parallel, each with several stores: keep within the server's connections.
+            components.queryItems = [URLQueryItem(name: "max_connections", value: "2")]
             let location = components.string!
             return Fixture(engine: self, location: location) {
                 try? Self.psql(url, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")

@@ -47,7 +47,8 @@ final class ServerProcess: @unchecked Sendable {
                 output.append(chunk)
             }
         }
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: at the start of a full parallel test run the machine is oversubscribed for a minute.
+        let deadline = ContinuousClock.now + .seconds(150)
         while ContinuousClock.now < deadline {
             if let line = output.string.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
                 let port = Int(line.split(separator: ":").last ?? "")
@@ -57,8 +58,10 @@ final class ServerProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+        let exited = !process.isRunning
         kill(process.processIdentifier, SIGKILL)
-        throw ProcessTimedOut(command: "berth registry serve did not start")
+        throw ProcessTimedOut(
+            command: "berth registry serve did not start (\(exited ? "it exited" : "still running after 150 s"))")
     }
 
     func kill9() {
