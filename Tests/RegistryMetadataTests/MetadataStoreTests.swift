@@ -46,7 +46,10 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try Self.psql(url, "CREATE DATABASE \(name)")
             components.path = "/\(name)"
             // Tests run in parallel, each with several stores: keep within the server's connections.
-            components.queryItems = [URLQueryItem(name: "max_connections", value: "2")]
+            // A busy pool queues leases: give them time under a loaded parallel run.
+            components.queryItems = [
+                URLQueryItem(name: "max_connections", value: "3"), URLQueryItem(name: "connect_timeout", value: "120"),
+            ]
             let location = components.string!
             return Fixture(engine: self, location: location) {
                 try? Self.psql(url, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
