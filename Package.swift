@@ -101,6 +101,7 @@ let package = Package(
             dependencies: [
                 "BerthCore",
                 "OCI",
+                "ObjectStore",
                 "Sign",
                 "YAMLSupport",
                 // Scan on push: the cataloguers, the vulnerability database and matching of berth scan.

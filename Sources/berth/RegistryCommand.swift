@@ -25,6 +25,20 @@ struct RegistryRootOptions: ParsableArguments {
     @Option(name: .long, help: "Storage root directory (overrides the configuration).")
     var root: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep content on an S3-compatible object store (overrides the configuration).",
+            discussion:
+                "s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path-style=true; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) or the shared credentials file. Users, audit log and scan records stay under --root.",
+            valueName: "url"))
+    var storage: String?
+
+    @Flag(
+        name: .customLong("storage-redirect"),
+        help: "Answer blob downloads from the object store with a redirect to a presigned URL.")
+    var storageRedirect = false
+
     /// The configuration after applying the file and the flags.
     func load() throws -> RegistryConfiguration {
         var configuration = RegistryConfiguration()
@@ -36,7 +50,23 @@ struct RegistryRootOptions: ParsableArguments {
             }
         }
         if let root { configuration.root = root }
+        if let storage { configuration.storage = storage }
+        if storageRedirect { configuration.storageRedirect = true }
+        do {
+            try configuration.validate()
+        } catch {
+            throw CommandFailure("\(error)")
+        }
         return configuration
+    }
+
+    /// The storage the configuration names.
+    func openStorage(_ configuration: RegistryConfiguration) throws -> RegistryStorage {
+        do {
+            return try RegistryStorage.open(configuration)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
     }
 }
 
@@ -107,7 +137,12 @@ struct RegistryServeCommand: AsyncParsableCommand {
         }
         let app = try buildApplication(services: services, logger: logger) { channel in
             let address = channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
-            logger.info("listening", metadata: ["address": .string(address), "root": .string(services.storage.root)])
+            logger.info(
+                "listening",
+                metadata: [
+                    "address": .string(address), "root": .string(services.storage.root),
+                    "storage": .string(services.storage.driver.description),
+                ])
             FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
         }
         try await app.runService()
@@ -134,10 +169,10 @@ struct RegistryGCCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let storage = try RegistryStorage(root: configuration.root)
+        let storage = try options.openStorage(configuration)
         let collector = GarbageCollector(
             storage: storage, gracePeriod: gracePeriod, uploadExpiry: TimeInterval(configuration.uploadExpirySeconds))
-        let report = try collector.run(dryRun: !delete)
+        let report = try await collector.run(dryRun: !delete)
         let verb = delete ? "removed" : "would remove"
         for digest in report.removedBlobs { print("\(verb) \(digest)") }
         print(
@@ -155,7 +190,7 @@ struct RegistryScrubCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let progress = Terminal.standardErrorIsTerminal ? ScrubProgress.line : nil
-        let report = try Scrubber(storage: try RegistryStorage(root: configuration.root)).run(progress: progress)
+        let report = try await Scrubber(storage: try options.openStorage(configuration)).run(progress: progress)
         for problem in report.problems { print("affected \(problem)") }
         print(
             "checked \(report.blobsChecked) blobs and \(report.manifestsChecked) manifests: \(report.problems.isEmpty ? "ok" : "\(report.problems.count) problems")"

@@ -44,8 +44,9 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             if apply {
-                let result = try RegistryRetention.apply(
-                    root: configuration.root, project: project, configuration: configuration, gracePeriod: gracePeriod,
+                let result = try await RegistryRetention.apply(
+                    storage: try options.openStorage(configuration), project: project, configuration: configuration,
+                    gracePeriod: gracePeriod,
                     operator: ProcessInfo.processInfo.environment["USER"].map { "retention:\($0)" } ?? "retention")
                 if format == .json { return print(try Self.json(result)) }
                 printLines(Self.text(result.plan, verb: "deleted"))
@@ -53,8 +54,8 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
                     "deleted \(result.deletedManifests) manifests and \(result.untagged) tags; gc removed \(result.removedBlobs) blobs (\(result.removedBytes) bytes); content \(result.bytesBefore) -> \(result.bytesAfter) bytes"
                 )
             } else {
-                let plan = try RegistryRetention.plan(
-                    root: configuration.root, project: project, configuration: configuration)
+                let plan = try await RegistryRetention.plan(
+                    storage: try options.openStorage(configuration), project: project, configuration: configuration)
                 if format == .json { return print(try Self.json(plan)) }
                 printLines(Self.text(plan, verb: "would delete"))
                 print(

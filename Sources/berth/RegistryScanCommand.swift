@@ -58,7 +58,7 @@ struct RegistryScanCommand: AsyncParsableCommand {
         guard let database = db ?? configuration.scanning.database else {
             throw CommandFailure("name the vulnerability database with --db or scanning.database")
         }
-        let storage = try RegistryStorage(root: configuration.root)
+        let storage = try options.openStorage(configuration)
         let scanner = ImageScanner(storage: storage, databasePath: database)
         let version: String
         do {
@@ -76,14 +76,14 @@ struct RegistryScanCommand: AsyncParsableCommand {
             scanner: scanner, workers: workers ?? configuration.scanning.workers, capacity: 100_000)
         queue.start()
         let force = force
-        let queued = queue.rescan(repository: repository, digest: digest) { record in
+        let queued = try await queue.rescan(repository: repository, digest: digest) { record in
             force || record == nil || record?.status == .failed || record?.databaseVersion != version
         }
         await queue.waitUntilIdle()
         queue.stop()
         var failed = 0
-        for name in storage.repositories() where repository == nil || repository == name {
-            for revision in storage.revisions(name) where digest == nil || digest == revision {
+        for name in try await storage.repositories() where repository == nil || repository == name {
+            for revision in try await storage.revisions(name) where digest == nil || digest == revision {
                 guard let record = scanner.results.record(revision), record.repository == name else { continue }
                 if record.status == .failed {
                     failed += 1

@@ -443,7 +443,7 @@ struct AdminCaller {
             #expect(
                 try await carol.call(.delete, "/api/v1/projects/team/artifacts/\(digest)?repository=app").status
                     == .noContent)
-            #expect(services.storage.manifest("team/app", digest: try OCI.Digest(parsing: digest)) == nil)
+            #expect(try await services.storage.manifest("team/app", digest: try OCI.Digest(parsing: digest)) == nil)
             #expect(
                 try await carol.call(.post, "/api/v1/users", json: #"{"name":"x","password":"12345678"}"#).status
                     == .forbidden)

@@ -230,7 +230,7 @@ enum PushError: Error { case status(Int) }
             #expect(results.count >= threshold, "cycle \(cycle): the kill came after \(threshold) acknowledged pushes")
             acknowledged += results
             // Nothing stored is corrupt or dangling, whatever the kill interrupted.
-            let scrub = try Scrubber(storage: RegistryStorage(root: root.path)).run()
+            let scrub = try await Scrubber(storage: RegistryStorage(root: root.path)).run()
             #expect(scrub.problems.isEmpty, "cycle \(cycle): \(scrub.problems)")
         }
         // Restart: everything acknowledged is there, byte for byte.
@@ -242,14 +242,14 @@ enum PushError: Error { case status(Int) }
         // GC removes only garbage: nothing acknowledged, and afterwards only referenced content remains.
         let storage = try RegistryStorage(root: root.path)
         let collector = GarbageCollector(storage: storage, gracePeriod: 0, uploadExpiry: 0)
-        let live = collector.mark()
-        let report = try collector.run(dryRun: false)
+        let live = try await collector.mark()
+        let report = try await collector.run(dryRun: false)
         let acknowledgedDigests = Set(
             acknowledged.flatMap { [Digest.of($0.manifest)] + $0.blobs.map { Digest.of($0) } })
         #expect(Set(report.removedBlobs).isDisjoint(with: acknowledgedDigests))
         #expect(Set(report.removedBlobs).isDisjoint(with: live))
-        #expect(Set(collector.allBlobs()).isSubset(of: live))
-        #expect(try Scrubber(storage: storage).run().problems.isEmpty)
+        #expect(try await Set(collector.allBlobs()).isSubset(of: live))
+        #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
         let after = try await ServerProcess(executable: executable, root: root.path)
         try await verify(HTTPPusher(client: client, base: "http://127.0.0.1:\(after.port)"), acknowledged)
         after.kill9()

@@ -64,7 +64,7 @@ import Testing
             let inspect = try await run(skopeo, ["inspect", "--raw", "--tls-verify=false", target])
             let digest = try manifestDigests(layout)[0]
             #expect(Digest.of(Data(inspect.output.utf8)).description == digest, "manifest bytes served exactly")
-            #expect(try Scrubber(storage: services.storage).run().problems.isEmpty)
+            #expect(try await Scrubber(storage: services.storage).run().problems.isEmpty)
         }
     }
 

@@ -159,6 +159,6 @@ func rawExchange(port: Int, _ request: [UInt8], timeoutSeconds: Int = 5) -> Int?
             try await pusher.pushImage(repository: "fuzz/after", tag: "v1", layerSize: 50_000, chunked: true))
         let fetched = try await pusher.send(.GET, "/v2/fuzz/after/manifests/v1")
         #expect(fetched.status == 200 && fetched.body == image.manifest)
-        #expect(try Scrubber(storage: RegistryStorage(root: root.path)).run().problems.isEmpty)
+        #expect(try await Scrubber(storage: RegistryStorage(root: root.path)).run().problems.isEmpty)
     }
 }

@@ -10,7 +10,7 @@ import Testing
         var times = [
             timeval(tv_sec: time(nil) - seconds, tv_usec: 0), timeval(tv_sec: time(nil) - seconds, tv_usec: 0),
         ]
-        _ = utimes(storage.blobPath(digest), &times)
+        _ = utimes(storage.root + "/" + storage.blobPath(digest), &times)
     }
 
     @Test func dryRunReportsAndDeleteRemovesOnlyGarbage() async throws {
@@ -23,23 +23,25 @@ import Testing
             #expect(try await api.request(.delete, "/v2/gc/app/manifests/\(deleted.digest)").status == .accepted)
             let storage = services.storage
             let collector = GarbageCollector(storage: storage, gracePeriod: 3600)
-            for digest in collector.allBlobs() where digest != recentOrphan { age(storage, digest, seconds: 7200) }
+            for digest in try await collector.allBlobs() where digest != recentOrphan {
+                age(storage, digest, seconds: 7200)
+            }
 
-            let dry = try collector.run(dryRun: true)
+            let dry = try await collector.run(dryRun: true)
             #expect(dry.dryRun)
             #expect(dry.removedBlobs.contains(orphan))
             #expect(dry.removedBlobs.contains(deleted.digest))
             #expect(!dry.removedBlobs.contains(recentOrphan), "younger than the grace period")
-            #expect(storage.blobSize(orphan) != nil, "a dry run removes nothing")
+            #expect(try await storage.blobSize(orphan) != nil, "a dry run removes nothing")
 
-            let report = try collector.run(dryRun: false)
+            let report = try await collector.run(dryRun: false)
             #expect(report.removedBlobs == dry.removedBlobs)
-            #expect(storage.blobSize(orphan) == nil)
-            #expect(!storage.repositoryHasBlob("gc/app", orphan), "links to removed blobs go too")
-            #expect(storage.blobSize(recentOrphan) != nil)
+            #expect(try await storage.blobSize(orphan) == nil)
+            #expect(try await !storage.repositoryHasBlob("gc/app", orphan), "links to removed blobs go too")
+            #expect(try await storage.blobSize(recentOrphan) != nil)
             let manifest = try await api.request(.get, "/v2/gc/app/manifests/v1")
             #expect(manifest.data == kept.data)
-            #expect(try Scrubber(storage: storage).run().problems.isEmpty)
+            #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
         }
     }
 
@@ -60,7 +62,7 @@ import Testing
                 }
                 group.addTask {
                     for _ in 0..<20 {
-                        _ = try collector.run(dryRun: false)
+                        _ = try await collector.run(dryRun: false)
                         try await Task.sleep(for: .milliseconds(5))
                     }
                     return nil
@@ -74,8 +76,8 @@ import Testing
                 let manifest = try await api.request(.get, "/v2/gc/busy/manifests/\(tag)")
                 #expect(manifest.data == data)
             }
-            #expect(services.storage.blobSize(garbage) == nil)
-            #expect(try Scrubber(storage: services.storage).run().problems.isEmpty)
+            #expect(try await services.storage.blobSize(garbage) == nil)
+            #expect(try await Scrubber(storage: services.storage).run().problems.isEmpty)
         }
     }
 
@@ -83,16 +85,16 @@ import Testing
         try await withRegistry { client, services in
             let api = API(client: client)
             let image = try await api.pushImage("scrub/app", reference: "v1", layers: [randomData(100)])
-            #expect(try Scrubber(storage: services.storage).run().problems.isEmpty)
+            #expect(try await Scrubber(storage: services.storage).run().problems.isEmpty)
             let summary = try ManifestParser.parse(image.data, contentType: MediaType.ociManifest)
             let layer = try #require(summary.layers.first)
-            let path = services.storage.blobPath(layer.digest)
+            let path = services.storage.root + "/" + services.storage.blobPath(layer.digest)
             try Data(repeating: 0, count: 100).write(to: URL(fileURLWithPath: path))
-            let report = try Scrubber(storage: services.storage).run()
+            let report = try await Scrubber(storage: services.storage).run()
             #expect(report.problems.map(\.subject) == [layer.digest.description])
             try FileManager.default.removeItem(atPath: path)
-            #expect(
-                try Scrubber(storage: services.storage).run().problems.contains { $0.reason.contains("missing blob") })
+            let problems = try await Scrubber(storage: services.storage).run().problems
+            #expect(problems.contains { $0.reason.contains("missing blob") })
         }
     }
 
@@ -106,18 +108,20 @@ import Testing
             // Corrupt two blobs: both are found, in the order the blobs are listed.
             let corrupt = [summary.layers[1].digest, summary.layers[3].digest]
             for digest in corrupt {
-                try Data(repeating: 7, count: 10).write(to: URL(fileURLWithPath: services.storage.blobPath(digest)))
+                try Data(repeating: 7, count: 10).write(
+                    to: URL(fileURLWithPath: services.storage.root + "/" + services.storage.blobPath(digest)))
             }
             let calls = Calls()
-            let report = try Scrubber(storage: services.storage).run { done, total, bytes in
+            let report = try await Scrubber(storage: services.storage).run { done, total, bytes in
                 calls.append((done, total, bytes))
             }
-            let blobs = GarbageCollector(storage: services.storage).allBlobs()
+            let blobs = try await GarbageCollector(storage: services.storage).allBlobs()
             let total = report.blobsChecked
             #expect(total == 7 && blobs.count == 7)  // five layers, the config and the manifest
             #expect(calls.all.map(\.0) == Array(1...total))
             #expect(calls.all.allSatisfy { $0.1 == total })
-            let bytes = blobs.compactMap { services.storage.blobSize($0) }.reduce(0, +)
+            var bytes: Int64 = 0
+            for blob in blobs { bytes += try await services.storage.blobSize(blob) ?? 0 }
             #expect(calls.all.last?.2 == bytes)
             #expect(Set(report.problems.map(\.subject)) == Set(corrupt.map(\.description)))
             let order = blobs.map(\.description)

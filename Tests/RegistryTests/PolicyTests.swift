@@ -43,7 +43,7 @@ import Testing
                 .put, "/v2/pol/app/manifests/latest", headers: ["Content-Type": MediaType.ociManifest], body: first.data
             )
             #expect(moveLatest.status == .created)
-            #expect(services.storage.resolveTag("pol/app", "v1") == first.digest)
+            #expect(try await services.storage.resolveTag("pol/app", "v1") == first.digest)
         }
     }
 

@@ -13,7 +13,7 @@ import Testing
 func setPushed(_ storage: RegistryStorage, _ repository: String, _ digest: Digest, daysAgo days: Double) {
     let time = Date().addingTimeInterval(-days * 86400).timeIntervalSince1970
     var times = [timeval](repeating: timeval(tv_sec: Int(time), tv_usec: 0), count: 2)
-    _ = utimes(storage.revisionPath(repository, digest), &times)
+    _ = utimes(storage.root + "/" + storage.revisionPath(repository, digest), &times)
 }
 
 /// Creates `project` with `rules` (and `immutableTags`) in the root's security state.
@@ -81,7 +81,7 @@ extension API {
                 other.append(digest)
             }
             try setRetention(root: storage.root, rules: RetentionRules(keepLast: 2))
-            let plan = try RegistryRetention.plan(root: storage.root, project: "proj")
+            let plan = try await RegistryRetention.plan(root: storage.root, project: "proj")
             #expect(Set(plan.delete.map(\.digest)) == Set((app.prefix(3) + other.prefix(1)).map(\.description)))
             #expect(Set(plan.keep.map(\.digest)) == Set((app.suffix(2) + other.suffix(2)).map(\.description)))
             #expect(Set(plan.untag.map(\.tag)) == ["b1", "b2", "b3", "o1"])
@@ -99,7 +99,7 @@ extension API {
             let untouched = try await api.pushImage("proj/tools/ci", reference: "dev-9", layers: [randomData(64)])
             try setRetention(
                 root: services.storage.root, rules: RetentionRules(repositories: ["app"], keepTags: ["v*"]))
-            let plan = try RegistryRetention.plan(root: services.storage.root, project: "proj")
+            let plan = try await RegistryRetention.plan(root: services.storage.root, project: "proj")
             #expect(Set(plan.delete.flatMap(\.tags)) == ["dev-1", "dev-2"])
             #expect(Set(plan.keep.flatMap(\.tags)) == ["v1.0", "v1.1"])
             #expect(
@@ -127,7 +127,7 @@ extension API {
             let viaChild = try await api.request(.get, "/v2/proj/multi/manifests/\(child.digest)")
             #expect(viaChild.status == .ok)
             try setRetention(root: services.storage.root, rules: RetentionRules(keepPulledDays: 7))
-            let plan = try RegistryRetention.plan(root: services.storage.root, project: "proj")
+            let plan = try await RegistryRetention.plan(root: services.storage.root, project: "proj")
             #expect(Set(plan.keep.map(\.digest)) == [pulled.description, index.description])
             #expect(Set(plan.delete.map(\.digest)) == [stale.description, never.description])
         }
@@ -161,10 +161,10 @@ extension API {
             }
             try setRetention(root: services.storage.root, rules: RetentionRules(keepLast: 1))
             let before = snapshot(services.storage.root)
-            let plan = try RegistryRetention.plan(root: services.storage.root, project: "proj")
+            let plan = try await RegistryRetention.plan(root: services.storage.root, project: "proj")
             #expect(plan.delete.count == 3)
             #expect(snapshot(services.storage.root) == before)
-            #expect(services.storage.tags("proj/app").count == 4)
+            #expect(try await services.storage.tags("proj/app").count == 4)
         }
     }
 
@@ -173,9 +173,9 @@ extension API {
             let api = API(client: client)
             try await api.pushImage("proj/app", reference: "t1", layers: [randomData(100)])
             try setRetention(root: services.storage.root, rules: RetentionRules(keepSigned: true))
-            let result = try RegistryRetention.apply(root: services.storage.root, project: "proj", gracePeriod: 0)
+            let result = try await RegistryRetention.apply(root: services.storage.root, project: "proj", gracePeriod: 0)
             #expect(result.deletedManifests == 0)
-            #expect(services.storage.tags("proj/app") == ["t1"])
+            #expect(try await services.storage.tags("proj/app") == ["t1"])
         }
     }
 
@@ -196,19 +196,22 @@ extension API {
             let fresh = try await api.pushImage("proj/app", reference: "fresh", layers: [shared, freshLayer]).digest
             try setRetention(root: storage.root, rules: RetentionRules(keepLast: 1))
             let audit = storage.root + "/audit.log"
-            let result = try RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
+            let result = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(result.deletedManifests == 3)
             #expect(result.untagged == 3)
-            for digest in old { #expect(storage.manifest("proj/app", digest: digest) == nil) }
-            for layer in oldLayers { #expect(storage.blobSize(Digest.of(layer)) == nil, "unique layers are freed") }
-            #expect(storage.manifest("proj/app", digest: fresh) != nil)
-            #expect(storage.blobSize(Digest.of(shared)) == 50_000, "the layer shared with the kept image stays")
-            #expect(storage.blobSize(Digest.of(freshLayer)) == 100_000)
+            for digest in old { #expect(try await storage.manifest("proj/app", digest: digest) == nil) }
+            for layer in oldLayers {
+                #expect(try await storage.blobSize(Digest.of(layer)) == nil, "unique layers are freed")
+            }
+            #expect(try await storage.manifest("proj/app", digest: fresh) != nil)
+            #expect(
+                try await storage.blobSize(Digest.of(shared)) == 50_000, "the layer shared with the kept image stays")
+            #expect(try await storage.blobSize(Digest.of(freshLayer)) == 100_000)
             #expect(result.removedBytes >= 300_000)
             #expect(result.bytesBefore - result.bytesAfter == result.removedBytes)
             let pulled = try await api.request(.get, "/v2/proj/app/blobs/\(Digest.of(shared))")
             #expect(pulled.data == shared)
-            #expect(try Scrubber(storage: storage).run().problems.isEmpty)
+            #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
             // Every deletion is audited.
             let lines = String(decoding: FileManager.default.contents(atPath: audit) ?? Data(), as: UTF8.self)
                 .split(separator: "\n")
@@ -236,28 +239,28 @@ extension API {
             let plain = try await api.pushImage("proj/app", reference: "c", layers: [randomData(64)])
             try setRetention(
                 root: storage.root, rules: RetentionRules(keepTags: ["none"]), immutableTags: ["release-*"])
-            let result = try RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
+            let result = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(result.plan.delete.map(\.digest) == [plain.digest.description])
             for kept in [tagSigned.digest, signature.digest, referrerSigned.digest, bundle.digest, immutable.digest] {
-                #expect(storage.manifest("proj/app", digest: kept) != nil)
+                #expect(try await storage.manifest("proj/app", digest: kept) != nil)
             }
-            #expect(storage.resolveTag("proj/app", "release-1") == immutable.digest)
+            #expect(try await storage.resolveTag("proj/app", "release-1") == immutable.digest)
             let reasons = Dictionary(uniqueKeysWithValues: result.plan.keep.map { ($0.digest, $0.reasons) })
             #expect(reasons[tagSigned.digest.description]?.first?.hasPrefix("keepSigned") == true)
             #expect(reasons[referrerSigned.digest.description]?.first?.hasPrefix("keepSigned") == true)
             #expect(reasons[immutable.digest.description]?.first?.hasPrefix("immutableTags") == true)
-            #expect(try Scrubber(storage: storage).run().problems.isEmpty)
+            #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
 
             // With keepSigned off, the signed images go, and their signatures with them.
             try RegistryRetention.setRules(
                 root: storage.root, project: "proj", rules: RetentionRules(keepTags: ["none"], keepSigned: false))
-            let second = try RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
+            let second = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(
                 Set(second.plan.delete.map(\.digest))
                     == Set(
                         [tagSigned.digest, signature.digest, referrerSigned.digest, bundle.digest].map(\.description)))
-            #expect(storage.revisions("proj/app") == [immutable.digest])
-            #expect(try Scrubber(storage: storage).run().problems.isEmpty)
+            #expect(try await storage.revisions("proj/app") == [immutable.digest])
+            #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
         }
     }
 
@@ -285,7 +288,7 @@ extension API {
             // An old index whose child is also a child of the kept index.
             let oldIndex = try await api.pushIndex("proj/app", reference: "v0", children: [amd])
             try setRetention(root: storage.root, rules: RetentionRules(keepTags: ["v1"]))
-            let result = try RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
+            let result = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(
                 Set(result.plan.delete.map(\.digest))
                     == Set([old.digest, oldSBOM.digest, oldIndex].map(\.description)))
@@ -295,11 +298,11 @@ extension API {
                 (order.firstIndex(of: oldSBOM.digest.description) ?? 9)
                     < (order.firstIndex(of: old.digest.description) ?? 0))
             for kept in [index, amd.digest, arm.digest, sbom.digest] {
-                #expect(storage.manifest("proj/app", digest: kept) != nil)
+                #expect(try await storage.manifest("proj/app", digest: kept) != nil)
             }
-            #expect(storage.referrers("proj/app", subject: index).map(\.digest) == [sbom.digest])
-            #expect(storage.blobSize(Digest.of(shared)) != nil)
-            #expect(try Scrubber(storage: storage).run().problems.isEmpty)
+            #expect(try await storage.referrers("proj/app", subject: index).map(\.digest) == [sbom.digest])
+            #expect(try await storage.blobSize(Digest.of(shared)) != nil)
+            #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
             // Everything the kept index names is still served.
             for child in [amd, arm] {
                 let get = try await api.request(.get, "/v2/proj/app/manifests/\(child.digest)")
@@ -336,12 +339,12 @@ extension API {
             let text = try await run(executable, ["registry", "retention", "proj", "--root", root])
             let t2 = digests["t2"]?.description ?? ""
             #expect(text.output.contains("would delete proj/app@\(t2) (t2): no rule keeps it"))
-            #expect(services.storage.tags("proj/app") == ["t1", "t2", "t3"], "a dry run deletes nothing")
+            #expect(try await services.storage.tags("proj/app") == ["t1", "t2", "t3"], "a dry run deletes nothing")
             let applied = try await run(
                 executable, ["registry", "retention", "proj", "--apply", "--grace-period", "0", "--root", root])
             #expect(applied.status == 0, "\(applied.error)")
             #expect(applied.output.contains("deleted 1 manifests and 1 tags"))
-            #expect(services.storage.tags("proj/app") == ["t1", "t3"])
+            #expect(try await services.storage.tags("proj/app") == ["t1", "t3"])
         }
     }
 
@@ -380,9 +383,9 @@ extension API {
     /// Starts `berth` with `arguments`, waits until `count` (what it removes) starts to fall, then
     /// kills it after `delay`; returns whether it was still running when killed.
     func killDuring(
-        _ executable: String, _ arguments: [String], after delay: Duration, count: () -> Int
+        _ executable: String, _ arguments: [String], after delay: Duration, count: () async throws -> Int
     ) async throws -> Bool {
-        let initial = count()
+        let initial = try await count()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -390,7 +393,7 @@ extension API {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = ContinuousClock.now + .seconds(60)
-        while process.isRunning && count() == initial && ContinuousClock.now < deadline {
+        while process.isRunning, try await count() == initial, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(1))
         }
         try await Task.sleep(for: delay)
@@ -400,12 +403,19 @@ extension API {
         return running
     }
 
+    func manifestCount(_ storage: RegistryStorage) async throws -> Int {
+        var count = 0
+        for repository in try await storage.repositories() { count += try await storage.revisions(repository).count }
+        return count
+    }
+
     /// Every manifest in `kept` is stored with all it names, and the whole store scrubs clean.
-    func verify(_ storage: RegistryStorage, kept: [(String, Digest)], _ label: String) throws {
-        let scrub = try Scrubber(storage: storage).run()
+    func verify(_ storage: RegistryStorage, kept: [(String, Digest)], _ label: String) async throws {
+        let scrub = try await Scrubber(storage: storage).run()
         #expect(scrub.problems.isEmpty, "\(label): \(scrub.problems)")
         for (repository, digest) in kept {
-            #expect(storage.manifest(repository, digest: digest) != nil, "\(label): \(repository)@\(digest) is kept")
+            let stored = try await storage.manifest(repository, digest: digest)
+            #expect(stored != nil, "\(label): \(repository)@\(digest) is kept")
         }
     }
 
@@ -441,42 +451,43 @@ extension API {
         }
         try setRetention(root: root.path, rules: RetentionRules(keepLast: 10, keepTags: ["keep-*"]))
         let storage = try RegistryStorage(root: root.path)
-        let plan = try RegistryRetention.plan(root: root.path, project: "proj")
+        let plan = try await RegistryRetention.plan(root: root.path, project: "proj")
         let doomed = Set(plan.delete.map { "\($0.repository)@\($0.digest)" })
         var kept: [(String, Digest)] = []
-        for repository in storage.repositories() {
-            for digest in storage.revisions(repository) where !doomed.contains("\(repository)@\(digest)") {
+        for repository in try await storage.repositories() {
+            for digest in try await storage.revisions(repository) where !doomed.contains("\(repository)@\(digest)") {
                 kept.append((repository, digest))
             }
         }
         #expect(plan.delete.count > 100)
-        let bytesBefore = try RegistryRetention.contentBytes(root: root.path)
+        let bytesBefore = try await RegistryRetention.contentBytes(root: root.path)
         var interrupted = 0
         let retention = ["registry", "retention", "proj", "--apply", "--root", root.path, "--grace-period", "0"]
         for cycle in 0..<3 {
-            let remaining = storage.repositories().reduce(0) { $0 + storage.revisions($1).count }
+            let remaining = try await manifestCount(storage)
             let delay = Duration.milliseconds(Int.random(in: 0...20, using: &generator))
-            let manifests = { storage.repositories().reduce(0) { $0 + storage.revisions($1).count } }
+            let manifests = { try await self.manifestCount(storage) }
             if try await killDuring(executable, retention, after: delay, count: manifests) { interrupted += 1 }
-            let after = storage.repositories().reduce(0) { $0 + storage.revisions($1).count }
+            let after = try await manifestCount(storage)
             print("retention crash cycle \(cycle): killed after \(delay), manifests \(remaining) -> \(after)")
-            try verify(storage, kept: kept, "after killing retention (cycle \(cycle))")
+            try await verify(storage, kept: kept, "after killing retention (cycle \(cycle))")
         }
         for cycle in 0..<2 {
             let delay = Duration.milliseconds(Int.random(in: 0...5, using: &generator))
             let gc = ["registry", "gc", "--delete", "--grace-period", "0", "--root", root.path]
-            let blobs = { GarbageCollector(storage: storage).allBlobs().count }
+            let blobs = { try await storage.allBlobs().count }
             if try await killDuring(executable, gc, after: delay, count: blobs) { interrupted += 1 }
-            try verify(storage, kept: kept, "after killing gc (cycle \(cycle))")
+            try await verify(storage, kept: kept, "after killing gc (cycle \(cycle))")
         }
         // Run to the end: everything the plan named is gone, everything else whole and served.
         let finished = try await run(executable, retention, timeout: 120)
         #expect(finished.status == 0, "\(finished.error)")
-        try verify(storage, kept: kept, "after the full run")
+        try await verify(storage, kept: kept, "after the full run")
         for deletion in plan.delete {
-            #expect(storage.manifest(deletion.repository, digest: try Digest(parsing: deletion.digest)) == nil)
+            #expect(
+                try await storage.manifest(deletion.repository, digest: try Digest(parsing: deletion.digest)) == nil)
         }
-        let bytesAfter = try RegistryRetention.contentBytes(root: root.path)
+        let bytesAfter = try await RegistryRetention.contentBytes(root: root.path)
         #expect(bytesAfter < bytesBefore)
         let keptManifests = kept
         try await withRegistry(root: root) { client, _ in

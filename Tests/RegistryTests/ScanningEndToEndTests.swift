@@ -57,7 +57,7 @@ import Testing
                 podman, storage + ["push", "--tls-verify=false", "localhost/vuln:v1", "docker://\(host)/proj/vuln:v1"])
             #expect(push.status == 0, "\(push.error)")
             try await #require(services.scans).waitUntilIdle()
-            let digest = try #require(services.storage.resolveTag("proj/vuln", "v1"))
+            let digest = try #require(try await services.storage.resolveTag("proj/vuln", "v1"))
             let record = try #require(ScanResults(root: services.storage.root).record(digest))
             #expect(record.status == .completed, "\(record.error ?? "")")
             #expect(record.findings.map(\.id) == [VulnerableImage.vulnerability])

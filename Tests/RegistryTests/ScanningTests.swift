@@ -131,8 +131,8 @@ func blockHigh(
             #expect(blob.text.contains(#""bomFormat":"CycloneDX""#) || blob.text.contains(#""bomFormat": "CycloneDX""#))
             #expect(blob.text.contains("libc6") && blob.text.contains(VulnerableImage.vulnerability))
             // The referrers are sound content: scrub finds nothing wrong, and gc keeps their blobs.
-            #expect(try Scrubber(storage: services.storage).run().problems.isEmpty)
-            let collected = try GarbageCollector(storage: services.storage, gracePeriod: 0, uploadExpiry: 0).run(
+            #expect(try await Scrubber(storage: services.storage).run().problems.isEmpty)
+            let collected = try await GarbageCollector(storage: services.storage, gracePeriod: 0, uploadExpiry: 0).run(
                 dryRun: true)
             #expect(collected.removedBlobs.isEmpty)
         }
@@ -168,15 +168,15 @@ func blockHigh(
             let results = ScanResults(root: services.storage.root)
             let before = try #require(results.record(digest))
             // Without a change the check queues nothing.
-            _ = queue.checkDatabase()
-            #expect(queue.checkDatabase() == 0)
+            _ = await queue.checkDatabase()
+            #expect(await queue.checkDatabase() == 0)
             try VulnerableImage.importRecords(
                 [
                     VulnerableImage.record(
                         "CVE-2099-2002", source: "glibc", fixed: "2.36-9+deb12u20", severity: "critical")
                 ],
                 into: image.database, source: "osv:second")
-            #expect(queue.checkDatabase() == 1)
+            #expect(await queue.checkDatabase() == 1)
             await queue.waitUntilIdle()
             let after = try #require(results.record(digest))
             #expect(after.databaseVersion != before.databaseVersion)
@@ -214,7 +214,7 @@ func blockHigh(
             await queue.waitUntilIdle()
             #expect(results.record(digests[0])?.status == .completed)
             // The next database check picks the dropped ones up again.
-            #expect(queue.checkDatabase() == 2)
+            #expect(await queue.checkDatabase() == 2)
             await queue.waitUntilIdle()
             #expect(digests.allSatisfy { results.record($0)?.status == .completed })
             queue.stop()

@@ -41,7 +41,7 @@ import Testing
 
     /// File regions the server wrote for `digest`'s blob file under this server's own root.
     func regions(_ services: RegistryServices, _ digest: Digest) -> Int {
-        let path = services.storage.blobPath(digest)
+        let path = services.storage.root + "/" + services.storage.blobPath(digest)
         return Sendfile.regionsByPath.withLockedValue { $0?[path] ?? 0 }
     }
 

@@ -132,7 +132,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
                 let deleted = try await api.request(.delete, "/v2/proj/app/manifests/v1")
                 #expect(deleted.status == .accepted)
                 // A quota just above what is stored refuses the next blob.
-                let used = PolicyEngine.usage(project: "proj", storage: services.storage).bytes
+                let used = try await PolicyEngine.usage(project: "proj", storage: services.storage).bytes
                 try RegistryAdmin(root: services.storage.root).store.update {
                     $0.projects["proj"]?.quotaBytes = used + 10
                 }
@@ -257,7 +257,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
                 // Every push was answered while the receiver still held the deliveries of its events.
                 let outstanding = services.webhooks.statistics.outstanding
                 #expect(outstanding == 10)
-                #expect(services.storage.tags("proj/app").count == 10)
+                #expect(try await services.storage.tags("proj/app").count == 10)
                 held.release()
                 await services.webhooks.waitUntilIdle()
                 #expect(services.webhooks.statistics.delivered == 10)
@@ -281,7 +281,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
             for number in 0..<10 {
                 try await api.pushImage("proj/app", reference: "t\(number)", layers: [randomData(100)])
             }
-            #expect(services.storage.tags("proj/app").count == 10)
+            #expect(try await services.storage.tags("proj/app").count == 10)
             await services.webhooks.waitUntilIdle()
             #expect(services.webhooks.statistics.failed == 10)
             let log = try RegistryWebhooks.deliveryLog(root: services.storage.root, project: "proj")

@@ -22,23 +22,19 @@ extension AdminAPI {
 
     /// One stored manifest as the API lists it.
     static func artifact(_ repository: String, _ digest: OCI.Digest, tags: [String], storage: RegistryStorage)
-        -> APIArtifact?
+        async throws -> APIArtifact?
     {
-        guard let stored = storage.manifest(repository, digest: digest) else { return nil }
+        guard let (stored, data) = try await storage.manifestContent(repository, digest: digest) else { return nil }
         var size = stored.size
         var artifactType: String?
         var subject: String?
-        if let data = POSIXFile.contents(stored.path),
-            let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
-        {
+        if let summary = try? ManifestParser.parse(data, contentType: stored.mediaType) {
             let children = summary.requiredBlobs + summary.manifests
             size += children.reduce(Int64(0)) { $0 + $1.size }
             artifactType = summary.artifactType
             subject = summary.subject?.digest.description
         }
-        let pushed = POSIXFile.modificationTime(storage.revisionPath(repository, digest)).map {
-            Date(timeIntervalSince1970: $0)
-        }
+        let pushed = try await storage.pushTime(repository, digest: digest)
         let record = ScanResults(root: storage.root).record(digest)
         return APIArtifact(
             digest: digest.description, mediaType: stored.mediaType, artifactType: artifactType, size: size,
@@ -59,19 +55,28 @@ extension AdminAPI {
             ) { call in
                 let project = try call.path("project")
                 let storage = call.services.storage
-                let repositories = try await Blocking.run { () -> [APIRepository] in
-                    storage.repositories().filter { PolicyEngine.project(of: $0) == project }.sorted().map { name in
-                        var tagsByDigest: [OCI.Digest: [String]] = [:]
-                        for tag in storage.tags(name) {
-                            if let digest = storage.resolveTag(name, tag) {
-                                tagsByDigest[digest, default: []].append(tag)
-                            }
+                var repositories: [APIRepository] = []
+                for name in try await storage.repositories().filter({ PolicyEngine.project(of: $0) == project })
+                    .sorted()
+                {
+                    var tagsByDigest: [OCI.Digest: [String]] = [:]
+                    for tag in try await storage.tags(name) {
+                        if let digest = try await storage.resolveTag(name, tag) {
+                            tagsByDigest[digest, default: []].append(tag)
                         }
-                        let artifacts = storage.revisions(name).compactMap {
-                            AdminAPI.artifact(name, $0, tags: tagsByDigest[$0] ?? [], storage: storage)
-                        }.sorted { ($0.pushedAt ?? .distantPast, $0.digest) > ($1.pushedAt ?? .distantPast, $1.digest) }
-                        return APIRepository(name: name, artifacts: artifacts)
                     }
+                    var artifacts: [APIArtifact] = []
+                    for revision in try await storage.revisions(name) {
+                        if let artifact = try await AdminAPI.artifact(
+                            name, revision, tags: tagsByDigest[revision] ?? [], storage: storage)
+                        {
+                            artifacts.append(artifact)
+                        }
+                    }
+                    artifacts.sort {
+                        ($0.pushedAt ?? .distantPast, $0.digest) > ($1.pushedAt ?? .distantPast, $1.digest)
+                    }
+                    repositories.append(APIRepository(name: name, artifacts: artifacts))
                 }
                 return try .json(repositories)
             },
@@ -96,15 +101,15 @@ extension AdminAPI {
                     throw AdminAPIError(.conflict, .unsupported, "deletes are disabled")
                 }
                 let storage = call.services.storage
-                guard storage.manifest(repository, digest: digest) != nil else {
+                guard try await storage.manifest(repository, digest: digest) != nil else {
                     throw AdminAPIError(.notFound, .notFound, "no manifest \(digest) in \(repository)")
                 }
                 do {
-                    try call.services.policy.checkDelete(repository: repository, digest: digest, storage: storage)
+                    try await call.services.policy.checkDelete(repository: repository, digest: digest, storage: storage)
                 } catch let error as RegistryError {
                     throw AdminAPIError(error.status, .policyViolation, error.message)
                 }
-                _ = try await Blocking.run { try storage.deleteManifest(repository, digest: digest) }
+                _ = try await storage.deleteManifest(repository, digest: digest)
                 call.services.audit.record(
                     action: "delete", identity: call.identity, repository: repository, reference: digest.description,
                     digest: digest, remote: call.context.remoteAddress, decision: "allow", reason: "api")
@@ -116,12 +121,12 @@ extension AdminAPI {
     /// The referrer document of `artifactType` attached to `digest` by the scanner.
     static func referrerDocument(
         repository: String, digest: OCI.Digest, artifactType: String, storage: RegistryStorage
-    ) -> Data? {
-        for referrer in storage.referrers(repository, subject: digest) where referrer.artifactType == artifactType {
-            guard let stored = storage.manifest(repository, digest: referrer.digest),
-                let data = POSIXFile.contents(stored.path),
+    ) async throws -> Data? {
+        for referrer in try await storage.referrers(repository, subject: digest)
+        where referrer.artifactType == artifactType {
+            guard let (stored, data) = try await storage.manifestContent(repository, digest: referrer.digest),
                 let summary = try? ManifestParser.parse(data, contentType: stored.mediaType),
-                let layer = summary.layers.first, let content = POSIXFile.contents(storage.blobPath(layer.digest))
+                let layer = summary.layers.first, let content = try await storage.blobContent(layer.digest)
             else { continue }
             return content
         }
@@ -152,7 +157,7 @@ extension AdminAPI {
                     throw AdminAPIError(.notFound, .notFound, "\(digest) was not scanned in project '\(project)'")
                 }
                 guard
-                    let data = AdminAPI.referrerDocument(
+                    let data = try await AdminAPI.referrerDocument(
                         repository: repository, digest: digest, artifactType: artifactType, storage: storage)
                 else {
                     throw AdminAPIError(.notFound, .notFound, "no \(name) of \(digest) in \(repository)")
@@ -176,21 +181,18 @@ extension AdminAPI {
                 let repository = try call.query("repository").map { try AdminAPI.repositoryName($0, project: project) }
                 let digest = try call.query("digest").map { try AdminAPI.digest($0) }
                 let storage = call.services.storage
-                let scans = try await Blocking.run { () -> [APIScan] in
-                    let results = ScanResults(root: storage.root)
-                    var scans: [APIScan] = []
-                    for name in storage.repositories().sorted()
-                    where PolicyEngine.project(of: name) == project && (repository == nil || repository == name) {
-                        for revision in storage.revisions(name).sorted(by: { $0.description < $1.description })
-                        where digest == nil || digest == revision {
-                            if let record = results.record(revision) {
-                                var scan = APIScan(record)
-                                scan.repository = name
-                                scans.append(scan)
-                            }
+                let results = ScanResults(root: storage.root)
+                var scans: [APIScan] = []
+                for name in try await storage.repositories().sorted()
+                where PolicyEngine.project(of: name) == project && (repository == nil || repository == name) {
+                    for revision in try await storage.revisions(name).sorted(by: { $0.description < $1.description })
+                    where digest == nil || digest == revision {
+                        if let record = results.record(revision) {
+                            var scan = APIScan(record)
+                            scan.repository = name
+                            scans.append(scan)
                         }
                     }
-                    return scans
                 }
                 return try .json(scans)
             },
@@ -212,9 +214,9 @@ extension AdminAPI {
                 let version = scans.databaseVersion
                 let force = body.force ?? false
                 var queued = 0
-                for name in call.services.storage.repositories()
+                for name in try await call.services.storage.repositories()
                 where PolicyEngine.project(of: name) == project && (repository == nil || repository == name) {
-                    queued += scans.rescan(repository: name, digest: digest) { record in
+                    queued += try await scans.rescan(repository: name, digest: digest) { record in
                         force || record == nil || record?.status == .failed || record?.databaseVersion != version
                     }
                 }

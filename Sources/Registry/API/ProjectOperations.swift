@@ -12,8 +12,8 @@ extension AdminAPI {
     }
 
     /// Whether the project holds a repository.
-    func hasRepositories(_ project: String) -> Bool {
-        services.storage.repositories().contains { PolicyEngine.project(of: $0) == project }
+    func hasRepositories(_ project: String) async throws -> Bool {
+        try await services.storage.repositories().contains { PolicyEngine.project(of: $0) == project }
     }
 
     /// Projects: everybody lists those visible to them; system administrators create and delete;
@@ -68,8 +68,9 @@ extension AdminAPI {
                 let name = try call.path("project")
                 let record = call.services.policy.project(name, state: call.state)
                 let storage = call.services.storage
-                let usage = try await Blocking.run { PolicyEngine.usage(project: name, storage: storage) }
-                let repositories = storage.repositories().filter { PolicyEngine.project(of: $0) == name }.count
+                let usage = try await PolicyEngine.usage(project: name, storage: storage)
+                let repositories = try await storage.repositories().filter { PolicyEngine.project(of: $0) == name }
+                    .count
                 return try .json(
                     APIProjectDetail(
                         name: name, public: record.public, role: call.role, repositories: repositories,
@@ -103,7 +104,7 @@ extension AdminAPI {
                     throw AdminAPIError(
                         .conflict, .conflict, "project '\(name)' is defined in the configuration file; remove it there")
                 }
-                if call.api.hasRepositories(name) {
+                if try await call.api.hasRepositories(name) {
                     throw AdminAPIError(
                         .conflict, .conflict, "project '\(name)' still holds repositories; delete them first")
                 }

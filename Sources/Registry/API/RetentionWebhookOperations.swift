@@ -132,8 +132,8 @@ extension AdminAPI {
                 responseDescription: "The plan."
             ) { call in
                 let project = try call.path("project")
-                let plan = try RegistryRetention.plan(
-                    root: call.services.storage.root, project: project, configuration: call.services.configuration)
+                let plan = try await RegistryRetention.plan(
+                    storage: call.services.storage, project: project, configuration: call.services.configuration)
                 return try .json(plan)
             },
             AdminOperation(
@@ -153,8 +153,8 @@ extension AdminAPI {
                     }
                     grace = TimeInterval(value)
                 }
-                let result = try RegistryRetention.apply(
-                    root: call.services.storage.root, project: project, configuration: call.services.configuration,
+                let result = try await RegistryRetention.apply(
+                    storage: call.services.storage, project: project, configuration: call.services.configuration,
                     gracePeriod: grace, operator: call.identity.name)
                 call.audit(
                     "retention.run",

@@ -22,7 +22,7 @@ struct Console: Sendable {
 
     /// Adds the console's routes: `/`, `/console/...`.
     func register(on router: Router<RegistryRequestContext>) {
-        router.get("/") { request, _ in await respond(request) { try projectsPage(&$0) } }
+        router.get("/") { request, _ in await respond(request) { try await projectsPage(&$0) } }
         router.get("/console") { request, _ in await respond(request) { _ in redirect("/") } }
         router.get("/console/static/console.css") { _, _ in
             var headers = Self.securityHeaders
@@ -36,14 +36,14 @@ struct Console: Sendable {
             await respond(request) { try await signIn(&$0, remote: context.remoteAddress) }
         }
         router.post("/console/signout") { request, _ in await respond(request) { try await signOut(&$0) } }
-        router.get("/console/project") { request, _ in await respond(request) { try projectPage(&$0) } }
+        router.get("/console/project") { request, _ in await respond(request) { try await projectPage(&$0) } }
         router.post("/console/project/members") { request, _ in await respond(request) { try await setMember(&$0) } }
         router.post("/console/project/policy") { request, _ in await respond(request) { try await setPolicy(&$0) } }
         router.get("/console/repository") { request, _ in await respond(request) { try await repositoryPage(&$0) } }
         router.get("/console/artifact") { request, _ in await respond(request) { try await artifactPage(&$0) } }
-        router.get("/console/sbom") { request, _ in await respond(request) { try sbom(&$0) } }
+        router.get("/console/sbom") { request, _ in await respond(request) { try await sbom(&$0) } }
         router.post("/console/rescan") { request, _ in await respond(request) { try await rescan(&$0) } }
-        router.get("/console/audit") { request, _ in await respond(request) { try auditPage(&$0) } }
+        router.get("/console/audit") { request, _ in await respond(request) { try await auditPage(&$0) } }
     }
 
     // MARK: Requests

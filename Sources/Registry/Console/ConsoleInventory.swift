@@ -10,14 +10,14 @@ struct ConsoleInventory: Sendable {
     var storage: RegistryStorage { services.storage }
 
     /// Every project known: in the security state, in `registry.yaml` or holding a repository.
-    func projectNames(state: SecurityState) -> [String] {
+    func projectNames(state: SecurityState) async throws -> [String] {
         var names = Set(state.projects.keys).union(services.configuration.projects.keys)
-        for repository in storage.repositories() { names.insert(PolicyEngine.project(of: repository)) }
+        for repository in try await storage.repositories() { names.insert(PolicyEngine.project(of: repository)) }
         return names.sorted()
     }
 
-    func repositories(of project: String) -> [String] {
-        storage.repositories().filter { PolicyEngine.project(of: $0) == project }
+    func repositories(of project: String) async throws -> [String] {
+        try await storage.repositories().filter { PolicyEngine.project(of: $0) == project }
     }
 
     /// `sha256-<hex>.sig`, `.att` and `.sbom`: cosign's attachment tags, not images.
@@ -29,14 +29,16 @@ struct ConsoleInventory: Sendable {
     }
 
     /// Tags that name images.
-    func imageTags(_ repository: String) -> [String] {
-        storage.tags(repository).filter { !Self.isAttachmentTag($0) }
+    func imageTags(_ repository: String) async throws -> [String] {
+        try await storage.tags(repository).filter { !Self.isAttachmentTag($0) }
     }
 
     /// Distinct bytes a repository holds: its blobs and manifests.
-    func size(of repository: String) -> Int64 {
-        let digests = Set(storage.linkedBlobs(repository)).union(storage.revisions(repository))
-        return digests.reduce(Int64(0)) { $0 + (storage.blobSize($1) ?? 0) }
+    func size(of repository: String) async throws -> Int64 {
+        let digests = Set(try await storage.linkedBlobs(repository)).union(try await storage.revisions(repository))
+        var total: Int64 = 0
+        for digest in digests { total += try await storage.blobSize(digest) ?? 0 }
+        return total
     }
 
     /// A stored manifest, parsed.
@@ -54,8 +56,8 @@ struct ConsoleInventory: Sendable {
         }
     }
 
-    func manifest(_ repository: String, _ digest: OCIDigest) -> Manifest? {
-        guard let stored = storage.manifest(repository, digest: digest), let data = POSIXFile.contents(stored.path),
+    func manifest(_ repository: String, _ digest: OCIDigest) async throws -> Manifest? {
+        guard let (stored, data) = try await storage.manifestContent(repository, digest: digest),
             let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
         else { return nil }
         return Manifest(digest: digest, stored: stored, data: data, summary: summary)
@@ -63,13 +65,19 @@ struct ConsoleInventory: Sendable {
 
     /// The images of a repository (tagged ones first, newest first), without attachments and
     /// without the platform manifests of a listed index.
-    func images(_ repository: String) -> [(manifest: Manifest, tags: [String])] {
+    func images(_ repository: String) async throws -> [(manifest: Manifest, tags: [String])] {
         var tagsByDigest: [OCIDigest: [String]] = [:]
-        for tag in imageTags(repository) {
-            if let digest = storage.resolveTag(repository, tag) { tagsByDigest[digest, default: []].append(tag) }
+        for tag in try await imageTags(repository) {
+            if let digest = try await storage.resolveTag(repository, tag) {
+                tagsByDigest[digest, default: []].append(tag)
+            }
         }
-        let manifests = storage.revisions(repository).compactMap { manifest(repository, $0) }.filter {
-            !$0.isAttachment
+        var manifests: [Manifest] = []
+        var pushTimes: [OCIDigest: TimeInterval] = [:]
+        for revision in try await storage.revisions(repository) {
+            guard let manifest = try await manifest(repository, revision), !manifest.isAttachment else { continue }
+            manifests.append(manifest)
+            pushTimes[revision] = try await pushed(repository, revision)
         }
         let children = Set(manifests.filter(\.isIndex).flatMap { $0.summary.manifests.map(\.digest) })
         return
@@ -78,23 +86,27 @@ struct ConsoleInventory: Sendable {
             .map { ($0, (tagsByDigest[$0.digest] ?? []).sorted()) }
             .sorted { lhs, rhs in
                 if lhs.tags.isEmpty != rhs.tags.isEmpty { return !lhs.tags.isEmpty }
-                let left = pushed(repository, lhs.manifest.digest) ?? 0
-                let right = pushed(repository, rhs.manifest.digest) ?? 0
+                let left = pushTimes[lhs.manifest.digest] ?? 0
+                let right = pushTimes[rhs.manifest.digest] ?? 0
                 return left != right ? left > right : lhs.manifest.digest.description < rhs.manifest.digest.description
             }
     }
 
     /// When the manifest was put into the repository.
-    func pushed(_ repository: String, _ digest: OCIDigest) -> TimeInterval? {
-        POSIXFile.modificationTime(storage.revisionPath(repository, digest))
+    func pushed(_ repository: String, _ digest: OCIDigest) async throws -> TimeInterval? {
+        try await storage.pushTime(repository, digest: digest)?.timeIntervalSince1970
     }
 
     /// Manifest, config and layers; for an index, the index and each stored platform image.
-    func imageSize(_ repository: String, _ manifest: Manifest) -> Int64 {
+    func imageSize(_ repository: String, _ manifest: Manifest) async throws -> Int64 {
         var total = manifest.stored.size
         if manifest.isIndex {
             for child in manifest.summary.manifests {
-                total += self.manifest(repository, child.digest).map { imageSize(repository, $0) } ?? child.size
+                if let stored = try await self.manifest(repository, child.digest) {
+                    total += try await imageSize(repository, stored)
+                } else {
+                    total += child.size
+                }
             }
         } else {
             total += manifest.summary.config?.size ?? 0
@@ -121,20 +133,21 @@ struct ConsoleInventory: Sendable {
 
     /// Verified when a signature verifies against the project's keys or identities (as the pull
     /// gate checks it); signed when one is stored that cannot be (or need not be) verified.
-    func signature(_ repository: String, _ digest: OCIDigest, project: ProjectRecord) async -> (
+    func signature(_ repository: String, _ digest: OCIDigest, project: ProjectRecord) async throws -> (
         SignatureStatus, [String]
     ) {
         let keys = project.signatureKeys ?? []
         let identities = project.signatureIdentities ?? []
-        let stored = StoredSignatures.load(repository: repository, digest: digest, kind: .signature, storage: storage)
-        let hasReferrer = storage.referrers(repository, subject: digest).contains {
+        let stored = try await StoredSignatures.load(
+            repository: repository, digest: digest, kind: .signature, storage: storage)
+        let hasReferrer = try await storage.referrers(repository, subject: digest).contains {
             SignatureGate.signatureArtifactTypes.contains($0.artifactType ?? "")
         }
         guard !stored.isEmpty || hasReferrer else { return (.unsigned, []) }
         guard !keys.isEmpty || !identities.isEmpty else {
             return (.signed, ["the project has no keys or identities to verify against"])
         }
-        let verdict = await StoredSignatures.verify(
+        let verdict = try await StoredSignatures.verify(
             repository: repository, digest: digest, keys: keys, identities: identities, storage: storage)
         if verdict.verified { return (.verified, verdict.signatures.map { "\($0.source): verified" }) }
         return (.signed, verdict.signatures.map { "\($0.source): \($0.reason)" })

@@ -30,8 +30,8 @@ extension Console {
     }
 
     /// The project named by `name`, when it exists and the visitor may see it; else 404.
-    func visibleProject(_ name: String?, _ visit: Visit) throws -> (String, ProjectAccess) {
-        guard let name, !name.isEmpty, inventory.projectNames(state: visit.state).contains(name) else {
+    func visibleProject(_ name: String?, _ visit: Visit) async throws -> (String, ProjectAccess) {
+        guard let name, !name.isEmpty, try await inventory.projectNames(state: visit.state).contains(name) else {
             throw ConsoleError(status: .notFound, message: "No such project.")
         }
         let access = access(name, visit)
@@ -39,22 +39,23 @@ extension Console {
         return (name, access)
     }
 
-    func visibleRepository(_ name: String?, _ visit: Visit) throws -> (String, String, ProjectAccess) {
-        guard let name, RepositoryName.isValid(name), services.storage.repositoryExists(name) else {
+    func visibleRepository(_ name: String?, _ visit: Visit) async throws -> (String, String, ProjectAccess) {
+        guard let name, RepositoryName.isValid(name), try await services.storage.repositoryExists(name) else {
             throw ConsoleError(status: .notFound, message: "No such repository.")
         }
-        let (project, access) = try visibleProject(PolicyEngine.project(of: name), visit)
+        let (project, access) = try await visibleProject(PolicyEngine.project(of: name), visit)
         return (name, project, access)
     }
 
     // MARK: Projects
 
-    func projectsPage(_ visit: inout Visit) throws -> Response {
+    func projectsPage(_ visit: inout Visit) async throws -> Response {
         var counts: [String: Int] = [:]
-        for repository in services.storage.repositories() {
+        for repository in try await services.storage.repositories() {
             counts[PolicyEngine.project(of: repository), default: 0] += 1
         }
-        let rows = inventory.projectNames(state: visit.state).compactMap { name -> [String: Any]? in
+        let visit = visit
+        let rows = try await inventory.projectNames(state: visit.state).compactMap { name -> [String: Any]? in
             let access = access(name, visit)
             guard access.visible else { return nil }
             let record = services.policy.project(name, state: visit.state)
@@ -69,16 +70,17 @@ extension Console {
             values: ["projects": rows, "hasProjects": !rows.isEmpty, "signedIn": visit.userName != nil])
     }
 
-    func projectPage(_ visit: inout Visit) throws -> Response {
-        let (name, access) = try visibleProject(visit.request.uri.queryParameters.get("name"), visit)
+    func projectPage(_ visit: inout Visit) async throws -> Response {
+        let (name, access) = try await visibleProject(visit.request.uri.queryParameters.get("name"), visit)
         if access.administers || access.rescans { _ = ensureSession(&visit) }
         let record = services.policy.project(name, state: visit.state)
-        let repositories = inventory.repositories(of: name).map { repository -> [String: Any] in
-            [
+        var repositories: [[String: Any]] = []
+        for repository in try await inventory.repositories(of: name) {
+            repositories.append([
                 "name": repository, "urlName": ConsoleInventory.query(repository),
-                "tags": inventory.imageTags(repository).count,
-                "size": ConsoleInventory.bytes(inventory.size(of: repository)),
-            ]
+                "tags": try await inventory.imageTags(repository).count,
+                "size": ConsoleInventory.bytes(try await inventory.size(of: repository)),
+            ])
         }
         var values: [String: Any] = [
             "name": name, "projectName": name, "urlName": ConsoleInventory.query(name), "public": record.public,
@@ -123,8 +125,8 @@ extension Console {
     }
 
     /// The project a form names, when the visitor administers it; else 403 (404 when hidden).
-    func administeredProject(_ fields: [String: String], _ visit: Visit) throws -> String {
-        let (name, access) = try visibleProject(fields["project"], visit)
+    func administeredProject(_ fields: [String: String], _ visit: Visit) async throws -> String {
+        let (name, access) = try await visibleProject(fields["project"], visit)
         guard access.administers else {
             throw ConsoleError(status: .forbidden, message: "Only the project's admins may change it.")
         }
@@ -142,7 +144,7 @@ extension Console {
 
     func setMember(_ visit: inout Visit) async throws -> Response {
         let (_, fields) = try await form(visit)
-        let project = try administeredProject(fields, visit)
+        let project = try await administeredProject(fields, visit)
         let user = fields["user"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let roleName = fields["role"] ?? ""
         let role = Role(rawValue: roleName)
@@ -166,7 +168,7 @@ extension Console {
 
     func setPolicy(_ visit: inout Visit) async throws -> Response {
         let (_, fields) = try await form(visit)
-        let project = try administeredProject(fields, visit)
+        let project = try await administeredProject(fields, visit)
         let patterns = (fields["immutableTags"] ?? "").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty }
@@ -195,17 +197,17 @@ extension Console {
     // MARK: Repositories and artifacts
 
     func repositoryPage(_ visit: inout Visit) async throws -> Response {
-        let (name, project, _) = try visibleRepository(visit.request.uri.queryParameters.get("name"), visit)
+        let (name, project, _) = try await visibleRepository(visit.request.uri.queryParameters.get("name"), visit)
         let record = services.policy.project(project, state: visit.state)
         var rows: [[String: Any]] = []
-        for (manifest, tags) in inventory.images(name) {
-            let (signature, _) = await inventory.signature(name, manifest.digest, project: record)
+        for (manifest, tags) in try await inventory.images(name) {
+            let (signature, _) = try await inventory.signature(name, manifest.digest, project: record)
             rows.append([
                 "tags": tags, "digest": manifest.digest.description,
                 "shortDigest": ConsoleInventory.short(manifest.digest),
                 "urlRepository": ConsoleInventory.query(name),
-                "size": ConsoleInventory.bytes(inventory.imageSize(name, manifest)),
-                "pushed": ConsoleInventory.time(inventory.pushed(name, manifest.digest)),
+                "size": ConsoleInventory.bytes(try await inventory.imageSize(name, manifest)),
+                "pushed": ConsoleInventory.time(try await inventory.pushed(name, manifest.digest)),
                 "signature": signature.rawValue, "signatureClass": signature.cssClass,
                 "scan": ConsoleInventory.summary(inventory.scanRecords(name, manifest)),
             ])
@@ -218,28 +220,34 @@ extension Console {
             ])
     }
 
-    func artifactManifest(_ visit: Visit) throws -> (String, String, ProjectAccess, ConsoleInventory.Manifest) {
-        let (name, project, access) = try visibleRepository(
+    func artifactManifest(_ visit: Visit) async throws -> (String, String, ProjectAccess, ConsoleInventory.Manifest) {
+        let (name, project, access) = try await visibleRepository(
             visit.request.uri.queryParameters.get("repository"), visit)
         guard let text = visit.request.uri.queryParameters.get("digest"), let digest = try? OCIDigest(parsing: text),
-            let manifest = inventory.manifest(name, digest)
+            let manifest = try await inventory.manifest(name, digest)
         else { throw ConsoleError(status: .notFound, message: "No such manifest in \(name).") }
         return (name, project, access, manifest)
     }
 
     func artifactPage(_ visit: inout Visit) async throws -> Response {
-        let (name, project, access, manifest) = try artifactManifest(visit)
+        let (name, project, access, manifest) = try await artifactManifest(visit)
         if access.rescans { _ = ensureSession(&visit) }
         let record = services.policy.project(project, state: visit.state)
-        let (signature, notes) = await inventory.signature(name, manifest.digest, project: record)
-        let tags = inventory.imageTags(name).filter { services.storage.resolveTag(name, $0) == manifest.digest }
+        let (signature, notes) = try await inventory.signature(name, manifest.digest, project: record)
+        var tags: [String] = []
+        for tag in try await inventory.imageTags(name)
+        where try await services.storage.resolveTag(name, tag) == manifest.digest {
+            tags.append(tag)
+        }
         let records = inventory.scanRecords(name, manifest)
+        let imageSize = try await inventory.imageSize(name, manifest)
+        let pushed = try await inventory.pushed(name, manifest.digest)
         var values: [String: Any] = [
             "repository": name, "urlRepository": ConsoleInventory.query(name), "project": project,
             "urlProject": ConsoleInventory.query(project), "digest": manifest.digest.description,
             "mediaType": manifest.summary.mediaType, "tags": tags, "hasTags": !tags.isEmpty,
-            "size": "\(ConsoleInventory.bytes(inventory.imageSize(name, manifest)))",
-            "pushed": ConsoleInventory.time(inventory.pushed(name, manifest.digest)),
+            "size": "\(ConsoleInventory.bytes(imageSize))",
+            "pushed": ConsoleInventory.time(pushed),
             "signature": signature.rawValue, "signatureClass": signature.cssClass, "signatureNotes": notes,
             "scan": ConsoleInventory.summary(records),
             "canRescan": access.rescans && services.scans != nil && !manifest.isAttachment,
@@ -258,19 +266,24 @@ extension Console {
         }
         if manifest.isIndex {
             let platforms = Self.platforms(manifest.data)
-            let rows = manifest.summary.manifests.enumerated().map { index, child -> [String: Any] in
-                [
+            var rows: [[String: Any]] = []
+            for (index, child) in manifest.summary.manifests.enumerated() {
+                var size = child.size
+                if let stored = try await inventory.manifest(name, child.digest) {
+                    size = try await inventory.imageSize(name, stored)
+                }
+                rows.append([
                     "platform": index < platforms.count ? platforms[index] : "unknown",
                     "digest": child.digest.description, "shortDigest": ConsoleInventory.short(child.digest),
-                    "size": ConsoleInventory.bytes(
-                        inventory.manifest(name, child.digest).map { inventory.imageSize(name, $0) } ?? child.size),
-                ]
+                    "size": ConsoleInventory.bytes(size),
+                ])
             }
             values["platforms"] = rows
             values["hasPlatforms"] = !rows.isEmpty
         } else {
-            if let config = manifest.summary.config, services.storage.repositoryHasBlob(name, config.digest),
-                let data = POSIXFile.contents(services.storage.blobPath(config.digest)), data.count <= 4 << 20,
+            if let config = manifest.summary.config, config.size <= 4 << 20,
+                try await services.storage.repositoryHasBlob(name, config.digest),
+                let data = try await services.storage.blobContent(config.digest),
                 let platform = Self.platform((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])
             {
                 values["platform"] = platform
@@ -293,7 +306,7 @@ extension Console {
             ]
         }
         values["hasFindings"] = !findings.isEmpty
-        if let sbom = sbomReferrer(name, manifest) { values["sbom"] = sbom.description }
+        if let sbom = try await sbomReferrer(name, manifest) { values["sbom"] = sbom.description }
         let notice = visit.request.uri.queryParameters.get("rescan").map { _ in "Rescan queued." }
         return page(
             visit, title: "\(name)@\(ConsoleInventory.short(manifest.digest))", template: "artifact",
@@ -301,10 +314,10 @@ extension Console {
     }
 
     /// The CycloneDX SBOM referrer of an image (for an index, of its first platform that has one).
-    func sbomReferrer(_ repository: String, _ manifest: ConsoleInventory.Manifest) -> OCIDigest? {
+    func sbomReferrer(_ repository: String, _ manifest: ConsoleInventory.Manifest) async throws -> OCIDigest? {
         let subjects = manifest.isIndex ? manifest.summary.manifests.map(\.digest) : [manifest.digest]
         for subject in subjects {
-            if let referrer = services.storage.referrers(repository, subject: subject).first(where: {
+            if let referrer = try await services.storage.referrers(repository, subject: subject).first(where: {
                 $0.artifactType == ImageScanner.sbomArtifactType
             }) {
                 return referrer.digest
@@ -329,11 +342,11 @@ extension Console {
     }
 
     /// `GET /console/sbom`: the SBOM referrer's CycloneDX document, as a download.
-    func sbom(_ visit: inout Visit) throws -> Response {
-        let (name, _, _, manifest) = try artifactManifest(visit)
+    func sbom(_ visit: inout Visit) async throws -> Response {
+        let (name, _, _, manifest) = try await artifactManifest(visit)
         guard manifest.summary.artifactType == ImageScanner.sbomArtifactType,
-            let layer = manifest.summary.layers.first, services.storage.repositoryHasBlob(name, layer.digest),
-            let data = POSIXFile.contents(services.storage.blobPath(layer.digest))
+            let layer = manifest.summary.layers.first, try await services.storage.repositoryHasBlob(name, layer.digest),
+            let data = try await services.storage.blobContent(layer.digest)
         else { throw ConsoleError(status: .notFound, message: "No SBOM with that digest.") }
         let file = name.replacingOccurrences(of: "/", with: "_") + "-sbom.cdx.json"
         return Response(
@@ -348,7 +361,7 @@ extension Console {
     /// `POST /console/rescan`: queues a scan of an image (each platform of an index).
     func rescan(_ visit: inout Visit) async throws -> Response {
         let (_, fields) = try await form(visit)
-        let (name, _, access) = try visibleRepository(fields["repository"], visit)
+        let (name, _, access) = try await visibleRepository(fields["repository"], visit)
         guard access.rescans else {
             throw ConsoleError(status: .forbidden, message: "Only those who may push may ask for a rescan.")
         }
@@ -356,7 +369,7 @@ extension Console {
             throw ConsoleError(status: .conflict, message: "Scanning is not configured on this registry.")
         }
         guard let text = fields["digest"], let digest = try? OCIDigest(parsing: text),
-            services.storage.manifest(name, digest: digest) != nil
+            try await services.storage.manifest(name, digest: digest) != nil
         else { throw ConsoleError(status: .notFound, message: "No such manifest in \(name).") }
         scans.enqueue(repository: name, digest: digest)
         services.audit.record(
@@ -384,11 +397,11 @@ extension Console {
 
     /// `GET /console/audit[?project=P][&page=N]`: newest first; all of it for system admins, one
     /// project's events for its admins.
-    func auditPage(_ visit: inout Visit) throws -> Response {
+    func auditPage(_ visit: inout Visit) async throws -> Response {
         let query = visit.request.uri.queryParameters
         let project = query.get("project").flatMap { $0.isEmpty ? nil : $0 }
         if let project {
-            let (_, access) = try visibleProject(project, visit)
+            let (_, access) = try await visibleProject(project, visit)
             guard access.administers else {
                 throw ConsoleError(status: .forbidden, message: "Only the project's admins may read its audit log.")
             }

@@ -36,12 +36,12 @@ public struct SignatureGate: PullGate {
         repository: String, project: ProjectRecord, manifest: RegistryStorage.StoredManifest, storage: RegistryStorage
     ) async throws {
         guard project.requireSignature else { return }
-        if isSignature(manifest, storage: storage) { return }
+        if try await isSignature(manifest, storage: storage) { return }
         let digest = manifest.digest
         let keys = project.signatureKeys ?? []
         let identities = project.signatureIdentities ?? []
         if !keys.isEmpty || !identities.isEmpty {
-            let verdict = await StoredSignatures.verify(
+            let verdict = try await StoredSignatures.verify(
                 repository: repository, digest: digest, keys: keys, identities: identities, storage: storage)
             if verdict.verified {
                 try await checkAttestations(
@@ -58,8 +58,8 @@ public struct SignatureGate: PullGate {
                 .preconditionFailed, .policyViolation, reason,
                 detail: ["digest": digest.description, "policy": "requireSignature"])
         }
-        if storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return }
-        if storage.referrers(repository, subject: digest).contains(where: {
+        if try await storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return }
+        if try await storage.referrers(repository, subject: digest).contains(where: {
             Self.signatureArtifactTypes.contains($0.artifactType ?? "")
         }) {
             return
@@ -76,7 +76,7 @@ public struct SignatureGate: PullGate {
         repository: String, digest: OCIDigest, keys: [String], types: [String], storage: RegistryStorage
     ) async throws {
         guard !types.isEmpty else { return }
-        let attestations = StoredSignatures.load(
+        let attestations = try await StoredSignatures.load(
             repository: repository, digest: digest, kind: .attestation, storage: storage)
         let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
         for type in types {
@@ -94,8 +94,9 @@ public struct SignatureGate: PullGate {
         }
     }
 
-    private func isSignature(_ manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) -> Bool {
-        guard let data = POSIXFile.contents(manifest.path),
+    private func isSignature(_ manifest: RegistryStorage.StoredManifest, storage: RegistryStorage) async throws -> Bool
+    {
+        guard let data = try await storage.blobContent(manifest.digest),
             let summary = try? ManifestParser.parse(data, contentType: manifest.mediaType)
         else { return false }
         if let type = summary.artifactType, Self.signatureArtifactTypes.contains(type) { return true }
@@ -210,17 +211,19 @@ public struct PolicyEngine: Sendable {
     func checkPush(
         repository: String, tags: [String], digest: OCIDigest, storage: RegistryStorage, incomingBytes: Int64,
         identity: Identity
-    ) throws {
+    ) async throws {
         for tag in tags where isImmutable(repository: repository, tag: tag) {
-            if let existing = storage.resolveTag(repository, tag), existing != digest {
+            if let existing = try await storage.resolveTag(repository, tag), existing != digest {
                 throw RegistryError(
                     .preconditionFailed, .policyViolation,
                     "tag '\(tag)' is immutable and already points to \(existing)",
                     detail: ["tag": tag, "policy": "immutableTags"])
             }
         }
-        if storage.blobSize(digest) == nil || !POSIXFile.exists(storage.revisionPath(repository, digest)) {
-            try checkQuota(repository: repository, adding: digest, incomingBytes: incomingBytes, storage: storage)
+        if try await storage.blobSize(digest) == nil,
+            try await !storage.driver.exists(storage.revisionPath(repository, digest))
+        {
+            try await checkQuota(repository: repository, adding: digest, incomingBytes: incomingBytes, storage: storage)
         }
     }
 
@@ -232,9 +235,9 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func checkDelete(repository: String, digest: OCIDigest, storage: RegistryStorage) throws {
-        for tag in storage.tags(repository) where isImmutable(repository: repository, tag: tag) {
-            if storage.resolveTag(repository, tag) == digest {
+    func checkDelete(repository: String, digest: OCIDigest, storage: RegistryStorage) async throws {
+        for tag in try await storage.tags(repository) where isImmutable(repository: repository, tag: tag) {
+            if try await storage.resolveTag(repository, tag) == digest {
                 throw RegistryError(
                     .preconditionFailed, .policyViolation, "manifest is referenced by immutable tag '\(tag)'",
                     detail: ["tag": tag, "policy": "immutableTags"])
@@ -243,13 +246,14 @@ public struct PolicyEngine: Sendable {
     }
 
     func checkQuota(repository: String, adding digest: OCIDigest, incomingBytes: Int64? = nil, storage: RegistryStorage)
-        throws
+        async throws
     {
         let projectName = Self.project(of: repository)
         guard let quota = project(projectName).quotaBytes else { return }
-        let used = Self.usage(project: projectName, storage: storage)
+        let used = try await Self.usage(project: projectName, storage: storage)
         if used.digests.contains(digest) { return }
-        let adding = incomingBytes ?? storage.blobSize(digest) ?? 0
+        var adding = incomingBytes ?? 0
+        if incomingBytes == nil { adding = try await storage.blobSize(digest) ?? 0 }
         if used.bytes + adding > quota {
             throw RegistryError(
                 .forbidden, .denied,
@@ -259,13 +263,16 @@ public struct PolicyEngine: Sendable {
     }
 
     /// Distinct content (blobs and manifests) a project holds, and its total size.
-    public static func usage(project: String, storage: RegistryStorage) -> (bytes: Int64, digests: Set<OCI.Digest>) {
+    public static func usage(project: String, storage: RegistryStorage) async throws -> (
+        bytes: Int64, digests: Set<OCI.Digest>
+    ) {
         var digests = Set<OCIDigest>()
-        for repository in storage.repositories() where Self.project(of: repository) == project {
-            digests.formUnion(storage.linkedBlobs(repository))
-            digests.formUnion(storage.revisions(repository))
+        for repository in try await storage.repositories() where Self.project(of: repository) == project {
+            digests.formUnion(try await storage.linkedBlobs(repository))
+            digests.formUnion(try await storage.revisions(repository))
         }
-        let bytes = digests.reduce(Int64(0)) { $0 + (storage.blobSize($1) ?? 0) }
+        var bytes: Int64 = 0
+        for digest in digests { bytes += try await storage.blobSize(digest) ?? 0 }
         return (bytes, digests)
     }
 }
@@ -279,8 +286,8 @@ enum StoredSignatures {
     static func verify(
         repository: String, digest: OCIDigest, keys: [String], identities: [SignatureIdentityRecord] = [],
         storage: RegistryStorage
-    ) async -> ImageVerdict {
-        let signatures = load(repository: repository, digest: digest, kind: .signature, storage: storage)
+    ) async throws -> ImageVerdict {
+        let signatures = try await load(repository: repository, digest: digest, kind: .signature, storage: storage)
         var policies: [VerificationPolicy] = []
         let parsed = keys.compactMap { try? VerificationKey(pem: $0) }
         if !parsed.isEmpty { policies.append(VerificationPolicy(keys: parsed)) }
@@ -303,26 +310,25 @@ enum StoredSignatures {
 
     /// The layers of the `<alg>-<hex>.<kind>` manifest and of the referrers of `kind`'s artifact type.
     static func load(repository: String, digest: OCIDigest, kind: AttachmentKind, storage: RegistryStorage)
-        -> [CosignSignature]
+        async throws -> [CosignSignature]
     {
         var manifests: [(String, OCIDigest)] = []
-        if let tagged = storage.resolveTag(repository, kind.tag(for: digest)) {
+        if let tagged = try await storage.resolveTag(repository, kind.tag(for: digest)) {
             manifests.append((kind.tag(for: digest), tagged))
         }
-        for referrer in storage.referrers(repository, subject: digest) where referrer.artifactType == kind.artifactType
-        {
+        for referrer in try await storage.referrers(repository, subject: digest)
+        where referrer.artifactType == kind.artifactType {
             manifests.append(("referrer \(referrer.digest)", referrer.digest))
         }
         var signatures: [CosignSignature] = []
         for (source, manifestDigest) in manifests {
-            guard let stored = storage.manifest(repository, digest: manifestDigest),
-                let data = POSIXFile.contents(stored.path),
+            guard let (stored, data) = try await storage.manifestContent(repository, digest: manifestDigest),
                 let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
             else { continue }
             for (number, layer) in summary.layers.enumerated() {
                 var payload = Data()
-                if storage.repositoryHasBlob(repository, layer.digest),
-                    let bytes = POSIXFile.contents(storage.blobPath(layer.digest)),
+                if try await storage.repositoryHasBlob(repository, layer.digest),
+                    let bytes = try await storage.blobContent(layer.digest),
                     OCIDigest.of(bytes, algorithm: layer.digest.algorithm) == layer.digest
                 {
                     payload = bytes

@@ -155,44 +155,61 @@ public enum RegistryRetention {
     /// The plan for the project's current rules; with no rules, an empty plan.
     public static func plan(
         root: String, project: String, configuration: RegistryConfiguration? = nil, now: Date = Date()
-    ) throws -> RetentionPlan {
-        let storage = try RegistryStorage(root: root)
+    ) async throws -> RetentionPlan {
+        try await plan(
+            storage: try RegistryStorage(root: root), project: project, configuration: configuration, now: now)
+    }
+
+    /// The plan for the project's current rules on `storage`; with no rules, an empty plan.
+    public static func plan(
+        storage: RegistryStorage, project: String, configuration: RegistryConfiguration? = nil, now: Date = Date()
+    ) async throws -> RetentionPlan {
         let record = projectRecord(storage: storage, project: project, configuration: configuration)
-        return RetentionPlanner(storage: storage).plan(
+        return try await RetentionPlanner(storage: storage).plan(
             project: project, rules: record.retention ?? RetentionRules(), immutableTags: record.immutableTags,
             now: now)
+    }
+
+    /// ``apply(storage:project:configuration:gracePeriod:operator:auditLog:now:)`` on the file system at `root`.
+    public static func apply(
+        root: String, project: String, configuration: RegistryConfiguration? = nil, gracePeriod: TimeInterval = 3600,
+        operator name: String = "retention", auditLog: String? = nil, now: Date = Date()
+    ) async throws -> RetentionResult {
+        try await apply(
+            storage: try RegistryStorage(root: root), project: project, configuration: configuration,
+            gracePeriod: gracePeriod, operator: name, auditLog: auditLog, now: now)
     }
 
     /// Deletes what the plan lists (computed again under the storage lock, so a push in between
     /// cannot be lost), audits each deletion, then collects garbage.
     public static func apply(
-        root: String, project: String, configuration: RegistryConfiguration? = nil, gracePeriod: TimeInterval = 3600,
-        operator name: String = "retention", auditLog: String? = nil, now: Date = Date()
-    ) throws -> RetentionResult {
-        let storage = try RegistryStorage(root: root)
+        storage: RegistryStorage, project: String, configuration: RegistryConfiguration? = nil,
+        gracePeriod: TimeInterval = 3600, operator name: String = "retention", auditLog: String? = nil,
+        now: Date = Date()
+    ) async throws -> RetentionResult {
         let audit = AuditLog(path: auditLog ?? configuration?.auditLog ?? storage.root + "/audit.log")
         let collector = GarbageCollector(
             storage: storage, gracePeriod: gracePeriod,
             uploadExpiry: TimeInterval(configuration?.uploadExpirySeconds ?? 24 * 3600))
-        let before = contentBytes(collector)
+        let before = try await contentBytes(storage)
         let record = projectRecord(storage: storage, project: project, configuration: configuration)
-        var untagged = 0
-        var deleted = 0
-        let plan = try StorageLock(root: storage.root).withLock(exclusive: true) {
-            let plan = RetentionPlanner(storage: storage).plan(
+        let (plan, untagged, deleted) = try await storage.lock.withLock(exclusive: true) {
+            var untagged = 0
+            var deleted = 0
+            let plan = try await RetentionPlanner(storage: storage).plan(
                 project: project, rules: record.retention ?? RetentionRules(), immutableTags: record.immutableTags,
                 now: now)
             for deletion in plan.delete {
                 guard let digest = try? OCI.Digest(parsing: deletion.digest) else { continue }
-                for tag in deletion.tags where storage.resolveTag(deletion.repository, tag) == digest {
-                    if try storage.deleteTag(deletion.repository, tag) {
+                for tag in deletion.tags where try await storage.resolveTag(deletion.repository, tag) == digest {
+                    if try await storage.deleteTag(deletion.repository, tag) {
                         untagged += 1
                         audit.record(
                             action: "retention.untag", identity: .user(name), repository: deletion.repository,
                             reference: tag, digest: digest, remote: nil, decision: "deleted", reason: deletion.reason)
                     }
                 }
-                if try storage.deleteManifest(deletion.repository, digest: digest) {
+                if try await storage.deleteManifest(deletion.repository, digest: digest) {
                     deleted += 1
                     audit.record(
                         action: "retention.delete", identity: .user(name), repository: deletion.repository,
@@ -200,21 +217,24 @@ public enum RegistryRetention {
                         reason: deletion.reason)
                 }
             }
-            return plan
+            return (plan, untagged, deleted)
         }
-        let report = try collector.run(dryRun: false, now: now)
+        let report = try await collector.run(dryRun: false, now: now)
         return RetentionResult(
             plan: plan, untagged: untagged, deletedManifests: deleted, removedBlobs: report.removedBlobs.count,
-            removedBytes: report.removedBytes, bytesBefore: before, bytesAfter: contentBytes(collector))
+            removedBytes: report.removedBytes, bytesBefore: before, bytesAfter: try await contentBytes(storage))
     }
 
     /// Bytes of every blob and manifest in the content store.
-    public static func contentBytes(root: String) throws -> Int64 {
-        contentBytes(GarbageCollector(storage: try RegistryStorage(root: root)))
+    public static func contentBytes(root: String) async throws -> Int64 {
+        try await contentBytes(try RegistryStorage(root: root))
     }
 
-    static func contentBytes(_ collector: GarbageCollector) -> Int64 {
-        collector.allBlobs().reduce(Int64(0)) { $0 + (collector.storage.blobSize($1) ?? 0) }
+    /// Bytes of every blob and manifest in the content store of `storage`.
+    public static func contentBytes(_ storage: RegistryStorage) async throws -> Int64 {
+        var total: Int64 = 0
+        for digest in try await storage.allBlobs() { total += try await storage.blobSize(digest) ?? 0 }
+        return total
     }
 
     /// The state file's record, else `registry.yaml`'s settings (as the server sees the project).

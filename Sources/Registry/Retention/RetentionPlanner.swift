@@ -34,35 +34,35 @@ public struct RetentionPlanner: Sendable {
     /// The plan for `project` under `rules`, with `immutableTags` always kept.
     public func plan(
         project: String, rules: RetentionRules, immutableTags: [String], now: Date = Date()
-    ) -> RetentionPlan {
+    ) async throws -> RetentionPlan {
         var plan = RetentionPlan(project: project, generatedAt: now, rules: rules)
         guard rules.hasRules else { return plan }
-        for repository in storage.repositories() where PolicyEngine.project(of: repository) == project {
+        for repository in try await storage.repositories() where PolicyEngine.project(of: repository) == project {
             guard rules.covers(repository: repository, project: project) else { continue }
-            planRepository(repository, rules: rules, immutableTags: immutableTags, now: now, into: &plan)
+            try await planRepository(repository, rules: rules, immutableTags: immutableTags, now: now, into: &plan)
         }
         return plan
     }
 
     private func planRepository(
         _ repository: String, rules: RetentionRules, immutableTags: [String], now: Date, into plan: inout RetentionPlan
-    ) {
+    ) async throws {
         var tagsByDigest: [OCI.Digest: [String]] = [:]
-        for tag in storage.tags(repository) {
-            if let digest = storage.resolveTag(repository, tag) { tagsByDigest[digest, default: []].append(tag) }
+        for tag in try await storage.tags(repository) {
+            if let digest = try await storage.resolveTag(repository, tag) {
+                tagsByDigest[digest, default: []].append(tag)
+            }
         }
         var nodes: [OCI.Digest: Node] = [:]
-        for digest in storage.revisions(repository) {
-            guard let stored = storage.manifest(repository, digest: digest) else { continue }
+        var signed = Set<OCI.Digest>()
+        for digest in try await storage.revisions(repository) {
+            guard let (stored, data) = try await storage.manifestContent(repository, digest: digest) else { continue }
             var node = Node(
                 digest: digest, mediaType: stored.mediaType, size: stored.size, tags: tagsByDigest[digest] ?? [],
-                pushedAt: POSIXFile.modificationTime(storage.revisionPath(repository, digest)).map {
-                    Date(timeIntervalSince1970: $0)
-                },
+                pushedAt: try await storage.pushTime(repository, digest: digest),
                 pulledAt: pulls.lastPull(digest))
-            if let data = POSIXFile.contents(stored.path),
-                let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
-            {
+            if try await isSigned(repository, digest, tags: node.tags) { signed.insert(digest) }
+            if let summary = try? ManifestParser.parse(data, contentType: stored.mediaType) {
                 node.children = summary.manifests.map(\.digest)
                 node.subject = summary.subject?.digest
             }
@@ -127,7 +127,7 @@ public struct RetentionPlanner: Sendable {
                         "keepPulledDays: pulled \(RetentionPlan.timestamp(pulled)), within \(days) days")
                 }
             }
-            if rules.keepSigned ?? true, isSigned(repository, node.digest, tags: node.tags) {
+            if rules.keepSigned ?? true, signed.contains(node.digest) {
                 reasons[node.digest, default: []].append("keepSigned: has a cosign signature")
             }
         }
@@ -202,9 +202,9 @@ public struct RetentionPlanner: Sendable {
 
     /// Whether a manifest carries a cosign signature: the `<alg>-<hex>.sig` tag or a signature
     /// referrer (the same evidence ``SignatureGate`` accepts without keys).
-    func isSigned(_ repository: String, _ digest: OCI.Digest, tags: [String]) -> Bool {
-        if storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return true }
-        return storage.referrers(repository, subject: digest).contains {
+    func isSigned(_ repository: String, _ digest: OCI.Digest, tags: [String]) async throws -> Bool {
+        if try await storage.resolveTag(repository, digest.tagForm + ".sig") != nil { return true }
+        return try await storage.referrers(repository, subject: digest).contains {
             SignatureGate.signatureArtifactTypes.contains($0.artifactType ?? "")
         }
     }

@@ -77,4 +77,20 @@ enum BlobReader {
             try await writer.finish(nil)
         }
     }
+
+    /// Streams part of a blob from a driver that keeps content elsewhere (an object store).
+    static func body(driver: any StorageDriver, path: String, range: ClosedRange<Int64>) -> ResponseBody {
+        let length = Int(range.upperBound - range.lowerBound + 1)
+        return ResponseBody(contentLength: length) { writer in
+            var sent: Int64 = 0
+            try await driver.stream(path, range: range) { buffer in
+                sent += Int64(buffer.readableBytes)
+                try await writer.write(buffer)
+            }
+            guard sent == Int64(length) else {
+                throw StorageError.corrupt(path: path, reason: "sent \(sent) of \(length) bytes")
+            }
+            try await writer.finish(nil)
+        }
+    }
 }

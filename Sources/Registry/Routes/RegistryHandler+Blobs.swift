@@ -11,7 +11,7 @@ extension RegistryHandler {
         -> Response
     {
         let digest = try parseDigest(digestString)
-        guard storage.repositoryHasBlob(name, digest), let size = storage.blobSize(digest) else {
+        guard try await storage.repositoryHasBlob(name, digest), let size = try await storage.blobSize(digest) else {
             throw RegistryError.blobUnknown(digest)
         }
         var headers: HTTPFields = [:]
@@ -36,19 +36,30 @@ extension RegistryHandler {
         guard request.method == .get, length > 0 else {
             return Response(status: status, headers: headers, body: .init())
         }
+        let path = storage.blobPath(digest)
+        guard let local = storage.driver.localFile(path) else {
+            if storage.redirects, let url = try storage.driver.temporaryURL(path, expires: 1200) {
+                return Response(
+                    status: .temporaryRedirect,
+                    headers: [.location: url, .dockerContentDigest: digest.description, .contentLength: "0"],
+                    body: .init())
+            }
+            return Response(
+                status: status, headers: headers,
+                body: BlobReader.body(driver: storage.driver, path: path, range: effective))
+        }
         if let channel = context.sendfileChannel, Sendfile.reserve(on: channel) {
-            headers[Sendfile.field] = Sendfile.value(path: storage.blobPath(digest), range: effective)
+            headers[Sendfile.field] = Sendfile.value(path: local, range: effective)
             return Response(status: status, headers: headers, body: .init())
         }
-        let body = BlobReader.body(
-            path: storage.blobPath(digest), range: effective, reservedOn: context.sendfileChannel)
+        let body = BlobReader.body(path: local, range: effective, reservedOn: context.sendfileChannel)
         return Response(status: status, headers: headers, body: body)
     }
 
     func deleteBlob(name: String, digestString: String, context: RegistryRequestContext) async throws -> Response {
         guard configuration.deleteEnabled else { throw RegistryError.unsupported("deletes are disabled") }
         let digest = try parseDigest(digestString)
-        let removed = try await Blocking.run { [storage] in try storage.unlinkBlob(name, digest) }
+        let removed = try await storage.unlinkBlob(name, digest)
         guard removed else { throw RegistryError.blobUnknown(digest) }
         audit.record(
             action: "delete", identity: context.identity, repository: name, reference: nil, digest: digest,

@@ -7,9 +7,11 @@ import OCI
 
 /// Listing: the repository catalogue, tags and referrers.
 extension RegistryHandler {
-    func catalog(request: Request, context: RegistryRequestContext) throws -> Response {
+    func catalog(request: Request, context: RegistryRequestContext) async throws -> Response {
         let (n, last) = try pagination(request)
-        let visible = storage.repositories().filter { policy.canList(repository: $0, identity: context.identity) }
+        let visible = try await storage.repositories().filter {
+            policy.canList(repository: $0, identity: context.identity)
+        }
         let (page, more) = paginate(visible, n: n, last: last)
         struct Body: Encodable { let repositories: [String] }
         var headers: HTTPFields = [:]
@@ -17,10 +19,10 @@ extension RegistryHandler {
         return json(encode(Body(repositories: page)), request: request, headers: headers)
     }
 
-    func tags(name: String, request: Request) throws -> Response {
-        guard storage.repositoryExists(name) else { throw RegistryError.nameUnknown(name) }
+    func tags(name: String, request: Request) async throws -> Response {
+        guard try await storage.repositoryExists(name) else { throw RegistryError.nameUnknown(name) }
         let (n, last) = try pagination(request)
-        let (page, more) = paginate(storage.tags(name), n: n, last: last)
+        let (page, more) = paginate(try await storage.tags(name), n: n, last: last)
         struct Body: Encodable {
             let name: String
             let tags: [String]
@@ -30,13 +32,13 @@ extension RegistryHandler {
         return json(encode(Body(name: name, tags: page)), request: request, headers: headers)
     }
 
-    func referrers(name: String, digestString: String, request: Request) throws -> Response {
+    func referrers(name: String, digestString: String, request: Request) async throws -> Response {
         let subject = try parseDigest(digestString)
-        var descriptors = storage.referrers(name, subject: subject)
+        var descriptors = try await storage.referrers(name, subject: subject)
         // Manifests listed under the fallback tag schema (`<alg>-<hex>`) count too.
-        if let fallback = storage.resolveTag(name, subject.tagForm),
-            let stored = storage.manifest(name, digest: fallback),
-            MediaType.isIndex(stored.mediaType), let data = POSIXFile.contents(stored.path),
+        if let fallback = try await storage.resolveTag(name, subject.tagForm),
+            let (stored, data) = try await storage.manifestContent(name, digest: fallback),
+            MediaType.isIndex(stored.mediaType),
             let index = try? ManifestParser.parse(data, contentType: stored.mediaType)
         {
             let known = Set(descriptors.map(\.digest))

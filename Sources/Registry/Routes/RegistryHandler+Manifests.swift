@@ -12,17 +12,18 @@ extension RegistryHandler {
     /// A reference that is neither a valid tag nor a valid digest names nothing, so it answers 404
     /// `MANIFEST_UNKNOWN`, as distribution does and the OCI conformance suite expects of
     /// `GET /v2/<name>/manifests/.INVALID_MANIFEST_NAME`. Only a PUT judges the reference's syntax.
-    func resolveManifest(name: String, reference: String) throws(RegistryError) -> RegistryStorage.StoredManifest {
+    func resolveManifest(name: String, reference: String) async throws -> RegistryStorage.StoredManifest {
         let shown = String(reference.prefix(140))
         if reference.contains(":") {
-            guard let digest = try? Digest(parsing: reference), let stored = storage.manifest(name, digest: digest)
+            guard let digest = try? Digest(parsing: reference),
+                let stored = try await storage.manifest(name, digest: digest)
             else {
                 throw RegistryError.manifestUnknown(shown)
             }
             return stored
         }
-        guard Tag.isValid(reference), let digest = storage.resolveTag(name, reference),
-            let stored = storage.manifest(name, digest: digest)
+        guard Tag.isValid(reference), let digest = try await storage.resolveTag(name, reference),
+            let stored = try await storage.manifest(name, digest: digest)
         else {
             throw RegistryError.manifestUnknown(shown)
         }
@@ -32,13 +33,14 @@ extension RegistryHandler {
     func getManifest(name: String, reference: String, request: Request, context: RegistryRequestContext) async throws
         -> Response
     {
-        let stored = try resolveManifest(name: name, reference: reference)
+        let stored = try await resolveManifest(name: name, reference: reference)
         if request.method == .get {
             try await policy.checkPull(repository: name, manifest: stored, identity: context.identity, storage: storage)
         }
         let digest = stored.digest
-        let data = try await Blocking.run { POSIXFile.contents(stored.path) }
-        guard let data else { throw RegistryError.manifestUnknown(reference) }
+        guard let data = try await storage.blobContent(stored.digest) else {
+            throw RegistryError.manifestUnknown(reference)
+        }
         var headers: HTTPFields = [:]
         headers[.contentType] = stored.mediaType
         headers[.contentLength] = String(data.count)
@@ -92,15 +94,13 @@ extension RegistryHandler {
         } catch {
             throw RegistryError(error)
         }
-        try await Blocking.run { [storage, tags, policy, identity = context.identity] in
-            // Under the shared lock a garbage collection cannot sweep between check and write.
-            try StorageLock(root: storage.root).withLock(exclusive: false) {
-                try validateReferences(name: name, summary: summary)
-                try policy.checkPush(
-                    repository: name, tags: tags, digest: digest, storage: storage, incomingBytes: Int64(data.count),
-                    identity: identity)
-                try storage.putManifest(name, data: data, digest: digest, summary: summary, tags: tags)
-            }
+        // Under the shared lock a garbage collection cannot sweep between check and write.
+        try await storage.lock.withLock(exclusive: false) { [storage, tags, policy, identity = context.identity] in
+            try await validateReferences(name: name, summary: summary)
+            try await policy.checkPush(
+                repository: name, tags: tags, digest: digest, storage: storage, incomingBytes: Int64(data.count),
+                identity: identity)
+            try await storage.putManifest(name, data: data, digest: digest, summary: summary, tags: tags)
         }
         audit.record(
             action: "push", identity: context.identity, repository: name, reference: reference, digest: digest,
@@ -126,22 +126,22 @@ extension RegistryHandler {
     }
 
     /// Every blob and child manifest a manifest names must be in the repository (subject excepted).
-    func validateReferences(name: String, summary: ManifestSummary) throws(RegistryError) {
+    func validateReferences(name: String, summary: ManifestSummary) async throws {
         for descriptor in summary.requiredBlobs {
-            POSIXFile.touch(storage.blobPath(descriptor.digest))
-            guard storage.repositoryHasBlob(name, descriptor.digest) else {
+            guard try await storage.repositoryHasBlob(name, descriptor.digest) else {
                 throw RegistryError(
                     .badRequest, .manifestBlobUnknown, "blob unknown to registry",
                     detail: ["digest": descriptor.digest.description])
             }
-            if let size = storage.blobSize(descriptor.digest), size != descriptor.size {
+            try await storage.driver.touch(storage.blobPath(descriptor.digest))
+            if let size = try await storage.blobSize(descriptor.digest), size != descriptor.size {
                 throw RegistryError(
                     .badRequest, .manifestInvalid, "descriptor size does not match the blob",
                     detail: ["digest": descriptor.digest.description, "size": String(size)])
             }
         }
         for child in summary.manifests {
-            guard storage.manifest(name, digest: child.digest) != nil else {
+            guard try await storage.manifest(name, digest: child.digest) != nil else {
                 throw RegistryError(
                     .badRequest, .manifestBlobUnknown, "manifest unknown to repository",
                     detail: ["digest": child.digest.description])
@@ -155,13 +155,13 @@ extension RegistryHandler {
         guard configuration.deleteEnabled else { throw RegistryError.unsupported("deletes are disabled") }
         if reference.contains(":") {
             let digest = try parseDigest(reference)
-            try policy.checkDelete(repository: name, digest: digest, storage: storage)
-            let removed = try await Blocking.run { [storage] in try storage.deleteManifest(name, digest: digest) }
+            try await policy.checkDelete(repository: name, digest: digest, storage: storage)
+            let removed = try await storage.deleteManifest(name, digest: digest)
             guard removed else { throw RegistryError.manifestUnknown(reference) }
         } else {
             guard Tag.isValid(reference) else { throw RegistryError.manifestUnknown(reference) }
             try policy.checkTagDelete(repository: name, tag: reference)
-            let removed = try await Blocking.run { [storage] in try storage.deleteTag(name, reference) }
+            let removed = try await storage.deleteTag(name, reference)
             guard removed else { throw RegistryError.manifestUnknown(reference) }
         }
         audit.record(

@@ -32,17 +32,19 @@ extension RegistryHandler {
             if let digest = try? Digest(parsing: mount) {
                 let from = parameters.get("from")
                 var source: String?
-                if let from, RepositoryName.isValid(from), storage.repositoryHasBlob(from, digest),
-                    policy.canPull(repository: from, identity: context.identity)
+                if let from, RepositoryName.isValid(from), policy.canPull(repository: from, identity: context.identity),
+                    try await storage.repositoryHasBlob(from, digest)
                 {
                     source = from
                 }
-                if source != nil || (from == nil && policy.allowsAnonymousMount && storage.blobSize(digest) != nil) {
-                    try policy.checkQuota(repository: name, adding: digest, storage: storage)
-                    try await Blocking.run { [storage] in
-                        try StorageLock(root: storage.root).withLock(exclusive: false) {
-                            try storage.linkBlob(name, digest)
-                        }
+                var mountable = source != nil
+                if !mountable, from == nil, policy.allowsAnonymousMount {
+                    mountable = try await storage.blobSize(digest) != nil
+                }
+                if mountable {
+                    try await policy.checkQuota(repository: name, adding: digest, storage: storage)
+                    try await storage.lock.withLock(exclusive: false) { [storage] in
+                        try await storage.linkBlob(name, digest)
                     }
                     return blobCreated(name, digest)
                 }
@@ -88,61 +90,41 @@ extension RegistryHandler {
         return (start, end)
     }
 
-    /// Checks out a session and makes its running hash match the file.
+    /// Checks out a session with its running hash matching the data.
     func lease(name: String, id: String) async throws -> UploadSessions.Lease {
         guard let lease = try await uploads.lease(id, repository: name) else {
-            let size = await uploads.size(id) ?? 0
+            let size = try await uploads.size(id) ?? 0
             var headers = uploadHeaders(name, id, size: size)
             headers[.contentLength] = nil
             throw RegistryError(
                 .rangeNotSatisfiable, .blobUploadInvalid, "upload session is busy with another request",
                 headers: headers)
         }
-        var result = lease
-        if let size = POSIXFile.size(lease.dataPath), size != lease.hasher.count {
-            let path = lease.dataPath
-            let algorithm = lease.info.algorithm
-            do {
-                result.hasher = try await Blocking.run { try POSIXFile.hasher(for: path, algorithm: algorithm) }
-            } catch {
-                await uploads.release(lease, hasherValid: false)
-                throw error
-            }
-        }
-        return result
+        return lease
     }
 
     func patchUpload(name: String, id: String, request: Request) async throws -> Response {
         var session = try await lease(name: name, id: id)
+        var state: UploadState?
         do {
             let current = session.hasher.count
-            if let range = try contentRange(request) {
-                guard range.start == current else {
-                    var headers = uploadHeaders(name, id, size: current)
-                    headers[.contentLength] = nil
-                    throw RegistryError(
-                        .rangeNotSatisfiable, .blobUploadInvalid, "chunk out of order: the upload has \(current) bytes",
-                        detail: ["expectedStart": String(current)], headers: headers)
-                }
+            let range = try contentRange(request)
+            if let range, range.start != current {
+                var headers = uploadHeaders(name, id, size: current)
+                headers[.contentLength] = nil
+                throw RegistryError(
+                    .rangeNotSatisfiable, .blobUploadInvalid, "chunk out of order: the upload has \(current) bytes",
+                    detail: ["expectedStart": String(current)], headers: headers)
             }
-            var appender = BodyAppender(
-                hasher: session.hasher, path: session.dataPath, limit: configuration.maxBlobBytes)
-            let written = try await appender.append(request.body)
-            session.hasher = appender.hasher
-            if let range = try contentRange(request), range.end - range.start + 1 != written {
-                _ = truncate(session.dataPath, off_t(current))
-                session.hasher = try await Blocking.run {
-                    [path = session.dataPath, algorithm = session.info.algorithm] in
-                    try POSIXFile.hasher(for: path, algorithm: algorithm)
-                }
-                throw RegistryError(.badRequest, .blobUploadInvalid, "chunk length does not match Content-Range")
-            }
+            state = try await storage.driver.appendUpload(
+                id, offset: current, body: request.body, limit: configuration.maxBlobBytes,
+                expectedLength: range.map { $0.end - $0.start + 1 }, hasher: &session.hasher)
         } catch {
-            // Every failure above leaves the file and the running hash consistent with each other.
-            await uploads.release(session, hasherValid: true)
+            // Every failure above leaves the data and the running hash consistent with each other.
+            await uploads.release(session, state: nil)
             throw error
         }
-        await uploads.release(session, hasherValid: true)
+        await uploads.release(session, state: state)
         return Response(status: .accepted, headers: uploadHeaders(name, id, size: session.hasher.count), body: .init())
     }
 
@@ -170,35 +152,29 @@ extension RegistryHandler {
                     .rangeNotSatisfiable, .blobUploadInvalid, "chunk out of order: the upload has \(current) bytes",
                     headers: headers)
             }
-            var appender = BodyAppender(
-                hasher: session.hasher, path: session.dataPath, limit: configuration.maxBlobBytes)
-            _ = try await appender.append(request.body)
-            session.hasher = appender.hasher
+            _ = try await storage.driver.appendUpload(
+                id, offset: current, body: request.body, limit: configuration.maxBlobBytes, expectedLength: nil,
+                hasher: &session.hasher)
             var actual = session.hasher.finalize()
             if digest.algorithm != session.hasher.algorithm {
-                actual = try await Blocking.run { [path = session.dataPath] in
-                    try POSIXFile.hasher(for: path, algorithm: digest.algorithm).finalize()
-                }
+                actual = try await storage.driver.hashUpload(id, algorithm: digest.algorithm).finalize()
             }
             guard actual == digest else {
                 throw RegistryError(
                     .badRequest, .digestInvalid, "provided digest did not match uploaded content",
                     detail: ["expected": digest.description, "actual": actual.description])
             }
-            try policy.checkQuota(
+            try await policy.checkQuota(
                 repository: name, adding: digest, incomingBytes: session.hasher.count, storage: storage)
-            try await Blocking.run { [storage, path = session.dataPath] in
-                try POSIXFile.syncFile(path)
-                try StorageLock(root: storage.root).withLock(exclusive: false) {
-                    try storage.commitBlob(from: path, digest: digest)
-                    try storage.linkBlob(name, digest)
-                }
+            try await storage.lock.withLock(exclusive: false) { [storage] in
+                try await storage.driver.commitUpload(id, to: storage.blobPath(digest))
+                try await storage.linkBlob(name, digest)
             }
         } catch {
-            await uploads.release(session, hasherValid: true)
+            await uploads.release(session, state: nil)
             throw error
         }
-        await uploads.remove(id)
+        try await uploads.remove(id)
         audit.record(
             action: "push", identity: context.identity, repository: name, reference: nil, digest: digest,
             remote: context.remoteAddress)
@@ -206,15 +182,15 @@ extension RegistryHandler {
     }
 
     func uploadStatus(name: String, id: String) async throws -> Response {
-        guard await uploads.info(id, repository: name) != nil, let size = await uploads.size(id) else {
+        guard try await uploads.info(id, repository: name) != nil, let size = try await uploads.size(id) else {
             throw RegistryError.uploadUnknown(id)
         }
         return Response(status: .noContent, headers: uploadHeaders(name, id, size: size), body: .init())
     }
 
     func cancelUpload(name: String, id: String) async throws -> Response {
-        guard await uploads.info(id, repository: name) != nil else { throw RegistryError.uploadUnknown(id) }
-        await uploads.remove(id)
+        guard try await uploads.info(id, repository: name) != nil else { throw RegistryError.uploadUnknown(id) }
+        try await uploads.remove(id)
         return Response(status: .noContent, headers: [.contentLength: "0"], body: .init())
     }
 }

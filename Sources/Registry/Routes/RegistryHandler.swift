@@ -39,10 +39,10 @@ public struct RegistryHandler: Sendable {
             return json(Data("{}".utf8), request: request)
         case .catalog:
             guard method == .get else { throw methodNotAllowed() }
-            return try catalog(request: request, context: context)
+            return try await catalog(request: request, context: context)
         case .tags(let name):
             guard method == .get else { throw methodNotAllowed() }
-            return try tags(name: name, request: request)
+            return try await tags(name: name, request: request)
         case .manifest(let name, let reference):
             switch method {
             case .get, .head:
@@ -73,7 +73,7 @@ public struct RegistryHandler: Sendable {
             }
         case .referrers(let name, let digest):
             guard method == .get else { throw methodNotAllowed() }
-            return try referrers(name: name, digestString: digest, request: request)
+            return try await referrers(name: name, digestString: digest, request: request)
         }
     }
 

@@ -1,6 +1,7 @@
 import BerthCore
 import Foundation
 import Image
+import NIOPosix
 import OCI
 import Scan
 
@@ -46,8 +47,8 @@ public struct ImageScanner: Sendable {
     }
 
     /// Classifies a stored manifest.
-    public func kind(repository: String, digest: OCI.Digest) -> Kind {
-        guard let stored = storage.manifest(repository, digest: digest), let data = POSIXFile.contents(stored.path),
+    public func kind(repository: String, digest: OCI.Digest) async throws -> Kind {
+        guard let (stored, data) = try await storage.manifestContent(repository, digest: digest),
             let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
         else { return .other }
         if MediaType.isIndex(summary.mediaType) {
@@ -61,12 +62,13 @@ public struct ImageScanner: Sendable {
 
     /// Scans one image manifest and stores the record (completed or failed) with its referrers.
     @discardableResult
-    public func scan(repository: String, digest: OCI.Digest) -> ScanRecord {
+    /// The cataloguing runs on `pool` (NIO's shared thread pool when nil).
+    public func scan(repository: String, digest: OCI.Digest, on pool: NIOThreadPool? = nil) async -> ScanRecord {
         var record: ScanRecord
         do {
             let database = try VulnerabilityDatabase.open(path: databasePath)
             let version = try ScanDatabase.version(of: database)
-            let result = try catalogue(repository: repository, digest: digest, database: database)
+            let result = try await catalogue(repository: repository, digest: digest, database: database, on: pool)
             record = ScanRecord(
                 digest: digest.description, repository: repository, status: .completed, databaseVersion: version,
                 packages: result.catalog.packages.count,
@@ -75,7 +77,7 @@ public struct ImageScanner: Sendable {
                         id: $0.id, aliases: $0.aliases, severity: $0.severity, package: $0.packageName,
                         installedVersion: $0.installedVersion, fixedVersion: $0.fixedVersion)
                 }.sorted { ($0.severity, $1.id) > ($1.severity, $0.id) })
-            let referrers = try attach(result, repository: repository, digest: digest, version: version)
+            let referrers = try await attach(result, repository: repository, digest: digest, version: version)
             record.sbomDigest = referrers.sbom.description
             record.reportDigest = referrers.report.description
         } catch {
@@ -87,10 +89,14 @@ public struct ImageScanner: Sendable {
         return record
     }
 
-    /// Catalogues the image through an OCI layout whose blobs link to the registry's content store.
-    func catalogue(repository: String, digest: OCI.Digest, database: VulnerabilityDatabase) throws -> ScanResult {
-        guard let stored = storage.manifest(repository, digest: digest), let data = POSIXFile.contents(stored.path)
-        else { throw StorageError.io(path: repository, reason: "manifest \(digest) is not stored") }
+    /// Catalogues the image through an OCI layout whose blobs link to the registry's content store
+    /// (or, when the content is not on this machine, are copies of it, removed afterwards).
+    func catalogue(
+        repository: String, digest: OCI.Digest, database: VulnerabilityDatabase, on pool: NIOThreadPool? = nil
+    ) async throws -> ScanResult {
+        guard let (stored, data) = try await storage.manifestContent(repository, digest: digest) else {
+            throw StorageError.io(path: repository, reason: "manifest \(digest) is not stored")
+        }
         let summary = try ManifestParser.parse(data, contentType: stored.mediaType)
         let layout = storage.temporaryDirectory + "/scan-\(UUID().uuidString.lowercased())"
         defer { POSIXFile.removeTree(layout) }
@@ -98,14 +104,18 @@ public struct ImageScanner: Sendable {
         try POSIXFile.makeDirectory(layout + "/blobs/sha512")
         for blob in [Descriptor(mediaType: stored.mediaType, digest: digest, size: stored.size)] + summary.requiredBlobs
         {
-            guard blob.digest == digest || storage.repositoryHasBlob(repository, blob.digest) else {
+            if blob.digest != digest, try await !storage.repositoryHasBlob(repository, blob.digest) {
                 throw StorageError.io(path: repository, reason: "blob \(blob.digest) is not in the repository")
             }
             let link = "\(layout)/blobs/\(blob.digest.algorithm.rawValue)/\(blob.digest.encoded)"
-            if !POSIXFile.exists(link) {
-                guard symlink(storage.blobPath(blob.digest), link) == 0 else {
+            if POSIXFile.exists(link) { continue }
+            let path = storage.blobPath(blob.digest)
+            if let local = storage.driver.localFile(path) {
+                guard symlink(local, link) == 0 else {
                     throw StorageError.io(path: link, reason: POSIXFile.errorText())
                 }
+            } else {
+                try await Self.download(storage.driver, path: path, to: link)
             }
         }
         let index: [String: Any] = [
@@ -114,38 +124,57 @@ public struct ImageScanner: Sendable {
         ]
         try JSONSerialization.data(withJSONObject: index).write(to: URL(fileURLWithPath: layout + "/index.json"))
         try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: URL(fileURLWithPath: layout + "/oci-layout"))
-        let image = try Image.open(.ociLayout(path: layout, reference: digest.description))
-        var catalog = try Cataloger.catalog(image)
-        catalog.source = "\(repository)@\(digest)"
-        let findings = try Matcher.match(catalog, database: database)
-        return ScanResult(catalog: catalog, findings: findings, sources: try database.sources())
+        let source = "\(repository)@\(digest)"
+        return try await (pool ?? NIOThreadPool.singleton).runIfActive {
+            let image = try Image.open(.ociLayout(path: layout, reference: digest.description))
+            var catalog = try Cataloger.catalog(image)
+            catalog.source = source
+            let findings = try Matcher.match(catalog, database: database)
+            return ScanResult(catalog: catalog, findings: findings, sources: try database.sources())
+        }
+    }
+
+    /// Copies the file at `path` of `driver` to the local file `destination`.
+    static func download(_ driver: any StorageDriver, path: String, to destination: String) async throws {
+        guard let item = try await driver.stat(path) else {
+            throw StorageError.io(path: path, reason: "the blob is not in the content store")
+        }
+        let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StorageError.io(path: destination, reason: POSIXFile.errorText()) }
+        defer { close(fd) }
+        guard item.size > 0 else { return }
+        try await driver.stream(path, range: 0...(item.size - 1)) { buffer in
+            try buffer.withUnsafeReadableBytes { try POSIXFile.writeAll(fd: fd, bytes: $0, path: destination) }
+        }
     }
 
     /// Stores the CycloneDX SBOM and the vulnerability report as referrers of `digest`, replacing
     /// those of an earlier scan.
-    func attach(_ result: ScanResult, repository: String, digest: OCI.Digest, version: String) throws -> (
+    func attach(_ result: ScanResult, repository: String, digest: OCI.Digest, version: String) async throws -> (
         sbom: OCI.Digest, report: OCI.Digest
     ) {
-        guard let subject = storage.manifest(repository, digest: digest) else {
+        guard let subject = try await storage.manifest(repository, digest: digest) else {
             throw StorageError.io(path: repository, reason: "manifest \(digest) is not stored")
         }
         let types = [Self.sbomArtifactType, Self.reportArtifactType]
-        let previous = storage.referrers(repository, subject: digest).filter { types.contains($0.artifactType ?? "") }
+        let previous = try await storage.referrers(repository, subject: digest).filter {
+            types.contains($0.artifactType ?? "")
+        }
         let created = Self.timestamp(Date())
         let documents = [
             (Self.sbomArtifactType, Data(result.render(.cyclonedxJSON).utf8), "sbom.cdx.json"),
             (Self.reportArtifactType, Data(result.render(.json).utf8), "vulnerabilities.json"),
         ]
         let empty = Data("{}".utf8)
-        var digests: [OCI.Digest] = []
-        try StorageLock(root: storage.root).withLock(exclusive: false) {
+        let digests: [OCI.Digest] = try await storage.lock.withLock(exclusive: false) { [storage] in
+            var digests: [OCI.Digest] = []
             let emptyDigest = OCI.Digest.of(empty)
-            try storage.storeContent(empty, digest: emptyDigest)
-            try storage.linkBlob(repository, emptyDigest)
+            try await storage.storeContent(empty, digest: emptyDigest)
+            try await storage.linkBlob(repository, emptyDigest)
             for (artifactType, content, title) in documents {
                 let blobDigest = OCI.Digest.of(content)
-                try storage.storeContent(content, digest: blobDigest)
-                try storage.linkBlob(repository, blobDigest)
+                try await storage.storeContent(content, digest: blobDigest)
+                try await storage.linkBlob(repository, blobDigest)
                 let manifest: [String: Any] = [
                     "schemaVersion": 2, "mediaType": MediaType.ociManifest, "artifactType": artifactType,
                     "config": [
@@ -168,12 +197,14 @@ public struct ImageScanner: Sendable {
                 let data = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
                 let manifestDigest = OCI.Digest.of(data)
                 let summary = try ManifestParser.parse(data, contentType: MediaType.ociManifest)
-                try storage.putManifest(repository, data: data, digest: manifestDigest, summary: summary, tags: [])
+                try await storage.putManifest(
+                    repository, data: data, digest: manifestDigest, summary: summary, tags: [])
                 digests.append(manifestDigest)
             }
             for old in previous where !digests.contains(old.digest) {
-                _ = try storage.deleteManifest(repository, digest: old.digest)
+                _ = try await storage.deleteManifest(repository, digest: old.digest)
             }
+            return digests
         }
         return (digests[0], digests[1])
     }

@@ -67,13 +67,13 @@ public final class ScanQueue: Sendable {
         let dispatcher = Task { [self] in await drain() }
         var started = [dispatcher]
         if let pollSeconds {
-            checkDatabase()
             started.append(
                 Task { [self] in
+                    await checkDatabase()
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(pollSeconds))
                         if Task.isCancelled { break }
-                        checkDatabase()
+                        await checkDatabase()
                     }
                 })
         }
@@ -158,16 +158,12 @@ public final class ScanQueue: Sendable {
             state.statistics.running += 1
             state.statistics.peakRunning = max(state.statistics.peakRunning, state.statistics.running)
         }
-        let kind = try? await threads.runIfActive { [scanner] in
-            scanner.kind(repository: job.repository, digest: job.digest)
-        }
+        let kind = try? await scanner.kind(repository: job.repository, digest: job.digest)
         if case .index(let children) = kind {
             for child in children { enqueue(repository: job.repository, digest: child) }
         } else if kind == .image {
-            let record = try? await threads.runIfActive { [scanner] in
-                scanner.scan(repository: job.repository, digest: job.digest)
-            }
-            if let record, let observer = self.observer.withLockedValue({ $0 }) { observer(record) }
+            let record = await scanner.scan(repository: job.repository, digest: job.digest, on: threads)
+            if let observer = self.observer.withLockedValue({ $0 }) { observer(record) }
         }
         state.withLockedValue { state in
             state.statistics.running -= 1
@@ -180,7 +176,7 @@ public final class ScanQueue: Sendable {
     /// image whose record is missing, failed or from another database version. Returns how many
     /// manifests were queued.
     @discardableResult
-    public func checkDatabase() -> Int {
+    public func checkDatabase() async -> Int {
         let identity = ScanDatabase.fileIdentity(scanner.databasePath)
         let (changed, backlog) = state.withLockedValue { state in
             let changed = identity != state.databaseIdentity
@@ -192,9 +188,10 @@ public final class ScanQueue: Sendable {
         guard changed || backlog, identity != nil else { return 0 }
         guard let version = try? ScanDatabase.version(path: scanner.databasePath) else { return 0 }
         state.withLockedValue { $0.databaseVersion = version }
-        return rescan(where: { record in
-            record == nil || record?.status == .failed || record?.databaseVersion != version
-        })
+        return
+            (try? await rescan(where: { record in
+                record == nil || record?.status == .failed || record?.databaseVersion != version
+            })) ?? 0
     }
 
     /// Queues a scan of every manifest (of one repository, or one digest) on request; with
@@ -202,13 +199,13 @@ public final class ScanQueue: Sendable {
     @discardableResult
     public func rescan(
         repository: String? = nil, digest: OCI.Digest? = nil, where accept: (ScanRecord?) -> Bool = { _ in true }
-    ) -> Int {
+    ) async throws -> Int {
         var count = 0
         let storage = scanner.storage
-        for name in storage.repositories() where repository == nil || repository == name {
-            for revision in storage.revisions(name) where digest == nil || digest == revision {
+        for name in try await storage.repositories() where repository == nil || repository == name {
+            for revision in try await storage.revisions(name) where digest == nil || digest == revision {
                 guard accept(scanner.results.record(revision)) else { continue }
-                let kind = scanner.kind(repository: name, digest: revision)
+                let kind = try await scanner.kind(repository: name, digest: revision)
                 guard kind == .image else { continue }
                 enqueue(repository: name, digest: revision)
                 count += 1

@@ -28,7 +28,7 @@ public struct RegistryServices: Sendable {
         configuration: RegistryConfiguration, gates: [any PullGate] = [SignatureGate()], watchDatabase: Bool = true
     ) async throws {
         self.configuration = configuration
-        self.storage = try RegistryStorage(root: configuration.root)
+        self.storage = try RegistryStorage.open(configuration)
         self.security = SecurityStore(root: storage.root)
         self.policy = PolicyEngine(
             configuration: configuration, security: security,
@@ -94,6 +94,16 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
             // PolicyEngine.checkQuota's refusal, whichever route (blob or manifest) it came from.
             services.webhooks.notifyQuotaExceeded(error, route: route, request: request, identity: context.identity)
             throw error
+        } catch let error as RegistryError {
+            throw error
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The storage behind the registry failed (object store or file system): the client may
+            // retry; the OCI error body says so.
+            throw RegistryError.unavailable("\(error)")
         }
     }
     for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete] {

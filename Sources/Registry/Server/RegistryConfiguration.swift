@@ -1,5 +1,6 @@
 import BerthCore
 import Foundation
+import ObjectStore
 import Sign
 import YAMLSupport
 import Yams
@@ -8,8 +9,14 @@ import Yams
 public struct RegistryConfiguration: Sendable, Codable, Equatable {
     /// Listen address `host:port`.
     public var address: String = "127.0.0.1:5000"
-    /// Storage root directory.
+    /// Storage root directory: the content (unless `storage` names an object store) and the
+    /// registry's own state (users, audit log, scan records, keys).
     public var root: String = "./registry-data"
+    /// Content on an S3-compatible object store:
+    /// `s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path-style=true`; nil keeps it under `root`.
+    public var storage: String?
+    /// Whether blob downloads from the object store are answered with a redirect to a presigned URL.
+    public var storageRedirect: Bool = false
     /// Largest manifest accepted on push, in bytes (the spec asks for at least 4 MB).
     public var maxManifestBytes: Int = 4 * 1024 * 1024
     /// Largest blob accepted, in bytes.
@@ -35,7 +42,7 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case address, root, maxManifestBytes, maxBlobBytes, idleTimeoutSeconds, deleteEnabled
+        case address, root, storage, storageRedirect, maxManifestBytes, maxBlobBytes, idleTimeoutSeconds, deleteEnabled
         case uploadExpirySeconds, tlsCertificate, tlsKey, auth, projects, auditLog, scanning
     }
 
@@ -44,6 +51,8 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         address = try c.decodeIfPresent(String.self, forKey: .address) ?? defaults.address
         root = try c.decodeIfPresent(String.self, forKey: .root) ?? defaults.root
+        storage = try c.decodeIfPresent(String.self, forKey: .storage)
+        storageRedirect = try c.decodeIfPresent(Bool.self, forKey: .storageRedirect) ?? false
         maxManifestBytes = try c.decodeIfPresent(Int.self, forKey: .maxManifestBytes) ?? defaults.maxManifestBytes
         maxBlobBytes = try c.decodeIfPresent(Int64.self, forKey: .maxBlobBytes) ?? defaults.maxBlobBytes
         idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
@@ -81,7 +90,8 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
 
     /// The keys `registry.yaml` may hold.
     public static let schema = KeySchema.object([
-        "address": .value, "root": .value, "maxManifestBytes": .value, "maxBlobBytes": .value,
+        "address": .value, "root": .value, "storage": .value, "storageRedirect": .value, "maxManifestBytes": .value,
+        "maxBlobBytes": .value,
         "idleTimeoutSeconds": .value, "deleteEnabled": .value, "uploadExpirySeconds": .value,
         "tlsCertificate": .value, "tlsKey": .value, "auditLog": .value,
         "auth": .object(["realm": .value, "service": .value, "issuer": .value, "tokenLifetimeSeconds": .value]),
@@ -107,6 +117,13 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
             throw RegistryConfigurationError.invalid(path: "limits", reason: "limits must be positive")
         }
         _ = try parseAddress()
+        if let storage {
+            do {
+                _ = try ObjectStoreLocation(parsing: storage, environment: [:])
+            } catch {
+                throw RegistryConfigurationError.invalid(path: "storage", reason: "\(error)")
+            }
+        }
         try scanning.validate()
         for (name, project) in projects {
             guard RepositoryNameComponent.isValid(name) else {

@@ -25,6 +25,8 @@ public struct RegistryError: Error, HTTPResponseError, Sendable, CustomStringCon
         case policyViolation = "PROJECTPOLICYVIOLATION"
         case quotaExceeded = "QUOTA_EXCEEDED"
         case tagImmutable = "TAG_IMMUTABLE"
+        /// The storage or database behind the registry failed; the request may be retried.
+        case unavailable = "UNAVAILABLE"
     }
 
     public let status: HTTPResponse.Status
@@ -87,6 +89,18 @@ extension RegistryError {
         .init(
             .notFound, .blobUploadUnknown, "blob upload unknown to registry", detail: ["session": String(id.prefix(80))]
         )
+    }
+    static func blobTooLarge(_ limit: Int64) -> RegistryError {
+        .init(.contentTooLarge, .sizeInvalid, "blob exceeds the size limit of \(limit) bytes")
+    }
+    static let chunkLengthMismatch = RegistryError(
+        .badRequest, .blobUploadInvalid, "chunk length does not match Content-Range")
+    /// A storage or database failure the client may retry.
+    static func unavailable(_ what: String) -> RegistryError {
+        .init(
+            .serviceUnavailable, .unavailable, "storage unavailable, retry later",
+            detail: ["reason": String(what.prefix(300))],
+            headers: [.retryAfter: "1"])
     }
     static func digestInvalid(_ message: String) -> RegistryError {
         .init(.badRequest, .digestInvalid, message)

@@ -11,9 +11,16 @@ import OCI
     import Darwin
 #endif
 
-/// A lock shared by manifest pushes and taken exclusively by garbage collection, so that a sweep
-/// never runs between a push's reference check and its write.
-struct StorageLock {
+/// A lock shared by writers of references and taken exclusively by garbage collection, so that a
+/// sweep never runs between a push's reference check and its write.
+public protocol ContentLock: Sendable {
+    /// Runs `body` holding the lock, shared or exclusive.
+    func withLock<T: Sendable>(exclusive: Bool, _ body: () async throws -> T) async throws -> T
+}
+
+/// An advisory lock (`flock`) on a file in the local state directory: it orders the processes of
+/// one machine that share the root.
+struct StorageLock: ContentLock {
     let path: String
 
     init(root: String) {
@@ -21,15 +28,38 @@ struct StorageLock {
     }
 
     func withLock<T>(exclusive: Bool, _ body: () throws -> T) throws -> T {
+        let fd = try acquire(exclusive: exclusive)
+        defer { release(fd) }
+        return try body()
+    }
+
+    /// Holds the lock while `body` runs; waiting for it happens on the thread pool.
+    func withLock<T: Sendable>(exclusive: Bool, _ body: () async throws -> T) async throws -> T {
+        let path = self.path
+        let fd = try await Blocking.run { try StorageLock(path: path).acquire(exclusive: exclusive) }
+        defer { release(fd) }
+        return try await body()
+    }
+
+    private init(path: String) { self.path = path }
+
+    private func acquire(exclusive: Bool) throws -> Int32 {
         try POSIXFile.makeDirectory((path as NSString).deletingLastPathComponent)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
-        defer { close(fd) }
         while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
-            if errno != EINTR { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
+            if errno != EINTR {
+                let reason = POSIXFile.errorText()
+                close(fd)
+                throw StorageError.io(path: path, reason: reason)
+            }
         }
-        defer { flock(fd, LOCK_UN) }
-        return try body()
+        return fd
+    }
+
+    private func release(_ fd: Int32) {
+        flock(fd, LOCK_UN)
+        close(fd)
     }
 }
 
@@ -59,13 +89,12 @@ public struct GarbageCollector: Sendable {
     }
 
     /// Every digest reachable from a manifest revision in any repository (subjects excepted).
-    public func mark() -> Set<Digest> {
+    public func mark() async throws -> Set<Digest> {
         var live = Set<Digest>()
-        for repository in storage.repositories() {
-            for digest in storage.revisions(repository) {
+        for repository in try await storage.repositories() {
+            for digest in try await storage.revisions(repository) {
                 live.insert(digest)
-                guard let stored = storage.manifest(repository, digest: digest),
-                    let data = POSIXFile.contents(stored.path),
+                guard let (stored, data) = try await storage.manifestContent(repository, digest: digest),
                     let summary = try? ManifestParser.parse(data, contentType: stored.mediaType)
                 else { continue }
                 for descriptor in summary.requiredBlobs { live.insert(descriptor.digest) }
@@ -76,56 +105,40 @@ public struct GarbageCollector: Sendable {
     }
 
     /// Every blob in the content store.
-    public func allBlobs() -> [Digest] {
-        var result: [Digest] = []
-        for algorithm in Digest.Algorithm.allCases {
-            let base = "\(storage.root)/blobs/\(algorithm.rawValue)"
-            for prefix in POSIXFile.list(base) {
-                for entry in POSIXFile.list("\(base)/\(prefix)") {
-                    if let digest = try? Digest(algorithm: algorithm, encoded: entry) { result.append(digest) }
-                }
-            }
-        }
-        return result
-    }
+    public func allBlobs() async throws -> [Digest] { try await storage.allBlobs() }
 
     /// Marks and sweeps under the exclusive storage lock. With `dryRun` nothing is removed.
-    public func run(dryRun: Bool = true, now: Date = Date()) throws -> Report {
-        try StorageLock(root: storage.root).withLock(exclusive: true) {
+    public func run(dryRun: Bool = true, now: Date = Date()) async throws -> Report {
+        try await storage.lock.withLock(exclusive: true) {
             var report = Report(dryRun: dryRun)
-            let live = mark()
+            let live = try await mark()
             report.referenced = live.count
-            let cutoff = now.timeIntervalSince1970 - gracePeriod
+            let cutoff = now.addingTimeInterval(-gracePeriod)
             var removed = Set<Digest>()
-            for digest in allBlobs() where !live.contains(digest) {
+            for digest in try await allBlobs() where !live.contains(digest) {
                 let path = storage.blobPath(digest)
-                guard let modified = POSIXFile.modificationTime(path), modified <= cutoff else {
+                guard let item = try await storage.driver.stat(path),
+                    let modified = try await storage.driver.lastUsed(path), modified <= cutoff
+                else {
                     report.keptRecent += 1
                     continue
                 }
-                report.removedBytes += POSIXFile.size(path) ?? 0
+                report.removedBytes += item.size
                 report.removedBlobs.append(digest)
                 removed.insert(digest)
-                if !dryRun { POSIXFile.remove(path) }
+                if !dryRun { try await storage.driver.delete(path) }
             }
             if !dryRun && !removed.isEmpty {
-                for repository in storage.repositories() {
-                    for digest in storage.linkedBlobs(repository) where removed.contains(digest) {
-                        _ = try storage.unlinkBlob(repository, digest)
+                for repository in try await storage.repositories() {
+                    for digest in try await storage.linkedBlobs(repository) where removed.contains(digest) {
+                        _ = try await storage.unlinkBlob(repository, digest)
                     }
                 }
             }
-            let cutoffUploads = now.timeIntervalSince1970 - uploadExpiry
-            for id in POSIXFile.list(storage.uploadsDirectory) {
-                // A session being created may not have its data file yet: it counts as fresh.
-                let directory = "\(storage.uploadsDirectory)/\(id)"
-                let modified =
-                    POSIXFile.modificationTime(directory + "/data") ?? POSIXFile.modificationTime(directory)
-                    ?? now.timeIntervalSince1970
-                if modified < cutoffUploads {
-                    report.removedUploads += 1
-                    if !dryRun { POSIXFile.removeTree("\(storage.uploadsDirectory)/\(id)") }
-                }
+            let cutoffUploads = now.addingTimeInterval(-uploadExpiry)
+            for upload in try await storage.driver.uploads() where (upload.modified ?? now) < cutoffUploads {
+                report.removedUploads += 1
+                if !dryRun { try await storage.driver.removeUpload(upload.id) }
             }
             report.removedBlobs.sort()
             return report
@@ -154,16 +167,16 @@ public struct Scrubber: Sendable {
         self.storage = storage
     }
 
-    /// Symbolic links under `relative` in the root, found without following any.
-    func symbolicLinks(under relative: String) -> [String] {
+    /// Symbolic links under `relative` in a file-system root, found without following any.
+    static func symbolicLinks(root: String, under relative: String) -> [String] {
         var found: [String] = []
         func walk(_ path: String, depth: Int) {
             guard depth < 64 else { return }
-            for entry in POSIXFile.list(storage.root + "/" + path) {
+            for entry in POSIXFile.list(root + "/" + path) {
                 let child = path + "/" + entry
-                if POSIXFile.isSymbolicLink(storage.root + "/" + child) {
+                if POSIXFile.isSymbolicLink(root + "/" + child) {
                     found.append(child)
-                } else if POSIXFile.isRealDirectory(storage.root + "/" + child) {
+                } else if POSIXFile.isRealDirectory(root + "/" + child) {
                     walk(child, depth: depth + 1)
                 }
             }
@@ -175,66 +188,108 @@ public struct Scrubber: Sendable {
     /// How far the blob pass has come: blobs hashed, blobs in all, bytes hashed.
     public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ bytes: Int64) -> Void
 
-    /// Re-hashes every blob (on all cores; `progress` is called after each one, from any thread,
-    /// never concurrently), then checks every manifest's references and every tag.
-    public func run(progress: Progress? = nil) throws -> Report {
-        var report = Report()
-        let blobs = GarbageCollector(storage: storage).allBlobs()
-        let results = NIOLockedValueBox(
-            (done: 0, bytes: Int64(0), problems: [(index: Int, problem: Problem)]()))
-        DispatchQueue.concurrentPerform(iterations: blobs.count) { index in
-            let digest = blobs[index]
-            let path = storage.blobPath(digest)
-            var problem: Problem?
-            if POSIXFile.isSymbolicLink(path) {
-                problem = Problem(
-                    subject: digest.description, reason: "is a symbolic link, which the registry never makes")
-            } else if POSIXFile.isRealDirectory(path) {
-                problem = Problem(subject: digest.description, reason: "is a directory, not a blob file")
-            } else {
-                do {
-                    let actual = try POSIXFile.hasher(for: path, algorithm: digest.algorithm).finalize()
-                    if actual != digest {
-                        problem = Problem(subject: digest.description, reason: "content hashes to \(actual)")
-                    }
-                } catch {
-                    // Every unreadable blob is reported; the pass goes on.
-                    problem = Problem(subject: digest.description, reason: "cannot be read: \(error)")
+    /// Checks one blob: its problem, if any, and its size.
+    private func check(_ digest: Digest) async -> (Problem?, Int64) {
+        let path = storage.blobPath(digest)
+        if let local = storage.driver.localFile(path) {
+            return await (try? Blocking.run { Self.checkLocal(digest, path: local) }) ?? (nil, 0)
+        }
+        do {
+            guard let item = try await storage.driver.stat(path) else {
+                return (Problem(subject: digest.description, reason: "disappeared during the scrub"), 0)
+            }
+            var hasher = Digester(algorithm: digest.algorithm)
+            if item.size > 0 {
+                try await storage.driver.stream(path, range: 0...(item.size - 1)) { buffer in
+                    buffer.withUnsafeReadableBytes { hasher.update(bytes: $0) }
                 }
             }
-            let size = storage.blobSize(digest) ?? 0
-            results.withLockedValue { state in
-                state.done += 1
-                state.bytes += size
-                if let problem { state.problems.append((index, problem)) }
-                progress?(state.done, blobs.count, state.bytes)
+            let actual = hasher.finalize()
+            return (
+                actual == digest ? nil : Problem(subject: digest.description, reason: "content hashes to \(actual)"),
+                item.size
+            )
+        } catch {
+            return (Problem(subject: digest.description, reason: "cannot be read: \(error)"), 0)
+        }
+    }
+
+    private static func checkLocal(_ digest: Digest, path: String) -> (Problem?, Int64) {
+        if POSIXFile.isSymbolicLink(path) {
+            return (
+                Problem(subject: digest.description, reason: "is a symbolic link, which the registry never makes"), 0
+            )
+        }
+        if POSIXFile.isRealDirectory(path) {
+            return (Problem(subject: digest.description, reason: "is a directory, not a blob file"), 0)
+        }
+        let size = POSIXFile.size(path) ?? 0
+        do {
+            let actual = try POSIXFile.hasher(for: path, algorithm: digest.algorithm).finalize()
+            if actual != digest {
+                return (Problem(subject: digest.description, reason: "content hashes to \(actual)"), size)
+            }
+            return (nil, size)
+        } catch {
+            // Every unreadable blob is reported; the pass goes on.
+            return (Problem(subject: digest.description, reason: "cannot be read: \(error)"), size)
+        }
+    }
+
+    /// Re-hashes every blob (as many at once as there are cores; `progress` is called after each
+    /// one, never concurrently), then checks every manifest's references and every tag.
+    public func run(progress: Progress? = nil) async throws -> Report {
+        var report = Report()
+        let blobs = try await storage.allBlobs()
+        let width = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        var found: [(index: Int, problem: Problem)] = []
+        var done = 0
+        var bytes: Int64 = 0
+        await withTaskGroup(of: (Int, Problem?, Int64).self) { group in
+            var next = 0
+            func add() {
+                guard next < blobs.count else { return }
+                let index = next
+                next += 1
+                group.addTask {
+                    let (problem, size) = await check(blobs[index])
+                    return (index, problem, size)
+                }
+            }
+            for _ in 0..<width { add() }
+            for await (index, problem, size) in group {
+                done += 1
+                bytes += size
+                if let problem { found.append((index, problem)) }
+                progress?(done, blobs.count, bytes)
+                add()
             }
         }
-        let finished = results.withLockedValue { $0 }
         report.blobsChecked = blobs.count
-        report.problems = finished.problems.sorted { $0.index < $1.index }.map(\.problem)
-        report.problems += symbolicLinks(under: "repositories").map {
-            Problem(subject: $0, reason: "is a symbolic link, which the registry never makes (not followed)")
+        report.problems = found.sorted { $0.index < $1.index }.map(\.problem)
+        if let driver = storage.driver as? FileSystemDriver {
+            report.problems += Self.symbolicLinks(root: driver.root, under: "repositories").map {
+                Problem(subject: $0, reason: "is a symbolic link, which the registry never makes (not followed)")
+            }
         }
-        for repository in storage.repositories() {
-            for digest in storage.revisions(repository) {
+        for repository in try await storage.repositories() {
+            for digest in try await storage.revisions(repository) {
                 report.manifestsChecked += 1
-                guard let stored = storage.manifest(repository, digest: digest),
-                    let data = POSIXFile.contents(stored.path)
-                else {
+                guard let (stored, data) = try await storage.manifestContent(repository, digest: digest) else {
                     report.problems.append(
                         Problem(subject: "\(repository)@\(digest)", reason: "manifest content missing"))
                     continue
                 }
                 do {
                     let summary = try ManifestParser.parse(data, contentType: stored.mediaType)
-                    for descriptor in summary.requiredBlobs where storage.blobSize(descriptor.digest) == nil {
+                    for descriptor in summary.requiredBlobs where try await storage.blobSize(descriptor.digest) == nil {
                         report.problems.append(
                             Problem(
                                 subject: "\(repository)@\(digest)",
                                 reason: "references missing blob \(descriptor.digest)"))
                     }
-                    for child in summary.manifests where storage.manifest(repository, digest: child.digest) == nil {
+                    for child in summary.manifests
+                    where try await storage.manifest(repository, digest: child.digest) == nil {
                         report.problems.append(
                             Problem(
                                 subject: "\(repository)@\(digest)",
@@ -244,9 +299,9 @@ public struct Scrubber: Sendable {
                     report.problems.append(Problem(subject: "\(repository)@\(digest)", reason: "\(error)"))
                 }
             }
-            for tag in storage.tags(repository) {
-                guard let digest = storage.resolveTag(repository, tag),
-                    storage.manifest(repository, digest: digest) != nil
+            for tag in try await storage.tags(repository) {
+                guard let digest = try await storage.resolveTag(repository, tag),
+                    try await storage.manifest(repository, digest: digest) != nil
                 else {
                     report.problems.append(
                         Problem(subject: "\(repository):\(tag)", reason: "tag points to a missing manifest"))

@@ -1,38 +1,64 @@
 import Foundation
 import OCI
 
-/// Content-addressed, crash-safe storage for blobs, manifests, tags and referrers.
+/// Content-addressed, crash-safe storage for blobs, manifests, tags and referrers, on a
+/// ``StorageDriver`` (the local file system by default, or an S3-compatible object store).
 ///
-/// Layout under `root`:
+/// Layout (paths of the driver):
 /// ```
 /// blobs/<alg>/<hex[0..2]>/<hex>                        content (blobs and manifests), written once
-/// uploads/<uuid>/{data,info.json}                      upload sessions, resumable across restarts
+/// uploads/<uuid>/...                                   upload sessions, resumable across restarts
 /// repositories/<name>/_layers/<alg>/<hex>              blob linked into a repository
 /// repositories/<name>/_manifests/revisions/<alg>/<hex> manifest in a repository; holds its media type
 /// repositories/<name>/_manifests/tags/<tag>            holds the tagged digest
 /// repositories/<name>/_referrers/<alg>/<hex>/<alg>-<hex> descriptor of a manifest whose subject is <hex>
 /// ```
-/// Every acknowledged change is fsynced and published by rename, so a crash leaves either the old
+/// Every acknowledged change is durable and published atomically, so a crash leaves either the old
 /// state or the new one. Content is written before any link to it, so nothing visible ever points
 /// at missing content.
 public struct RegistryStorage: Sendable {
-    /// The storage root.
+    /// The local directory of the registry's own state (users, audit log, scan records, keys); with
+    /// the file-system driver also the content's root.
     public let root: String
+    /// Where the content is.
+    public let driver: any StorageDriver
+    /// Whether blob downloads may be answered with a redirect to the driver's temporary URL.
+    public let redirects: Bool
+    /// Shared by writers of references (pushes, mounts, scans), exclusive for garbage collection.
+    public let lock: any ContentLock
 
+    /// Storage on the local file system under `root`.
     public init(root: String) throws {
+        let driver = try FileSystemDriver(root: root)
+        self.init(root: driver.root, driver: driver)
+    }
+
+    /// Storage on `driver`, with local state under `root`.
+    public init(root: String, driver: any StorageDriver, redirects: Bool = false, lock: (any ContentLock)? = nil) {
         self.root = (root as NSString).standardizingPath
-        for directory in ["blobs", "uploads", "repositories", "tmp"] {
-            try POSIXFile.makeDirectory(self.root + "/" + directory)
-        }
+        self.driver = driver
+        self.redirects = redirects
+        self.lock = lock ?? StorageLock(root: self.root)
+    }
+
+    /// The storage `configuration` names: the object store of `storage`, else the file system
+    /// under `root`; local state under `root` either way.
+    public static func open(
+        _ configuration: RegistryConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> RegistryStorage {
+        guard let location = configuration.storage else { return try RegistryStorage(root: configuration.root) }
+        try POSIXFile.makeDirectory(configuration.root + "/tmp")
+        let driver = try ObjectStoreDriver(location: location, environment: environment)
+        return RegistryStorage(root: configuration.root, driver: driver, redirects: configuration.storageRedirect)
     }
 
     // MARK: Paths
 
     func blobPath(_ digest: Digest) -> String {
-        "\(root)/blobs/\(digest.algorithm.rawValue)/\(digest.encoded.prefix(2))/\(digest.encoded)"
+        "blobs/\(digest.algorithm.rawValue)/\(digest.encoded.prefix(2))/\(digest.encoded)"
     }
 
-    func repositoryPath(_ name: String) -> String { "\(root)/repositories/\(name)" }
+    func repositoryPath(_ name: String) -> String { "repositories/\(name)" }
 
     func layerLinkPath(_ name: String, _ digest: Digest) -> String {
         "\(repositoryPath(name))/_layers/\(digest.algorithm.rawValue)/\(digest.encoded)"
@@ -50,86 +76,76 @@ public struct RegistryStorage: Sendable {
         "\(repositoryPath(name))/_referrers/\(subject.algorithm.rawValue)/\(subject.encoded)"
     }
 
+    /// A local scratch directory (scans unpack images here).
     var temporaryDirectory: String { "\(root)/tmp" }
-    var uploadsDirectory: String { "\(root)/uploads" }
 
     // MARK: Blobs
 
     /// Size of a stored blob, or nil.
-    public func blobSize(_ digest: Digest) -> Int64? {
-        POSIXFile.size(blobPath(digest))
+    public func blobSize(_ digest: Digest) async throws -> Int64? {
+        try await driver.stat(blobPath(digest))?.size
+    }
+
+    /// The bytes of a stored blob (for small blobs: manifests, configurations, attestations).
+    public func blobContent(_ digest: Digest) async throws -> Data? {
+        try await driver.read(blobPath(digest))
     }
 
     /// Whether `name` has `digest` linked and the content exists.
-    public func repositoryHasBlob(_ name: String, _ digest: Digest) -> Bool {
-        POSIXFile.exists(layerLinkPath(name, digest)) && POSIXFile.exists(blobPath(digest))
-    }
-
-    /// Moves a verified, fsynced file into the content store (or drops it when already present).
-    func commitBlob(from temporary: String, digest: Digest) throws {
-        let destination = blobPath(digest)
-        let directory = (destination as NSString).deletingLastPathComponent
-        try POSIXFile.makeDirectory(directory)
-        if POSIXFile.exists(destination) {
-            POSIXFile.remove(temporary)
-            POSIXFile.touch(destination)
-            return
-        }
-        guard rename(temporary, destination) == 0 else {
-            throw StorageError.io(path: destination, reason: POSIXFile.errorText())
-        }
-        try POSIXFile.syncDirectory(directory)
+    public func repositoryHasBlob(_ name: String, _ digest: Digest) async throws -> Bool {
+        guard try await driver.exists(layerLinkPath(name, digest)) else { return false }
+        return try await driver.exists(blobPath(digest))
     }
 
     /// Stores small content (a manifest) by digest.
-    func storeContent(_ data: Data, digest: Digest) throws {
+    func storeContent(_ data: Data, digest: Digest) async throws {
         let destination = blobPath(digest)
-        if POSIXFile.exists(destination) {
-            POSIXFile.touch(destination)
+        if try await driver.exists(destination) {
+            try await driver.touch(destination)
             return
         }
-        try POSIXFile.writeDurably(data, to: destination)
+        try await driver.write(destination, data)
     }
 
     /// Links a stored blob into a repository, durably.
-    public func linkBlob(_ name: String, _ digest: Digest) throws {
+    public func linkBlob(_ name: String, _ digest: Digest) async throws {
         let link = layerLinkPath(name, digest)
-        POSIXFile.touch(blobPath(digest))
-        if POSIXFile.exists(link) { return }
-        try POSIXFile.writeDurably(Data(), to: link)
+        try await driver.touch(blobPath(digest))
+        if try await driver.exists(link) { return }
+        try await driver.write(link, Data())
     }
 
     /// Removes a blob's link from a repository; the content stays until garbage collection.
-    public func unlinkBlob(_ name: String, _ digest: Digest) throws -> Bool {
-        let link = layerLinkPath(name, digest)
-        guard POSIXFile.remove(link) else { return false }
-        try POSIXFile.syncDirectory((link as NSString).deletingLastPathComponent)
-        return true
+    public func unlinkBlob(_ name: String, _ digest: Digest) async throws -> Bool {
+        try await driver.delete(layerLinkPath(name, digest))
     }
 
     // MARK: Repositories
 
     /// Whether the repository has ever received content.
-    public func repositoryExists(_ name: String) -> Bool {
-        POSIXFile.isDirectory(repositoryPath(name) + "/_layers")
-            || POSIXFile.isDirectory(repositoryPath(name) + "/_manifests")
+    public func repositoryExists(_ name: String) async throws -> Bool {
+        try await driver.list(repositoryPath(name)).contains {
+            $0.isDirectory && ($0.name == "_layers" || $0.name == "_manifests")
+        }
     }
 
     /// Every repository name, in lexical order.
-    public func repositories() -> [String] {
+    public func repositories() async throws -> [String] {
         var result: [String] = []
-        func walk(_ prefix: String, depth: Int) {
+        func walk(_ prefix: String, depth: Int) async throws {
             guard depth < 64 else { return }
-            let path = prefix.isEmpty ? "\(root)/repositories" : "\(root)/repositories/\(prefix)"
-            for entry in POSIXFile.list(path) where !entry.hasPrefix("_") {
-                let name = prefix.isEmpty ? entry : "\(prefix)/\(entry)"
-                // Never through a symbolic link: it could loop or lead out of the root.
-                guard POSIXFile.isRealDirectory("\(root)/repositories/\(name)") else { continue }
-                if repositoryExists(name) { result.append(name) }
-                walk(name, depth: depth + 1)
+            let path = prefix.isEmpty ? "repositories" : "repositories/\(prefix)"
+            let entries = try await driver.list(path)
+            if !prefix.isEmpty
+                && entries.contains(where: { $0.isDirectory && ($0.name == "_layers" || $0.name == "_manifests") })
+            {
+                result.append(prefix)
+            }
+            for entry in entries where entry.isDirectory && !entry.name.hasPrefix("_") {
+                try await walk(prefix.isEmpty ? entry.name : "\(prefix)/\(entry.name)", depth: depth + 1)
             }
         }
-        walk("", depth: 0)
+        try await walk("", depth: 0)
         return result.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
@@ -140,21 +156,33 @@ public struct RegistryStorage: Sendable {
         public var digest: Digest
         public var mediaType: String
         public var size: Int64
-        public var path: String
     }
 
     /// Looks a manifest up by digest in a repository.
-    public func manifest(_ name: String, digest: Digest) -> StoredManifest? {
-        guard let typeData = POSIXFile.contents(revisionPath(name, digest)),
-            let size = POSIXFile.size(blobPath(digest))
+    public func manifest(_ name: String, digest: Digest) async throws -> StoredManifest? {
+        guard let typeData = try await driver.read(revisionPath(name, digest)),
+            let size = try await blobSize(digest)
         else { return nil }
         let mediaType = String(decoding: typeData, as: UTF8.self)
-        return StoredManifest(digest: digest, mediaType: mediaType, size: size, path: blobPath(digest))
+        return StoredManifest(digest: digest, mediaType: mediaType, size: size)
+    }
+
+    /// A manifest's bytes and description, or nil when the repository has no such manifest.
+    public func manifestContent(_ name: String, digest: Digest) async throws -> (StoredManifest, Data)? {
+        guard let stored = try await manifest(name, digest: digest), let data = try await blobContent(digest) else {
+            return nil
+        }
+        return (stored, data)
+    }
+
+    /// When a manifest revision was written into a repository.
+    public func pushTime(_ name: String, digest: Digest) async throws -> Date? {
+        try await driver.stat(revisionPath(name, digest))?.modified
     }
 
     /// Resolves a tag to a digest.
-    public func resolveTag(_ name: String, _ tag: String) -> Digest? {
-        guard let data = POSIXFile.contents(tagPath(name, tag)) else { return nil }
+    public func resolveTag(_ name: String, _ tag: String) async throws -> Digest? {
+        guard let data = try await driver.read(tagPath(name, tag)) else { return nil }
         return try? Digest(parsing: String(decoding: data, as: UTF8.self))
     }
 
@@ -163,9 +191,9 @@ public struct RegistryStorage: Sendable {
     /// Order: content, revision, referrer entry, then tags, each durable before the next.
     public func putManifest(
         _ name: String, data: Data, digest: Digest, summary: ManifestSummary, tags: [String]
-    ) throws {
-        try storeContent(data, digest: digest)
-        try POSIXFile.writeDurably(Data(summary.mediaType.utf8), to: revisionPath(name, digest))
+    ) async throws {
+        try await storeContent(data, digest: digest)
+        try await driver.write(revisionPath(name, digest), Data(summary.mediaType.utf8))
         if let subject = summary.subject {
             let descriptor = Descriptor(
                 mediaType: summary.mediaType, digest: digest, size: Int64(data.count),
@@ -173,74 +201,82 @@ public struct RegistryStorage: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let entry = try encoder.encode(descriptor)
-            try POSIXFile.writeDurably(entry, to: referrersPath(name, subject.digest) + "/" + digest.tagForm)
+            try await driver.write(referrersPath(name, subject.digest) + "/" + digest.tagForm, entry)
         }
         for tag in tags {
-            try POSIXFile.writeDurably(Data(digest.description.utf8), to: tagPath(name, tag))
+            try await driver.write(tagPath(name, tag), Data(digest.description.utf8))
         }
     }
 
     /// Tags of a repository in lexical order.
-    public func tags(_ name: String) -> [String] {
-        POSIXFile.list(tagsPath(name))
+    public func tags(_ name: String) async throws -> [String] {
+        try await driver.list(tagsPath(name)).filter { !$0.isDirectory }.map(\.name)
     }
 
-    /// Digests of every manifest revision in a repository.
-    public func revisions(_ name: String) -> [Digest] {
+    /// Digests of the files of `directory` whose names are the encoded digests of one algorithm each.
+    private func digests(under directory: String) async throws -> [Digest] {
         var result: [Digest] = []
         for algorithm in Digest.Algorithm.allCases {
-            let directory = "\(repositoryPath(name))/_manifests/revisions/\(algorithm.rawValue)"
-            for entry in POSIXFile.list(directory) {
-                if let digest = try? Digest(algorithm: algorithm, encoded: entry) { result.append(digest) }
+            for entry in try await driver.list("\(directory)/\(algorithm.rawValue)") where !entry.isDirectory {
+                if let digest = try? Digest(algorithm: algorithm, encoded: entry.name) { result.append(digest) }
             }
         }
         return result
     }
 
+    /// Digests of every manifest revision in a repository.
+    public func revisions(_ name: String) async throws -> [Digest] {
+        try await digests(under: "\(repositoryPath(name))/_manifests/revisions")
+    }
+
     /// Digests of every blob linked into a repository.
-    public func linkedBlobs(_ name: String) -> [Digest] {
+    public func linkedBlobs(_ name: String) async throws -> [Digest] {
+        try await digests(under: "\(repositoryPath(name))/_layers")
+    }
+
+    /// Every blob in the content store.
+    public func allBlobs() async throws -> [Digest] {
         var result: [Digest] = []
         for algorithm in Digest.Algorithm.allCases {
-            for entry in POSIXFile.list("\(repositoryPath(name))/_layers/\(algorithm.rawValue)") {
-                if let digest = try? Digest(algorithm: algorithm, encoded: entry) { result.append(digest) }
+            let base = "blobs/\(algorithm.rawValue)"
+            for prefix in try await driver.list(base) where prefix.isDirectory {
+                for entry in try await driver.list("\(base)/\(prefix.name)") where !entry.isDirectory {
+                    if let digest = try? Digest(algorithm: algorithm, encoded: entry.name) { result.append(digest) }
+                }
             }
         }
         return result
     }
 
     /// Removes a tag; returns whether it existed.
-    public func deleteTag(_ name: String, _ tag: String) throws -> Bool {
-        guard POSIXFile.remove(tagPath(name, tag)) else { return false }
-        try POSIXFile.syncDirectory(tagsPath(name))
-        return true
+    public func deleteTag(_ name: String, _ tag: String) async throws -> Bool {
+        try await driver.delete(tagPath(name, tag))
     }
 
     /// Removes a manifest from a repository with every tag that points at it and its referrer entry.
-    public func deleteManifest(_ name: String, digest: Digest) throws -> Bool {
-        guard POSIXFile.exists(revisionPath(name, digest)) else { return false }
-        for tag in tags(name) where resolveTag(name, tag) == digest {
-            _ = try deleteTag(name, tag)
+    public func deleteManifest(_ name: String, digest: Digest) async throws -> Bool {
+        guard try await driver.exists(revisionPath(name, digest)) else { return false }
+        for tag in try await tags(name) where try await resolveTag(name, tag) == digest {
+            _ = try await deleteTag(name, tag)
         }
-        if let data = POSIXFile.contents(blobPath(digest)),
-            let summary = try? ManifestParser.parse(data, contentType: manifest(name, digest: digest)?.mediaType),
+        if let (stored, data) = try await manifestContent(name, digest: digest),
+            let summary = try? ManifestParser.parse(data, contentType: stored.mediaType),
             let subject = summary.subject
         {
-            POSIXFile.remove(referrersPath(name, subject.digest) + "/" + digest.tagForm)
+            try await driver.delete(referrersPath(name, subject.digest) + "/" + digest.tagForm)
         }
-        POSIXFile.remove(revisionPath(name, digest))
-        try POSIXFile.syncDirectory((revisionPath(name, digest) as NSString).deletingLastPathComponent)
-        return true
+        return try await driver.delete(revisionPath(name, digest))
     }
 
     /// Descriptors of manifests in `name` whose subject is `subject`.
-    public func referrers(_ name: String, subject: Digest) -> [Descriptor] {
+    public func referrers(_ name: String, subject: Digest) async throws -> [Descriptor] {
         let directory = referrersPath(name, subject)
         let decoder = JSONDecoder()
         var result: [Descriptor] = []
-        for entry in POSIXFile.list(directory) {
-            guard let data = POSIXFile.contents(directory + "/" + entry),
+        for entry in try await driver.list(directory) where !entry.isDirectory {
+            guard let data = try await driver.read(directory + "/" + entry.name),
                 let descriptor = try? decoder.decode(Descriptor.self, from: data),
-                POSIXFile.exists(revisionPath(name, descriptor.digest))
+                try await driver.exists(revisionPath(name, descriptor.digest))
             else { continue }
             result.append(descriptor)
         }
