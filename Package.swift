@@ -184,7 +184,8 @@ let package = Package(
         .testTarget(
             name: "ObjectStoreTests",
             dependencies: [
-                "ObjectStore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                "ObjectStore", "TestSupport", "ObjectStoreTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -192,6 +193,9 @@ let package = Package(
         ),
         // Helpers every test target shares: paths, optional corpora, peer tools, child processes.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(
+            name: "ObjectStoreTestSupport", dependencies: ["ObjectStore", "TestSupport"],
+            path: "Tests/ObjectStoreTestSupport"),
         .testTarget(
             name: "DockerfileTests",
             dependencies: ["Dockerfile", "TestSupport"],
@@ -223,6 +227,8 @@ let package = Package(
             dependencies: [
                 "Registry",
                 "TestSupport",
+                "ObjectStore",
+                "ObjectStoreTestSupport",
                 "OCI",
                 "Scan",
                 "ImageTestSupport",

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import ObjectStore
+import ObjectStoreTestSupport
 import TestSupport
 import Testing
 

@@ -61,9 +61,10 @@ extension API {
     }
 }
 
+// On the file system only: the tests date pushes by setting the revision files' times.
 @Suite struct RetentionTests {
     @Test func keepLastKeepsTheNewestPushesOfEachRepository() async throws {
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             let storage = services.storage
             var app: [Digest] = []
@@ -90,7 +91,7 @@ extension API {
     }
 
     @Test func keepTagsKeepsMatchingGlobsAndRepositoriesScopeTheRules() async throws {
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             var digests: [String: Digest] = [:]
             for tag in ["v1.0", "v1.1", "dev-1", "dev-2"] {
@@ -109,7 +110,7 @@ extension API {
     }
 
     @Test func keepPulledDaysKeepsWhatWasPulledRecently() async throws {
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             let pulled = try await api.pushImage("proj/app", reference: "pulled", layers: [randomData(64)]).digest
             let stale = try await api.pushImage("proj/app", reference: "stale", layers: [randomData(64)]).digest
@@ -154,7 +155,7 @@ extension API {
     }
 
     @Test func dryRunChangesNothing() async throws {
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             for number in 1...4 {
                 try await api.pushImage("proj/app", reference: "t\(number)", layers: [randomData(1000)])
@@ -169,7 +170,7 @@ extension API {
     }
 
     @Test func noRulesDeleteNothing() async throws {
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             try await api.pushImage("proj/app", reference: "t1", layers: [randomData(100)])
             try setRetention(root: services.storage.root, rules: RetentionRules(keepSigned: true))
@@ -180,7 +181,7 @@ extension API {
     }
 
     @Test func applyThenGarbageCollectionFreesTheBlobsAndKeepsSharedLayers() async throws {
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             let storage = services.storage
             let shared = randomData(50_000)
@@ -224,7 +225,7 @@ extension API {
     }
 
     @Test func signedAndImmutableImagesSurvive() async throws {
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             let storage = services.storage
             let tagSigned = try await api.pushImage("proj/app", reference: "a", layers: [randomData(64)])
@@ -265,7 +266,7 @@ extension API {
     }
 
     @Test func childrenAndReferrersOfKeptManifestsSurvive() async throws {
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             let storage = services.storage
             let shared = randomData(20_000)
@@ -313,7 +314,7 @@ extension API {
 
     @Test func commandLineSetsTheRulesPrintsThePlanAndApplies() async throws {
         guard let executable = ServerProcess.required else { return }
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             let root = services.storage.root
             var digests: [String: Digest] = [:]

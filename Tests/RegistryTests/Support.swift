@@ -5,6 +5,8 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import OCI
+import ObjectStoreTestSupport
+import TestSupport
 import Testing
 
 @testable import Registry
@@ -22,10 +24,83 @@ struct TemporaryRoot {
     }
 }
 
-/// Runs `body` against an in-process registry (router test framework, or a live socket).
+/// Where a test registry keeps its content. Tests that go through ``withRegistry`` run once per
+/// storage available: the file system always, the object store when `weed` (SeaweedFS) is on PATH.
+enum TestStorage: String, CaseIterable, Sendable, CustomStringConvertible {
+    case fileSystem = "file system"
+    case objectStore = "object store"
+
+    var description: String { rawValue }
+
+    /// The storages this machine can run: the object store needs SeaweedFS.
+    static var available: [TestStorage] {
+        Tool.find("weed") == nil ? [.fileSystem] : [.fileSystem, .objectStore]
+    }
+}
+
+/// One SeaweedFS for the whole test process, started on first use and stopped at exit; each
+/// registry gets its own prefix of the `registry` bucket.
+enum SharedObjectStore {
+    static let bucket = "registry"
+
+    nonisolated(unsafe) private static var server: Seaweed?
+    private static let started: Result<Seaweed, any Error> = Result {
+        let server = try Seaweed()
+        SharedObjectStore.server = server
+        atexit { SharedObjectStore.server?.stop() }
+        return server
+    }
+    private static let bucketReady = OnceTask()
+
+    /// The server, with the bucket created.
+    static func get() async throws -> Seaweed {
+        let server = try started.get()
+        try await bucketReady.run { _ = try await server.client(bucket: bucket) }
+        return server
+    }
+
+    /// An `s3://` location of a fresh prefix (or `prefix`), and the environment its credentials are in.
+    static func location(prefix: String = UUID().uuidString.lowercased()) async throws -> (String, [String: String]) {
+        let server = try await get()
+        let location = "s3://\(bucket)/\(prefix)?endpoint=\(server.endpoint)&region=us-east-1&path-style=true"
+        return (location, ["AWS_ACCESS_KEY_ID": Seaweed.accessKey, "AWS_SECRET_ACCESS_KEY": Seaweed.secretKey])
+    }
+}
+
+/// Work done once: the first caller starts it, every caller waits for it.
+actor OnceTask {
+    private var task: Task<Void, any Error>?
+
+    func run(_ work: @escaping @Sendable () async throws -> Void) async throws {
+        if task == nil { task = Task { try await work() } }
+        try await task!.value
+    }
+}
+
+/// Runs `body` against an in-process registry (router test framework, or a live socket), once
+/// for each of `storages` (by default every storage available; the file system alone when the
+/// caller gives a root, which outlives this server for a restart with another configuration).
 func withRegistry<T: Sendable>(
     live: Bool = false,
     root given: TemporaryRoot? = nil,
+    storages: [TestStorage]? = nil,
+    configure: (inout RegistryConfiguration) -> Void = { _ in },
+    prepare: (String) throws -> Void = { _ in },
+    _ body: @Sendable (any TestClientProtocol, RegistryServices) async throws -> T
+) async throws -> T {
+    var result: T?
+    for storage in storages ?? (given == nil ? TestStorage.available : [.fileSystem]) {
+        result = try await withRegistry(
+            live: live, root: given, storage: storage, configure: configure, prepare: prepare, body)
+    }
+    return result!
+}
+
+/// Runs `body` against an in-process registry on one storage.
+func withRegistry<T: Sendable>(
+    live: Bool = false,
+    root given: TemporaryRoot? = nil,
+    storage: TestStorage,
     configure: (inout RegistryConfiguration) -> Void = { _ in },
     prepare: (String) throws -> Void = { _ in },
     _ body: @Sendable (any TestClientProtocol, RegistryServices) async throws -> T
@@ -36,16 +111,30 @@ func withRegistry<T: Sendable>(
     var configuration = RegistryConfiguration()
     configuration.root = root.path
     configuration.address = "127.0.0.1:0"
+    var environment = ProcessInfo.processInfo.environment
+    if storage == .objectStore {
+        // The prefix follows the root, so a server restarted on the same root finds its content.
+        let (location, credentials) = try await SharedObjectStore.location(
+            prefix: String(Digest.of(Data(root.path.utf8)).encoded.prefix(24)))
+        configuration.storage = location
+        environment.merge(credentials) { $1 }
+    }
     configure(&configuration)
     try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
     try prepare(root.path)
-    let services = try await RegistryServices(configuration: configuration)
+    let services = try await RegistryServices(
+        configuration: configuration, storage: try RegistryStorage.open(configuration, environment: environment))
     var logger = Logger(label: "registry-test")
     logger.logLevel = .critical
     let app = try buildApplication(services: services, logger: logger)
     defer { services.scans?.stop() }
-    return try await app.test(live ? .live : .router) { client in
-        try await body(client, services)
+    do {
+        return try await app.test(live ? .live : .router) { client in
+            try await body(client, services)
+        }
+    } catch {
+        FileHandle.standardError.write(Data("registry test failed on the \(storage) storage: \(error)\n".utf8))
+        throw error
     }
 }
 

@@ -102,6 +102,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
     services.webhooks.settings = settings
 }
 
+// On the file system only: a receiver outlives one registry, and delivery does not touch storage.
 @Suite struct WebhookTests {
     /// Checks the signature, the Authorization header and the common payload fields of a delivery.
     func checkSigned(_ request: WebhookReceiver.Received, type: String, repository: String) {
@@ -124,7 +125,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         let layer = try image.layer()
         let receiver = WebhookReceiver()
         try await receiver.serve { url in
-            try await withRegistry(configure: scanning(image.database)) { client, services in
+            try await withRegistry(storages: [.fileSystem], configure: scanning(image.database)) { client, services in
                 try addWebhook(root: services.storage.root, url: url)
                 let api = API(client: client)
                 let (data, digest) = try await api.pushImage("proj/app", reference: "v1", layers: [layer])
@@ -186,7 +187,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         let receiver = WebhookReceiver()
         try await receiver.serve { url in
             let missing = image.builder.root + "/no-such-database.sqlite"
-            try await withRegistry(configure: scanning(missing)) { client, services in
+            try await withRegistry(storages: [.fileSystem], configure: scanning(missing)) { client, services in
                 try addWebhook(root: services.storage.root, url: url, events: [.scanFailed])
                 let api = API(client: client)
                 try await api.pushImage("proj/app", reference: "v1", layers: [try image.layer()])
@@ -206,7 +207,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
     @Test func failedDeliveriesAreRetriedWithBackoffAndLogged() async throws {
         let receiver = WebhookReceiver(failures: 2)
         try await receiver.serve { url in
-            try await withRegistry { client, services in
+            try await withRegistry(storages: [.fileSystem]) { client, services in
                 fastRetries(services, attempts: 5)
                 let endpoint = try addWebhook(root: services.storage.root, url: url, events: [.push])
                 let api = API(client: client)
@@ -245,7 +246,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
     @Test func aReceiverThatHoldsDeliveriesDoesNotHoldUpPushes() async throws {
         let held = WebhookReceiver(held: true)
         try await held.serve { url in
-            try await withRegistry { client, services in
+            try await withRegistry(storages: [.fileSystem]) { client, services in
                 fastRetries(services, attempts: 2, timeout: .seconds(120))
                 try addWebhook(root: services.storage.root, url: url, events: [.push])
                 let api = API(client: client)
@@ -274,7 +275,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         // A port that was just free: nothing listens there. The client keeps trying to connect
         // until the attempt's time limit, so each attempt ends with an error, not a status.
         let closed = try await WebhookReceiver().serve { $0 }
-        try await withRegistry { client, services in
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             fastRetries(services, attempts: 2, timeout: .seconds(1))
             try addWebhook(root: services.storage.root, url: closed, events: [.push])
             let api = API(client: client)

