@@ -102,6 +102,7 @@ let package = Package(
                 "BerthCore",
                 "OCI",
                 "ObjectStore",
+                "RegistryMetadata",
                 "Sign",
                 "YAMLSupport",
                 // Scan on push: the cataloguers, the vulnerability database and matching of berth scan.

@@ -46,6 +46,20 @@ public final class MetadataStore: Sendable {
 
     public func close() async { await database.close() }
 
+    /// The value stored under `name`, made by `make` and stored by the first process that asks:
+    /// every process gets the same value, whichever wins the race.
+    public func sharedValue(_ name: String, make: @Sendable () throws -> String) async throws -> String {
+        let candidate = try make()
+        return try await database.transaction { connection in
+            try await connection.execute(
+                "INSERT INTO shared_values (name, value, created) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                [.text(name), .text(candidate), .integer(MetadataClock.now())])
+            guard let row = try await connection.first("SELECT value FROM shared_values WHERE name = ?", [.text(name)])
+            else { throw MetadataError.corrupt("shared value '\(name)' vanished") }
+            return try row.string(0)
+        }
+    }
+
     // MARK: Users, robots, projects, members
 
     public struct User: Sendable, Equatable {

@@ -87,6 +87,9 @@ enum Migrations {
                 """
             ]
         },
+        Migration(version: 3, summary: "values every replica shares (the token signing key)") { _ in
+            ["CREATE TABLE shared_values (name TEXT PRIMARY KEY, value TEXT NOT NULL, created BIGINT NOT NULL)"]
+        },
     ]
 
     /// The newest version this build knows.

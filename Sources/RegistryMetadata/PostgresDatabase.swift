@@ -79,11 +79,36 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
+    /// Runs `body` holding PostgreSQL's session advisory lock `key`, shared or exclusive, on a
+    /// connection of its own (outside any transaction). A process that dies loses its connection
+    /// and with it the lock, so no lock outlives its holder.
+    public func withAdvisoryLock<T: Sendable>(
+        _ key: Int64, shared: Bool, _ body: @Sendable () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await leased { connection in
+                let wrapped = Connection(connection: connection, logger: logger)
+                let suffix = shared ? "_shared" : ""
+                try await wrapped.execute("SELECT pg_advisory_lock\(suffix)(?)", [.integer(key)])
+                do {
+                    let result = try await body()
+                    try await wrapped.execute("SELECT pg_advisory_unlock\(suffix)(?)", [.integer(key)])
+                    return result
+                } catch {
+                    try? await wrapped.execute("SELECT pg_advisory_unlock\(suffix)(?)", [.integer(key)])
+                    throw error
+                }
+            }
+        } catch let error as PSQLError {
+            throw Self.describe(error)
+        }
+    }
+
     /// Runs `body` on a pooled connection, giving up with `unavailable` when none can be had within
-    /// the connect timeout (the pool itself would keep trying for a minute).
+    /// the lease timeout (the pool itself would keep trying for a minute).
     private func leased<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let acquired = Flag()
-        let timeout = settings.connectTimeoutSeconds
+        let timeout = settings.leaseTimeoutSeconds
         let server = "\(settings.host):\(settings.port)"
         return try await withoutActuallyEscaping(body) { body in
             try await withThrowingTaskGroup(of: Outcome<T>.self) { group in
@@ -219,6 +244,9 @@ public struct PostgresSettings: Sendable, Equatable {
     public var database: String
     public var maximumConnections = 10
     public var connectTimeoutSeconds = 10
+    /// How long a request waits for a pooled connection (a connection being opened, or one another
+    /// request returns) before it answers `unavailable`.
+    public var leaseTimeoutSeconds = 60
 
     public init(host: String, port: Int, user: String, password: String?, database: String) {
         self.host = host
@@ -265,6 +293,11 @@ public struct PostgresSettings: Sendable, Equatable {
                     throw MetadataError.invalidConfiguration("connect_timeout must be a positive integer")
                 }
                 connectTimeoutSeconds = value
+            case "lease_timeout":
+                guard let value = item.value.flatMap(Int.init), value > 0 else {
+                    throw MetadataError.invalidConfiguration("lease_timeout must be a positive integer")
+                }
+                leaseTimeoutSeconds = value
             case "sslmode" where item.value == "disable":
                 break
             default:

@@ -34,6 +34,15 @@ struct RegistryRootOptions: ParsableArguments {
             valueName: "url"))
     var storage: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PostgreSQL that replicas share (overrides the configuration).",
+            discussion:
+                "postgres://USER@HOST:PORT/DB; the password from PGPASSWORD (libpq's PGHOST, PGPORT, PGUSER and PGDATABASE fill what the URL leaves out). Several serve processes on one object store need it: garbage collection takes its lock, and the token signing key is kept there.",
+            valueName: "url"))
+    var database: String?
+
     @Flag(
         name: .customLong("storage-redirect"),
         help: "Answer blob downloads from the object store with a redirect to a presigned URL.")
@@ -51,6 +60,7 @@ struct RegistryRootOptions: ParsableArguments {
         }
         if let root { configuration.root = root }
         if let storage { configuration.storage = storage }
+        if let database { configuration.database = database }
         if storageRedirect { configuration.storageRedirect = true }
         do {
             try configuration.validate()

@@ -49,6 +49,7 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
             // A busy pool queues leases: give them time under a loaded parallel run.
             components.queryItems = [
                 URLQueryItem(name: "max_connections", value: "3"), URLQueryItem(name: "connect_timeout", value: "120"),
+                URLQueryItem(name: "lease_timeout", value: "120"),
             ]
             let location = components.string!
             return Fixture(engine: self, location: location) {
@@ -107,7 +108,7 @@ struct MetadataStoreTests {
             }
             #expect(applied.flatMap(\.1).sorted() == [1, 2])
             for (store, _) in applied {
-                #expect(try await store.schemaVersion() == 2)
+                #expect(try await store.schemaVersion() == 3)
                 #expect(try await store.migrate() == [])
                 await store.close()
             }
@@ -392,8 +393,10 @@ struct PostgresSettingsTests {
         #expect(
             fromEnvironment
                 == PostgresSettings(host: "10.0.0.5", port: 5433, user: "berth", password: "pw", database: "meta"))
-        let tuned = try PostgresSettings(url: "postgres://u@h/d?max_connections=3&connect_timeout=2", environment: [:])
-        #expect(tuned.maximumConnections == 3 && tuned.connectTimeoutSeconds == 2)
+        let tuned = try PostgresSettings(
+            url: "postgres://u@h/d?max_connections=3&connect_timeout=2&lease_timeout=30", environment: [:])
+        #expect(tuned.maximumConnections == 3 && tuned.connectTimeoutSeconds == 2 && tuned.leaseTimeoutSeconds == 30)
+        #expect(try PostgresSettings(url: "postgres://u@h/d", environment: [:]).leaseTimeoutSeconds == 60)
         #expect(PostgresSettings.redacted("postgres://u:secret@h/d") == "postgres://u:***@h/d")
     }
 

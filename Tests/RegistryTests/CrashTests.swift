@@ -29,8 +29,13 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
-    init(executable: String, root: String, extraArguments: [String] = []) async throws {
+    init(
+        executable: String, root: String, extraArguments: [String] = [], environment: [String: String] = [:]
+    ) async throws {
         process.executableURL = URL(fileURLWithPath: executable)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.arguments =
             ["registry", "serve", "--root", root, "--addr", "127.0.0.1:0", "--log-level", "error"] + extraArguments
         let pipe = Pipe()

@@ -70,14 +70,21 @@ public final class Authenticator: Sendable {
 
     init(
         configuration: RegistryConfiguration, security: SecurityStore, policy: PolicyEngine, audit: AuditLog,
-        keyPath: String
+        keyPath: String, sharedKey: String? = nil
     ) async throws {
         self.auditLog = audit
         self.configuration = configuration
         self.security = security
         self.policy = policy
         let privateKey: P256.Signing.PrivateKey
-        if let data = POSIXFile.contents(keyPath) {
+        if let sharedKey {
+            do {
+                privateKey = try P256.Signing.PrivateKey(pemRepresentation: sharedKey)
+            } catch {
+                throw StorageError.corrupt(
+                    path: "database", reason: "the shared token signing key is not a P-256 PEM key")
+            }
+        } else if let data = POSIXFile.contents(keyPath) {
             do {
                 privateKey = try P256.Signing.PrivateKey(pemRepresentation: String(decoding: data, as: UTF8.self))
             } catch {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,6 +6,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
+import RegistryMetadata
 
 /// Everything a running registry shares: storage, policy, audit, metrics, tokens.
 public struct RegistryServices: Sendable {
@@ -52,9 +54,18 @@ public struct RegistryServices: Sendable {
         self.handler = RegistryHandler(
             storage: storage, configuration: configuration, policy: policy, audit: audit, scans: scans,
             webhooks: webhooks)
+        // Replicas on one database sign tokens with one key, so any of them accepts any token.
+        var sharedKey: String?
+        if let lock = storage.lock as? PostgresContentLock {
+            let store = MetadataStore(database: lock.database)
+            try await store.migrate()
+            sharedKey = try await store.sharedValue("token-signing-key") {
+                P256.Signing.PrivateKey().pemRepresentation
+            }
+        }
         self.authenticator = try await Authenticator(
             configuration: configuration, security: security, policy: policy, audit: audit,
-            keyPath: storage.root + "/state/token-key.pem")
+            keyPath: storage.root + "/state/token-key.pem", sharedKey: sharedKey)
     }
 }
 

@@ -1,6 +1,7 @@
 import BerthCore
 import Foundation
 import ObjectStore
+import RegistryMetadata
 import Sign
 import YAMLSupport
 import Yams
@@ -17,6 +18,9 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
     public var storage: String?
     /// Whether blob downloads from the object store are answered with a redirect to a presigned URL.
     public var storageRedirect: Bool = false
+    /// PostgreSQL shared by replicas: `postgres://USER@HOST:PORT/DB` (password from PGPASSWORD).
+    /// It holds the content lock garbage collection takes and the token signing key.
+    public var database: String?
     /// Largest manifest accepted on push, in bytes (the spec asks for at least 4 MB).
     public var maxManifestBytes: Int = 4 * 1024 * 1024
     /// Largest blob accepted, in bytes.
@@ -42,7 +46,8 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case address, root, storage, storageRedirect, maxManifestBytes, maxBlobBytes, idleTimeoutSeconds, deleteEnabled
+        case address, root, storage, storageRedirect, database, maxManifestBytes, maxBlobBytes, idleTimeoutSeconds,
+            deleteEnabled
         case uploadExpirySeconds, tlsCertificate, tlsKey, auth, projects, auditLog, scanning
     }
 
@@ -53,6 +58,7 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
         root = try c.decodeIfPresent(String.self, forKey: .root) ?? defaults.root
         storage = try c.decodeIfPresent(String.self, forKey: .storage)
         storageRedirect = try c.decodeIfPresent(Bool.self, forKey: .storageRedirect) ?? false
+        database = try c.decodeIfPresent(String.self, forKey: .database)
         maxManifestBytes = try c.decodeIfPresent(Int.self, forKey: .maxManifestBytes) ?? defaults.maxManifestBytes
         maxBlobBytes = try c.decodeIfPresent(Int64.self, forKey: .maxBlobBytes) ?? defaults.maxBlobBytes
         idleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .idleTimeoutSeconds) ?? defaults.idleTimeoutSeconds
@@ -90,7 +96,8 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
 
     /// The keys `registry.yaml` may hold.
     public static let schema = KeySchema.object([
-        "address": .value, "root": .value, "storage": .value, "storageRedirect": .value, "maxManifestBytes": .value,
+        "address": .value, "root": .value, "storage": .value, "storageRedirect": .value, "database": .value,
+        "maxManifestBytes": .value,
         "maxBlobBytes": .value,
         "idleTimeoutSeconds": .value, "deleteEnabled": .value, "uploadExpirySeconds": .value,
         "tlsCertificate": .value, "tlsKey": .value, "auditLog": .value,
@@ -122,6 +129,13 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
                 _ = try ObjectStoreLocation(parsing: storage, environment: [:])
             } catch {
                 throw RegistryConfigurationError.invalid(path: "storage", reason: "\(error)")
+            }
+        }
+        if let database {
+            do {
+                _ = try PostgresSettings(url: database, environment: [:])
+            } catch {
+                throw RegistryConfigurationError.invalid(path: "database", reason: "\(error)")
             }
         }
         try scanning.validate()

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import NIOConcurrencyHelpers
 import OCI
+import RegistryMetadata
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +16,34 @@ import OCI
 /// sweep never runs between a push's reference check and its write.
 public protocol ContentLock: Sendable {
     /// Runs `body` holding the lock, shared or exclusive.
-    func withLock<T: Sendable>(exclusive: Bool, _ body: () async throws -> T) async throws -> T
+    func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T
+}
+
+/// The content lock of replicas on one database: PostgreSQL's session advisory lock, taken shared
+/// by writers and exclusively by garbage collection, on a connection held for the duration. A
+/// process that dies drops its connection, and PostgreSQL releases its locks with it.
+public struct PostgresContentLock: ContentLock {
+    public let database: PostgresDatabase
+    /// The lock's number: derived from where the content is, so registries on other buckets that
+    /// share the database do not wait for each other.
+    public let key: Int64
+
+    public init(database: PostgresDatabase, content: String) {
+        self.database = database
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in Array("berth-content:\(content)".utf8) {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        self.key = Int64(bitPattern: hash)
+    }
+
+    public func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await database.withAdvisoryLock(key, shared: !exclusive, body)
+        } catch let error as MetadataError {
+            throw RegistryError.unavailable("\(error)")
+        }
+    }
 }
 
 /// An advisory lock (`flock`) on a file in the local state directory: it orders the processes of
@@ -34,7 +62,7 @@ struct StorageLock: ContentLock {
     }
 
     /// Holds the lock while `body` runs; waiting for it happens on the thread pool.
-    func withLock<T: Sendable>(exclusive: Bool, _ body: () async throws -> T) async throws -> T {
+    func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
         let path = self.path
         let fd = try await Blocking.run { try StorageLock(path: path).acquire(exclusive: exclusive) }
         defer { release(fd) }

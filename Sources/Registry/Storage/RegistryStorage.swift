@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import RegistryMetadata
 
 /// Content-addressed, crash-safe storage for blobs, manifests, tags and referrers, on a
 /// ``StorageDriver`` (the local file system by default, or an S3-compatible object store).
@@ -46,10 +47,20 @@ public struct RegistryStorage: Sendable {
     public static func open(
         _ configuration: RegistryConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> RegistryStorage {
-        guard let location = configuration.storage else { return try RegistryStorage(root: configuration.root) }
-        try POSIXFile.makeDirectory(configuration.root + "/tmp")
-        let driver = try ObjectStoreDriver(location: location, environment: environment)
-        return RegistryStorage(root: configuration.root, driver: driver, redirects: configuration.storageRedirect)
+        let driver: any StorageDriver
+        if let location = configuration.storage {
+            try POSIXFile.makeDirectory(configuration.root + "/tmp")
+            driver = try ObjectStoreDriver(location: location, environment: environment)
+        } else {
+            driver = try FileSystemDriver(root: configuration.root)
+        }
+        var lock: (any ContentLock)?
+        if let url = configuration.database {
+            let settings = try PostgresSettings(url: url, environment: environment)
+            lock = PostgresContentLock(database: PostgresDatabase(settings: settings), content: driver.description)
+        }
+        return RegistryStorage(
+            root: configuration.root, driver: driver, redirects: configuration.storageRedirect, lock: lock)
     }
 
     // MARK: Paths

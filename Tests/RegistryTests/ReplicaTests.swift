@@ -1,0 +1,225 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import OCI
+import ObjectStoreTestSupport
+import TestSupport
+import Testing
+
+@testable import Registry
+
+/// Several `berth registry serve` processes on one object store (SeaweedFS) and one PostgreSQL,
+/// each with a state root of its own: they must behave as one registry.
+struct ReplicaSet {
+    let executable: String
+    /// `--storage`, `--database` and the credentials every replica gets.
+    let arguments: [String]
+    let environment: [String: String]
+    let roots: [TemporaryRoot]
+
+    /// The set, or nil (a failure under CI) when SeaweedFS or PostgreSQL is missing.
+    static func make(replicas: Int = 2) async throws -> ReplicaSet? {
+        guard let executable = ServerProcess.required else { return nil }
+        guard Tool.find("weed") != nil, let postgres = ProcessInfo.processInfo.environment["BERTH_TEST_POSTGRES"]
+        else {
+            if Environment.isCI { Issue.record("replica tests need weed and BERTH_TEST_POSTGRES under CI") }
+            return nil
+        }
+        let (location, credentials) = try await SharedObjectStore.location()
+        var database = try #require(URLComponents(string: postgres))
+        // Each push holds a pooled connection for its lock while it writes: room for a hundred at once.
+        database.queryItems =
+            (database.queryItems ?? []) + [
+                URLQueryItem(name: "max_connections", value: "40"), URLQueryItem(name: "lease_timeout", value: "120"),
+            ]
+        let roots = (0..<replicas).map { _ in TemporaryRoot() }
+        return ReplicaSet(
+            executable: executable, arguments: ["--storage", location, "--database", try #require(database.string)],
+            environment: credentials, roots: roots)
+    }
+
+    func start(_ index: Int) async throws -> ServerProcess {
+        try await ServerProcess(
+            executable: executable, root: roots[index].path, extraArguments: arguments, environment: environment)
+    }
+
+    /// Runs `berth registry <arguments>` against replica `index`'s root and the shared storage.
+    func command(_ index: Int, _ arguments: [String], timeout: Double = 300) async throws -> ProcessResult {
+        try await run(
+            executable, ["registry"] + arguments + ["--root", roots[index].path] + self.arguments,
+            timeout: timeout, environment: environment)
+    }
+
+    func cleanup() {
+        for root in roots { root.cleanup() }
+    }
+}
+
+@Suite(.serialized) struct ReplicaTests {
+    /// Every acknowledged image from `base`: manifest by tag, every blob, byte for byte.
+    func verify(_ base: String, _ acknowledged: [Acknowledged], _ label: String) async throws {
+        let pusher = HTTPPusher(client: .shared, base: base)
+        for image in acknowledged {
+            let manifest = try await pusher.send(.GET, "/v2/\(image.repository)/manifests/\(image.tag)")
+            #expect(
+                manifest.status == 200 && manifest.body == image.manifest, "\(label): \(image.repository):\(image.tag)")
+            for blob in image.blobs {
+                let fetched = try await pusher.send(.GET, "/v2/\(image.repository)/blobs/\(Digest.of(blob))")
+                #expect(fetched.status == 200 && fetched.body == blob, "\(label): blob of \(image.tag)")
+            }
+        }
+    }
+
+    /// The `kid` of a token `/token` issues.
+    func tokenKeyID(_ base: String) async throws -> String? {
+        let answer = try await HTTPPusher(client: .shared, base: base).send(.GET, "/token?service=berth-registry")
+        guard let object = try JSONSerialization.jsonObject(with: answer.body) as? [String: Any],
+            let token = object["token"] as? String, let header = token.split(separator: ".").first
+        else { return nil }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64),
+            let fields = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return fields["kid"] as? String
+    }
+
+    @Test(.timeLimit(.minutes(3)), Tool.enabled("skopeo", "python3"))
+    func skopeoPushToOneReplicaPullsIdenticalFromTheOther() async throws {
+        guard let set = try await ReplicaSet.make(), let skopeo = requireTool("skopeo"),
+            let python = requireTool("python3")
+        else { return }
+        defer { set.cleanup() }
+        let work = TemporaryRoot()
+        defer { work.cleanup() }
+        try FileManager.default.createDirectory(atPath: work.path, withIntermediateDirectories: true)
+        let layout = work.path + "/layout"
+        let make = try await run(python, [Paths.repository + "/scripts/make-oci-layout.py", layout, "big", "12"])
+        try #require(make.status == 0, "\(make.error)")
+        let a = try await set.start(0)
+        let b = try await set.start(1)
+        let push = try await run(
+            skopeo,
+            [
+                "copy", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout):big",
+                "docker://127.0.0.1:\(a.port)/replicas/big:v1",
+            ])
+        try #require(push.status == 0, "\(push.error)")
+        let pulled = work.path + "/pulled"
+        let pull = try await run(
+            skopeo,
+            [
+                "copy", "--preserve-digests", "--src-tls-verify=false", "docker://127.0.0.1:\(b.port)/replicas/big:v1",
+                "oci:\(pulled):v1",
+            ])
+        #expect(pull.status == 0, "\(pull.error)")
+        let layoutBlobs = try EndToEndTests().blobs(layout)
+        #expect(try EndToEndTests().blobs(pulled) == layoutBlobs)
+        #expect(try EndToEndTests().manifestDigests(pulled) == EndToEndTests().manifestDigests(layout))
+        #expect(layoutBlobs.values.map(\.count).max() ?? 0 >= 12 << 20)
+        // Both replicas sign tokens with the one key kept in PostgreSQL (the same key id), and
+        // neither wrote a key file of its own.
+        let kidA = try await tokenKeyID("http://127.0.0.1:\(a.port)")
+        let kidB = try await tokenKeyID("http://127.0.0.1:\(b.port)")
+        #expect(kidA != nil && kidA == kidB)
+        #expect(!FileManager.default.fileExists(atPath: set.roots[0].path + "/state/token-key.pem"))
+        a.kill9()
+        b.kill9()
+    }
+
+    @Test(.timeLimit(.minutes(6)))
+    func killNineOfOneReplicaAndGCOnItDuringPushesToTheOtherLoseNothing() async throws {
+        guard let set = try await ReplicaSet.make() else { return }
+        defer { set.cleanup() }
+        var a = try await set.start(0)
+        let b = try await set.start(1)
+        let baseB = "http://127.0.0.1:\(b.port)"
+        // Garbage for the collection: blobs linked into a repository that no manifest names.
+        let orphanPusher = HTTPPusher(client: .shared, base: "http://127.0.0.1:\(a.port)")
+        var orphans: [Digest] = []
+        for index in 0..<5 {
+            orphans.append(
+                try await orphanPusher.pushBlob("replicas/orphans", randomData(10_000 + index), chunked: false))
+        }
+        let orphansWritten = ContinuousClock.now
+
+        // 100 concurrent pushes, every other one to each replica; one replica dies by kill -9 once
+        // a random number of pushes has been acknowledged.
+        var generator = SystemRandomNumberGenerator()
+        let threshold = Int.random(in: 10...50, using: &generator)
+        let extraDelay = Int.random(in: 0...200, using: &generator)
+        let counter = AcknowledgedCounter()
+        let victim = a
+        let pushers = [
+            HTTPPusher(client: .shared, base: "http://127.0.0.1:\(a.port)"), HTTPPusher(client: .shared, base: baseB),
+        ]
+        var acknowledged = await withTaskGroup(of: Acknowledged?.self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    let result = try? await pushers[index % 2].pushImage(
+                        repository: "replicas/r\(index % 3)", tag: "t\(index)", layerSize: 20_000 + index * 997,
+                        chunked: index % 4 >= 2)
+                    if result != nil { counter.increment() }
+                    return result
+                }
+            }
+            group.addTask {
+                let deadline = ContinuousClock.now + .seconds(60)
+                while counter.value < threshold && ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(2))
+                }
+                try? await Task.sleep(for: .milliseconds(extraDelay))
+                victim.kill9()
+                return nil
+            }
+            var collected: [Acknowledged] = []
+            for await result in group { if let result { collected.append(result) } }
+            return collected
+        }
+        #expect(acknowledged.count >= threshold)
+        let fromB = acknowledged.filter { Int($0.tag.dropFirst())! % 2 == 1 }.count
+        #expect(fromB == 50, "every push to the surviving replica is acknowledged")
+        try await verify(baseB, acknowledged, "the survivor after kill -9")
+        a = try await set.start(0)
+        try await verify("http://127.0.0.1:\(a.port)", acknowledged, "the restarted replica")
+
+        // Garbage collection from replica A's side while 40 pushes go to B.
+        let grace = 8
+        let waited = ContinuousClock.now - orphansWritten
+        if waited < .seconds(grace + 1) { try await Task.sleep(for: .seconds(grace + 1) - waited) }
+        let pusherB = HTTPPusher(client: .shared, base: baseB)
+        let gcStarted = ContinuousClock.now
+        async let gc = set.command(0, ["gc", "--delete", "--grace-period", String(grace)])
+        let during = await withTaskGroup(of: (Acknowledged, ContinuousClock.Instant)?.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    let image = try? await pusherB.pushImage(
+                        repository: "replicas/gc", tag: "g\(index)", layerSize: 15_000 + index * 991,
+                        chunked: index % 2 == 0)
+                    return image.map { ($0, ContinuousClock.now) }
+                }
+            }
+            var collected: [(Acknowledged, ContinuousClock.Instant)] = []
+            for await result in group { if let result { collected.append(result) } }
+            return collected
+        }
+        let collection = try await gc
+        let gcFinished = ContinuousClock.now
+        let overlapping = during.filter { $0.1 > gcStarted + .seconds(1) && $0.1 < gcFinished }.count
+        #expect(collection.status == 0, "\(collection.error)")
+        #expect(during.count == 40, "pushes during the collection are all acknowledged")
+        acknowledged += during.map(\.0)
+        for orphan in orphans {
+            #expect(collection.output.contains("removed \(orphan)"), "the collection removed orphan \(orphan)")
+        }
+        try await verify(baseB, acknowledged, "B after the collection")
+        try await verify("http://127.0.0.1:\(a.port)", acknowledged, "A after the collection")
+        let scrub = try await set.command(1, ["scrub"])
+        #expect(scrub.status == 0, "scrub: \(scrub.output) \(scrub.error)")
+        print(
+            "replica test: \(acknowledged.count) images acknowledged (kill -9 after \(threshold)+\(extraDelay) ms); gc took \(gcFinished - gcStarted), \(overlapping) pushes to B acknowledged while it ran: \(collection.output.split(separator: "\n").last ?? "")"
+        )
+        a.kill9()
+        b.kill9()
+    }
+}
