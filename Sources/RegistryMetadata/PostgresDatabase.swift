@@ -246,7 +246,7 @@ public struct PostgresSettings: Sendable, Equatable {
     public var connectTimeoutSeconds = 10
     /// How long a request waits for a pooled connection (a connection being opened, or one another
     /// request returns) before it answers `unavailable`.
-    public var leaseTimeoutSeconds = 60
+    public var leaseTimeoutSeconds = 30
 
     public init(host: String, port: Int, user: String, password: String?, database: String) {
         self.host = host
