@@ -199,6 +199,16 @@ public final class FaultProxy: @unchecked Sendable {
         self.port = port
     }
 
+    /// Answers every request with `fault` (503, 500 or drop) from now on; nil forwards again.
+    public func setOutage(_ fault: String?) throws {
+        let switchFile = log.path + ".fault"
+        if let fault {
+            try Data(fault.utf8).write(to: URL(fileURLWithPath: switchFile))
+        } else {
+            try? FileManager.default.removeItem(atPath: switchFile)
+        }
+    }
+
     /// The requests seen so far: "METHOD PATH ANSWER".
     public var requests: [String] {
         ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
@@ -213,5 +223,6 @@ public final class FaultProxy: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: log)
+        try? FileManager.default.removeItem(atPath: log.path + ".fault")
     }
 }

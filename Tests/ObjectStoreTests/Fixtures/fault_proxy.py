@@ -2,7 +2,8 @@
 
 Usage: fault_proxy.py UPSTREAM_PORT LOG_FILE FAULT...   (FAULT: 503, 500 or "drop")
 Prints the port it listens on (127.0.0.1), then serves until killed. Every request is logged to
-LOG_FILE as "METHOD PATH ANSWER". A fault answers 503 SlowDown or 500 InternalError with S3's XML
+LOG_FILE as "METHOD PATH ANSWER". While a file LOG_FILE.fault exists, every request gets the fault
+it holds (an outage switched on and off by the test). A fault answers 503 SlowDown or 500 InternalError with S3's XML
 error body, or closes the connection without answering ("drop").
 """
 
@@ -31,6 +32,12 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         with LOCK:
             fault = FAULTS.pop(0) if FAULTS else None
+            try:
+                # While LOG_FILE.fault exists, every request gets the fault it names.
+                with open(LOG + ".fault") as switch:
+                    fault = switch.read().strip() or fault
+            except FileNotFoundError:
+                pass
             with open(LOG, "a") as log:
                 log.write(f"{self.command} {self.path} {fault or 'forwarded'}\n")
         if fault == "drop":
@@ -60,7 +67,9 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in response.getheaders():
             if name.lower() not in HOP and name.lower() != "content-length":
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
+        # A HEAD answer has no body but says how long the object is: pass that on.
+        length = response.getheader("Content-Length") if self.command == "HEAD" else None
+        self.send_header("Content-Length", length or str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
