@@ -99,10 +99,12 @@ struct Acknowledged: Sendable {
 struct HTTPPusher: Sendable {
     let client: HTTPClient
     let base: String
+    /// The deadline of each request.
+    var timeout: TimeAmount = .seconds(5)
 
     func send(
         _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: Data? = nil,
-        timeout: TimeAmount = .seconds(5)
+        timeout: TimeAmount? = nil
     ) async throws
         -> (status: Int, headers: HTTPHeaders, body: Data)
     {
@@ -110,7 +112,7 @@ struct HTTPPusher: Sendable {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await client.execute(request, timeout: timeout)
+        let response = try await client.execute(request, timeout: timeout ?? self.timeout)
         let collected = try await response.body.collect(upTo: 64 * 1024 * 1024)
         return (Int(response.status.code), response.headers, Data(buffer: collected))
     }
@@ -145,7 +147,10 @@ struct HTTPPusher: Sendable {
     }
 
     /// Pushes one image; returns what was acknowledged, or nil when the manifest PUT did not get 201.
-    func pushImage(repository: String, tag: String, layerSize: Int, chunked: Bool) async throws -> Acknowledged? {
+    /// With `strict`, a refused manifest throws its status instead.
+    func pushImage(
+        repository: String, tag: String, layerSize: Int, chunked: Bool, strict: Bool = false
+    ) async throws -> Acknowledged? {
         let layer = randomData(layerSize)
         let config = Data(#"{"architecture":"amd64","os":"linux","tag":"\#(tag)"}"#.utf8)
         let layerDigest = try await pushBlob(repository, layer, chunked: chunked)
@@ -161,7 +166,10 @@ struct HTTPPusher: Sendable {
         let put = try await send(
             .PUT, "/v2/\(repository)/manifests/\(tag)", headers: [("Content-Type", MediaType.ociManifest)],
             body: manifest)
-        guard put.status == 201 else { return nil }
+        guard put.status == 201 else {
+            if strict { throw PushError.status(put.status) }
+            return nil
+        }
         return Acknowledged(repository: repository, tag: tag, manifest: manifest, blobs: [config, layer])
     }
 }

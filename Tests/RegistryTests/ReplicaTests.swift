@@ -222,4 +222,125 @@ struct ReplicaSet {
         a.kill9()
         b.kill9()
     }
+
+    /// A PostgreSQL cluster of the test's own (so restarting it disturbs no other test), started
+    /// with the CI script; nil when PostgreSQL is not installed here.
+    struct PrivatePostgres {
+        let directory: TemporaryRoot
+        let port: Int
+        static let bin = "/usr/lib/postgresql/15/bin"
+
+        static func start() async throws -> PrivatePostgres? {
+            guard FileManager.default.isExecutableFile(atPath: bin + "/initdb") else { return nil }
+            let cluster = PrivatePostgres(directory: TemporaryRoot(), port: try freePorts(1)[0])
+            try await cluster.up()
+            return cluster
+        }
+
+        var url: String { "postgres://berth:berth@127.0.0.1:\(port)/berth" }
+
+        func up() async throws {
+            let started = try await run(
+                "/bin/bash", [Paths.repository + "/.ci/start-postgres.sh", directory.path, String(port)], timeout: 180)
+            try #require(started.status == 0, "start-postgres.sh: \(started.error)")
+        }
+
+        /// Stops the server at once, as a crash would (connections are cut, nothing is flushed politely).
+        func down() async throws {
+            let control = [Self.bin + "/pg_ctl", "-D", directory.path, "stop", "-m", "immediate", "-w"]
+            let stopped =
+                getuid() == 0
+                ? try await run("/usr/sbin/runuser", ["-u", "postgres", "--"] + control, timeout: 60)
+                : try await run(control[0], Array(control.dropFirst()), timeout: 60)
+            #expect(stopped.status == 0, "pg_ctl stop: \(stopped.error)")
+        }
+
+        func remove() async {
+            try? await down()
+            directory.cleanup()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func postgresRestartDuringPushesAnswersRetryableErrorsAndLosesNothing() async throws {
+        guard let executable = ServerProcess.required else { return }
+        guard Tool.find("weed") != nil, let postgres = try await PrivatePostgres.start() else {
+            if Environment.isCI { Issue.record("weed and PostgreSQL 15 are required under CI") }
+            return
+        }
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        let (location, credentials) = try await SharedObjectStore.location()
+        let server = try await ServerProcess(
+            executable: executable, root: root.path,
+            extraArguments: [
+                "--storage", location, "--database",
+                postgres.url + "?lease_timeout=3&connect_timeout=2&max_connections=20",
+            ],
+            environment: credentials)
+        // Real clients wait longer than the other tests' 5 s for an answer.
+        let pusher = HTTPPusher(client: .shared, base: "http://127.0.0.1:\(server.port)", timeout: .seconds(60))
+        /// Pushes until acknowledged, counting refusals by status and error code.
+        let refusals = RefusalCounter()
+        func push(_ tag: String, attempts: Int) async -> Acknowledged? {
+            for _ in 0..<attempts {
+                let started = ContinuousClock.now
+                defer { refusals.took(ContinuousClock.now - started) }
+                do {
+                    if let image = try await pusher.pushImage(
+                        repository: "pgrestart/app", tag: tag, layerSize: 9_000, chunked: false, strict: true)
+                    {
+                        return image
+                    }
+                } catch PushError.status(let status) {
+                    refusals.add("\(status)")
+                } catch {
+                    refusals.add("transport: \(String(describing: error).prefix(120))")
+                }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+            return nil
+        }
+        var acknowledged: [Acknowledged] = []
+        for index in 0..<10 { if let image = await push("a\(index)", attempts: 1) { acknowledged.append(image) } }
+        #expect(acknowledged.count == 10)
+
+        try await postgres.down()
+        // With the database down, a blob upload that must take the content lock is refused with a
+        // retryable 503 in the OCI body.
+        let blob = randomData(4_000)
+        let start = try await pusher.send(
+            .POST, "/v2/pgrestart/app/blobs/uploads/?digest=\(Digest.of(blob))", body: blob)
+        #expect(start.status == 503, "a push while PostgreSQL is down: \(start.status)")
+        #expect(String(decoding: start.body, as: UTF8.self).contains("\"UNAVAILABLE\""))
+        // Pushes keep trying while it is down and after it is back.
+        async let during = withTaskGroup(of: Acknowledged?.self) { group in
+            for index in 0..<10 { group.addTask { await push("b\(index)", attempts: 40) } }
+            var collected: [Acknowledged] = []
+            for await image in group { if let image { collected.append(image) } }
+            return collected
+        }
+        try await Task.sleep(for: .seconds(4))
+        try await postgres.up()
+        acknowledged += await during
+        #expect(acknowledged.count == 20, "every push went through once PostgreSQL was back")
+        try await verify(pusher.base, acknowledged, "after the PostgreSQL restart")
+        #expect(refusals.counts["503", default: 0] > 0, "refusals while it was down: \(refusals.counts)")
+        #expect(refusals.counts.keys.allSatisfy { $0 == "503" }, "only retryable refusals: \(refusals.counts)")
+        print(
+            "postgres restart test: \(acknowledged.count) acknowledged; refusals \(refusals.counts); slowest push attempt \(refusals.slowest)"
+        )
+        server.kill9()
+        await postgres.remove()
+    }
+}
+
+final class RefusalCounter: @unchecked Sendable {
+    private var stored: [String: Int] = [:]
+    private let lock = NSLock()
+    private var longest = Duration.zero
+    func add(_ key: String) { lock.withLock { stored[key, default: 0] += 1 } }
+    func took(_ duration: Duration) { lock.withLock { longest = max(longest, duration) } }
+    var counts: [String: Int] { lock.withLock { stored } }
+    var slowest: Duration { lock.withLock { longest } }
 }
