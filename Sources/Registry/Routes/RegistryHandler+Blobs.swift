@@ -11,7 +11,7 @@ extension RegistryHandler {
         -> Response
     {
         let digest = try parseDigest(digestString)
-        guard try await storage.repositoryHasBlob(name, digest), let size = try await storage.blobSize(digest) else {
+        guard let size = try await storage.linkedBlobSize(name, digest) else {
             throw RegistryError.blobUnknown(digest)
         }
         var headers: HTTPFields = [:]

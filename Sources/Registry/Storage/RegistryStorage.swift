@@ -102,6 +102,12 @@ public struct RegistryStorage: Sendable {
         try await driver.read(blobPath(digest))
     }
 
+    /// The size of `digest` when `name` has it linked and the content exists, else nil.
+    public func linkedBlobSize(_ name: String, _ digest: Digest) async throws -> Int64? {
+        guard try await driver.exists(layerLinkPath(name, digest)) else { return nil }
+        return try await blobSize(digest)
+    }
+
     /// Whether `name` has `digest` linked and the content exists.
     public func repositoryHasBlob(_ name: String, _ digest: Digest) async throws -> Bool {
         guard try await driver.exists(layerLinkPath(name, digest)) else { return false }
