@@ -70,34 +70,50 @@ enum ReadmeGenerator {
               --from-literal=shared-db-username=... --from-literal=shared-db-password=... \\
               --from-literal=identity-db-username=... --from-literal=identity-db-password=... \\
               --from-literal=keystore-password=... --from-literal=encryption-key=$(openssl rand -hex 32)
-            ```
 
-            The \(spec.databaseType.rawValue) databases `\(spec.apimDatabase)`, `\(spec.sharedDatabase)` and `\(spec.identityDatabase)` must exist on
-            `\(spec.databaseHost)` with the product's schema scripts applied, and the JDBC driver must be
-            in the images' `wso2-artifact-volume` (or added to the images).
+            """ + registrySecrets(spec) + """
+                ```
 
-            ## 4. Install
+                The \(spec.databaseType.rawValue) databases `\(spec.apimDatabase)`, `\(spec.sharedDatabase)` and `\(spec.identityDatabase)` must exist on
+                `\(spec.databaseHost)` with the product's schema scripts applied, and the JDBC driver must be
+                in the images' `wso2-artifact-volume` (or added to the images).
 
-            ```sh
-            helm upgrade --install \(spec.name) chart/ --namespace \(spec.namespace) --atomic --timeout 20m
-            # or, without Helm:
-            kubectl apply -k manifests/
-            ```
+                ## 4. Install
 
-            ## 5. Upgrade and roll back
+                ```sh
+                helm upgrade --install \(spec.name) chart/ --namespace \(spec.namespace) --atomic --timeout 20m
+                # or, without Helm:
+                kubectl apply -k manifests/
+                ```
 
-            Deployments roll one pod at a time with no loss of capacity (maxSurge 1, maxUnavailable 0) and
-            keep 10 revisions. A change of `deployment.toml` values rolls the pods (config checksum).
+                ## 5. Upgrade and roll back
 
-            ```sh
-            helm upgrade \(spec.name) chart/ --namespace \(spec.namespace) --atomic --set gateway.imageTag=<new tag>
-            kubectl -n \(spec.namespace) rollout status deployment/\(spec.name)-gateway
-            helm rollback \(spec.name) --namespace \(spec.namespace)            # to the previous release
-            kubectl -n \(spec.namespace) rollout undo deployment/\(spec.name)-gateway   # without Helm
-            ```
+                Deployments roll one pod at a time with no loss of capacity (maxSurge 1, maxUnavailable 0) and
+                keep 10 revisions. A change of `deployment.toml` values rolls the pods (config checksum).
+
+                ```sh
+                helm upgrade \(spec.name) chart/ --namespace \(spec.namespace) --atomic --set gateway.imageTag=<new tag>
+                kubectl -n \(spec.namespace) rollout status deployment/\(spec.name)-gateway
+                helm rollback \(spec.name) --namespace \(spec.namespace)            # to the previous release
+                kubectl -n \(spec.namespace) rollout undo deployment/\(spec.name)-gateway   # without Helm
+                ```
+
+                """
+        return out
+    }
+
+    /// The Secrets a replicated registry reads (`spec.registry.objectStore`, `.database`); empty otherwise.
+    static func registrySecrets(_ spec: RenderSpec) -> String {
+        guard let server = spec.registryServer, server.isReplicated, let store = server.objectStore,
+            let database = server.database
+        else { return "" }
+        return """
+            # The registry's object store keys (AWS_SESSION_TOKEN too, for temporary ones) and PostgreSQL password:
+            kubectl -n \(spec.namespace) create secret generic \(store.secret) \\
+              --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...
+            kubectl -n \(spec.namespace) create secret generic \(database.secret) --from-literal=PGPASSWORD=...
 
             """
-        return out
     }
 
     static func pipeline(_ spec: RenderSpec) -> String {

@@ -270,6 +270,15 @@ import Yams
         #expect(rendered.contains("replicas: 1"))
     }
 
+    @Test func theReadmeNamesTheSecretsToCreate() throws {
+        let readme = { (spec: RenderSpec) in Renderer.render(spec).first { $0.path == "README.md" }?.contents ?? "" }
+        let replicated = readme(try Self.spec(section: Self.replicated))
+        #expect(replicated.contains("create secret generic registry-s3"))
+        #expect(replicated.contains("--from-literal=AWS_SECRET_ACCESS_KEY=..."))
+        #expect(replicated.contains("create secret generic registry-postgres --from-literal=PGPASSWORD=..."))
+        #expect(!readme(try Self.spec()).contains("PGPASSWORD"))
+    }
+
     /// No output holds a credential: the renderer names Secrets and never writes one.
     @Test func noOutputHoldsACredential() throws {
         for file in Renderer.render(try Self.spec(section: Self.replicated)) {
