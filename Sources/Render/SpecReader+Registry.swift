@@ -40,7 +40,7 @@ extension SpecReader {
             if let value = quantity(entries["cpu"], "spec.registry.resources.cpu") { server.cpu = value }
             if let value = quantity(entries["memory"], "spec.registry.resources.memory") { server.memory = value }
         }
-        readReplication(fields, node, into: &server)
+        readReplication(fields, into: &server)
         if [spec.portalHost, spec.gatewayHost, spec.identityHost].contains(server.host) {
             fail(fields["host"] ?? node, "spec.registry.host '\(server.host)' is already a product's Ingress host")
         }
@@ -49,8 +49,7 @@ extension SpecReader {
 
     /// `objectStore`, `database` and `replicas`: together they run several replicas; one without
     /// the others is refused, since the replicas share content, locks and keys only through both.
-    mutating func readReplication(_ fields: [String: Node], _ node: Node, into server: inout RenderSpec.RegistryServer)
-    {
+    mutating func readReplication(_ fields: [String: Node], into server: inout RenderSpec.RegistryServer) {
         if let store = fields["objectStore"] { server.objectStore = readObjectStore(store) }
         if let database = fields["database"] { server.database = readDatabase(database) }
         var scaling = RenderSpec.Autoscaling(minReplicas: 2, maxReplicas: 6, cpuUtilization: 70)
