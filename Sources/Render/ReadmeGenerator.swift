@@ -70,35 +70,33 @@ enum ReadmeGenerator {
               --from-literal=shared-db-username=... --from-literal=shared-db-password=... \\
               --from-literal=identity-db-username=... --from-literal=identity-db-password=... \\
               --from-literal=keystore-password=... --from-literal=encryption-key=$(openssl rand -hex 32)
+            \(registrySecrets(spec))```
 
-            """ + registrySecrets(spec) + """
-                ```
+            The \(spec.databaseType.rawValue) databases `\(spec.apimDatabase)`, `\(spec.sharedDatabase)` and `\(spec.identityDatabase)` must exist on
+            `\(spec.databaseHost)` with the product's schema scripts applied, and the JDBC driver must be
+            in the images' `wso2-artifact-volume` (or added to the images).
 
-                The \(spec.databaseType.rawValue) databases `\(spec.apimDatabase)`, `\(spec.sharedDatabase)` and `\(spec.identityDatabase)` must exist on
-                `\(spec.databaseHost)` with the product's schema scripts applied, and the JDBC driver must be
-                in the images' `wso2-artifact-volume` (or added to the images).
+            ## 4. Install
 
-                ## 4. Install
+            ```sh
+            helm upgrade --install \(spec.name) chart/ --namespace \(spec.namespace) --atomic --timeout 20m
+            # or, without Helm:
+            kubectl apply -k manifests/
+            ```
 
-                ```sh
-                helm upgrade --install \(spec.name) chart/ --namespace \(spec.namespace) --atomic --timeout 20m
-                # or, without Helm:
-                kubectl apply -k manifests/
-                ```
+            ## 5. Upgrade and roll back
 
-                ## 5. Upgrade and roll back
+            Deployments roll one pod at a time with no loss of capacity (maxSurge 1, maxUnavailable 0) and
+            keep 10 revisions. A change of `deployment.toml` values rolls the pods (config checksum).
 
-                Deployments roll one pod at a time with no loss of capacity (maxSurge 1, maxUnavailable 0) and
-                keep 10 revisions. A change of `deployment.toml` values rolls the pods (config checksum).
+            ```sh
+            helm upgrade \(spec.name) chart/ --namespace \(spec.namespace) --atomic --set gateway.imageTag=<new tag>
+            kubectl -n \(spec.namespace) rollout status deployment/\(spec.name)-gateway
+            helm rollback \(spec.name) --namespace \(spec.namespace)            # to the previous release
+            kubectl -n \(spec.namespace) rollout undo deployment/\(spec.name)-gateway   # without Helm
+            ```
 
-                ```sh
-                helm upgrade \(spec.name) chart/ --namespace \(spec.namespace) --atomic --set gateway.imageTag=<new tag>
-                kubectl -n \(spec.namespace) rollout status deployment/\(spec.name)-gateway
-                helm rollback \(spec.name) --namespace \(spec.namespace)            # to the previous release
-                kubectl -n \(spec.namespace) rollout undo deployment/\(spec.name)-gateway   # without Helm
-                ```
-
-                """
+            """
         return out
     }
 
