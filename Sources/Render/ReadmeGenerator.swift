@@ -70,7 +70,7 @@ enum ReadmeGenerator {
               --from-literal=shared-db-username=... --from-literal=shared-db-password=... \\
               --from-literal=identity-db-username=... --from-literal=identity-db-password=... \\
               --from-literal=keystore-password=... --from-literal=encryption-key=$(openssl rand -hex 32)
-            ```
+            \(registrySecrets(spec))```
 
             The \(spec.databaseType.rawValue) databases `\(spec.apimDatabase)`, `\(spec.sharedDatabase)` and `\(spec.identityDatabase)` must exist on
             `\(spec.databaseHost)` with the product's schema scripts applied, and the JDBC driver must be
@@ -98,6 +98,20 @@ enum ReadmeGenerator {
 
             """
         return out
+    }
+
+    /// The Secrets a replicated registry reads (`spec.registry.objectStore`, `.database`); empty otherwise.
+    static func registrySecrets(_ spec: RenderSpec) -> String {
+        guard let server = spec.registryServer, server.isReplicated, let store = server.objectStore,
+            let database = server.database
+        else { return "" }
+        return """
+            # The registry's object store keys (AWS_SESSION_TOKEN too, for temporary ones) and PostgreSQL password:
+            kubectl -n \(spec.namespace) create secret generic \(store.secret) \\
+              --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...
+            kubectl -n \(spec.namespace) create secret generic \(database.secret) --from-literal=PGPASSWORD=...
+
+            """
     }
 
     static func pipeline(_ spec: RenderSpec) -> String {

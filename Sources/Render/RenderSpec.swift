@@ -90,14 +90,60 @@ public struct RenderSpec: Sendable, Equatable {
         public var image: String
         /// The Ingress host clients push to and pull from.
         public var host = "registry.example.com"
-        /// The ReadWriteOnce volume the storage root lives on.
+        /// The volume the storage root lives on: ReadWriteOnce, or ReadWriteMany with replicas.
         public var storageSize = "50Gi"
         /// Its storage class; nil takes the cluster's default.
         public var storageClass: String?
         public var cpu = "500m"
         public var memory = "512Mi"
+        /// The content on S3-compatible object storage (`spec.registry.objectStore`); with
+        /// `database`, the registry runs several replicas.
+        public var objectStore: ObjectStore?
+        /// PostgreSQL for the locks and the token-signing key the replicas share (`spec.registry.database`).
+        public var database: Database?
+        /// The replicas' HorizontalPodAutoscaler on CPU; set exactly when both `objectStore` and `database` are.
+        public var autoscaling: Autoscaling?
+
+        /// Several replicas share the object store, the database and a ReadWriteMany state volume.
+        public var isReplicated: Bool { objectStore != nil && database != nil && autoscaling != nil }
 
         public init(image: String) { self.image = image }
+
+        /// `spec.registry.objectStore`: where blobs and manifests live, and the Secret with its keys.
+        public struct ObjectStore: Sendable, Equatable {
+            /// `s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path-style=true`, without credentials.
+            public var url: String
+            /// An existing Secret with `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and optionally
+            /// `AWS_SESSION_TOKEN`.
+            public var secret: String
+            /// Blob downloads answered with a redirect to a presigned URL of the store.
+            public var redirect = false
+            /// The TCP port of the endpoint (443 for AWS and https, 80 for http, unless the URL names one).
+            public var port: Int
+
+            public init(url: String, secret: String, redirect: Bool = false, port: Int) {
+                self.url = url
+                self.secret = secret
+                self.redirect = redirect
+                self.port = port
+            }
+        }
+
+        /// `spec.registry.database`: PostgreSQL, reached without a password in the URL.
+        public struct Database: Sendable, Equatable {
+            /// `postgres://USER@HOST[:PORT]/DB`.
+            public var url: String
+            /// An existing Secret with `PGPASSWORD`.
+            public var secret: String
+            /// The TCP port of the server (5432 unless the URL names one).
+            public var port: Int
+
+            public init(url: String, secret: String, port: Int) {
+                self.url = url
+                self.secret = secret
+                self.port = port
+            }
+        }
     }
 
     public init() {}

@@ -105,9 +105,14 @@ enum KubernetesScan {
         var hosts: [String] = []
         var rest = line[...]
         while let scheme = rest.range(of: "://") {
-            let after = rest[scheme.upperBound...]
+            let name = String(rest[..<scheme.lowerBound].reversed().prefix { $0.isLetter || $0.isNumber }.reversed())
+            var after = rest[scheme.upperBound...]
+            // `user[:password]@` comes before the host.
+            let authority = after.prefix { !"/?#\"' ".contains($0) }
+            if let at = authority.lastIndex(of: "@") { after = after[after.index(after: at)...] }
             let host = after.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }
-            if !host.isEmpty { hosts.append(String(host).lowercased()) }
+            // An s3:// location names a bucket, not a host.
+            if !host.isEmpty, name.lowercased() != "s3" { hosts.append(String(host).lowercased()) }
             rest = after
         }
         return hosts

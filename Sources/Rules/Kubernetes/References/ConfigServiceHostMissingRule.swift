@@ -111,6 +111,26 @@ public struct ConfigServiceHostMissingRule: KubernetesRule {
                     auth_endpoint = "https://login.microsoftonline.com/"
                     cache = "redis://cache.internal:6379"
                 """),
+            RuleExample(
+                """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: postgres
+                spec:
+                  selector: {app: postgres}
+                  ports:
+                    - port: 5432
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: registry-conf
+                data:
+                  registry.yaml: |
+                    storage: "s3://registry-blobs?endpoint=https://s3.eu-west-1.amazonaws.com"
+                    database: "postgres://berth@postgres:5432/registry"
+                """),
         ])
 
     public init() {}
