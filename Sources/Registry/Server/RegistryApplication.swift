@@ -108,6 +108,9 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
             services.webhooks.notifyQuotaExceeded(error, route: route, request: request, identity: context.identity)
             throw error
         } catch let error as RegistryError {
+            if let reason = error.reason {
+                context.logger.error("storage failure", metadata: ["reason": .string(reason)])
+            }
             throw error
         } catch let error as any HTTPResponseError {
             throw error
@@ -116,7 +119,9 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
         } catch {
             // The storage behind the registry failed (object store or file system): the client may
             // retry; the OCI error body says so.
-            throw RegistryError.unavailable("\(error)")
+            let failure = RegistryError.unavailable("\(error)")
+            context.logger.error("storage failure", metadata: ["reason": .string(failure.reason ?? "")])
+            throw failure
         }
     }
     for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete] {

@@ -34,6 +34,9 @@ public struct RegistryError: Error, HTTPResponseError, Sendable, CustomStringCon
     public let message: String
     public let detail: [String: String]?
     public let headers: HTTPFields
+    /// What went wrong behind the registry (a storage failure): logged and shown on the command
+    /// line, never sent to clients, since it names internal hosts.
+    public var reason: String?
 
     public init(
         _ status: HTTPResponse.Status, _ code: Code, _ message: String,
@@ -46,7 +49,11 @@ public struct RegistryError: Error, HTTPResponseError, Sendable, CustomStringCon
         self.headers = headers
     }
 
-    public var description: String { "\(status.code) \(code.rawValue): \(message)" }
+    /// For logs and the command line: the message and, for storage failures, the reason (which
+    /// the HTTP body leaves out).
+    public var description: String {
+        "\(status.code) \(code.rawValue): \(message)" + (reason.map { ": \($0)" } ?? "")
+    }
 
     /// The JSON body `{"errors":[{"code","message","detail"}]}`.
     public var body: Data {
@@ -97,10 +104,10 @@ extension RegistryError {
         .badRequest, .blobUploadInvalid, "chunk length does not match Content-Range")
     /// A storage or database failure the client may retry.
     static func unavailable(_ what: String) -> RegistryError {
-        .init(
-            .serviceUnavailable, .unavailable, "storage unavailable, retry later",
-            detail: ["reason": String(what.prefix(300))],
-            headers: [.retryAfter: "1"])
+        var error = RegistryError(
+            .serviceUnavailable, .unavailable, "storage unavailable, retry later", headers: [.retryAfter: "1"])
+        error.reason = String(what.prefix(500))
+        return error
     }
     static func digestInvalid(_ message: String) -> RegistryError {
         .init(.badRequest, .digestInvalid, message)

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import NIOCore
 import OCI
@@ -29,8 +30,25 @@ public struct ObjectStoreDriver: StorageDriver {
 
     /// A driver for the `s3://` location `text`, with credentials from `environment`.
     public init(location text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        self.init(client: try S3Client(parsing: text, environment: environment))
+        let location = try ObjectStoreLocation(parsing: text, environment: environment)
+        self.init(
+            client: S3Client(
+                location: location, credentials: try AWSCredentials.lookup(environment: environment),
+                httpClient: Self.httpClient))
     }
+
+    /// The registry's connections to object stores, for the life of the process. Unlike
+    /// AsyncHTTPClient's shared client (8 connections per host, and connection attempts retried
+    /// until a request's deadline), it opens as many connections as requests need at once, and a
+    /// store that cannot be reached fails the request after the connect timeout, so the S3
+    /// client's own retries and the registry's 503 come in seconds, not minutes.
+    static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 512
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     public var description: String { client.location.description }
 
