@@ -135,33 +135,18 @@ public struct GarbageCollector: Sendable {
     /// Every blob in the content store.
     public func allBlobs() async throws -> [Digest] { try await storage.allBlobs() }
 
-    /// Marks, then sweeps under the exclusive content lock. With `dryRun` nothing is removed.
-    ///
-    /// The mark (reading every manifest) runs while pushes go on; only the sweep holds them off.
-    /// That is safe because whatever a push uses is marked as used (``StorageDriver/touch(_:)``)
-    /// under the shared lock before the push checks it: a blob the mark did not see as referenced is
-    /// removed only when it was last used before the mark began (by the store's own clock, less the
-    /// grace period and the clock's resolution), checked again under the exclusive lock.
+    /// Marks and sweeps under the exclusive storage lock. With `dryRun` nothing is removed.
     public func run(dryRun: Bool = true, now: Date = Date()) async throws -> Report {
-        let started = min(now, try await storage.clock() ?? now)
-        let cutoff = started.addingTimeInterval(-gracePeriod - storage.driver.timeResolution)
-        let live = try await mark()
-        let candidates = try await allBlobs().filter { !live.contains($0) }
-        // Links to the candidates: a link made after this point touches its blob, which then stays.
-        var links: [String: [Digest]] = [:]
-        if !dryRun && !candidates.isEmpty {
-            for repository in try await storage.repositories() {
-                links[repository] = try await storage.linkedBlobs(repository).filter { !live.contains($0) }
-            }
-        }
-        var report = try await storage.lock.withLock(exclusive: true) { [storage, links, dryRun] in
+        try await storage.lock.withLock(exclusive: true) {
             var report = Report(dryRun: dryRun)
+            let live = try await mark()
             report.referenced = live.count
+            let cutoff = now.addingTimeInterval(-gracePeriod)
             var removed = Set<Digest>()
-            for digest in candidates {
+            for digest in try await allBlobs() where !live.contains(digest) {
                 let path = storage.blobPath(digest)
                 guard let item = try await storage.driver.stat(path),
-                    let used = try await storage.driver.lastUsed(path), used <= cutoff
+                    let modified = try await storage.driver.lastUsed(path), modified <= cutoff
                 else {
                     report.keptRecent += 1
                     continue
@@ -171,20 +156,21 @@ public struct GarbageCollector: Sendable {
                 removed.insert(digest)
                 if !dryRun { try await storage.driver.delete(path) }
             }
-            for (repository, digests) in links {
-                for digest in digests where removed.contains(digest) {
-                    _ = try await storage.unlinkBlob(repository, digest)
+            if !dryRun && !removed.isEmpty {
+                for repository in try await storage.repositories() {
+                    for digest in try await storage.linkedBlobs(repository) where removed.contains(digest) {
+                        _ = try await storage.unlinkBlob(repository, digest)
+                    }
                 }
             }
+            let cutoffUploads = now.addingTimeInterval(-uploadExpiry)
+            for upload in try await storage.driver.uploads() where (upload.modified ?? now) < cutoffUploads {
+                report.removedUploads += 1
+                if !dryRun { try await storage.driver.removeUpload(upload.id) }
+            }
+            report.removedBlobs.sort()
             return report
         }
-        let cutoffUploads = now.addingTimeInterval(-uploadExpiry)
-        for upload in try await storage.driver.uploads() where (upload.modified ?? now) < cutoffUploads {
-            report.removedUploads += 1
-            if !dryRun { try await storage.driver.removeUpload(upload.id) }
-        }
-        report.removedBlobs.sort()
-        return report
     }
 }
 

@@ -74,9 +74,6 @@ public struct ObjectStoreDriver: StorageDriver {
         return StoredItem(size: info.size, modified: info.lastModified)
     }
 
-    /// `Last-Modified` is given to the second.
-    public var timeResolution: TimeInterval { 1 }
-
     public func lastUsed(_ path: String) async throws -> Date? {
         let written = try await client.head(path)?.lastModified
         let touched = try await client.head("touched/" + path)?.lastModified

@@ -57,8 +57,6 @@ public protocol StorageDriver: Sendable {
     func touch(_ path: String) async throws
     /// The later of the file's write and its last ``touch(_:)``, or nil when there is no file.
     func lastUsed(_ path: String) async throws -> Date?
-    /// How coarse the store's modification times are, in seconds.
-    var timeResolution: TimeInterval { get }
 
     /// Streams the bytes of `range` of the file at `path` to `handler`, chunk by chunk.
     func stream(_ path: String, range: ClosedRange<Int64>, to handler: (ByteBuffer) async throws -> Void)
@@ -97,7 +95,6 @@ public protocol StorageDriver: Sendable {
 
 extension StorageDriver {
     public func lastUsed(_ path: String) async throws -> Date? { try await stat(path)?.modified }
-    public var timeResolution: TimeInterval { 0 }
 
     /// Whether there is a file at `path`.
     public func exists(_ path: String) async throws -> Bool { try await stat(path) != nil }
