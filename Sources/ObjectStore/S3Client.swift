@@ -87,7 +87,7 @@ public struct S3Client: Sendable {
     public var multipartCopyThreshold: Int64 = 5 << 30
     /// The part size of multipart uploads and copies (S3 wants at least 5 MiB but for the last part).
     public var partSize: Int64 = 64 << 20
-    private let http: HTTPClient
+    let http: HTTPClient
 
     /// A client of `location` with `credentials`, on `httpClient` (the shared one by default; a
     /// client passed in is shut down by its owner).
@@ -140,9 +140,18 @@ public struct S3Client: Sendable {
     public func get(
         _ key: String, range: ClosedRange<Int64>? = nil, handler: (ByteBuffer) async throws -> Void
     ) async throws -> ObjectInfo {
-        let (info, body) = try await open(key, range: range)
-        for try await chunk in body { try await handler(chunk) }
-        return info
+        var headers: [(name: String, value: String)] = []
+        if let range { headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
+        let (head, body) = try await sendStreaming(
+            Request(method: .GET, key: key, headers: headers, idempotent: true, streamsResponse: true))
+        if range != nil && head.status.code != 206 {
+            throw ObjectStoreError.invalidResponse(
+                "asked for a range of '\(key)', the store answered \(head.status.code) instead of 206")
+        }
+        for try await batch in body {
+            for chunk in batch { try await handler(chunk) }
+        }
+        return objectInfo(key: key, headers: head.headers)
     }
 
     /// Starts reading the object at `key` (or the bytes of `range`): its description and its body,

@@ -138,7 +138,7 @@ struct SeaweedTests {
         }
     }
 
-    @Test("multipart upload of 3 x 5 MiB + a tail: ETag is MD5 of the part MD5s, bytes intact")
+    @Test("multipart upload of 3 x 5 MiB + a tail: ETag is MD5 of the part MD5s, bytes intact; streamed reads")
     func multipartUpload() async throws {
         try await Seaweed.with { server in
             var client = try await server.client(bucket: "multipart")
@@ -169,6 +169,30 @@ struct SeaweedTests {
             #expect(hasher.finalize() == SHA256.hash(data: content))
             let tail = try await client.get("big/blob", range: Int64(15 << 20)...Int64(content.count - 1))
             #expect(Array(tail.readableBytesView) == Array(content[(15 << 20)...]))
+
+            // A consumer slower than the store: the connection stops reading while batches wait, and
+            // resumes; every byte arrives in order.
+            var slowHasher = SHA256()
+            var slowCount = 0
+            try await client.get("big/blob") { chunk in
+                slowHasher.update(data: Data(chunk.readableBytesView))
+                slowCount += 1
+                if slowCount % 16 == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(slowHasher.finalize() == SHA256.hash(data: content))
+
+            // A consumer that gives up after the first chunk: its error comes back, the request is
+            // cancelled, and the client goes on serving (no connection is left waiting for a reader).
+            struct Enough: Error {}
+            for _ in 0..<12 {
+                await #expect(throws: Enough.self) {
+                    try await client.get("big/blob") { _ in throw Enough() }
+                }
+            }
+            for _ in 0..<4 {
+                let again = try await client.get("big/blob", range: 0...1023)
+                #expect(Array(again.readableBytesView) == Array(content[0..<1024]))
+            }
         }
     }
 

@@ -32,6 +32,10 @@ enum ByteRange {
 /// neither buffers the blob nor churns the allocator.
 enum BlobReader {
     static let chunkSize = 1024 * 1024
+    /// Bytes gathered from an object store's response before they are handed to the connection in
+    /// one write: each hand-over is a hop between threads and a flush, so the store's ~50 KiB
+    /// reads are passed on a few at a time.
+    static let batchSize = 256 * 1024
 
     /// Owns the chunk buffer while the thread pool fills it; never used by two threads at once.
     final class Chunk: @unchecked Sendable {
@@ -83,10 +87,19 @@ enum BlobReader {
         let length = Int(range.upperBound - range.lowerBound + 1)
         return ResponseBody(contentLength: length) { writer in
             var sent: Int64 = 0
+            var pending: [ByteBuffer] = []
+            var pendingBytes = 0
             try await driver.stream(path, range: range) { buffer in
                 sent += Int64(buffer.readableBytes)
-                try await writer.write(buffer)
+                pending.append(buffer)
+                pendingBytes += buffer.readableBytes
+                if pendingBytes >= batchSize {
+                    try await writer.write(contentsOf: pending)
+                    pending.removeAll(keepingCapacity: true)
+                    pendingBytes = 0
+                }
             }
+            if !pending.isEmpty { try await writer.write(contentsOf: pending) }
             guard sent == Int64(length) else {
                 throw StorageError.corrupt(path: path, reason: "sent \(sent) of \(length) bytes")
             }
