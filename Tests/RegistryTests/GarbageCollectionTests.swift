@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import OCI
 import Testing
 
@@ -47,7 +48,9 @@ import Testing
     }
 
     @Test func collectionDuringConcurrentPushesKeepsEveryAcknowledgedImage() async throws {
-        try await withRegistry { client, services in
+        // Ages the garbage's file: the file system only (ReplicaTests collect on the object store while
+        // another replica takes pushes).
+        try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             // Old garbage that the collector should remove while pushes run.
             let garbage = try await api.pushBlob("gc/busy", randomData(5000))
@@ -79,6 +82,87 @@ import Testing
             }
             #expect(try await services.storage.blobSize(garbage) == nil)
             #expect(try await Scrubber(storage: services.storage).run().problems.isEmpty)
+        }
+    }
+
+    /// Calls `hook` after each exclusive section of the lock it wraps.
+    struct HookedLock: ContentLock {
+        let inner: any ContentLock
+        let hook: @Sendable () async throws -> Void
+
+        func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
+            let result = try await inner.withLock(exclusive: exclusive, body)
+            if exclusive { try await hook() }
+            return result
+        }
+    }
+
+    @Test func manifestPushedWhileTheCollectorMarksKeepsItsOldBlobs() async throws {
+        // Ages blob files: the file system only.
+        try await withRegistry(storages: [.fileSystem]) { client, services in
+            let api = API(client: client)
+            // Blobs uploaded long ago whose manifest arrives only once the collection has begun:
+            // until then they look like garbage.
+            let config = Data(#"{"architecture":"amd64","os":"linux"}"#.utf8)
+            let layer = randomData(3000)
+            let configDigest = try await api.pushBlob("gc/late", config)
+            let layerDigest = try await api.pushBlob("gc/late", layer)
+            let garbage = try await api.pushBlob("gc/late", randomData(4000))
+            for digest in [configDigest, layerDigest, garbage] { age(services.storage, digest, seconds: 3600) }
+            let manifest = Data(
+                """
+                {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
+                "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configDigest)","size":\(config.count)},\
+                "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layer.count)}]}
+                """.utf8)
+            let statuses = Statuses()
+            // The first exclusive section is the collector's barrier: the push runs between it and the
+            // sweep, while the collector marks, and must be acknowledged then.
+            let lock = HookedLock(inner: services.storage.lock) {
+                guard statuses.isEmpty else { return }
+                let response = try await api.request(
+                    .put, "/v2/gc/late/manifests/v1", headers: ["Content-Type": MediaType.ociManifest],
+                    body: manifest)
+                statuses.append(response.status.code)
+            }
+            let storage = RegistryStorage(root: services.storage.root, driver: services.storage.driver, lock: lock)
+            let report = try await GarbageCollector(storage: storage, gracePeriod: 60).run(dryRun: false)
+            #expect(statuses.all == [201], "the push during the collection was acknowledged")
+            #expect(report.removedBlobs == [garbage])
+            #expect(try await services.storage.blobSize(layerDigest) == Int64(layer.count))
+            #expect(try await services.storage.blobSize(configDigest) == Int64(config.count))
+            #expect(try await api.request(.get, "/v2/gc/late/manifests/v1").data == manifest)
+            #expect(try await Scrubber(storage: services.storage).run().problems.isEmpty)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func waitingForTheContentLockBlocksNoThread() async throws {
+        // Pushes waiting while a collection holds the lock must not take the thread pool the
+        // collection (and every file operation of the process) needs: more waiters than the pool has
+        // threads, and the holder still gets its file work done.
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        let lock = StorageLock(root: root.path)
+        let waiting = 4 * System.coreCount + 4
+        let done = try await lock.withLock(exclusive: true) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<waiting {
+                    group.addTask { try await lock.withLock(exclusive: false) {} }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                let written = try await Blocking.run {
+                    FileManager.default.createFile(atPath: root.path + "/x", contents: nil)
+                }
+                group.cancelAll()
+                return written
+            }
+        }
+        #expect(done)
+        // Once released, shared holders get in together and an exclusive one after them.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<waiting { group.addTask { try await lock.withLock(exclusive: false) {} } }
+            group.addTask { try await lock.withLock(exclusive: true) {} }
+            try await group.waitForAll()
         }
     }
 
@@ -139,4 +223,13 @@ final class Calls: @unchecked Sendable {
     private var stored: [(Int, Int, Int64)] = []
     var all: [(Int, Int, Int64)] { lock.withLock { stored } }
     func append(_ call: (Int, Int, Int64)) { lock.withLock { stored.append(call) } }
+}
+
+/// Status codes collected from concurrent tasks.
+final class Statuses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var codes: [Int] = []
+    var isEmpty: Bool { lock.withLock { codes.isEmpty } }
+    var all: [Int] { lock.withLock { codes } }
+    func append(_ code: Int) { lock.withLock { codes.append(code) } }
 }

@@ -48,44 +48,62 @@ public struct PostgresContentLock: ContentLock {
 
 /// An advisory lock (`flock`) on a file in the local state directory: it orders the processes of
 /// one machine that share the root.
+///
+/// Waiting never blocks a thread: the lock is tried without blocking and tried again after a short
+/// sleep. (Blocking in `flock` on the shared thread pool stalled every other file operation of the
+/// process while garbage collection held the lock, and deadlocked when the collector itself needed
+/// the pool.) An exclusive holder first takes a gate that shared holders pass through on their way
+/// in, so a collection waits only for the pushes already inside, not for a stream of new ones.
 struct StorageLock: ContentLock {
     let path: String
+    var gatePath: String { path + ".gate" }
 
     init(root: String) {
         path = root + "/state/gc.lock"
     }
 
-    func withLock<T>(exclusive: Bool, _ body: () throws -> T) throws -> T {
-        let fd = try acquire(exclusive: exclusive)
-        defer { release(fd) }
-        return try body()
-    }
-
-    /// Holds the lock while `body` runs; waiting for it happens on the thread pool.
+    /// Holds the lock while `body` runs; waiting is a sleep, not a blocked thread.
     func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
-        let path = self.path
-        let fd = try await Blocking.run { try StorageLock(path: path).acquire(exclusive: exclusive) }
-        defer { release(fd) }
+        var gate: Int32?
+        if exclusive {
+            gate = try await Self.poll(gatePath, exclusive: true)
+        } else {
+            Self.release(try await Self.poll(gatePath, exclusive: false))
+        }
+        defer { gate.map(Self.release) }
+        let fd = try await Self.poll(path, exclusive: exclusive)
+        defer { Self.release(fd) }
         return try await body()
     }
 
-    private init(path: String) { self.path = path }
+    /// Takes the lock on `path`, trying again after 1 ms, doubling up to 50 ms.
+    private static func poll(_ path: String, exclusive: Bool) async throws -> Int32 {
+        var delay = 1
+        while true {
+            if let fd = try take(path, exclusive: exclusive, wait: false) { return fd }
+            try await Task.sleep(for: .milliseconds(delay))
+            delay = min(delay * 2, 50)
+        }
+    }
 
-    private func acquire(exclusive: Bool) throws -> Int32 {
+    /// The descriptor holding the lock on `path`, or nil when it is held otherwise and `wait` is false.
+    private static func take(_ path: String, exclusive: Bool, wait: Bool) throws -> Int32? {
         try POSIXFile.makeDirectory((path as NSString).deletingLastPathComponent)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
-        while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
-            if errno != EINTR {
-                let reason = POSIXFile.errorText()
-                close(fd)
-                throw StorageError.io(path: path, reason: reason)
-            }
+        let operation = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)
+        while flock(fd, operation) != 0 {
+            if errno == EINTR { continue }
+            let failure = errno
+            let reason = POSIXFile.errorText()
+            close(fd)
+            if failure == EWOULDBLOCK { return nil }
+            throw StorageError.io(path: path, reason: reason)
         }
         return fd
     }
 
-    private func release(_ fd: Int32) {
+    private static func release(_ fd: Int32) {
         flock(fd, LOCK_UN)
         close(fd)
     }
@@ -135,18 +153,39 @@ public struct GarbageCollector: Sendable {
     /// Every blob in the content store.
     public func allBlobs() async throws -> [Digest] { try await storage.allBlobs() }
 
-    /// Marks and sweeps under the exclusive storage lock. With `dryRun` nothing is removed.
+    /// Marks, then sweeps under the exclusive content lock. With `dryRun` nothing is removed.
+    ///
+    /// The mark (reading every manifest, which takes long on an object store) runs while pushes go
+    /// on; only two short moments hold them off. Pushes, blob commits and mounts hold the content
+    /// lock shared from the moment they mark what they use as used (``StorageDriver/touch(_:)``,
+    /// or writing it) until what they wrote is visible. So the collector first takes the lock
+    /// exclusively for an instant and reads the store's own clock (`started`): every push in flight
+    /// has then finished, and the mark sees its manifest; every later push marks its blobs as used
+    /// after `started`. A blob the mark did not find referenced is removed only when it was last
+    /// used before `started` less the grace period, checked again under the exclusive lock.
     public func run(dryRun: Bool = true, now: Date = Date()) async throws -> Report {
-        try await storage.lock.withLock(exclusive: true) {
+        let started = try await storage.lock.withLock(exclusive: true) { [storage] in
+            try await storage.clock()
+        }
+        let cutoff = min(started ?? now, now).addingTimeInterval(-gracePeriod)
+        let live = try await mark()
+        let candidates = try await allBlobs().filter { !live.contains($0) }
+        // Links to the candidates: a link made after this point marks its blob as used, which then stays.
+        var links: [String: [Digest]] = [:]
+        if !dryRun && !candidates.isEmpty {
+            for repository in try await storage.repositories() {
+                links[repository] = try await storage.linkedBlobs(repository).filter { !live.contains($0) }
+            }
+        }
+        var report = try await storage.lock.withLock(exclusive: true) { [storage, links, dryRun] in
             var report = Report(dryRun: dryRun)
-            let live = try await mark()
             report.referenced = live.count
-            let cutoff = now.addingTimeInterval(-gracePeriod)
             var removed = Set<Digest>()
-            for digest in try await allBlobs() where !live.contains(digest) {
+            for digest in candidates {
                 let path = storage.blobPath(digest)
+                // Strictly before: a store that keeps whole seconds shows a use in the same second as equal.
                 guard let item = try await storage.driver.stat(path),
-                    let modified = try await storage.driver.lastUsed(path), modified <= cutoff
+                    let used = try await storage.driver.lastUsed(path), used < cutoff
                 else {
                     report.keptRecent += 1
                     continue
@@ -156,21 +195,20 @@ public struct GarbageCollector: Sendable {
                 removed.insert(digest)
                 if !dryRun { try await storage.driver.delete(path) }
             }
-            if !dryRun && !removed.isEmpty {
-                for repository in try await storage.repositories() {
-                    for digest in try await storage.linkedBlobs(repository) where removed.contains(digest) {
-                        _ = try await storage.unlinkBlob(repository, digest)
-                    }
+            for (repository, digests) in links {
+                for digest in digests where removed.contains(digest) {
+                    _ = try await storage.unlinkBlob(repository, digest)
                 }
             }
-            let cutoffUploads = now.addingTimeInterval(-uploadExpiry)
-            for upload in try await storage.driver.uploads() where (upload.modified ?? now) < cutoffUploads {
-                report.removedUploads += 1
-                if !dryRun { try await storage.driver.removeUpload(upload.id) }
-            }
-            report.removedBlobs.sort()
             return report
         }
+        let cutoffUploads = now.addingTimeInterval(-uploadExpiry)
+        for upload in try await storage.driver.uploads() where (upload.modified ?? now) < cutoffUploads {
+            report.removedUploads += 1
+            if !dryRun { try await storage.driver.removeUpload(upload.id) }
+        }
+        report.removedBlobs.sort()
+        return report
     }
 }
 

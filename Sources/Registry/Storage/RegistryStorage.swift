@@ -90,6 +90,16 @@ public struct RegistryStorage: Sendable {
     /// A local scratch directory (scans unpack images here).
     var temporaryDirectory: String { "\(root)/tmp" }
 
+    /// The time now by the content store's own clock (what its modification times are measured
+    /// by), read by writing and removing an empty file; nil when the store gives no time.
+    public func clock() async throws -> Date? {
+        let path = "state/clock-\(UUID().uuidString.lowercased())"
+        try await driver.write(path, Data())
+        let time = try await driver.stat(path)?.modified
+        try await driver.delete(path)
+        return time
+    }
+
     // MARK: Blobs
 
     /// Size of a stored blob, or nil.
