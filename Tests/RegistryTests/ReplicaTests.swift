@@ -196,7 +196,7 @@ struct ReplicaSet {
         let grace = 8
         let waited = ContinuousClock.now - orphansWritten
         if waited < .seconds(grace + 1) { try await Task.sleep(for: .seconds(grace + 1) - waited) }
-        // Pushes wait for the collection's exclusive lock: give them longer than the usual 5 s.
+        // Pushes wait while the collection's sweep holds the lock: give them longer than the usual 5 s.
         let pusherB = HTTPPusher(client: .shared, base: baseB, timeout: .seconds(120))
         let gcStarted = ContinuousClock.now
         async let gc = set.command(0, ["gc", "--delete", "--grace-period", String(grace)])
