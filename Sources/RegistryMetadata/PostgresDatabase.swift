@@ -85,23 +85,48 @@ public final class PostgresDatabase: SQLDatabase {
     public func withAdvisoryLock<T: Sendable>(
         _ key: Int64, shared: Bool, _ body: @Sendable () async throws -> T
     ) async throws -> T {
+        try await withAdvisoryLocks([(key, shared)], body)
+    }
+
+    /// Runs `body` holding several session advisory locks, taken in order on one connection (so a
+    /// holder never waits for a second connection while others wait for its lock) and released in
+    /// reverse order.
+    public func withAdvisoryLocks<T: Sendable>(
+        _ locks: [(key: Int64, shared: Bool)], _ body: @Sendable () async throws -> T
+    ) async throws -> T {
+        let locks = locks.map { LockRequest(key: $0.key, shared: $0.shared) }
         do {
             return try await leased { connection in
                 let wrapped = Connection(connection: connection, logger: logger)
-                let suffix = shared ? "_shared" : ""
-                try await wrapped.execute("SELECT pg_advisory_lock\(suffix)(?)", [.integer(key)])
+                var held: [LockRequest] = []
+                func unlock() async {
+                    for lock in held.reversed() {
+                        try? await wrapped.execute(
+                            "SELECT pg_advisory_unlock\(lock.shared ? "_shared" : "")(?)", [.integer(lock.key)])
+                    }
+                }
                 do {
+                    for lock in locks {
+                        try await wrapped.execute(
+                            "SELECT pg_advisory_lock\(lock.shared ? "_shared" : "")(?)", [.integer(lock.key)])
+                        held.append(lock)
+                    }
                     let result = try await body()
-                    try await wrapped.execute("SELECT pg_advisory_unlock\(suffix)(?)", [.integer(key)])
+                    await unlock()
                     return result
                 } catch {
-                    try? await wrapped.execute("SELECT pg_advisory_unlock\(suffix)(?)", [.integer(key)])
+                    await unlock()
                     throw error
                 }
             }
         } catch let error as PSQLError {
             throw Self.describe(error)
         }
+    }
+
+    struct LockRequest: Sendable {
+        var key: Int64
+        var shared: Bool
     }
 
     /// Runs `body` on a pooled connection, giving up with `unavailable` when none can be had within

@@ -90,8 +90,10 @@ import Testing
         let inner: any ContentLock
         let hook: @Sendable () async throws -> Void
 
-        func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
-            let result = try await inner.withLock(exclusive: exclusive, body)
+        func withLock<T: Sendable>(
+            exclusive: Bool, serialising key: String?, _ body: @Sendable () async throws -> T
+        ) async throws -> T {
+            let result = try await inner.withLock(exclusive: exclusive, serialising: key, body)
             if exclusive { try await hook() }
             return result
         }

@@ -47,6 +47,73 @@ import Testing
         }
     }
 
+    @Test func concurrentPushesToOneImmutableTagLeaveOneWinner() async throws {
+        try await withRegistry(prepare: projectWith { $0.immutableTags = ["v*"] }) { client, services in
+            let api = API(client: client)
+            // Twelve different images, their blobs pushed first; then every manifest at once to `v1`.
+            var manifests: [Data] = []
+            for index in 0..<12 {
+                let config = Data(#"{"architecture":"amd64","os":"linux","n":\#(index)}"#.utf8)
+                let layer = randomData(500 + index)
+                let configDigest = try await api.pushBlob("pol/app", config)
+                let layerDigest = try await api.pushBlob("pol/app", layer)
+                manifests.append(
+                    Data(
+                        """
+                        {"schemaVersion":2,"mediaType":"\(MediaType.ociManifest)",\
+                        "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configDigest)","size":\(config.count)},\
+                        "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layer.count)}]}
+                        """.utf8))
+            }
+            let statuses = try await withThrowingTaskGroup(of: (Int, Data).self) { group in
+                for manifest in manifests {
+                    group.addTask {
+                        let response = try await api.request(
+                            .put, "/v2/pol/app/manifests/v1", headers: ["Content-Type": MediaType.ociManifest],
+                            body: manifest)
+                        return (response.status.code, manifest)
+                    }
+                }
+                var all: [(Int, Data)] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            let winners = statuses.filter { $0.0 == 201 }
+            #expect(winners.count == 1, "\(statuses.map(\.0))")
+            #expect(statuses.filter { $0.0 == 412 }.count == 11)
+            let tagged = try await api.request(.get, "/v2/pol/app/manifests/v1")
+            #expect(tagged.data == winners.first?.1)
+            #expect(try await services.storage.resolveTag("pol/app", "v1") == winners.first.map { Digest.of($0.1) })
+        }
+    }
+
+    @Test func concurrentUploadsStayWithinTheQuota() async throws {
+        try await withRegistry(prepare: projectWith { $0.quotaBytes = 100_000 }) { client, services in
+            let api = API(client: client)
+            // Ten uploads of 25,000 bytes at once into a 100,000-byte quota: four fit, six are refused.
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<10 {
+                    group.addTask {
+                        let start = try await api.request(.post, "/v2/pol/r\(index % 3)/blobs/uploads/")
+                        let location = try #require(start.header("Location"))
+                        let data = randomData(25_000)
+                        let put = try await api.request(
+                            .put, "\(location)?digest=\(Digest.of(data))",
+                            headers: ["Content-Type": "application/octet-stream"], body: data)
+                        return put.status.code
+                    }
+                }
+                var all: [Int] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 4, "\(statuses)")
+            #expect(statuses.filter { $0 == 403 }.count == 6)
+            let usage = try await PolicyEngine.usage(project: "pol", storage: services.storage)
+            #expect(usage.bytes == 100_000)
+        }
+    }
+
     @Test func quotaRefusesPushesBeyondTheLimit() async throws {
         try await withRegistry(prepare: projectWith { $0.quotaBytes = 50_000 }) { client, _ in
             let api = API(client: client)

@@ -233,6 +233,64 @@ struct ReplicaSet {
         b.kill9()
     }
 
+    @Test(.timeLimit(.minutes(4)))
+    func immutableTagsAndQuotasHoldAcrossReplicas() async throws {
+        guard let set = try await ReplicaSet.make() else { return }
+        defer { set.cleanup() }
+        // Projects live under each replica's root: both get the same settings.
+        for root in set.roots {
+            let admin = try RegistryAdmin(root: root.path)
+            try admin.createProject("fixed", public: false)
+            try admin.createProject("capped", public: false)
+            try admin.store.update { state in
+                state.projects["fixed"]?.immutableTags = ["v*"]
+                state.projects["capped"]?.quotaBytes = 100_000
+            }
+        }
+        let a = try await set.start(0)
+        let b = try await set.start(1)
+        let pushers = [a, b].map {
+            HTTPPusher(client: .shared, base: "http://127.0.0.1:\($0.port)", timeout: .seconds(60))
+        }
+
+        // Twelve different images pushed at once to one immutable tag over both replicas: one wins.
+        let images = await withTaskGroup(of: Acknowledged?.self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    try? await pushers[index % 2].pushImage(
+                        repository: "fixed/app", tag: "v1", layerSize: 1_000 + index, chunked: false)
+                }
+            }
+            var acknowledged: [Acknowledged] = []
+            for await image in group { if let image { acknowledged.append(image) } }
+            return acknowledged
+        }
+        #expect(images.count == 1, "one push of the immutable tag is acknowledged, not \(images.count)")
+        for pusher in pushers {
+            let tagged = try await pusher.send(.GET, "/v2/fixed/app/manifests/v1")
+            #expect(tagged.body == images.first?.manifest)
+        }
+
+        // Ten uploads of 25,000 bytes at once into a 100,000-byte quota over both replicas: four fit.
+        let statuses = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<10 {
+                group.addTask {
+                    (try? await pushers[index % 2].pushBlob("capped/r\(index % 3)", randomData(25_000), chunked: false))
+                        != nil
+                }
+            }
+            var accepted = 0
+            for await ok in group where ok { accepted += 1 }
+            return accepted
+        }
+        #expect(statuses == 4, "uploads accepted within the quota: \(statuses)")
+        print(
+            "replica policy test: immutable tag pushes acknowledged \(images.count) of 12; uploads within the quota \(statuses) of 10"
+        )
+        a.kill9()
+        b.kill9()
+    }
+
     /// A PostgreSQL cluster of the test's own (so restarting it disturbs no other test), started
     /// with the CI script; nil when PostgreSQL is not installed here.
     struct PrivatePostgres {

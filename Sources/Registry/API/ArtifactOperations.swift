@@ -104,12 +104,17 @@ extension AdminAPI {
                 guard try await storage.manifest(repository, digest: digest) != nil else {
                     throw AdminAPIError(.notFound, .notFound, "no manifest \(digest) in \(repository)")
                 }
+                let policy = call.services.policy
                 do {
-                    try await call.services.policy.checkDelete(repository: repository, digest: digest, storage: storage)
-                } catch let error as RegistryError {
+                    _ = try await storage.lock.withLock(
+                        exclusive: false, serialising: policy.pushLock(repository: repository)
+                    ) { [storage] in
+                        try await policy.checkDelete(repository: repository, digest: digest, storage: storage)
+                        return try await storage.deleteManifest(repository, digest: digest)
+                    }
+                } catch let error as RegistryError where error.code == .policyViolation {
                     throw AdminAPIError(error.status, .policyViolation, error.message)
                 }
-                _ = try await storage.deleteManifest(repository, digest: digest)
                 call.services.audit.record(
                     action: "delete", identity: call.identity, repository: repository, reference: digest.description,
                     digest: digest, remote: call.context.remoteAddress, decision: "allow", reason: "api")

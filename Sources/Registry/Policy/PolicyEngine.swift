@@ -201,6 +201,15 @@ public struct PolicyEngine: Sendable {
         }
     }
 
+    /// The name of the lock that orders the pushes into `repository`'s project when a check of
+    /// them must not race another writer (immutable tags, a quota); nil when nothing needs it.
+    func pushLock(repository: String) -> String? {
+        let name = Self.project(of: repository)
+        let record = project(name)
+        guard record.quotaBytes != nil || !record.immutableTags.isEmpty else { return nil }
+        return "project/\(name)"
+    }
+
     /// Whether `tag` matches one of the project's immutable-tag globs.
     func isImmutable(repository: String, tag: String) -> Bool {
         project(Self.project(of: repository)).immutableTags.contains { pattern in

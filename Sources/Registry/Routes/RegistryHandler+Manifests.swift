@@ -94,8 +94,10 @@ extension RegistryHandler {
         } catch {
             throw RegistryError(error)
         }
-        // Under the shared lock a garbage collection cannot sweep between check and write.
-        try await storage.lock.withLock(exclusive: false) { [storage, tags, policy, identity = context.identity] in
+        // Under the shared lock a garbage collection cannot sweep between check and write; under the
+        // project's lock (where it has immutable tags or a quota) no other push can either.
+        try await storage.lock.withLock(exclusive: false, serialising: policy.pushLock(repository: name)) {
+            [storage, tags, policy, identity = context.identity] in
             try await validateReferences(name: name, summary: summary)
             try await policy.checkPush(
                 repository: name, tags: tags, digest: digest, storage: storage, incomingBytes: Int64(data.count),
@@ -155,8 +157,12 @@ extension RegistryHandler {
         guard configuration.deleteEnabled else { throw RegistryError.unsupported("deletes are disabled") }
         if reference.contains(":") {
             let digest = try parseDigest(reference)
-            try await policy.checkDelete(repository: name, digest: digest, storage: storage)
-            let removed = try await storage.deleteManifest(name, digest: digest)
+            let removed = try await storage.lock.withLock(
+                exclusive: false, serialising: policy.pushLock(repository: name)
+            ) { [storage, policy] in
+                try await policy.checkDelete(repository: name, digest: digest, storage: storage)
+                return try await storage.deleteManifest(name, digest: digest)
+            }
             guard removed else { throw RegistryError.manifestUnknown(reference) }
         } else {
             guard Tag.isValid(reference) else { throw RegistryError.manifestUnknown(reference) }

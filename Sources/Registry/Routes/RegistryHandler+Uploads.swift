@@ -42,8 +42,9 @@ extension RegistryHandler {
                     mountable = try await storage.blobSize(digest) != nil
                 }
                 if mountable {
-                    try await policy.checkQuota(repository: name, adding: digest, storage: storage)
-                    try await storage.lock.withLock(exclusive: false) { [storage] in
+                    try await storage.lock.withLock(exclusive: false, serialising: policy.pushLock(repository: name)) {
+                        [storage, policy] in
+                        try await policy.checkQuota(repository: name, adding: digest, storage: storage)
                         try await storage.linkBlob(name, digest)
                     }
                     return blobCreated(name, digest)
@@ -164,9 +165,10 @@ extension RegistryHandler {
                     .badRequest, .digestInvalid, "provided digest did not match uploaded content",
                     detail: ["expected": digest.description, "actual": actual.description])
             }
-            try await policy.checkQuota(
-                repository: name, adding: digest, incomingBytes: session.hasher.count, storage: storage)
-            try await storage.lock.withLock(exclusive: false) { [storage] in
+            let size = session.hasher.count
+            try await storage.lock.withLock(exclusive: false, serialising: policy.pushLock(repository: name)) {
+                [storage, policy] in
+                try await policy.checkQuota(repository: name, adding: digest, incomingBytes: size, storage: storage)
                 try await storage.driver.commitUpload(id, to: storage.blobPath(digest))
                 try await storage.linkBlob(name, digest)
             }

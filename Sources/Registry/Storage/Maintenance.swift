@@ -15,8 +15,25 @@ import RegistryMetadata
 /// A lock shared by writers of references and taken exclusively by garbage collection, so that a
 /// sweep never runs between a push's reference check and its write.
 public protocol ContentLock: Sendable {
+    /// Runs `body` holding the lock, shared or exclusive; with `key`, also holding a lock of that
+    /// name exclusively (taken first), so that a check and the write it allows are not interleaved
+    /// with another writer's on the same key (immutable tags, quotas), on any replica.
+    func withLock<T: Sendable>(exclusive: Bool, serialising key: String?, _ body: @Sendable () async throws -> T)
+        async throws -> T
+}
+
+extension ContentLock {
     /// Runs `body` holding the lock, shared or exclusive.
-    func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T
+    public func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
+        try await withLock(exclusive: exclusive, serialising: nil, body)
+    }
+
+    /// A lock number from a name (FNV-1a, 64 bits).
+    static func number(_ name: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in Array(name.utf8) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
 }
 
 /// The content lock of replicas on one database: PostgreSQL's session advisory lock, taken shared
@@ -28,18 +45,23 @@ public struct PostgresContentLock: ContentLock {
     /// share the database do not wait for each other.
     public let key: Int64
 
+    let content: String
+
     public init(database: PostgresDatabase, content: String) {
         self.database = database
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in Array("berth-content:\(content)".utf8) {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        self.key = Int64(bitPattern: hash)
+        self.content = content
+        self.key = Int64(bitPattern: Self.number("berth-content:\(content)"))
     }
 
-    public func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
+    /// Both locks on one connection: the keyed one first, exclusive, then the content lock.
+    public func withLock<T: Sendable>(
+        exclusive: Bool, serialising name: String?, _ body: @Sendable () async throws -> T
+    ) async throws -> T {
+        var locks: [(key: Int64, shared: Bool)] = []
+        if let name { locks.append((Int64(bitPattern: Self.number("berth-key:\(content):\(name)")), false)) }
+        locks.append((key, !exclusive))
         do {
-            return try await database.withAdvisoryLock(key, shared: !exclusive, body)
+            return try await database.withAdvisoryLocks(locks, body)
         } catch let error as MetadataError {
             throw RegistryError.unavailable("\(error)")
         }
@@ -63,7 +85,16 @@ struct StorageLock: ContentLock {
     }
 
     /// Holds the lock while `body` runs; waiting is a sleep, not a blocked thread.
-    func withLock<T: Sendable>(exclusive: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
+    func withLock<T: Sendable>(exclusive: Bool, serialising name: String?, _ body: @Sendable () async throws -> T)
+        async throws -> T
+    {
+        var keyed: Int32?
+        if let name {
+            let directory = (path as NSString).deletingLastPathComponent + "/locks"
+            keyed = try await Self.poll(
+                directory + "/" + String(Self.number(name), radix: 16) + ".lock", exclusive: true)
+        }
+        defer { keyed.map(Self.release) }
         var gate: Int32?
         if exclusive {
             gate = try await Self.poll(gatePath, exclusive: true)
