@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Logging
+import NIOConcurrencyHelpers
 import OCI
 import Testing
 
@@ -377,5 +378,27 @@ import Testing
             #expect(try await api.request(.get, "/v2/signed/app/manifests/v1").status == .ok)
             #expect(try await api.request(.get, "/v2/signed/app/manifests/\(image.digest)").status == .ok)
         }
+    }
+}
+
+@Suite struct SecurityStoreTests {
+    @Test func concurrentUpdatesFromTwoStoresLoseNothing() throws {
+        // Two stores on one root (a server and a command, say), forty changes at once from threads.
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        let stores = [SecurityStore(root: root.path), SecurityStore(root: root.path)]
+        let failures = NIOLockedValueBox<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 40) { index in
+            do {
+                try stores[index % 2].update { state in
+                    state.projects["p\(index)"] = ProjectRecord()
+                }
+            } catch {
+                failures.withLockedValue { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLockedValue { $0 }.isEmpty)
+        let projects = SecurityStore(root: root.path).current().projects
+        #expect(projects.count == 40, "projects kept: \(projects.count) of 40")
     }
 }
