@@ -165,11 +165,17 @@ extension S3Client {
             attempt += 1
             let mayRetry = attempt < retry.maxAttempts
             let prepared = try prepare(request, date: Date())
+            let converted: HTTPClient.Request
+            do {
+                converted = try HTTPClient.Request(
+                    url: prepared.url, method: prepared.method, headers: prepared.headers)
+            } catch {
+                throw ObjectStoreError.invalidLocation(prepared.url, reason: "\(error)")
+            }
+            // Made only now: its promise is always fulfilled once the request has started.
             let get = StreamingGet(eventLoop: http.eventLoopGroup.next())
             let head: HTTPResponseHead
             do {
-                let converted = try HTTPClient.Request(
-                    url: prepared.url, method: prepared.method, headers: prepared.headers)
                 get.start(converted, on: http, deadline: .now() + timeout(for: request))
                 head = try await withTaskCancellationHandler {
                     try await get.head.futureResult.get()
