@@ -9,20 +9,20 @@ import NIOHTTP1
 ///
 /// `HTTPClientResponse.Body` lets the connection read one socket read ahead of its consumer: after
 /// each read the connection stops reading until the consumer, on another thread, takes the buffer,
-/// so every ~64 KiB costs a read-interest change and two thread wake-ups. Serving many large blobs
-/// at once, that overhead was most of the registry's CPU time. Here the reads are gathered into
-/// batches of `batchSize` bytes on the connection's event loop, the connection keeps reading while
-/// fewer than `highWatermark` batches wait, and stops (the delegate's future stays pending) only
-/// when the consumer falls behind.
+/// so every ~64 KiB costs a read-interest change and two thread wake-ups, which made serving many
+/// large blobs at once CPU-bound. Here the reads are gathered into batches of `batchSize` bytes on
+/// the connection's event loop, the connection keeps reading while fewer than `highWatermark`
+/// batches wait, and stops (the delegate's future stays pending) only when the consumer falls
+/// behind: a stream holds at most about three batches (3 MiB) in memory.
 final class StreamingGet: HTTPClientResponseDelegate, @unchecked Sendable {
     typealias Response = Void
     typealias Strategy = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark
     typealias Body = NIOThrowingAsyncSequenceProducer<[ByteBuffer], any Error, Strategy, Demand>
 
     /// Reads are handed over in batches of at least this many bytes: each hand-over wakes the consumer.
-    static let batchSize = 256 * 1024
+    static let batchSize = 1024 * 1024
     static let lowWatermark = 1
-    static let highWatermark = 4
+    static let highWatermark = 2
 
     /// Tells the connection to read again once the consumer has caught up, and cancels the request
     /// when the consumer stops reading.

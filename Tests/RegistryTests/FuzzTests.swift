@@ -114,7 +114,16 @@ func rawExchange(port: Int, _ request: [UInt8], timeoutSeconds: Int = 5) -> Int?
         var generator = SystemRandomNumberGenerator()
         var statuses: [Int: Int] = [:]
         var serverErrors: [String] = []
-        let requests = (0..<600).map { _ in Self.request(&generator) }
+        // Random requests, and ones whose chunked body's framing is broken (once answered 503).
+        let broken = [
+            "PUT /v2/a/b/manifests/latest", "PUT /v2/a/b/manifests/sha256:00", "POST /v2/a/b/blobs/uploads/",
+        ].map { line in
+            [UInt8](
+                (line + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                    + "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n\r\n{\"schemaVersion\":2,\"layers\"")
+                    .utf8)
+        }
+        let requests = broken + (0..<600).map { _ in Self.request(&generator) }
         let port = server.port
         let answers = await withTaskGroup(of: (Int, Int?).self) { group in
             // Eight connections at a time, each on its own thread (blocking sockets).

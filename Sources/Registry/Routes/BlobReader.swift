@@ -35,7 +35,7 @@ enum BlobReader {
     /// Bytes gathered from an object store's response before they are handed to the connection in
     /// one write: each hand-over is a hop between threads and a flush, so the store's ~50 KiB
     /// reads are passed on a few at a time.
-    static let batchSize = 256 * 1024
+    static let batchSize = 1024 * 1024
 
     /// Owns the chunk buffer while the thread pool fills it; never used by two threads at once.
     final class Chunk: @unchecked Sendable {

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import Prometheus
 import RegistryMetadata
 
@@ -116,6 +117,14 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as HTTPParserError {
+            // The request's own body broke off or was malformed (a chunked body's framing, say): the
+            // client's fault, not the storage's.
+            let path = request.uri.path
+            let code: RegistryError.Code =
+                path.contains("/manifests/")
+                ? .manifestInvalid : path.contains("/blobs/") ? .blobUploadInvalid : .unsupported
+            throw RegistryError(.badRequest, code, "malformed request body: \(error)")
         } catch {
             // The storage behind the registry failed (object store or file system): the client may
             // retry; the OCI error body says so.
