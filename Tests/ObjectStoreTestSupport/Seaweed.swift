@@ -174,13 +174,17 @@ public final class FaultProxy: @unchecked Sendable {
     public let port: Int
     public let log: URL
 
-    public init(upstreamPort: Int, faults: [String]) throws {
+    /// `port`: where to listen (0: any free port).
+    public init(upstreamPort: Int, faults: [String], port: Int = 0) throws {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("berth-fault-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Tool.find("python3") ?? "/usr/bin/python3")
         process.arguments =
             [Repository.url("Tests/ObjectStoreTests/Fixtures/fault_proxy.py").path, String(upstreamPort), log.path]
             + faults
+        var environment = ProcessInfo.processInfo.environment
+        environment["FAULT_PROXY_PORT"] = String(port)
+        process.environment = environment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

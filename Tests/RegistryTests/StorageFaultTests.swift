@@ -10,15 +10,17 @@ import Testing
 /// The object store fails under a registry: clients get retryable errors in the OCI body, nothing
 /// acknowledged is lost, and an upload carries on where it was once the store is back.
 @Suite struct StorageFaultTests {
-    @Test(arguments: ["503", "500", "drop"])
+    /// "unreachable": nothing listens at the store's address during the outage.
+    @Test(arguments: ["503", "500", "drop", "unreachable"])
     func objectStoreOutageAnswersRetryableErrorsAndUploadsResume(fault: String) async throws {
         guard Tool.find("weed") != nil else {
             if Environment.isCI { Issue.record("weed (SeaweedFS) is required under CI") }
             return
         }
         let server = try await SharedObjectStore.get()
-        let proxy = try FaultProxy(upstreamPort: server.s3Port, faults: [])
-        defer { proxy.stop() }
+        let proxies = ProxyBox(try FaultProxy(upstreamPort: server.s3Port, faults: []))
+        defer { proxies.current.stop() }
+        let proxy = proxies.current
         try await withRegistry(
             storage: .objectStore,
             configure: { configuration in
@@ -40,7 +42,7 @@ import Testing
             #expect(first.status == .accepted)
             location = try #require(first.header("Location"))
 
-            try proxy.setOutage(fault)
+            if fault == "unreachable" { proxy.stop() } else { try proxy.setOutage(fault) }
             let failed = try await api.request(
                 .patch, location,
                 headers: ["Content-Range": "100000-199999", "Content-Type": "application/octet-stream"],
@@ -54,7 +56,11 @@ import Testing
                 .put, "/v2/faults/app/manifests/v2", headers: ["Content-Type": MediaType.ociManifest],
                 body: before.data)
             #expect(push.status == .serviceUnavailable && push.errorCode == "UNAVAILABLE")
-            try proxy.setOutage(nil)
+            if fault == "unreachable" {
+                proxies.current = try FaultProxy(upstreamPort: server.s3Port, faults: [], port: proxy.port)
+            } else {
+                try proxy.setOutage(nil)
+            }
 
             // The failed chunk left nothing behind: the upload still has the first 100,000 bytes.
             let status = try await api.request(.get, location)
@@ -76,7 +82,15 @@ import Testing
             // What was acknowledged before the outage is all there.
             let manifest = try await api.request(.get, "/v2/faults/app/manifests/v1")
             #expect(manifest.status == .ok && manifest.data == before.data)
-            #expect(proxy.requests.contains { $0.hasSuffix(" \(fault)") }, "the proxy injected \(fault)")
+            if fault != "unreachable" {
+                #expect(proxy.requests.contains { $0.hasSuffix(" \(fault)") }, "the proxy injected \(fault)")
+            }
         }
     }
+}
+
+/// The fault proxy in use (a new one replaces a stopped one at the same port).
+final class ProxyBox: @unchecked Sendable {
+    var current: FaultProxy
+    init(_ proxy: FaultProxy) { current = proxy }
 }

@@ -1,7 +1,8 @@
 """A tiny HTTP proxy that answers the first requests with planned faults, then forwards.
 
 Usage: fault_proxy.py UPSTREAM_PORT LOG_FILE FAULT...   (FAULT: 503, 500 or "drop")
-Prints the port it listens on (127.0.0.1), then serves until killed. Every request is logged to
+Prints the port it listens on (127.0.0.1; FAULT_PROXY_PORT chooses it, so a proxy stopped to make
+the store unreachable can come back at the same address), then serves until killed. Every request is logged to
 LOG_FILE as "METHOD PATH ANSWER". While a file LOG_FILE.fault exists, every request gets the fault
 it holds (an outage switched on and off by the test). A fault answers 503 SlowDown or 500 InternalError with S3's XML
 error body, or closes the connection without answering ("drop").
@@ -82,6 +83,6 @@ if __name__ == "__main__":
     # A parent may have left SIGTERM ignored or blocked (both survive exec): stop on it regardless.
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("FAULT_PROXY_PORT", "0"))), Handler)
     print(server.server_address[1], flush=True)
     server.serve_forever()
