@@ -135,14 +135,12 @@ final class StreamingGet: HTTPClientResponseDelegate, @unchecked Sendable {
 
     func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
         let (headDelivered, promise) = state.withLockedValue { state in
-            let promise = state.waiting
+            let answer = (state.headDelivered, state.waiting)
+            state.headDelivered = true
             state.waiting = nil
-            return (state.headDelivered, promise)
+            return answer
         }
-        if !headDelivered {
-            state.withLockedValue { $0.headDelivered = true }
-            head.fail(error)
-        }
+        if !headDelivered { head.fail(error) }
         promise?.fail(error)
         source.finish(error)
     }

@@ -85,20 +85,19 @@ public final class PostgresDatabase: SQLDatabase {
     public func withAdvisoryLock<T: Sendable>(
         _ key: Int64, shared: Bool, _ body: @Sendable () async throws -> T
     ) async throws -> T {
-        try await withAdvisoryLocks([(key, shared)], body)
+        try await withAdvisoryLocks([AdvisoryLock(key: key, shared: shared)], body)
     }
 
     /// Runs `body` holding several session advisory locks, taken in order on one connection (so a
     /// holder never waits for a second connection while others wait for its lock) and released in
     /// reverse order.
     public func withAdvisoryLocks<T: Sendable>(
-        _ locks: [(key: Int64, shared: Bool)], _ body: @Sendable () async throws -> T
+        _ locks: [AdvisoryLock], _ body: @Sendable () async throws -> T
     ) async throws -> T {
-        let locks = locks.map { LockRequest(key: $0.key, shared: $0.shared) }
         do {
             return try await leased { connection in
                 let wrapped = Connection(connection: connection, logger: logger)
-                var held: [LockRequest] = []
+                var held: [AdvisoryLock] = []
                 func unlock() async {
                     for lock in held.reversed() {
                         try? await wrapped.execute(
@@ -124,9 +123,14 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
-    struct LockRequest: Sendable {
-        var key: Int64
-        var shared: Bool
+    /// A session advisory lock to take: its number, and whether shared.
+    public struct AdvisoryLock: Sendable {
+        public var key: Int64
+        public var shared: Bool
+        public init(key: Int64, shared: Bool) {
+            self.key = key
+            self.shared = shared
+        }
     }
 
     /// Runs `body` on a pooled connection, giving up with `unavailable` when none can be had within

@@ -117,7 +117,7 @@ import Testing
                 "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configDigest)","size":\(config.count)},\
                 "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\(layerDigest)","size":\(layer.count)}]}
                 """.utf8)
-            let statuses = Statuses()
+            let statuses = Collected<Int>()
             // The first exclusive section is the collector's barrier: the push runs between it and the
             // sweep, while the collector marks, and must be acknowledged then.
             let lock = HookedLock(inner: services.storage.lock) {
@@ -225,13 +225,4 @@ final class Calls: @unchecked Sendable {
     private var stored: [(Int, Int, Int64)] = []
     var all: [(Int, Int, Int64)] { lock.withLock { stored } }
     func append(_ call: (Int, Int, Int64)) { lock.withLock { stored.append(call) } }
-}
-
-/// Status codes collected from concurrent tasks.
-final class Statuses: @unchecked Sendable {
-    private let lock = NSLock()
-    private var codes: [Int] = []
-    var isEmpty: Bool { lock.withLock { codes.isEmpty } }
-    var all: [Int] { lock.withLock { codes } }
-    func append(_ code: Int) { lock.withLock { codes.append(code) } }
 }

@@ -156,7 +156,7 @@ struct ReplicaSet {
             HTTPPusher(client: .shared, base: "http://127.0.0.1:\(a.port)"),
             HTTPPusher(client: .shared, base: baseB, timeout: .seconds(60)),
         ]
-        let failuresOnB = Failures()
+        let failuresOnB = Collected<String>()
         var acknowledged = await withTaskGroup(of: Acknowledged?.self) { group in
             for index in 0..<100 {
                 group.addTask {
@@ -411,12 +411,4 @@ final class RefusalCounter: @unchecked Sendable {
     func took(_ duration: Duration) { lock.withLock { longest = max(longest, duration) } }
     var counts: [String: Int] { lock.withLock { stored } }
     var slowest: Duration { lock.withLock { longest } }
-}
-
-/// Failure descriptions collected from concurrent tasks.
-final class Failures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    var all: [String] { lock.withLock { items } }
-    func append(_ item: String) { lock.withLock { items.append(item) } }
 }

@@ -234,3 +234,12 @@ func randomData(_ count: Int) -> Data {
     var generator = SystemRandomNumberGenerator()
     return Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
 }
+
+/// Values collected from concurrent tasks.
+final class Collected<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Element] = []
+    var all: [Element] { lock.withLock { items } }
+    var isEmpty: Bool { lock.withLock { items.isEmpty } }
+    func append(_ item: Element) { lock.withLock { items.append(item) } }
+}

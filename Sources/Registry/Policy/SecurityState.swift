@@ -141,16 +141,11 @@ public final class SecurityStore: Sendable {
     /// `flock` on `security.json.lock` from the read to the write, so that two writers (requests of
     /// one server, or a server and a command) never lose each other's change.
     public func update(_ change: (inout SecurityState) throws -> Void) throws {
-        try POSIXFile.makeDirectory((path as NSString).deletingLastPathComponent)
-        let lockPath = path + ".lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StorageError.io(path: lockPath, reason: POSIXFile.errorText()) }
-        defer { close(fd) }
         // Held for the few milliseconds of a read, a change and a durable write.
-        while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR { throw StorageError.io(path: lockPath, reason: POSIXFile.errorText()) }
+        guard let fd = try POSIXFile.lock(path + ".lock", exclusive: true, wait: true) else {
+            throw StorageError.io(path: path + ".lock", reason: "lock not taken")
         }
-        defer { flock(fd, LOCK_UN) }
+        defer { POSIXFile.unlock(fd) }
         var state = SecurityState()
         if let data = POSIXFile.contents(path) {
             do {

@@ -57,9 +57,11 @@ public struct PostgresContentLock: ContentLock {
     public func withLock<T: Sendable>(
         exclusive: Bool, serialising name: String?, _ body: @Sendable () async throws -> T
     ) async throws -> T {
-        var locks: [(key: Int64, shared: Bool)] = []
-        if let name { locks.append((Int64(bitPattern: Self.number("berth-key:\(content):\(name)")), false)) }
-        locks.append((key, !exclusive))
+        var locks: [PostgresDatabase.AdvisoryLock] = []
+        if let name {
+            locks.append(.init(key: Int64(bitPattern: Self.number("berth-key:\(content):\(name)")), shared: false))
+        }
+        locks.append(.init(key: key, shared: !exclusive))
         do {
             return try await database.withAdvisoryLocks(locks, body)
         } catch let error as MetadataError {
@@ -94,16 +96,16 @@ struct StorageLock: ContentLock {
             keyed = try await Self.poll(
                 directory + "/" + String(Self.number(name), radix: 16) + ".lock", exclusive: true)
         }
-        defer { keyed.map(Self.release) }
+        defer { keyed.map(POSIXFile.unlock) }
         var gate: Int32?
         if exclusive {
             gate = try await Self.poll(gatePath, exclusive: true)
         } else {
-            Self.release(try await Self.poll(gatePath, exclusive: false))
+            POSIXFile.unlock(try await Self.poll(gatePath, exclusive: false))
         }
-        defer { gate.map(Self.release) }
+        defer { gate.map(POSIXFile.unlock) }
         let fd = try await Self.poll(path, exclusive: exclusive)
-        defer { Self.release(fd) }
+        defer { POSIXFile.unlock(fd) }
         return try await body()
     }
 
@@ -111,32 +113,10 @@ struct StorageLock: ContentLock {
     private static func poll(_ path: String, exclusive: Bool) async throws -> Int32 {
         var delay = 1
         while true {
-            if let fd = try take(path, exclusive: exclusive, wait: false) { return fd }
+            if let fd = try POSIXFile.lock(path, exclusive: exclusive, wait: false) { return fd }
             try await Task.sleep(for: .milliseconds(delay))
             delay = min(delay * 2, 50)
         }
-    }
-
-    /// The descriptor holding the lock on `path`, or nil when it is held otherwise and `wait` is false.
-    private static func take(_ path: String, exclusive: Bool, wait: Bool) throws -> Int32? {
-        try POSIXFile.makeDirectory((path as NSString).deletingLastPathComponent)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StorageError.io(path: path, reason: POSIXFile.errorText()) }
-        let operation = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)
-        while flock(fd, operation) != 0 {
-            if errno == EINTR { continue }
-            let failure = errno
-            let reason = POSIXFile.errorText()
-            close(fd)
-            if failure == EWOULDBLOCK { return nil }
-            throw StorageError.io(path: path, reason: reason)
-        }
-        return fd
-    }
-
-    private static func release(_ fd: Int32) {
-        flock(fd, LOCK_UN)
-        close(fd)
     }
 }
 

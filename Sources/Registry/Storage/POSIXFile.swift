@@ -14,6 +14,30 @@ enum POSIXFile {
     static func errorText() -> String { String(cString: strerror(errno)) }
 
     /// Creates `path` and its parents.
+    /// Opens (creating) `path` and takes a `flock` on it, shared or exclusive: the descriptor
+    /// holding it, or nil when it is held otherwise and `wait` is false. Release with ``unlock(_:)``.
+    static func lock(_ path: String, exclusive: Bool, wait: Bool) throws -> Int32? {
+        try makeDirectory((path as NSString).deletingLastPathComponent)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StorageError.io(path: path, reason: errorText()) }
+        let operation = (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)
+        while flock(fd, operation) != 0 {
+            if errno == EINTR { continue }
+            let failure = errno
+            let reason = errorText()
+            close(fd)
+            if failure == EWOULDBLOCK { return nil }
+            throw StorageError.io(path: path, reason: reason)
+        }
+        return fd
+    }
+
+    /// Releases a lock taken with ``lock(_:exclusive:wait:)`` and closes its descriptor.
+    static func unlock(_ fd: Int32) {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+
     static func makeDirectory(_ path: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
