@@ -90,6 +90,9 @@ enum Migrations {
         Migration(version: 3, summary: "values every replica shares (the token signing key)") { _ in
             ["CREATE TABLE shared_values (name TEXT PRIMARY KEY, value TEXT NOT NULL, created BIGINT NOT NULL)"]
         },
+        Migration(version: 4, summary: "revision counters (the security records' compare-and-set)") { _ in
+            ["CREATE TABLE revisions (name TEXT PRIMARY KEY, value BIGINT NOT NULL)"]
+        },
     ]
 
     /// The newest version this build knows.

@@ -80,7 +80,7 @@ struct RegistryUserCommand: AsyncParsableCommand {
                 return
             }
             let line = readLine(strippingNewline: true) ?? ""
-            try RegistryAdmin(root: try options.load().root).addUser(name, password: line, admin: admin)
+            try await options.admin().addUser(name, password: line, admin: admin)
             print("user \(name) saved")
         }
     }
@@ -97,7 +97,7 @@ struct RegistryUserCommand: AsyncParsableCommand {
                 print("user \(name) removed")
                 return
             }
-            try RegistryAdmin(root: try options.load().root).removeUser(name)
+            try await options.admin().removeUser(name)
             print("user \(name) removed")
         }
     }
@@ -114,7 +114,7 @@ struct RegistryUserCommand: AsyncParsableCommand {
                 }
                 return
             }
-            let state = try RegistryAdmin(root: try options.load().root).store.current()
+            let state = try await options.admin().store.current()
             for (name, user) in state.users.sorted(by: { $0.key < $1.key }) {
                 print(user.admin ? "\(name) (admin)" : name)
             }
@@ -152,7 +152,7 @@ struct RegistryRobotCommand: AsyncParsableCommand {
                 print("\(robot.name) \(robot.secret)")
                 return
             }
-            let robot = try RegistryAdmin(root: try options.load().root).addRobot(
+            let robot = try await options.admin().addRobot(
                 project: project, name: name, role: parsed, lifetime: days * 86400)
             print("\(robot.name) \(robot.secret)")
         }
@@ -177,7 +177,7 @@ struct RegistryProjectCommand: AsyncParsableCommand {
                 print("project \(name) saved")
                 return
             }
-            try RegistryAdmin(root: try options.load().root).createProject(name, public: `public`)
+            try await options.admin().createProject(name, public: `public`)
             print("project \(name) saved")
         }
     }
@@ -204,7 +204,7 @@ struct RegistryProjectCommand: AsyncParsableCommand {
                 print("\(user) in \(project): \(role)")
                 return
             }
-            try RegistryAdmin(root: try options.load().root).setMember(project: project, user: user, role: parsed)
+            try await options.admin().setMember(project: project, user: user, role: parsed)
             print("\(user) in \(project): \(role)")
         }
     }
@@ -333,7 +333,7 @@ struct RegistryProjectCommand: AsyncParsableCommand {
                 print("policy of \(project) saved")
                 return
             }
-            try RegistryAdmin(root: try options.load().root).setPolicy(
+            try await options.admin().setPolicy(
                 project: project, immutableTags: tags, quotaBytes: quotaValue, requireSignature: requireSignature,
                 isPublic: isPublic,
                 signatureKeys: keys,
@@ -358,7 +358,7 @@ struct RegistryProjectCommand: AsyncParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            let state = try RegistryAdmin(root: try options.load().root).store.current()
+            let state = try await options.admin().store.current()
             guard let record = state.projects[project] else { throw CommandFailure("no project '\(project)'") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -30,16 +30,16 @@ struct RegistryRootOptions: ParsableArguments {
         help: ArgumentHelp(
             "Keep content on an S3-compatible object store (overrides the configuration).",
             discussion:
-                "s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path-style=true; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) or the shared credentials file. Users, audit log and scan records stay under --root.",
+                "s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path-style=true; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) or the shared credentials file. Users, audit log and scan records stay under --root unless --database names a database.",
             valueName: "url"))
     var storage: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "PostgreSQL that replicas share (overrides the configuration).",
+            "The metadata database: PostgreSQL that replicas share, or SQLite for one node (overrides the configuration).",
             discussion:
-                "postgres://USER@HOST:PORT/DB; the password from PGPASSWORD (libpq's PGHOST, PGPORT, PGUSER and PGDATABASE fill what the URL leaves out). Several serve processes on one object store need it: garbage collection takes its lock, and the token signing key is kept there.",
+                "postgres://USER@HOST:PORT/DB, the password from PGPASSWORD (libpq's PGHOST, PGPORT, PGUSER and PGDATABASE fill what the URL leaves out); or sqlite:PATH (relative to the root). It holds users, robots, projects, members, policies, the audit log, scan records and the token signing key; a security.json already under the root is imported into an empty database. Several serve processes on one object store need PostgreSQL: garbage collection takes its lock there too.",
             valueName: "url"))
     var database: String?
 
@@ -70,10 +70,18 @@ struct RegistryRootOptions: ParsableArguments {
         return configuration
     }
 
-    /// The storage the configuration names.
-    func openStorage(_ configuration: RegistryConfiguration) throws -> RegistryStorage {
+    /// The users, robots and projects the configuration names: its metadata database, else the
+    /// file under its root.
+    func admin() async throws -> RegistryAdmin {
+        try await RegistryAdmin.open(try load())
+    }
+
+    /// The storage the configuration names, its metadata database migrated.
+    func openStorage(_ configuration: RegistryConfiguration) async throws -> RegistryStorage {
         do {
-            return try RegistryStorage.open(configuration)
+            let storage = try RegistryStorage.open(configuration)
+            try await storage.prepareMetadata()
+            return storage
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -137,7 +145,7 @@ struct RegistryServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "berth.registry")
         tuneAllocatorForStreaming()
         let services = try await RegistryServices(configuration: configuration)
-        if !services.security.current().authenticationEnabled && !configuration.isLoopback {
+        if try await !services.security.current().authenticationEnabled && !configuration.isLoopback {
             throw CommandFailure(
                 "refusing to serve without authentication on '\(configuration.address)': add a user (berth registry user add) or listen on a loopback address"
             )
@@ -179,7 +187,7 @@ struct RegistryGCCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let storage = try options.openStorage(configuration)
+        let storage = try await options.openStorage(configuration)
         let collector = GarbageCollector(
             storage: storage, gracePeriod: gracePeriod, uploadExpiry: TimeInterval(configuration.uploadExpirySeconds))
         let report = try await collector.run(dryRun: !delete)
@@ -200,7 +208,7 @@ struct RegistryScrubCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         let progress = Terminal.standardErrorIsTerminal ? ScrubProgress.line : nil
-        let report = try await Scrubber(storage: try options.openStorage(configuration)).run(progress: progress)
+        let report = try await Scrubber(storage: try await options.openStorage(configuration)).run(progress: progress)
         for problem in report.problems { print("affected \(problem)") }
         print(
             "checked \(report.blobsChecked) blobs and \(report.manifestsChecked) manifests: \(report.problems.isEmpty ? "ok" : "\(report.problems.count) problems")"

@@ -45,7 +45,7 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
             let configuration = try options.load()
             if apply {
                 let result = try await RegistryRetention.apply(
-                    storage: try options.openStorage(configuration), project: project, configuration: configuration,
+                    storage: try await options.openStorage(configuration), project: project, configuration: configuration,
                     gracePeriod: gracePeriod,
                     operator: ProcessInfo.processInfo.environment["USER"].map { "retention:\($0)" } ?? "retention")
                 if format == .json { return print(try Self.json(result)) }
@@ -55,7 +55,7 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
                 )
             } else {
                 let plan = try await RegistryRetention.plan(
-                    storage: try options.openStorage(configuration), project: project, configuration: configuration)
+                    storage: try await options.openStorage(configuration), project: project, configuration: configuration)
                 if format == .json { return print(try Self.json(plan)) }
                 printLines(Self.text(plan, verb: "would delete"))
                 print(
@@ -122,21 +122,21 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let root = try options.load().root
+            let store = try await options.admin().store
             let changing =
                 clear || keepLast != nil || !keepTags.isEmpty || keepPulledDays != nil || keepSigned != nil
                 || !repositories.isEmpty
             if changing {
                 var rules = RetentionRules()
-                if !clear { rules = try RegistryRetention.rules(root: root, project: project) ?? RetentionRules() }
+                if !clear { rules = try await RegistryRetention.rules(store: store, project: project) ?? RetentionRules() }
                 if let keepLast { rules.keepLast = keepLast }
                 if !keepTags.isEmpty { rules.keepTags = keepTags }
                 if let keepPulledDays { rules.keepPulledDays = keepPulledDays }
                 if let keepSigned { rules.keepSigned = keepSigned }
                 if !repositories.isEmpty { rules.repositories = repositories }
-                try RegistryRetention.setRules(root: root, project: project, rules: clear ? nil : rules)
+                try await RegistryRetention.setRules(store: store, project: project, rules: clear ? nil : rules)
             }
-            let rules = try RegistryRetention.rules(root: root, project: project)
+            let rules = try await RegistryRetention.rules(store: store, project: project)
             print(rules.map { (try? Run.json($0)) ?? "{}" } ?? "project '\(project)' has no retention rules")
         }
     }
@@ -176,7 +176,7 @@ struct RegistryWebhooksCommand: AsyncParsableCommand {
                 }
                 return
             }
-            let hooks = try RegistryWebhooks.list(root: root, project: project)
+            let hooks = try await RegistryWebhooks.list(store: try await options.admin().store, project: project)
             if format == .json {
                 // Secrets and Authorization values are never printed.
                 let shown = hooks.map { hook -> WebhookEndpoint in
@@ -232,7 +232,7 @@ struct RegistryWebhooksCommand: AsyncParsableCommand {
                 url: url, events: events.compactMap(WebhookEventType.init(rawValue:)), secret: try read(secretFile),
                 authorization: try read(authorizationFile), enabled: !disabled)
             if let id { endpoint.id = id }
-            let added = try RegistryWebhooks.add(root: try options.load().root, project: project, endpoint: endpoint)
+            let added = try await RegistryWebhooks.add(store: try await options.admin().store, project: project, endpoint: endpoint)
             print(added.id)
         }
     }
@@ -244,7 +244,7 @@ struct RegistryWebhooksCommand: AsyncParsableCommand {
         @Argument(help: "Webhook id.") var id: String
 
         func run() async throws {
-            try RegistryWebhooks.remove(root: try options.load().root, project: project, id: id)
+            try await RegistryWebhooks.remove(store: try await options.admin().store, project: project, id: id)
             print("webhook \(id) removed")
         }
     }
@@ -256,7 +256,8 @@ struct RegistryWebhooksCommand: AsyncParsableCommand {
         @Argument(help: "Webhook id.") var id: String
 
         func run() async throws {
-            try RegistryWebhooks.setEnabled(root: try options.load().root, project: project, id: id, enabled: true)
+            try await RegistryWebhooks.setEnabled(
+                store: try await options.admin().store, project: project, id: id, enabled: true)
             print("webhook \(id) enabled")
         }
     }
@@ -268,7 +269,8 @@ struct RegistryWebhooksCommand: AsyncParsableCommand {
         @Argument(help: "Webhook id.") var id: String
 
         func run() async throws {
-            try RegistryWebhooks.setEnabled(root: try options.load().root, project: project, id: id, enabled: false)
+            try await RegistryWebhooks.setEnabled(
+                store: try await options.admin().store, project: project, id: id, enabled: false)
             print("webhook \(id) disabled")
         }
     }

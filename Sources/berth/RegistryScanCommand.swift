@@ -58,7 +58,7 @@ struct RegistryScanCommand: AsyncParsableCommand {
         guard let database = db ?? configuration.scanning.database else {
             throw CommandFailure("name the vulnerability database with --db or scanning.database")
         }
-        let storage = try options.openStorage(configuration)
+        let storage = try await options.openStorage(configuration)
         let scanner = ImageScanner(storage: storage, databasePath: database)
         let version: String
         do {
@@ -84,7 +84,7 @@ struct RegistryScanCommand: AsyncParsableCommand {
         var failed = 0
         for name in try await storage.repositories() where repository == nil || repository == name {
             for revision in try await storage.revisions(name) where digest == nil || digest == revision {
-                guard let record = scanner.results.record(revision), record.repository == name else { continue }
+                guard let record = try await scanner.results.record(revision), record.repository == name else { continue }
                 if record.status == .failed {
                     failed += 1
                     print("\(name)@\(revision)  failed: \(record.error ?? "unknown error")")

@@ -11,7 +11,7 @@
 //      `extension AdminAPI { var <topic>Operations: [AdminOperation] { [ AdminOperation(...) ] } }`.
 //      Give it `access: .project(.admin)` (or `.projectRead`, `.systemAdmin`, ...), a handler that
 //      reads `call.path("project")`, `call.query(...)`, `try await call.body(Model.self)`, records
-//      changes with `call.audit(...)` and returns `try .json(value)`.
+//      changes with `await call.audit(...)` and returns `try .json(value)`.
 //   2. Request and response types conform to `APIModel` (Codable plus a JSON Schema); refer to them
 //      with `request: Model.self` and `response: .model(Model.self)` or `.list(Model.self)`.
 //   3. Append `<topic>Operations` to `operations` below. Add the row to the role matrix in
@@ -92,10 +92,10 @@ public struct AdminAPI: Sendable {
         -> Response
     {
         do {
-            let state = services.security.current()
+            let state = (try await services.security.current())
             let identity = try await services.authenticator.identify(apiRequest: request, state: state)
             let project = context.parameters.get("project")
-            let role = try authorize(
+            let role = try await authorize(
                 operation, identity: identity, project: project, state: state, request: request, context: context)
             var context = context
             context.identity = identity
@@ -111,6 +111,17 @@ public struct AdminAPI: Sendable {
             throw AdminAPIError(error)
         } catch let error as RegistryConfigurationError {
             throw AdminAPIError(.badRequest, .invalid, error.description)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The state or storage behind the registry failed (its database is down, say): the
+            // caller may retry.
+            context.logger.error("admin API failure", metadata: ["reason": .string("\(error)")])
+            throw AdminAPIError(
+                .serviceUnavailable, .unavailable, "the registry's state is unavailable; retry",
+                headers: [.retryAfter: "1"])
         }
     }
 
@@ -146,10 +157,10 @@ public struct AdminAPI: Sendable {
     private func authorize(
         _ operation: AdminOperation, identity: Identity, project: String?, state: SecurityState, request: Request,
         context: RegistryRequestContext
-    ) throws -> Role? {
+    ) async throws -> Role? {
         let anonymous = identity == .anonymous && state.authenticationEnabled
-        func refuse() -> AdminAPIError {
-            services.audit.record(
+        func refuse() async -> AdminAPIError {
+            await services.audit.record(
                 action: "api.\(operation.id)", identity: identity, repository: project, reference: nil, digest: nil,
                 remote: context.remoteAddress, decision: "deny", reason: "access")
             if anonymous { return AdminAPIError.authenticationRequired(services.authenticator, request: request) }
@@ -159,24 +170,24 @@ public struct AdminAPI: Sendable {
         case .anyone, .visible:
             return nil
         case .systemAdmin:
-            guard Self.isSystemAdmin(identity, state: state) else { throw refuse() }
+            guard Self.isSystemAdmin(identity, state: state) else { throw await refuse() }
             return .admin
         case .project(let minimum):
             guard let project else { throw AdminAPIError(.notFound, .notFound, "no project in the path") }
-            if anonymous { throw refuse() }
+            if anonymous { throw await refuse() }
             guard projectExists(project, state: state) else { throw AdminAPIError.noProject(project) }
             let record = services.policy.project(project, state: state)
             let role = Self.role(of: identity, in: project, record: record, state: state)
-            guard let role, role >= minimum else { throw refuse() }
+            guard let role, role >= minimum else { throw await refuse() }
             return role
         case .projectRead:
             guard let project else { throw AdminAPIError(.notFound, .notFound, "no project in the path") }
             let exists = projectExists(project, state: state)
             let record = services.policy.project(project, state: state)
-            if anonymous && !(exists && record.public) { throw refuse() }
+            if anonymous && !(exists && record.public) { throw await refuse() }
             guard exists else { throw AdminAPIError.noProject(project) }
             let role = Self.role(of: identity, in: project, record: record, state: state)
-            guard role != nil || record.public else { throw refuse() }
+            guard role != nil || record.public else { throw await refuse() }
             return role
         }
     }
@@ -333,8 +344,10 @@ public struct AdminCall: Sendable {
     /// Records an administrative change in the audit log: `action` is `api.<what>`, the
     /// repository field holds the project (so project filters find it) and the reference the
     /// subject (user, robot, digest).
-    public func audit(_ action: String, project: String? = nil, subject: String? = nil, detail: String? = nil) {
-        services.audit.record(
+    public func audit(
+        _ action: String, project: String? = nil, subject: String? = nil, detail: String? = nil
+    ) async {
+        await services.audit.record(
             action: "api.\(action)", identity: identity, repository: project ?? self.project, reference: subject,
             digest: nil, remote: context.remoteAddress, decision: "allow", reason: detail)
     }

@@ -13,6 +13,8 @@ public struct AdminAPIError: Error, HTTPResponseError, Sendable, CustomStringCon
         case unsupported = "UNSUPPORTED"
         /// A project policy refuses the change (an immutable tag), as the registry's 412.
         case policyViolation = "PROJECTPOLICYVIOLATION"
+        /// The registry's state or storage cannot be read or written just now (503): retry.
+        case unavailable = "UNAVAILABLE"
     }
 
     public let status: HTTPResponse.Status

@@ -35,7 +35,7 @@ extension AdminAPI {
             subject = summary.subject?.digest.description
         }
         let pushed = try await storage.pushTime(repository, digest: digest)
-        let record = ScanResults(root: storage.root).record(digest)
+        let record = try await ScanResults(storage: storage).record(digest)
         return APIArtifact(
             digest: digest.description, mediaType: stored.mediaType, artifactType: artifactType, size: size,
             tags: tags, pushedAt: pushed, subject: subject, vulnerabilities: record?.counts,
@@ -107,7 +107,7 @@ extension AdminAPI {
                 let policy = call.services.policy
                 do {
                     _ = try await storage.lock.withLock(
-                        exclusive: false, serialising: policy.pushLock(repository: repository)
+                        exclusive: false, serialising: try await policy.pushLock(repository: repository)
                     ) { [storage] in
                         try await policy.checkDelete(repository: repository, digest: digest, storage: storage)
                         return try await storage.deleteManifest(repository, digest: digest)
@@ -115,7 +115,7 @@ extension AdminAPI {
                 } catch let error as RegistryError where error.code == .policyViolation {
                     throw AdminAPIError(error.status, .policyViolation, error.message)
                 }
-                call.services.audit.record(
+                await call.services.audit.record(
                     action: "delete", identity: call.identity, repository: repository, reference: digest.description,
                     digest: digest, remote: call.context.remoteAddress, decision: "allow", reason: "api")
                 return .noContent
@@ -152,7 +152,7 @@ extension AdminAPI {
                 let project = try call.path("project")
                 let digest = try AdminAPI.digest(try call.path("digest"))
                 let storage = call.services.storage
-                let record = ScanResults(root: storage.root).record(digest)
+                let record = try await ScanResults(storage: storage).record(digest)
                 let repository: String
                 if let given = call.query("repository") {
                     repository = try AdminAPI.repositoryName(given, project: project)
@@ -186,13 +186,13 @@ extension AdminAPI {
                 let repository = try call.query("repository").map { try AdminAPI.repositoryName($0, project: project) }
                 let digest = try call.query("digest").map { try AdminAPI.digest($0) }
                 let storage = call.services.storage
-                let results = ScanResults(root: storage.root)
+                let results = ScanResults(storage: storage)
                 var scans: [APIScan] = []
                 for name in try await storage.repositories().sorted()
                 where PolicyEngine.project(of: name) == project && (repository == nil || repository == name) {
                     for revision in try await storage.revisions(name).sorted(by: { $0.description < $1.description })
                     where digest == nil || digest == revision {
-                        if let record = results.record(revision) {
+                        if let record = try await results.record(revision) {
                             var scan = APIScan(record)
                             scan.repository = name
                             scans.append(scan)
@@ -225,7 +225,7 @@ extension AdminAPI {
                         force || record == nil || record?.status == .failed || record?.databaseVersion != version
                     }
                 }
-                call.audit(
+                await call.audit(
                     "scan.request", subject: body.digest ?? repository,
                     detail: "queued=\(queued)\(force ? " force" : "")")
                 return try .json(APIScanQueued(queued: queued), status: .accepted)

@@ -12,6 +12,11 @@ struct AuditQuery: Sendable {
 
     static let maximumPageSize = 500
 
+    init(project: String?, pageSize: Int) {
+        self.project = project
+        self.pageSize = pageSize
+    }
+
     /// Reads the filters and page from the query string; 400 for values that do not parse.
     init(call: AdminCall, project: String?) throws {
         self.project = project
@@ -118,7 +123,7 @@ extension AdminAPI {
                 responseDescription: "One page of events."
             ) { call in
                 let project = try call.path("project")
-                return try AdminAPI.auditPage(call, project: project, path: "/api/v1/projects/\(project)/logs")
+                return try await AdminAPI.auditPage(call, project: project, path: "/api/v1/projects/\(project)/logs")
             },
             AdminOperation(
                 .get, "/api/v1/audit", id: "listAuditLog", tag: "audit", summary: "Query the whole audit log.",
@@ -127,14 +132,14 @@ extension AdminAPI {
                 query: [QueryParameter("project", "Only events of this project.")] + filters,
                 response: .model(APIAuditPage.self), responseDescription: "One page of events."
             ) { call in
-                try AdminAPI.auditPage(call, project: call.query("project"), path: "/api/v1/audit")
+                try await AdminAPI.auditPage(call, project: call.query("project"), path: "/api/v1/audit")
             },
         ]
     }
 
-    static func auditPage(_ call: AdminCall, project: String?, path: String) throws -> AdminReply {
+    static func auditPage(_ call: AdminCall, project: String?, path: String) async throws -> AdminReply {
         let query = try AuditQuery(call: call, project: project)
-        let (total, items) = query.run(path: call.services.audit.path)
+        let (total, items) = try await call.services.audit.events(query)
         var next = query.next(path: path, total: total)
         if let project, path == "/api/v1/audit", let link = next {
             next =

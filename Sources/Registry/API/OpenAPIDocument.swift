@@ -238,7 +238,7 @@ enum OpenAPIDocument {
                 Schema.object(
                     [
                         "code": Schema.string(
-                            "Error code: UNAUTHORIZED, DENIED, NOT_FOUND, INVALID, CONFLICT, UNSUPPORTED or PROJECTPOLICYVIOLATION."
+                            "Error code: UNAUTHORIZED, DENIED, NOT_FOUND, INVALID, CONFLICT, UNSUPPORTED, PROJECTPOLICYVIOLATION or UNAVAILABLE."
                         ),
                         "message": Schema.string("What went wrong, in lowercase."),
                         "detail": Schema.map(Schema.string),

@@ -48,7 +48,7 @@ extension AdminAPI {
                 let body = try await call.body(APIProjectCreate.self)
                 try RegistryAdmin.validateProject(body.name)
                 // Checked and created under the state's update, so two creations cannot both succeed.
-                try call.services.security.update { state in
+                try await call.services.security.update { state in
                     if call.api.projectExists(body.name, state: state) {
                         throw AdminAPIError(.conflict, .conflict, "project '\(body.name)' exists")
                     }
@@ -56,7 +56,7 @@ extension AdminAPI {
                     record.public = body.public ?? false
                     state.projects[body.name] = record
                 }
-                call.audit("project.create", project: body.name, detail: body.public == true ? "public" : "private")
+                await call.audit("project.create", project: body.name, detail: body.public == true ? "public" : "private")
                 return try .json(
                     APIProject(name: body.name, public: body.public ?? false, role: .admin), status: .created)
             },
@@ -83,12 +83,12 @@ extension AdminAPI {
             ) { call in
                 let name = try call.path("project")
                 let body = try await call.body(APIProjectUpdate.self)
-                try call.services.security.update { state in
+                try await call.services.security.update { state in
                     var record = call.api.materialize(name, in: &state)
                     record.public = body.public
                     state.projects[name] = record
                 }
-                call.audit("project.update", detail: body.public ? "public" : "private")
+                await call.audit("project.update", detail: body.public ? "public" : "private")
                 return try .json(APIProject(name: name, public: body.public, role: call.role))
             },
             AdminOperation(
@@ -108,11 +108,11 @@ extension AdminAPI {
                     throw AdminAPIError(
                         .conflict, .conflict, "project '\(name)' still holds repositories; delete them first")
                 }
-                try call.services.security.update { state in
+                try await call.services.security.update { state in
                     state.projects[name] = nil
                     state.robots = state.robots.filter { $0.value.project != name }
                 }
-                call.audit("project.delete")
+                await call.audit("project.delete")
                 return .noContent
             },
         ]
@@ -139,13 +139,13 @@ extension AdminAPI {
                 let project = try call.path("project")
                 let user = try call.path("user")
                 let body = try await call.body(APIMemberUpdate.self)
-                try call.services.security.update { state in
+                try await call.services.security.update { state in
                     guard state.users[user] != nil else { throw RegistryAdmin.AdminError.unknown("no user '\(user)'") }
                     var record = call.api.materialize(project, in: &state)
                     record.members[user] = body.role
                     state.projects[project] = record
                 }
-                call.audit("member.set", subject: user, detail: "role=\(body.role.rawValue)")
+                await call.audit("member.set", subject: user, detail: "role=\(body.role.rawValue)")
                 return try .json(APIMember(user: user, role: body.role))
             },
             AdminOperation(
@@ -155,13 +155,13 @@ extension AdminAPI {
             ) { call in
                 let project = try call.path("project")
                 let user = try call.path("user")
-                try call.services.security.update { state in
+                try await call.services.security.update { state in
                     guard state.projects[project]?.members[user] != nil else {
                         throw RegistryAdmin.AdminError.unknown("'\(user)' is not a member of '\(project)'")
                     }
                     state.projects[project]?.members[user] = nil
                 }
-                call.audit("member.remove", subject: user)
+                await call.audit("member.remove", subject: user)
                 return .noContent
             },
         ]
@@ -197,10 +197,10 @@ extension AdminAPI {
                 guard days > 0, days <= 3650 else {
                     throw AdminAPIError(.badRequest, .invalid, "expiresInDays must be more than 0 and at most 3650")
                 }
-                let robot = try RegistryAdmin(root: call.services.storage.root).addRobot(
+                let robot = try await RegistryAdmin(store: call.services.security).addRobot(
                     project: project, name: body.name, role: role, lifetime: days * 86400, replace: false)
-                let expires = call.services.security.current().robots[robot.name]?.expires ?? Date()
-                call.audit("robot.create", subject: robot.name, detail: "role=\(role.rawValue)")
+                let expires = (try await call.services.security.current()).robots[robot.name]?.expires ?? Date()
+                await call.audit("robot.create", subject: robot.name, detail: "role=\(role.rawValue)")
                 return try .json(
                     APIRobotCreated(
                         name: robot.name, project: project, role: role, expires: expires, secret: robot.secret),
@@ -214,13 +214,13 @@ extension AdminAPI {
                 let project = try call.path("project")
                 let given = try call.path("robot")
                 let name = given.hasPrefix("robot$") ? given : "robot$\(project)+\(given)"
-                try call.services.security.update { state in
+                try await call.services.security.update { state in
                     guard state.robots[name]?.project == project else {
                         throw RegistryAdmin.AdminError.unknown("no robot '\(name)' in '\(project)'")
                     }
                     state.robots[name] = nil
                 }
-                call.audit("robot.delete", subject: name)
+                await call.audit("robot.delete", subject: name)
                 return .noContent
             },
         ]
@@ -255,14 +255,14 @@ extension AdminAPI {
                 if body.immutableTags.contains(where: \.isEmpty) {
                     throw AdminAPIError(.badRequest, .invalid, "an immutable-tag pattern is empty")
                 }
-                try call.services.security.update { state in _ = call.api.materialize(project, in: &state) }
-                try RegistryAdmin(root: call.services.storage.root).setPolicy(
+                try await call.services.security.update { state in _ = call.api.materialize(project, in: &state) }
+                try await RegistryAdmin(store: call.services.security).setPolicy(
                     project: project, immutableTags: body.immutableTags, quotaBytes: .some(body.quotaBytes),
                     requireSignature: body.requireSignature, isPublic: nil, signatureKeys: body.signatureKeys,
                     requiredAttestations: body.requiredAttestations, signatureIdentities: body.signatureIdentities,
                     vulnerabilities: .some(body.vulnerabilities))
-                let stored = call.services.policy.project(project)
-                call.audit(
+                let stored = try await call.services.policy.project(project)
+                await call.audit(
                     "policy.set",
                     detail: body.vulnerabilities.map { "vulnerabilities.blockSeverity=\($0.blockSeverity)" })
                 return try .json(APIPolicy(stored))

@@ -118,11 +118,11 @@ extension AdminAPI {
                 } catch {
                     throw AdminAPIError(.badRequest, .invalid, "\(error)")
                 }
-                try call.services.security.update { state in _ = call.api.materialize(project, in: &state) }
-                try RegistryRetention.setRules(
-                    root: call.services.storage.root, project: project, rules: body.rules.hasRules ? body.rules : nil)
-                call.audit("retention.rules", detail: nil)
-                return try .json(APIRetentionRules(call.services.policy.project(project).retention))
+                try await call.services.security.update { state in _ = call.api.materialize(project, in: &state) }
+                try await RegistryRetention.setRules(
+                    store: call.services.security, project: project, rules: body.rules.hasRules ? body.rules : nil)
+                await call.audit("retention.rules", detail: nil)
+                return try .json(APIRetentionRules(try await call.services.policy.project(project).retention))
             },
             AdminOperation(
                 .post, "/api/v1/projects/{project}/retention/plan", id: "planRetention", tag: "retention",
@@ -156,7 +156,7 @@ extension AdminAPI {
                 let result = try await RegistryRetention.apply(
                     storage: call.services.storage, project: project, configuration: call.services.configuration,
                     gracePeriod: grace, operator: call.identity.name)
-                call.audit(
+                await call.audit(
                     "retention.run",
                     detail: "\(result.deletedManifests) manifests, \(result.removedBytes) bytes freed")
                 return try .json(result)
@@ -197,9 +197,9 @@ extension AdminAPI {
                 } catch {
                     throw AdminAPIError(.badRequest, .invalid, "\(error)")
                 }
-                try call.services.security.update { state in _ = call.api.materialize(project, in: &state) }
-                try RegistryWebhooks.add(root: call.services.storage.root, project: project, endpoint: endpoint)
-                call.audit("webhook.add", subject: body.id, detail: body.url)
+                try await call.services.security.update { state in _ = call.api.materialize(project, in: &state) }
+                try await RegistryWebhooks.add(store: call.services.security, project: project, endpoint: endpoint)
+                await call.audit("webhook.add", subject: body.id, detail: body.url)
                 return try .json(APIWebhook(endpoint), status: .created)
             },
             AdminOperation(
@@ -208,8 +208,8 @@ extension AdminAPI {
             ) { call in
                 let project = try call.path("project")
                 let id = try call.path("webhook")
-                try RegistryWebhooks.remove(root: call.services.storage.root, project: project, id: id)
-                call.audit("webhook.remove", subject: id)
+                try await RegistryWebhooks.remove(store: call.services.security, project: project, id: id)
+                await call.audit("webhook.remove", subject: id)
                 return .noContent
             },
             AdminOperation(

@@ -18,12 +18,10 @@ extension AdminAPI {
                 responseDescription: "The user created."
             ) { call in
                 let body = try await call.body(APIUserCreate.self)
-                let admin = try RegistryAdmin(root: call.services.storage.root)
+                let admin = RegistryAdmin(store: call.services.security)
                 let isAdmin = body.admin ?? false
-                try await Blocking.run {
-                    try admin.addUser(body.name, password: body.password, admin: isAdmin, replace: false)
-                }
-                call.audit("user.create", subject: body.name, detail: isAdmin ? "admin" : nil)
+                try await admin.addUser(body.name, password: body.password, admin: isAdmin, replace: false)
+                await call.audit("user.create", subject: body.name, detail: isAdmin ? "admin" : nil)
                 return try .json(APIUser(name: body.name, admin: isAdmin), status: .created)
             },
             AdminOperation(
@@ -35,8 +33,8 @@ extension AdminAPI {
                 if call.identity == .user(name) {
                     throw AdminAPIError(.conflict, .conflict, "a user cannot delete itself")
                 }
-                try RegistryAdmin(root: call.services.storage.root).removeUser(name)
-                call.audit("user.delete", subject: name)
+                try await RegistryAdmin(store: call.services.security).removeUser(name)
+                await call.audit("user.delete", subject: name)
                 return .noContent
             },
         ]

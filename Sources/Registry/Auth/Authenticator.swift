@@ -206,7 +206,7 @@ public final class Authenticator: Sendable {
 
     /// Decides whether the request may proceed; returns the caller's identity or throws 401/403.
     func authorize(route: Route, request: Request) async throws -> Identity {
-        let state = security.current()
+        let state = (try await security.current())
         guard state.authenticationEnabled else { return .anonymous }
         var identity = Identity.anonymous
         var grants: [AccessEntry]?
@@ -257,7 +257,7 @@ public final class Authenticator: Sendable {
                     }
                 } ?? true
             if allowed && granted { return identity }
-            audit(identity: identity, repository: repository, action: action)
+            await audit(identity: identity, repository: repository, action: action)
             let scopeActions = action == .pull ? "pull" : action == .push ? "pull,push" : "delete"
             if identity == .anonymous || grants != nil {
                 throw RegistryError(
@@ -271,8 +271,8 @@ public final class Authenticator: Sendable {
         }
     }
 
-    private func audit(identity: Identity, repository: String, action: Action) {
-        auditLog.record(
+    private func audit(identity: Identity, repository: String, action: Action) async {
+        await auditLog.record(
             action: action.rawValue, identity: identity, repository: repository, reference: nil, digest: nil,
             remote: nil, decision: "deny", reason: "access")
     }
@@ -281,7 +281,7 @@ public final class Authenticator: Sendable {
 
     /// `GET /token` (Basic or anonymous) and `POST /token` (OAuth2 password or refresh_token grant).
     func issueToken(request: Request, context: RegistryRequestContext) async throws -> Response {
-        let state = security.current()
+        let state = (try await security.current())
         var identity = Identity.anonymous
         var scopes: [String] = []
         var service = request.uri.queryParameters.get("service")

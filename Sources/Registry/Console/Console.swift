@@ -79,8 +79,8 @@ struct Console: Sendable {
         ]
     }
 
-    func visit(_ request: Request) -> Visit {
-        let state = services.security.current()
+    func visit(_ request: Request) async throws -> Visit {
+        let state = (try await services.security.current())
         let session = Self.cookie(request, Self.cookieName).flatMap { sessions.find($0) }
         var identity = Identity.anonymous
         if let user = session?.user, state.users[user] != nil { identity = .user(user) }
@@ -89,7 +89,19 @@ struct Console: Sendable {
 
     /// Runs a handler and turns what it returns or throws into a console response.
     func respond(_ request: Request, _ handler: (inout Visit) async throws -> Response) async -> Response {
-        var visit = visit(request)
+        var visit: Visit
+        do {
+            visit = try await self.visit(request)
+        } catch {
+            // The security state could not be read (the metadata database is down): no page can be
+            // judged, so none is shown.
+            var response = Response(
+                status: .serviceUnavailable,
+                headers: [.contentType: "text/plain; charset=utf-8", .retryAfter: "1"],
+                body: .init(byteBuffer: ByteBuffer(string: "The registry's state is unavailable; try again.\n")))
+            for field in Self.securityHeaders { response.headers[field.name] = field.value }
+            return response
+        }
         var response: Response
         do {
             response = try await handler(&visit)
@@ -191,7 +203,7 @@ struct Console: Sendable {
         let identity = await services.authenticator.verifyPassword(
             user: user, password: fields["password"] ?? "", state: visit.state)
         guard case .user(let name) = identity else {
-            services.audit.record(
+            await services.audit.record(
                 action: "console-signin", identity: .user(String(user.prefix(64))), repository: nil, reference: nil,
                 digest: nil, remote: remote, decision: "deny", reason: "invalid credentials")
             return page(
@@ -202,7 +214,7 @@ struct Console: Sendable {
         sessions.remove(session.id)
         let signedIn = sessions.create(user: name)
         visit.cookies.append(sessionCookie(signedIn))
-        services.audit.record(
+        await services.audit.record(
             action: "console-signin", identity: .user(name), repository: nil, reference: nil, digest: nil,
             remote: remote, decision: "allow")
         return redirect("/")

@@ -156,10 +156,12 @@ struct ConsoleInventory: Sendable {
     // MARK: Scans
 
     /// The scan records of an image, or of each platform of an index.
-    func scanRecords(_ repository: String, _ manifest: Manifest) -> [ScanRecord?] {
-        let results = ScanResults(root: storage.root)
-        if manifest.isIndex { return manifest.summary.manifests.map { results.record($0.digest) } }
-        return [results.record(manifest.digest)]
+    func scanRecords(_ repository: String, _ manifest: Manifest) async throws -> [ScanRecord?] {
+        let results = ScanResults(storage: storage)
+        let digests = manifest.isIndex ? manifest.summary.manifests.map(\.digest) : [manifest.digest]
+        var records: [ScanRecord?] = []
+        for digest in digests { records.append(try await results.record(digest)) }
+        return records
     }
 
     /// Counts by severity (most severe first), or the state of the scan, for the summary partial.

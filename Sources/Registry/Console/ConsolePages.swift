@@ -135,9 +135,9 @@ extension Console {
 
     /// Writes the project's effective settings into the state file when only `registry.yaml`
     /// has them, so that a change made here keeps the rest.
-    func adopt(_ project: String) throws {
-        let effective = services.policy.project(project)
-        try services.security.update { state in
+    func adopt(_ project: String) async throws {
+        let effective = try await services.policy.project(project)
+        try await services.security.update { state in
             if state.projects[project] == nil { state.projects[project] = effective }
         }
     }
@@ -154,13 +154,13 @@ extension Console {
         guard visit.state.users[user] != nil || (role == nil && !user.isEmpty) else {
             throw ConsoleError(status: .badRequest, message: "No user with that name.")
         }
-        try adopt(project)
+        try await adopt(project)
         do {
-            try RegistryAdmin(root: services.storage.root).setMember(project: project, user: user, role: role)
+            try await RegistryAdmin(store: services.security).setMember(project: project, user: user, role: role)
         } catch let error as RegistryAdmin.AdminError {
             throw ConsoleError(status: .badRequest, message: error.description)
         }
-        services.audit.record(
+        await services.audit.record(
             action: role == nil ? "member-remove" : "member-set", identity: visit.identity, repository: project,
             reference: role.map { "\(user)=\($0.rawValue)" } ?? user, digest: nil, remote: nil, decision: "allow")
         return redirect("/console/project?name=\(ConsoleInventory.query(project))&saved=1")
@@ -180,15 +180,15 @@ extension Console {
             }
             quota = value
         }
-        try adopt(project)
+        try await adopt(project)
         do {
-            try RegistryAdmin(root: services.storage.root).setPolicy(
+            try await RegistryAdmin(store: services.security).setPolicy(
                 project: project, immutableTags: patterns, quotaBytes: .some(quota),
                 requireSignature: fields["requireSignature"] == "on", isPublic: fields["public"] == "on")
         } catch let error as RegistryAdmin.AdminError {
             throw ConsoleError(status: .badRequest, message: error.description)
         }
-        services.audit.record(
+        await services.audit.record(
             action: "policy-set", identity: visit.identity, repository: project, reference: nil, digest: nil,
             remote: nil, decision: "allow")
         return redirect("/console/project?name=\(ConsoleInventory.query(project))&saved=1")
@@ -209,7 +209,7 @@ extension Console {
                 "size": ConsoleInventory.bytes(try await inventory.imageSize(name, manifest)),
                 "pushed": ConsoleInventory.time(try await inventory.pushed(name, manifest.digest)),
                 "signature": signature.rawValue, "signatureClass": signature.cssClass,
-                "scan": ConsoleInventory.summary(inventory.scanRecords(name, manifest)),
+                "scan": ConsoleInventory.summary(try await inventory.scanRecords(name, manifest)),
             ])
         }
         return page(
@@ -239,7 +239,7 @@ extension Console {
         where try await services.storage.resolveTag(name, tag) == manifest.digest {
             tags.append(tag)
         }
-        let records = inventory.scanRecords(name, manifest)
+        let records = try await inventory.scanRecords(name, manifest)
         let imageSize = try await inventory.imageSize(name, manifest)
         let pushed = try await inventory.pushed(name, manifest.digest)
         var values: [String: Any] = [
@@ -371,8 +371,8 @@ extension Console {
         guard let text = fields["digest"], let digest = try? OCIDigest(parsing: text),
             try await services.storage.manifest(name, digest: digest) != nil
         else { throw ConsoleError(status: .notFound, message: "No such manifest in \(name).") }
-        scans.enqueue(repository: name, digest: digest)
-        services.audit.record(
+        await scans.enqueue(repository: name, digest: digest)
+        await services.audit.record(
             action: "rescan", identity: visit.identity, repository: name, reference: nil, digest: digest, remote: nil,
             decision: "allow")
         return redirect(
@@ -381,17 +381,6 @@ extension Console {
     }
 
     // MARK: Audit log
-
-    struct AuditEntry: Decodable {
-        var time: String
-        var action: String
-        var user: String
-        var repository: String?
-        var reference: String?
-        var digest: String?
-        var decision: String?
-        var reason: String?
-    }
 
     static let auditPageSize = 50
 
@@ -410,24 +399,16 @@ extension Console {
                 status: visit.userName == nil ? .unauthorized : .forbidden,
                 message: "Only system administrators may read the whole audit log.")
         }
-        let decoder = JSONDecoder()
-        var entries: [AuditEntry] = []
-        if let data = POSIXFile.contents(services.audit.path) {
-            for line in data.split(separator: 0x0a) {
-                guard let entry = try? decoder.decode(AuditEntry.self, from: Data(line)) else { continue }
-                if let project {
-                    guard let repository = entry.repository, PolicyEngine.project(of: repository) == project else {
-                        continue
-                    }
-                }
-                entries.append(entry)
-            }
+        var auditQuery = AuditQuery(project: project, pageSize: Self.auditPageSize)
+        auditQuery.page = max(1, query.get("page").flatMap { Int($0) } ?? 1)
+        var (total, entries) = try await services.audit.events(auditQuery)
+        let pages = max(1, (total + Self.auditPageSize - 1) / Self.auditPageSize)
+        if auditQuery.page > pages {
+            auditQuery.page = pages
+            (total, entries) = try await services.audit.events(auditQuery)
         }
-        entries.reverse()
-        let pages = max(1, (entries.count + Self.auditPageSize - 1) / Self.auditPageSize)
-        let number = min(max(1, query.get("page").flatMap { Int($0) } ?? 1), pages)
-        let slice = entries.dropFirst((number - 1) * Self.auditPageSize).prefix(Self.auditPageSize)
-        let rows = slice.map { entry -> [String: Any] in
+        let number = auditQuery.page
+        let rows = entries.map { entry -> [String: Any] in
             var row: [String: Any] = [
                 "time": String(entry.time.replacingOccurrences(of: "T", with: " ").prefix(19)) + " UTC",
                 "action": entry.action, "user": entry.user.isEmpty ? "anonymous" : entry.user,
@@ -439,7 +420,7 @@ extension Console {
         }
         let base = "/console/audit?" + (project.map { "project=\(ConsoleInventory.query($0))&" } ?? "") + "page="
         var values: [String: Any] = [
-            "entries": rows, "hasEntries": !rows.isEmpty, "page": number, "pages": pages, "total": entries.count,
+            "entries": rows, "hasEntries": !rows.isEmpty, "page": number, "pages": pages, "total": total,
         ]
         if let project { values["project"] = project }
         if number > 1 { values["previous"] = base + "\(number - 1)" }

@@ -124,8 +124,12 @@ public struct PolicyEngine: Sendable {
     }
 
     /// The project's effective settings: the state file's record, else `registry.yaml`'s.
-    public func project(_ name: String, state: SecurityState? = nil) -> ProjectRecord {
-        let state = state ?? security.current()
+    public func project(_ name: String) async throws -> ProjectRecord {
+        project(name, state: try await security.current())
+    }
+
+    /// The project's effective settings in `state`, else `registry.yaml`'s.
+    public func project(_ name: String, state: SecurityState) -> ProjectRecord {
         if let record = state.projects[name] { return record }
         var record = ProjectRecord()
         if let settings = configuration.projects[name] {
@@ -157,9 +161,12 @@ public struct PolicyEngine: Sendable {
     // MARK: Authorisation
 
     /// Whether `identity` may perform `action` on `repository`.
-    public func isAllowed(_ action: Action, repository: String, identity: Identity, state: SecurityState? = nil) -> Bool
-    {
-        let state = state ?? security.current()
+    public func isAllowed(_ action: Action, repository: String, identity: Identity) async throws -> Bool {
+        isAllowed(action, repository: repository, identity: identity, state: try await security.current())
+    }
+
+    /// Whether `identity` may perform `action` on `repository` in `state`.
+    public func isAllowed(_ action: Action, repository: String, identity: Identity, state: SecurityState) -> Bool {
         guard state.authenticationEnabled else { return true }
         let projectName = Self.project(of: repository)
         let project = project(projectName, state: state)
@@ -179,23 +186,19 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func canPull(repository: String, identity: Identity) -> Bool {
-        isAllowed(.pull, repository: repository, identity: identity)
-    }
-
-    func canList(repository: String, identity: Identity) -> Bool {
-        isAllowed(.pull, repository: repository, identity: identity)
+    func canPull(repository: String, identity: Identity) async throws -> Bool {
+        try await isAllowed(.pull, repository: repository, identity: identity)
     }
 
     /// Mount without `from` is only allowed while there is no access control to bypass.
-    var allowsAnonymousMount: Bool { !security.current().authenticationEnabled }
+    func allowsAnonymousMount() async throws -> Bool { !(try await security.current()).authenticationEnabled }
 
     // MARK: Policies
 
     func checkPull(
         repository: String, manifest: RegistryStorage.StoredManifest, identity: Identity, storage: RegistryStorage
     ) async throws {
-        let project = project(Self.project(of: repository))
+        let project = try await project(Self.project(of: repository))
         for gate in gates {
             try await gate.check(repository: repository, project: project, manifest: manifest, storage: storage)
         }
@@ -203,25 +206,28 @@ public struct PolicyEngine: Sendable {
 
     /// The name of the lock that orders the pushes into `repository`'s project when a check of
     /// them must not race another writer (immutable tags, a quota); nil when nothing needs it.
-    func pushLock(repository: String) -> String? {
+    func pushLock(repository: String) async throws -> String? {
         let name = Self.project(of: repository)
-        let record = project(name)
+        let record = try await project(name)
         guard record.quotaBytes != nil || !record.immutableTags.isEmpty else { return nil }
         return "project/\(name)"
     }
 
     /// Whether `tag` matches one of the project's immutable-tag globs.
-    func isImmutable(repository: String, tag: String) -> Bool {
-        project(Self.project(of: repository)).immutableTags.contains { pattern in
-            fnmatch(pattern, tag, 0) == 0
-        }
+    static func isImmutable(_ tag: String, patterns: [String]) -> Bool {
+        patterns.contains { pattern in fnmatch(pattern, tag, 0) == 0 }
+    }
+
+    func immutableTagPatterns(repository: String) async throws -> [String] {
+        try await project(Self.project(of: repository)).immutableTags
     }
 
     func checkPush(
         repository: String, tags: [String], digest: OCIDigest, storage: RegistryStorage, incomingBytes: Int64,
         identity: Identity
     ) async throws {
-        for tag in tags where isImmutable(repository: repository, tag: tag) {
+        let immutable = try await immutableTagPatterns(repository: repository)
+        for tag in tags where Self.isImmutable(tag, patterns: immutable) {
             if let existing = try await storage.resolveTag(repository, tag), existing != digest {
                 throw RegistryError(
                     .preconditionFailed, .policyViolation,
@@ -236,8 +242,8 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func checkTagDelete(repository: String, tag: String) throws {
-        if isImmutable(repository: repository, tag: tag) {
+    func checkTagDelete(repository: String, tag: String) async throws {
+        if Self.isImmutable(tag, patterns: try await immutableTagPatterns(repository: repository)) {
             throw RegistryError(
                 .preconditionFailed, .policyViolation, "tag '\(tag)' is immutable",
                 detail: ["tag": tag, "policy": "immutableTags"])
@@ -245,7 +251,8 @@ public struct PolicyEngine: Sendable {
     }
 
     func checkDelete(repository: String, digest: OCIDigest, storage: RegistryStorage) async throws {
-        for tag in try await storage.tags(repository) where isImmutable(repository: repository, tag: tag) {
+        let immutable = try await immutableTagPatterns(repository: repository)
+        for tag in try await storage.tags(repository) where Self.isImmutable(tag, patterns: immutable) {
             if try await storage.resolveTag(repository, tag) == digest {
                 throw RegistryError(
                     .preconditionFailed, .policyViolation, "manifest is referenced by immutable tag '\(tag)'",
@@ -258,7 +265,7 @@ public struct PolicyEngine: Sendable {
         async throws
     {
         let projectName = Self.project(of: repository)
-        guard let quota = project(projectName).quotaBytes else { return }
+        guard let quota = try await project(projectName).quotaBytes else { return }
         let used = try await Self.usage(project: projectName, storage: storage)
         if used.digests.contains(digest) { return }
         var adding = incomingBytes ?? 0

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import RegistryMetadata
 
 /// A project role, as in Harbor's permission matrix.
 public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
@@ -109,58 +110,254 @@ public struct SecurityState: Sendable, Codable, Equatable {
     public var authenticationEnabled: Bool { !users.isEmpty || !robots.isEmpty }
 }
 
-/// Reads and writes the security state under the storage root, reloading it when the file changes
-/// (so `berth registry user|project` commands take effect on a running server).
+/// Reads and writes the security state: `<root>/state/security.json` on a single node, or the
+/// users, robots, projects and members tables of the metadata database (SQLite or PostgreSQL) that
+/// replicas share.
+///
+/// The file is re-read when its time or size changes, so `berth registry user|project` commands
+/// take effect on a running server. The database's records are cached and the cache is checked
+/// against the records' revision at most once every `refreshInterval`, so a change made through
+/// one replica takes effect on the others within that time. Writers never lose each other's
+/// changes: the file is changed under an exclusive `flock`, the database by compare-and-set on the
+/// revision (read, change, write only if nobody wrote in between, else read again).
 public final class SecurityStore: Sendable {
-    public let path: String
-    private let cache: NIOLockedValueBox<(mtime: TimeInterval, size: Int64, state: SecurityState)>
-
-    public init(root: String) {
-        self.path = root + "/state/security.json"
-        self.cache = .init((-1, -1, SecurityState()))
+    enum Backend: Sendable {
+        case file(String)
+        case database(MetadataStore)
     }
 
-    /// The current state, re-read when the file's time or size changed.
-    public func current() -> SecurityState {
+    let backend: Backend
+    /// How long a replica may answer from its cache of the database's records.
+    public let refreshInterval: Duration
+    private let fileCache: NIOLockedValueBox<(mtime: TimeInterval, size: Int64, state: SecurityState)>
+    private let databaseCache: NIOLockedValueBox<DatabaseCache?>
+
+    struct DatabaseCache {
+        var state: SecurityState
+        var revision: Int64
+        var checked: ContinuousClock.Instant
+    }
+
+    /// The state in `<root>/state/security.json`.
+    public init(root: String) {
+        self.backend = .file(root + "/state/security.json")
+        self.refreshInterval = .zero
+        self.fileCache = .init((-1, -1, SecurityState()))
+        self.databaseCache = .init(nil)
+    }
+
+    /// The state in the metadata database.
+    public init(metadata: MetadataStore, refreshInterval: Duration = .seconds(1)) {
+        self.backend = .database(metadata)
+        self.refreshInterval = refreshInterval
+        self.fileCache = .init((-1, -1, SecurityState()))
+        self.databaseCache = .init(nil)
+    }
+
+    /// The store of `storage`: its metadata database when it has one, else the file under its
+    /// root. The first replica to open an empty database imports `state/security.json` into it
+    /// when the file exists (a single node moving to a database keeps its users and projects).
+    public static func open(_ storage: RegistryStorage) async throws -> SecurityStore {
+        guard let metadata = storage.metadata else { return SecurityStore(root: storage.root) }
+        let store = SecurityStore(metadata: metadata)
+        let file = SecurityStore(root: storage.root)
+        if case .file(let path) = file.backend, POSIXFile.exists(path), try await metadata.securityRevision() == 0 {
+            let imported = try file.readFile()
+            if imported != SecurityState() {
+                let records = Self.records(imported)
+                if try await metadata.replaceSecurity(
+                    from: MetadataStore.SecurityRecords(), to: records, expected: 0) != nil
+                {
+                    FileHandle.standardError.write(
+                        Data(
+                            "registry: imported \(imported.users.count) users, \(imported.robots.count) robots and \(imported.projects.count) projects from \(path) into the metadata database\n"
+                                .utf8))
+                }
+            }
+        }
+        return store
+    }
+
+    /// Where the state is, for messages.
+    public var location: String {
+        switch backend {
+        case .file(let path): return path
+        case .database(let metadata): return metadata.database.dialect.rawValue + " metadata database"
+        }
+    }
+
+    /// The current state.
+    public func current() async throws -> SecurityState {
+        switch backend {
+        case .file: return currentFile()
+        case .database(let metadata):
+            let now = ContinuousClock.now
+            if let cached = databaseCache.withLockedValue({ $0 }), now - cached.checked < refreshInterval {
+                return cached.state
+            }
+            let revision = try await metadata.securityRevision()
+            if let state = databaseCache.withLockedValue({ cache -> SecurityState? in
+                guard var cached = cache, cached.revision == revision else { return nil }
+                cached.checked = now
+                cache = cached
+                return cached.state
+            }) {
+                return state
+            }
+            let (records, current) = try await metadata.securityRecords()
+            let state = try Self.state(records)
+            remember(state, revision: current, checked: now)
+            return state
+        }
+    }
+
+    private func remember(_ state: SecurityState, revision: Int64, checked: ContinuousClock.Instant) {
+        databaseCache.withLockedValue { cache in
+            // A slower reader never replaces what a newer one cached.
+            if let cached = cache, cached.revision > revision { return }
+            cache = DatabaseCache(state: state, revision: revision, checked: checked)
+        }
+    }
+
+    /// Applies `change` to the stored state without losing a concurrent writer's change, whichever
+    /// process made it. `change` may run more than once (after a conflict); it must only change
+    /// the state it is given.
+    public func update(_ change: (inout SecurityState) throws -> Void) async throws {
+        switch backend {
+        case .file: try updateFile(change)
+        case .database(let metadata):
+            for attempt in 1...100 {
+                let now = ContinuousClock.now
+                let (records, revision) = try await metadata.securityRecords()
+                let before = try Self.state(records)
+                var after = before
+                try change(&after)
+                let changed = Self.records(after)
+                if changed == records {
+                    remember(before, revision: revision, checked: now)
+                    return
+                }
+                if let written = try await metadata.replaceSecurity(from: records, to: changed, expected: revision) {
+                    remember(try Self.state(changed), revision: written, checked: now)
+                    return
+                }
+                // Another writer came first: read its change and apply this one on top.
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...min(attempt, 20))))
+            }
+            throw StorageError.io(path: location, reason: "the security records kept changing under 100 attempts")
+        }
+    }
+
+    // MARK: The file
+
+    private func currentFile() -> SecurityState {
+        guard case .file(let path) = backend else { return SecurityState() }
         let mtime = POSIXFile.modificationTime(path) ?? 0
         let size = POSIXFile.size(path) ?? 0
-        return cache.withLockedValue { cached in
+        return fileCache.withLockedValue { cached in
             if cached.mtime == mtime && cached.size == size { return cached.state }
-            var state = SecurityState()
-            if let data = POSIXFile.contents(path),
-                let decoded = try? JSONDecoder.iso8601.decode(SecurityState.self, from: data)
-            {
-                state = decoded
-            }
+            let state = (try? readFile()) ?? SecurityState()
             cached = (mtime, size, state)
             return state
         }
     }
 
-    /// Applies `change` to the state on disk (read, modify, write atomically), holding an exclusive
-    /// `flock` on `security.json.lock` from the read to the write, so that two writers (requests of
-    /// one server, or a server and a command) never lose each other's change.
-    public func update(_ change: (inout SecurityState) throws -> Void) throws {
+    func readFile() throws -> SecurityState {
+        guard case .file(let path) = backend, let data = POSIXFile.contents(path) else { return SecurityState() }
+        do {
+            return try JSONDecoder.iso8601.decode(SecurityState.self, from: data)
+        } catch {
+            throw StorageError.corrupt(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Read, modify, write atomically, holding an exclusive `flock` on `security.json.lock` from
+    /// the read to the write, so that two writers (requests of one server, or a server and a
+    /// command) never lose each other's change.
+    private func updateFile(_ change: (inout SecurityState) throws -> Void) throws {
+        guard case .file(let path) = backend else { return }
         // Held for the few milliseconds of a read, a change and a durable write.
         guard let fd = try POSIXFile.lock(path + ".lock", exclusive: true, wait: true) else {
             throw StorageError.io(path: path + ".lock", reason: "lock not taken")
         }
         defer { POSIXFile.unlock(fd) }
-        var state = SecurityState()
-        if let data = POSIXFile.contents(path) {
-            do {
-                state = try JSONDecoder.iso8601.decode(SecurityState.self, from: data)
-            } catch {
-                throw StorageError.corrupt(path: path, reason: "\(error)")
-            }
-        }
+        var state = try readFile()
         try change(&state)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         encoder.dateEncodingStrategy = .iso8601
         try POSIXFile.writeDurably(try encoder.encode(state), to: path)
         _ = chmod(path, 0o600)
-        cache.withLockedValue { $0 = (-1, -1, SecurityState()) }
+        fileCache.withLockedValue { $0 = (-1, -1, SecurityState()) }
+    }
+
+    // MARK: The database's records
+
+    /// The records a state is stored as. A project's policies (everything but its visibility,
+    /// quota and members, which have columns and a table of their own) are one JSON document.
+    static func records(_ state: SecurityState) -> MetadataStore.SecurityRecords {
+        var records = MetadataStore.SecurityRecords()
+        for (name, user) in state.users {
+            records.users[name] = .init(name: name, passwordHash: user.passwordHash, admin: user.admin)
+        }
+        for (name, robot) in state.robots {
+            records.robots[name] = .init(
+                name: name, secretHash: robot.secretHash, project: robot.project, role: robot.role.rawValue,
+                expires: Int64(robot.expires.timeIntervalSince1970.rounded(.down)))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        for (name, project) in state.projects {
+            var policy = project
+            policy.members = [:]
+            policy.public = false
+            policy.quotaBytes = nil
+            let json = (try? encoder.encode(policy)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            records.projects[name] = .init(
+                name: name, isPublic: project.public, quotaBytes: project.quotaBytes, policy: json)
+            if !project.members.isEmpty {
+                records.members[name] = project.members.mapValues(\.rawValue)
+            }
+        }
+        return records
+    }
+
+    /// The state the records hold. A policy document or role this build cannot read is an error:
+    /// dropping it would weaken a policy, and the next write would store the weakened one.
+    static func state(_ records: MetadataStore.SecurityRecords) throws -> SecurityState {
+        var state = SecurityState()
+        for (name, user) in records.users {
+            state.users[name] = UserRecord(passwordHash: user.passwordHash, admin: user.admin)
+        }
+        for (name, robot) in records.robots {
+            guard let role = Role(rawValue: robot.role) else {
+                throw StorageError.corrupt(path: "robots.\(name)", reason: "unknown role '\(robot.role)'")
+            }
+            state.robots[name] = RobotRecord(
+                secretHash: robot.secretHash, project: robot.project, role: role,
+                expires: Date(timeIntervalSince1970: TimeInterval(robot.expires)))
+        }
+        let decoder = JSONDecoder.iso8601
+        for (name, project) in records.projects {
+            var record: ProjectRecord
+            do {
+                record = try decoder.decode(ProjectRecord.self, from: Data(project.policy.utf8))
+            } catch {
+                throw StorageError.corrupt(path: "projects.\(name).policy", reason: "\(error)")
+            }
+            record.public = project.isPublic
+            record.quotaBytes = project.quotaBytes
+            record.members = [:]
+            for (user, role) in records.members[name] ?? [:] {
+                guard let role = Role(rawValue: role) else {
+                    throw StorageError.corrupt(path: "members.\(name).\(user)", reason: "unknown role '\(role)'")
+                }
+                record.members[user] = role
+            }
+            state.projects[name] = record
+        }
+        return state
     }
 }
 

@@ -7,7 +7,7 @@ import OCI
 // so that the blobs only those manifests used are freed.
 //
 // Entry points for the command line and the HTTP admin API (all synchronous, all on a storage root):
-// - `RegistryRetention.rules(root:project:)` and `RegistryRetention.setRules(root:project:rules:)`
+// - `RegistryRetention.rules(store:project:)` and `RegistryRetention.setRules(store:project:rules:)`
 //   read and replace `ProjectRecord.retention` in the security state.
 // - `RegistryRetention.plan(root:project:now:)` returns a Codable `RetentionPlan`: tags to untag,
 //   manifests to delete (with why), and artifacts kept (with which rule keeps them). Nothing changes.
@@ -135,16 +135,14 @@ public struct RetentionResult: Sendable, Codable, Equatable {
 /// Retention entry points on a storage root (see the top of this file).
 public enum RegistryRetention {
     /// The project's rules, or nil when none are set.
-    public static func rules(root: String, project: String) throws -> RetentionRules? {
-        let admin = try RegistryAdmin(root: root)
-        return admin.store.current().projects[project]?.retention
+    public static func rules(store: SecurityStore, project: String) async throws -> RetentionRules? {
+        try await store.current().projects[project]?.retention
     }
 
     /// Replaces the project's rules (nil removes them); the project must exist.
-    public static func setRules(root: String, project: String, rules: RetentionRules?) throws {
+    public static func setRules(store: SecurityStore, project: String, rules: RetentionRules?) async throws {
         try rules?.validate()
-        let admin = try RegistryAdmin(root: root)
-        try admin.store.update { state in
+        try await store.update { state in
             guard state.projects[project] != nil else {
                 throw RegistryAdmin.AdminError.unknown("no project '\(project)'")
             }
@@ -164,7 +162,7 @@ public enum RegistryRetention {
     public static func plan(
         storage: RegistryStorage, project: String, configuration: RegistryConfiguration? = nil, now: Date = Date()
     ) async throws -> RetentionPlan {
-        let record = projectRecord(storage: storage, project: project, configuration: configuration)
+        let record = try await projectRecord(storage: storage, project: project, configuration: configuration)
         return try await RetentionPlanner(storage: storage).plan(
             project: project, rules: record.retention ?? RetentionRules(), immutableTags: record.immutableTags,
             now: now)
@@ -187,12 +185,13 @@ public enum RegistryRetention {
         gracePeriod: TimeInterval = 3600, operator name: String = "retention", auditLog: String? = nil,
         now: Date = Date()
     ) async throws -> RetentionResult {
-        let audit = AuditLog(path: auditLog ?? configuration?.auditLog ?? storage.root + "/audit.log")
+        let audit = AuditLog(
+            path: auditLog ?? configuration?.auditLog ?? storage.root + "/audit.log", metadata: storage.metadata)
         let collector = GarbageCollector(
             storage: storage, gracePeriod: gracePeriod,
             uploadExpiry: TimeInterval(configuration?.uploadExpirySeconds ?? 24 * 3600))
         let before = try await contentBytes(storage)
-        let record = projectRecord(storage: storage, project: project, configuration: configuration)
+        let record = try await projectRecord(storage: storage, project: project, configuration: configuration)
         let (plan, untagged, deleted) = try await storage.lock.withLock(exclusive: true) {
             var untagged = 0
             var deleted = 0
@@ -204,14 +203,14 @@ public enum RegistryRetention {
                 for tag in deletion.tags where try await storage.resolveTag(deletion.repository, tag) == digest {
                     if try await storage.deleteTag(deletion.repository, tag) {
                         untagged += 1
-                        audit.record(
+                        await audit.record(
                             action: "retention.untag", identity: .user(name), repository: deletion.repository,
                             reference: tag, digest: digest, remote: nil, decision: "deleted", reason: deletion.reason)
                     }
                 }
                 if try await storage.deleteManifest(deletion.repository, digest: digest) {
                     deleted += 1
-                    audit.record(
+                    await audit.record(
                         action: "retention.delete", identity: .user(name), repository: deletion.repository,
                         reference: deletion.digest, digest: digest, remote: nil, decision: "deleted",
                         reason: deletion.reason)
@@ -239,10 +238,11 @@ public enum RegistryRetention {
 
     /// The state file's record, else `registry.yaml`'s settings (as the server sees the project).
     static func projectRecord(storage: RegistryStorage, project: String, configuration: RegistryConfiguration?)
-        -> ProjectRecord
+        async throws -> ProjectRecord
     {
-        let security = SecurityStore(root: storage.root)
-        return PolicyEngine(configuration: configuration ?? RegistryConfiguration(), security: security, gates: [])
-            .project(project)
+        let security = try await SecurityStore.open(storage)
+        return try await PolicyEngine(
+            configuration: configuration ?? RegistryConfiguration(), security: security, gates: []
+        ).project(project)
     }
 }

@@ -61,7 +61,7 @@ extension RegistryHandler {
         let digest = try parseDigest(digestString)
         let removed = try await storage.unlinkBlob(name, digest)
         guard removed else { throw RegistryError.blobUnknown(digest) }
-        audit.record(
+        await audit.record(
             action: "delete", identity: context.identity, repository: name, reference: nil, digest: digest,
             remote: context.remoteAddress)
         return Response(

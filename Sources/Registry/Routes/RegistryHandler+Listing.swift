@@ -9,8 +9,9 @@ import OCI
 extension RegistryHandler {
     func catalog(request: Request, context: RegistryRequestContext) async throws -> Response {
         let (n, last) = try pagination(request)
+        let state = try await policy.security.current()
         let visible = try await storage.repositories().filter {
-            policy.canList(repository: $0, identity: context.identity)
+            policy.isAllowed(.pull, repository: $0, identity: context.identity, state: state)
         }
         let (page, more) = paginate(visible, n: n, last: last)
         struct Body: Encodable { let repositories: [String] }

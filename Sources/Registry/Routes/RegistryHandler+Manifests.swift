@@ -47,7 +47,7 @@ extension RegistryHandler {
         headers[.dockerContentDigest] = digest.description
         headers[.eTag] = "\"\(digest.description)\""
         if request.method == .get {
-            audit.record(
+            await audit.record(
                 action: "pull", identity: context.identity, repository: name, reference: reference, digest: digest,
                 remote: context.remoteAddress)
             pulls.record(digest)
@@ -96,7 +96,7 @@ extension RegistryHandler {
         }
         // Under the shared lock a garbage collection cannot sweep between check and write; under the
         // project's lock (where it has immutable tags or a quota) no other push can either.
-        try await storage.lock.withLock(exclusive: false, serialising: policy.pushLock(repository: name)) {
+        try await storage.lock.withLock(exclusive: false, serialising: try await policy.pushLock(repository: name)) {
             [storage, tags, policy, identity = context.identity] in
             try await validateReferences(name: name, summary: summary)
             try await policy.checkPush(
@@ -104,10 +104,10 @@ extension RegistryHandler {
                 identity: identity)
             try await storage.putManifest(name, data: data, digest: digest, summary: summary, tags: tags)
         }
-        audit.record(
+        await audit.record(
             action: "push", identity: context.identity, repository: name, reference: reference, digest: digest,
             remote: context.remoteAddress)
-        webhooks?.notify(
+        await webhooks?.notify(
             .init(
                 type: .push, operator: context.identity.name, repository: name,
                 resources: (tags.isEmpty ? [nil] : tags.map { Optional($0) }).map { tag in
@@ -118,7 +118,7 @@ extension RegistryHandler {
                         mediaType: summary.mediaType, size: Int64(data.count))
                 }))
         // Scanning runs in the background and never holds up or fails the push.
-        if summary.subject == nil { scans?.enqueue(repository: name, digest: digest) }
+        if summary.subject == nil { await scans?.enqueue(repository: name, digest: digest) }
         var headers: HTTPFields = [:]
         headers[.location] = "/v2/\(name)/manifests/\(digest)"
         headers[.dockerContentDigest] = digest.description
@@ -158,7 +158,7 @@ extension RegistryHandler {
         if reference.contains(":") {
             let digest = try parseDigest(reference)
             let removed = try await storage.lock.withLock(
-                exclusive: false, serialising: policy.pushLock(repository: name)
+                exclusive: false, serialising: try await policy.pushLock(repository: name)
             ) { [storage, policy] in
                 try await policy.checkDelete(repository: name, digest: digest, storage: storage)
                 return try await storage.deleteManifest(name, digest: digest)
@@ -166,15 +166,15 @@ extension RegistryHandler {
             guard removed else { throw RegistryError.manifestUnknown(reference) }
         } else {
             guard Tag.isValid(reference) else { throw RegistryError.manifestUnknown(reference) }
-            try policy.checkTagDelete(repository: name, tag: reference)
+            try await policy.checkTagDelete(repository: name, tag: reference)
             let removed = try await storage.deleteTag(name, reference)
             guard removed else { throw RegistryError.manifestUnknown(reference) }
         }
-        audit.record(
+        await audit.record(
             action: "delete", identity: context.identity, repository: name, reference: reference, digest: nil,
             remote: context.remoteAddress)
         let isDigest = reference.contains(":")
-        webhooks?.notify(
+        await webhooks?.notify(
             .init(
                 type: .delete, operator: context.identity.name, repository: name,
                 resources: [

@@ -32,7 +32,7 @@ public struct ImageScanner: Sendable {
 
     public init(storage: RegistryStorage, databasePath: String) {
         self.storage = storage
-        self.results = ScanResults(root: storage.root)
+        self.results = ScanResults(storage: storage)
         self.databasePath = databasePath
     }
 
@@ -85,7 +85,7 @@ public struct ImageScanner: Sendable {
                 digest: digest.description, repository: repository, status: .failed,
                 databaseVersion: try? ScanDatabase.version(path: databasePath), error: "\(error)")
         }
-        try? results.store(record)
+        try? await results.store(record)
         return record
     }
 

@@ -46,7 +46,7 @@ public final class ScanQueue: Sendable {
     /// write blobs for requests.
     let threads: NIOThreadPool
     /// Called with each finished scan's record (webhooks).
-    let observer = NIOLockedValueBox<(@Sendable (ScanRecord) -> Void)?>(nil)
+    let observer = NIOLockedValueBox<(@Sendable (ScanRecord) async -> Void)?>(nil)
 
     public init(scanner: ImageScanner, workers: Int, capacity: Int) {
         self.scanner = scanner
@@ -82,7 +82,7 @@ public final class ScanQueue: Sendable {
 
     /// Calls `observer` with the record of every scan that finishes (completed or failed), from the
     /// scan's thread.
-    public func onFinished(_ observer: @escaping @Sendable (ScanRecord) -> Void) {
+    public func onFinished(_ observer: @escaping @Sendable (ScanRecord) async -> Void) {
         self.observer.withLockedValue { $0 = observer }
     }
 
@@ -95,7 +95,7 @@ public final class ScanQueue: Sendable {
     /// Queues a scan of `digest` in `repository` (an index queues each of its platform manifests).
     /// Returns false when the queue was full; that is recorded as a failed scan.
     @discardableResult
-    public func enqueue(repository: String, digest: OCI.Digest) -> Bool {
+    public func enqueue(repository: String, digest: OCI.Digest) async -> Bool {
         let job = Job(repository: repository, digest: digest)
         let fresh = state.withLockedValue { state -> Bool in
             guard state.queued.insert(job).inserted else { return false }
@@ -112,7 +112,7 @@ public final class ScanQueue: Sendable {
                 state.statistics.dropped += 1
                 state.backlog = true
             }
-            try? scanner.results.store(
+            try? await scanner.results.store(
                 ScanRecord(
                     digest: digest.description, repository: repository, status: .failed,
                     databaseVersion: state.withLockedValue { $0.databaseVersion },
@@ -160,10 +160,10 @@ public final class ScanQueue: Sendable {
         }
         let kind = try? await scanner.kind(repository: job.repository, digest: job.digest)
         if case .index(let children) = kind {
-            for child in children { enqueue(repository: job.repository, digest: child) }
+            for child in children { await enqueue(repository: job.repository, digest: child) }
         } else if kind == .image {
             let record = await scanner.scan(repository: job.repository, digest: job.digest, on: threads)
-            if let observer = self.observer.withLockedValue({ $0 }) { observer(record) }
+            if let observer = self.observer.withLockedValue({ $0 }) { await observer(record) }
         }
         state.withLockedValue { state in
             state.statistics.running -= 1
@@ -204,10 +204,10 @@ public final class ScanQueue: Sendable {
         let storage = scanner.storage
         for name in try await storage.repositories() where repository == nil || repository == name {
             for revision in try await storage.revisions(name) where digest == nil || digest == revision {
-                guard accept(scanner.results.record(revision)) else { continue }
+                guard accept(try await scanner.results.record(revision)) else { continue }
                 let kind = try await scanner.kind(repository: name, digest: revision)
                 guard kind == .image else { continue }
-                enqueue(repository: name, digest: revision)
+                await enqueue(repository: name, digest: revision)
                 count += 1
             }
         }

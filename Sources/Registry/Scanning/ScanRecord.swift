@@ -1,4 +1,5 @@
 import Foundation
+import RegistryMetadata
 import OCI
 import Scan
 
@@ -66,34 +67,62 @@ public struct ScanRecord: Sendable, Codable, Equatable {
     }
 }
 
-/// Scan records on disk: `<root>/scans/<alg>/<hex>.json`, one per manifest digest, written durably.
+/// Scan records, one per manifest digest: on disk as `<root>/scans/<alg>/<hex>.json`, written
+/// durably, or in the `scans` table of the metadata database replicas share.
 public struct ScanResults: Sendable {
     let directory: String
+    let metadata: MetadataStore?
 
+    /// The records under `root`.
     public init(root: String) {
         directory = root + "/scans"
+        metadata = nil
+    }
+
+    /// The records of `storage`: in its metadata database when it has one.
+    public init(storage: RegistryStorage) {
+        directory = storage.root + "/scans"
+        metadata = storage.metadata
     }
 
     func path(_ digest: OCI.Digest) -> String {
         "\(directory)/\(digest.algorithm.rawValue)/\(digest.encoded).json"
     }
 
-    /// The record of `digest`, or nil when it was never scanned.
-    public func record(_ digest: OCI.Digest) -> ScanRecord? {
-        guard let data = POSIXFile.contents(path(digest)) else { return nil }
+    static func decode(_ data: Data) -> ScanRecord? {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return try? decoder.decode(ScanRecord.self, from: data)
     }
 
+    /// The record of `digest`, or nil when it was never scanned (or its record is unreadable).
+    /// Throws only when the metadata database cannot be reached.
+    public func record(_ digest: OCI.Digest) async throws -> ScanRecord? {
+        if let metadata {
+            guard let report = try await metadata.scan(digest: digest.description)?.report else { return nil }
+            return Self.decode(Data(report.utf8))
+        }
+        guard let data = POSIXFile.contents(path(digest)) else { return nil }
+        return Self.decode(data)
+    }
+
     /// Replaces the record of its digest.
-    public func store(_ record: ScanRecord) throws {
+    public func store(_ record: ScanRecord) async throws {
         guard let digest = try? OCI.Digest(parsing: record.digest) else {
             throw StorageError.io(path: directory, reason: "not a digest: \(record.digest.prefix(80))")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
         encoder.dateEncodingStrategy = .iso8601
-        try POSIXFile.writeDurably(try encoder.encode(record), to: path(digest))
+        let data = try encoder.encode(record)
+        if let metadata {
+            try await metadata.putScan(
+                MetadataStore.ScanResult(
+                    digest: digest.description, status: record.status.rawValue,
+                    databaseVersion: record.databaseVersion, updated: MetadataClock.now(),
+                    report: String(decoding: data, as: UTF8.self)))
+            return
+        }
+        try POSIXFile.writeDurably(data, to: path(digest))
     }
 }

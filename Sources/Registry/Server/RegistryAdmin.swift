@@ -8,9 +8,22 @@ import Sign
 public struct RegistryAdmin: Sendable {
     public let store: SecurityStore
 
+    /// The security state in `<root>/state/security.json`.
     public init(root: String) throws {
         let storage = try RegistryStorage(root: root)
         store = SecurityStore(root: storage.root)
+    }
+
+    public init(store: SecurityStore) {
+        self.store = store
+    }
+
+    /// The security state `configuration` names: its metadata database when it has one (applying
+    /// pending migrations), else the file under its root.
+    public static func open(_ configuration: RegistryConfiguration) async throws -> RegistryAdmin {
+        let storage = try RegistryStorage.open(configuration)
+        try await storage.prepareMetadata()
+        return RegistryAdmin(store: try await SecurityStore.open(storage))
     }
 
     /// Errors of administrative commands.
@@ -44,20 +57,21 @@ public struct RegistryAdmin: Sendable {
 
     /// Adds or replaces a user with a bcrypt-hashed password; with `replace: false` an existing
     /// user is refused.
-    public func addUser(_ name: String, password: String, admin: Bool, cost: UInt8 = 10, replace: Bool = true) throws {
+    public func addUser(_ name: String, password: String, admin: Bool, cost: UInt8 = 10, replace: Bool = true) async throws {
         try Self.validateUserName(name)
         guard password.utf8.count >= 8, password.utf8.count <= 72 else {
             throw AdminError.invalid("password must be 8 to 72 bytes (bcrypt's limit)")
         }
-        let hash = Bcrypt.hash(password, cost: cost)
-        try store.update { state in
+        // Deliberately slow (tens of milliseconds at cost 10): off the cooperative threads.
+        let hash = try await Blocking.run { Bcrypt.hash(password, cost: cost) }
+        try await store.update { state in
             if !replace && state.users[name] != nil { throw AdminError.exists("user '\(name)' exists") }
             state.users[name] = UserRecord(passwordHash: hash, admin: admin)
         }
     }
 
-    public func removeUser(_ name: String) throws {
-        try store.update { state in
+    public func removeUser(_ name: String) async throws {
+        try await store.update { state in
             guard state.users.removeValue(forKey: name) != nil else { throw AdminError.unknown("no user '\(name)'") }
             for key in state.projects.keys { state.projects[key]?.members[name] = nil }
         }
@@ -67,7 +81,7 @@ public struct RegistryAdmin: Sendable {
     /// With `replace: false` an existing robot of that name is refused.
     public func addRobot(
         project: String, name: String, role: Role, lifetime: TimeInterval, replace: Bool = true
-    ) throws -> (
+    ) async throws -> (
         name: String, secret: String
     ) {
         try Self.validateProject(project)
@@ -80,7 +94,7 @@ public struct RegistryAdmin: Sendable {
         let secret = Data(bytes).base64EncodedString().replacingOccurrences(of: "/", with: "_").replacingOccurrences(
             of: "+", with: "-")
         let hash = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
-        try store.update {
+        try await store.update {
             if !replace && $0.robots[fullName] != nil { throw AdminError.exists("robot '\(fullName)' exists") }
             $0.robots[fullName] = RobotRecord(
                 secretHash: hash, project: project, role: role, expires: Date().addingTimeInterval(lifetime))
@@ -89,9 +103,9 @@ public struct RegistryAdmin: Sendable {
     }
 
     /// Creates a project, or updates its visibility.
-    public func createProject(_ name: String, public isPublic: Bool) throws {
+    public func createProject(_ name: String, public isPublic: Bool) async throws {
         try Self.validateProject(name)
-        try store.update { state in
+        try await store.update { state in
             var record = state.projects[name] ?? ProjectRecord()
             record.public = isPublic
             state.projects[name] = record
@@ -99,8 +113,8 @@ public struct RegistryAdmin: Sendable {
     }
 
     /// Gives `user` a role in `project` (nil removes the membership).
-    public func setMember(project: String, user: String, role: Role?) throws {
-        try store.update { state in
+    public func setMember(project: String, user: String, role: Role?) async throws {
+        try await store.update { state in
             guard state.projects[project] != nil else {
                 throw AdminError.unknown("no project '\(project)'; create it first")
             }
@@ -115,7 +129,7 @@ public struct RegistryAdmin: Sendable {
         signatureKeys: [String]? = nil, requiredAttestations: [String]? = nil,
         signatureIdentities: [SignatureIdentityRecord]? = nil,
         vulnerabilities: VulnerabilityPolicySettings?? = nil
-    ) throws {
+    ) async throws {
         if let policy = vulnerabilities ?? nil {
             do {
                 try policy.validate(path: "vulnerabilities")
@@ -145,7 +159,7 @@ public struct RegistryAdmin: Sendable {
                 throw AdminError.invalid("a signature key is not a PEM ECDSA (P-256/384/521) or RSA public key")
             }
         }
-        try store.update { state in
+        try await store.update { state in
             guard var record = state.projects[project] else {
                 throw AdminError.unknown("no project '\(project)'; create it first")
             }

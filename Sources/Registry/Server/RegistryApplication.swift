@@ -34,11 +34,13 @@ public struct RegistryServices: Sendable {
     ) async throws {
         self.configuration = configuration
         self.storage = try given ?? RegistryStorage.open(configuration)
-        self.security = SecurityStore(root: storage.root)
+        try await storage.prepareMetadata()
+        self.security = try await SecurityStore.open(storage)
         self.policy = PolicyEngine(
             configuration: configuration, security: security,
             gates: gates + [VulnerabilityGate(configuration: configuration)])
-        self.audit = AuditLog(path: configuration.auditLog ?? storage.root + "/audit.log")
+        self.audit = AuditLog(
+            path: configuration.auditLog ?? storage.root + "/audit.log", metadata: storage.metadata)
         self.metrics = RegistryMetrics()
         if let database = configuration.scanning.database, configuration.scanning.enabled {
             let queue = ScanQueue(
@@ -51,16 +53,14 @@ public struct RegistryServices: Sendable {
         }
         let webhooks = WebhookNotifier(root: storage.root, security: security, host: configuration.address)
         self.webhooks = webhooks
-        scans?.onFinished { [host = configuration.address] record in webhooks.notify(.scan(record, host: host)) }
+        scans?.onFinished { [host = configuration.address] record in await webhooks.notify(.scan(record, host: host)) }
         self.handler = RegistryHandler(
             storage: storage, configuration: configuration, policy: policy, audit: audit, scans: scans,
             webhooks: webhooks)
         // Replicas on one database sign tokens with one key, so any of them accepts any token.
         var sharedKey: String?
-        if let lock = storage.lock as? PostgresContentLock {
-            let store = MetadataStore(database: lock.database)
-            try await store.migrate()
-            sharedKey = try await store.sharedValue("token-signing-key") {
+        if let metadata = storage.metadata {
+            sharedKey = try await metadata.sharedValue("token-signing-key") {
                 P256.Signing.PrivateKey().pemRepresentation
             }
         }
@@ -101,12 +101,12 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
             throw RegistryError(.notFound, .unsupported, "unknown endpoint")
         }
         var context = context
-        context.identity = try await services.authenticator.authorize(route: route, request: request)
         do {
+            context.identity = try await services.authenticator.authorize(route: route, request: request)
             return try await services.handler.handle(route: route, request: request, context: context)
         } catch let error as RegistryError where error.detail?["quota"] != nil && error.detail?["used"] != nil {
             // PolicyEngine.checkQuota's refusal, whichever route (blob or manifest) it came from.
-            services.webhooks.notifyQuotaExceeded(error, route: route, request: request, identity: context.identity)
+            await services.webhooks.notifyQuotaExceeded(error, route: route, request: request, identity: context.identity)
             throw error
         } catch let error as RegistryError {
             if let reason = error.reason {

@@ -18,8 +18,11 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
     public var storage: String?
     /// Whether blob downloads from the object store are answered with a redirect to a presigned URL.
     public var storageRedirect: Bool = false
-    /// PostgreSQL shared by replicas: `postgres://USER@HOST:PORT/DB` (password from PGPASSWORD).
-    /// It holds the content lock garbage collection takes and the token signing key.
+    /// The metadata database: PostgreSQL shared by replicas, `postgres://USER@HOST:PORT/DB`
+    /// (password from PGPASSWORD), which also holds the content lock garbage collection takes; or
+    /// SQLite for one node, `sqlite:PATH` (relative to `root`). It holds users, robots, projects,
+    /// members, policies, the audit log, scan records and the token signing key. Nil keeps them as
+    /// files under `root`.
     public var database: String?
     /// Largest manifest accepted on push, in bytes (the spec asks for at least 4 MB).
     public var maxManifestBytes: Int = 4 * 1024 * 1024
@@ -131,13 +134,7 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
                 throw RegistryConfigurationError.invalid(path: "storage", reason: "\(error)")
             }
         }
-        if let database {
-            do {
-                _ = try PostgresSettings(url: database, environment: [:])
-            } catch {
-                throw RegistryConfigurationError.invalid(path: "database", reason: "\(error)")
-            }
-        }
+        _ = try databaseLocation()
         try scanning.validate()
         for (name, project) in projects {
             guard RepositoryNameComponent.isValid(name) else {
@@ -261,5 +258,35 @@ public enum RegistryConfigurationError: Error, Sendable, CustomStringConvertible
 enum RepositoryNameComponent {
     static func isValid(_ name: String) -> Bool {
         !name.contains("/") && RepositoryNameValidator.isValid(name)
+    }
+}
+
+/// Where the metadata database is, as `database` names it.
+public enum DatabaseLocation: Sendable, Equatable {
+    case postgres(String)
+    case sqlite(String)
+}
+
+extension RegistryConfiguration {
+    /// The metadata database `database` names; `sqlite:PATH` relative to `root`.
+    public func databaseLocation() throws -> DatabaseLocation? {
+        guard let database else { return nil }
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            do {
+                _ = try PostgresSettings(url: database, environment: [:])
+            } catch {
+                throw RegistryConfigurationError.invalid(path: "database", reason: "\(error)")
+            }
+            return .postgres(database)
+        }
+        if database.hasPrefix("sqlite:") {
+            let path = String(database.dropFirst("sqlite:".count))
+            guard !path.isEmpty, !path.hasSuffix("/"), !path.contains("\0") else {
+                throw RegistryConfigurationError.invalid(path: "database", reason: "sqlite: needs a file path")
+            }
+            return .sqlite(path.hasPrefix("/") ? path : (root as NSString).appendingPathComponent(path))
+        }
+        throw RegistryConfigurationError.invalid(
+            path: "database", reason: "'\(database.prefix(80))' is neither postgres://... nor sqlite:PATH")
     }
 }

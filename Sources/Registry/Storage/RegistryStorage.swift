@@ -27,6 +27,9 @@ public struct RegistryStorage: Sendable {
     public let redirects: Bool
     /// Shared by writers of references (pushes, mounts, scans), exclusive for garbage collection.
     public let lock: any ContentLock
+    /// The metadata database (users, robots, projects, members, policies, audit log, scan
+    /// records) when one is configured; without it they are files under `root`.
+    public let metadata: MetadataStore?
 
     /// Storage on the local file system under `root`.
     public init(root: String) throws {
@@ -35,11 +38,15 @@ public struct RegistryStorage: Sendable {
     }
 
     /// Storage on `driver`, with local state under `root`.
-    public init(root: String, driver: any StorageDriver, redirects: Bool = false, lock: (any ContentLock)? = nil) {
+    public init(
+        root: String, driver: any StorageDriver, redirects: Bool = false, lock: (any ContentLock)? = nil,
+        metadata: MetadataStore? = nil
+    ) {
         self.root = (root as NSString).standardizingPath
         self.driver = driver
         self.redirects = redirects
         self.lock = lock ?? StorageLock(root: self.root)
+        self.metadata = metadata
     }
 
     /// The storage `configuration` names: the object store of `storage`, else the file system
@@ -55,12 +62,27 @@ public struct RegistryStorage: Sendable {
             driver = try FileSystemDriver(root: configuration.root)
         }
         var lock: (any ContentLock)?
-        if let url = configuration.database {
-            let settings = try PostgresSettings(url: url, environment: environment)
-            lock = PostgresContentLock(database: PostgresDatabase(settings: settings), content: driver.description)
+        var metadata: MetadataStore?
+        switch try configuration.databaseLocation() {
+        case .postgres(let url):
+            let database = PostgresDatabase(settings: try PostgresSettings(url: url, environment: environment))
+            lock = PostgresContentLock(database: database, content: driver.description)
+            metadata = MetadataStore(database: database)
+        case .sqlite(let path):
+            // One node: the content lock stays the file lock under the root.
+            try POSIXFile.makeDirectory((path as NSString).deletingLastPathComponent)
+            metadata = MetadataStore(database: try SQLiteDatabase(path: path))
+        case nil:
+            break
         }
         return RegistryStorage(
-            root: configuration.root, driver: driver, redirects: configuration.storageRedirect, lock: lock)
+            root: configuration.root, driver: driver, redirects: configuration.storageRedirect, lock: lock,
+            metadata: metadata)
+    }
+
+    /// Applies the metadata database's pending migrations (every replica may; one does the work).
+    public func prepareMetadata() async throws {
+        try await metadata?.migrate()
     }
 
     // MARK: Paths

@@ -79,10 +79,16 @@ public final class WebhookNotifier: Sendable {
     public var statistics: Statistics { statisticsBox.withLockedValue { $0 } }
 
     /// Queues `event` for every enabled endpoint of its project that subscribes to its type.
-    public func notify(_ event: WebhookEvent) {
-        let endpoints = (security.current().projects[event.project]?.webhooks ?? []).filter {
-            $0.subscribes(to: event.type)
+    public func notify(_ event: WebhookEvent) async {
+        let state: SecurityState
+        do {
+            state = try await security.current()
+        } catch {
+            FileHandle.standardError.write(
+                Data("webhooks: \(event.type.rawValue) in \(event.project) not sent: \(error)\n".utf8))
+            return
         }
+        let endpoints = (state.projects[event.project]?.webhooks ?? []).filter { $0.subscribes(to: event.type) }
         guard !endpoints.isEmpty else { return }
         let body = event.encoded()
         for endpoint in endpoints {
@@ -214,7 +220,7 @@ extension WebhookNotifier {
     }
 
     /// Sends `quota_exceeded` for a request the project's quota refused.
-    func notifyQuotaExceeded(_ error: RegistryError, route: Route, request: Request, identity: Identity) {
+    func notifyQuotaExceeded(_ error: RegistryError, route: Route, request: Request, identity: Identity) async {
         guard let repository = route.repository else { return }
         var resources: [WebhookEvent.Resource] = []
         if case .manifest(_, let reference) = route {
@@ -224,7 +230,7 @@ extension WebhookNotifier {
                     digest: isDigest ? reference : nil, tag: isDigest ? nil : reference,
                     resourceURL: "\(host(request))/\(repository)" + (isDigest ? "@" : ":") + reference))
         }
-        notify(
+        await notify(
             WebhookEvent(
                 type: .quotaExceeded, operator: identity.name, repository: repository, resources: resources,
                 quota: .init(

@@ -19,8 +19,8 @@ import OCI
 // durable delivery log, `<root>/webhooks/<project>.jsonl` (`WebhookDelivery`, one JSON object a line).
 //
 // Entry points for the command line and the HTTP admin API:
-// - `RegistryWebhooks.list(root:project:)`, `add(root:project:endpoint:)`,
-//   `remove(root:project:id:)`, `setEnabled(root:project:id:enabled:)` manage
+// - `RegistryWebhooks.list(store:project:)`, `add(store:project:endpoint:)`,
+//   `remove(store:project:id:)`, `setEnabled(store:project:id:enabled:)` manage
 //   `ProjectRecord.webhooks` in the security state (a running server sees changes at once).
 // - `RegistryWebhooks.deliveryLog(root:project:limit:)` reads the newest delivery attempts.
 
@@ -80,9 +80,8 @@ public struct WebhookEndpoint: Sendable, Codable, Equatable {
 /// Webhook entry points on a storage root (see the top of this file).
 public enum RegistryWebhooks {
     /// The project's endpoints.
-    public static func list(root: String, project: String) throws -> [WebhookEndpoint] {
-        let admin = try RegistryAdmin(root: root)
-        guard let record = admin.store.current().projects[project] else {
+    public static func list(store: SecurityStore, project: String) async throws -> [WebhookEndpoint] {
+        guard let record = try await store.current().projects[project] else {
             throw RegistryAdmin.AdminError.unknown("no project '\(project)'")
         }
         return record.webhooks ?? []
@@ -90,10 +89,11 @@ public enum RegistryWebhooks {
 
     /// Adds an endpoint (its id must be new in the project); returns it.
     @discardableResult
-    public static func add(root: String, project: String, endpoint: WebhookEndpoint) throws -> WebhookEndpoint {
+    public static func add(store: SecurityStore, project: String, endpoint: WebhookEndpoint) async throws
+        -> WebhookEndpoint
+    {
         try endpoint.validate()
-        let admin = try RegistryAdmin(root: root)
-        try admin.store.update { state in
+        try await store.update { state in
             guard var record = state.projects[project] else {
                 throw RegistryAdmin.AdminError.unknown("no project '\(project)'")
             }
@@ -109,20 +109,19 @@ public enum RegistryWebhooks {
     }
 
     /// Removes the endpoint with `id`.
-    public static func remove(root: String, project: String, id: String) throws {
-        try modify(root: root, project: project, id: id) { hooks, index in hooks.remove(at: index) }
+    public static func remove(store: SecurityStore, project: String, id: String) async throws {
+        try await modify(store: store, project: project, id: id) { hooks, index in hooks.remove(at: index) }
     }
 
     /// Enables or disables the endpoint with `id`.
-    public static func setEnabled(root: String, project: String, id: String, enabled: Bool) throws {
-        try modify(root: root, project: project, id: id) { hooks, index in hooks[index].enabled = enabled }
+    public static func setEnabled(store: SecurityStore, project: String, id: String, enabled: Bool) async throws {
+        try await modify(store: store, project: project, id: id) { hooks, index in hooks[index].enabled = enabled }
     }
 
     private static func modify(
-        root: String, project: String, id: String, _ change: (inout [WebhookEndpoint], Int) -> Void
-    ) throws {
-        let admin = try RegistryAdmin(root: root)
-        try admin.store.update { state in
+        store: SecurityStore, project: String, id: String, _ change: (inout [WebhookEndpoint], Int) -> Void
+    ) async throws {
+        try await store.update { state in
             guard var record = state.projects[project] else {
                 throw RegistryAdmin.AdminError.unknown("no project '\(project)'")
             }
