@@ -106,9 +106,9 @@ struct MetadataStoreTests {
                 for try await result in group { all.append(result) }
                 return all
             }
-            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3])
+            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4])
             for (store, _) in applied {
-                #expect(try await store.schemaVersion() == 3)
+                #expect(try await store.schemaVersion() == 4)
                 #expect(try await store.migrate() == [])
                 await store.close()
             }

@@ -11,7 +11,7 @@ import Testing
         let root = TemporaryRoot()
         defer { root.cleanup() }
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-        try prepareUsers(root.path)
+        try await prepareUsers(root.path)
         let server = try await ServerProcess(executable: berth, root: root.path)
         let url = "http://127.0.0.1:\(server.port)"
         let asRoot = ["--url", url, "--username", "root"]
@@ -49,7 +49,7 @@ import Testing
         #expect(policy.status == 0, "\(policy.error)")
 
         // The server wrote what the commands asked for.
-        let state = SecurityStore(root: root.path).current()
+        let state = (try await SecurityStore(root: root.path).current())
         #expect(state.users["bob"]?.admin == true)
         #expect(state.users["dave"]?.admin == false)
         let team = try #require(state.projects["team"])
@@ -71,7 +71,7 @@ import Testing
         let again = try await run(
             berth, ["registry", "project", "policy", "team", "--quota", "0"] + asRoot, environment: password)
         #expect(again.status == 0, "\(again.error)")
-        let after = try #require(SecurityStore(root: root.path).current().projects["team"])
+        let after = try #require((try await SecurityStore(root: root.path).current()).projects["team"])
         #expect(after.quotaBytes == nil)
         #expect(after.immutableTags == ["v*"])
         #expect(after.vulnerabilities?.blockSeverity == "high")
@@ -100,14 +100,14 @@ import Testing
         let removed = try await run(
             berth, ["registry", "project", "member", "team", "dave", "none"] + asRoot, environment: password)
         #expect(removed.status == 0, "\(removed.error)")
-        #expect(SecurityStore(root: root.path).current().projects["team"]?.members["dave"] == nil)
+        #expect((try await SecurityStore(root: root.path).current()).projects["team"]?.members["dave"] == nil)
         #expect(try await server.terminate() == 0)
         // Without --url the same flags change the storage root directly.
         let local = try await run(
             berth, ["registry", "project", "policy", "team", "--block-severity", "none", "--root", root.path])
         #expect(local.status == 0, "\(local.error)")
-        #expect(SecurityStore(root: root.path).current().projects["team"]?.vulnerabilities == nil)
-        #expect(SecurityStore(root: root.path).current().projects["team"]?.immutableTags == ["v*"])
+        #expect((try await SecurityStore(root: root.path).current()).projects["team"]?.vulnerabilities == nil)
+        #expect((try await SecurityStore(root: root.path).current()).projects["team"]?.immutableTags == ["v*"])
     }
 
     @Test(Tool.enabled("curl"))
@@ -116,7 +116,7 @@ import Testing
         let root = TemporaryRoot()
         defer { root.cleanup() }
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-        try prepareUsers(root.path)
+        try await prepareUsers(root.path)
         let server = try await ServerProcess(executable: berth, root: root.path)
         let base = "http://127.0.0.1:\(server.port)/api/v1"
         func curlJSON(_ arguments: [String]) async throws -> (status: Int, body: String, headers: String) {

@@ -41,21 +41,20 @@ enum Caller: String, CaseIterable, Sendable {
 struct AdminFixture: Sendable {
     var robotSecret = ""
 
-    static func prepare(_ root: String) throws -> AdminFixture {
-        try prepareUsers(root)
+    static func prepare(_ root: String) async throws -> AdminFixture {
+        try await prepareUsers(root)
         let admin = try RegistryAdmin(root: root)
-        try admin.createProject("other", public: false)
-        try admin.setMember(project: "other", user: "outsider", role: .admin)
+        try await admin.createProject("other", public: false)
+        try await admin.setMember(project: "other", user: "outsider", role: .admin)
         var fixture = AdminFixture()
-        fixture.robotSecret = try admin.addRobot(project: "proj", name: "ci", role: .developer, lifetime: 3600).secret
+        fixture.robotSecret = try await admin.addRobot(project: "proj", name: "ci", role: .developer, lifetime: 3600).secret
         for caller in Caller.allCases {
-            try admin.addUser("victim-\(caller.word)", password: "password-victim", admin: false, cost: 4)
-            try admin.addUser("m-\(caller.word)", password: "password-member", admin: false, cost: 4)
-            try admin.setMember(project: "proj", user: "m-\(caller.word)", role: .guest)
-            try admin.createProject("empty-\(caller.word)", public: false)
-            _ = try admin.addRobot(project: "proj", name: "d-\(caller.word)", role: .guest, lifetime: 3600)
-            try RegistryWebhooks.add(
-                root: root, project: "proj",
+            try await admin.addUser("victim-\(caller.word)", password: "password-victim", admin: false, cost: 4)
+            try await admin.addUser("m-\(caller.word)", password: "password-member", admin: false, cost: 4)
+            try await admin.setMember(project: "proj", user: "m-\(caller.word)", role: .guest)
+            try await admin.createProject("empty-\(caller.word)", public: false)
+            _ = try await admin.addRobot(project: "proj", name: "d-\(caller.word)", role: .guest, lifetime: 3600)
+            try await RegistryWebhooks.add(store: SecurityStore(root: root), project: "proj",
                 endpoint: WebhookEndpoint(id: "d-\(caller.word)", url: "http://127.0.0.1:9/hook", enabled: false))
         }
         return fixture
@@ -215,7 +214,7 @@ struct AdminCaller {
         let root = TemporaryRoot()
         defer { root.cleanup() }
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-        let fixture = try AdminFixture.prepare(root.path)
+        let fixture = try await AdminFixture.prepare(root.path)
         try await withRegistry(live: true, root: root, configure: scanning(image.database)) { client, services in
             // Every operation the document lists has a row, and every row an operation.
             let document = try JSONSerialization.jsonObject(with: AdminAPI(services: services).documentData)
@@ -282,7 +281,7 @@ struct AdminCaller {
     }
 
     @Test func unknownProjectsAndBadInputAreRefusedWithErrorBodies() async throws {
-        try await withRegistry(prepare: { _ = try AdminFixture.prepare($0) }) { client, _ in
+        try await withRegistry(prepare: { _ = try await AdminFixture.prepare($0) }) { client, _ in
             let root = AdminCaller(client: client, authorization: basic("root", "password-root"))
             let guest = AdminCaller(client: client, authorization: basic("guest", "password-guest"))
             let anonymous = AdminCaller(client: client, authorization: nil)
@@ -352,7 +351,7 @@ struct AdminCaller {
     }
 
     @Test func registryTokensWithTheAPIScopeAreAccepted() async throws {
-        try await withRegistry(prepare: { _ = try AdminFixture.prepare($0) }) { client, _ in
+        try await withRegistry(prepare: { _ = try await AdminFixture.prepare($0) }) { client, _ in
             func token(_ user: String, scope: String) async throws -> String {
                 let response = try await API(client: client).request(
                     .get, "/token?service=berth-registry&scope=\(scope)",
@@ -418,7 +417,7 @@ struct AdminCaller {
                        "allowlist":[{"id":"CVE-2099-1","reason":"no fix","expires":"2999-01-01"}]}}
                     """#)
             #expect(policy.status == .ok, "\(policy.text)")
-            let stored = try #require(services.security.current().projects["team"])
+            let stored = try #require((try await services.security.current()).projects["team"])
             #expect(stored.immutableTags == ["v*"])
             #expect(stored.quotaBytes == 1_000_000)
             #expect(stored.requiredAttestations == ["https://cyclonedx.org/bom"])
@@ -448,9 +447,9 @@ struct AdminCaller {
                 try await carol.call(.post, "/api/v1/users", json: #"{"name":"x","password":"12345678"}"#).status
                     == .forbidden)
             #expect(try await carol.call(.delete, "/api/v1/projects/team/robots/ci").status == .noContent)
-            #expect(services.security.current().robots["robot$team+ci"] == nil)
+            #expect((try await services.security.current()).robots["robot$team+ci"] == nil)
             #expect(try await carol.call(.patch, "/api/v1/projects/team", json: #"{"public":false}"#).status == .ok)
-            #expect(services.security.current().projects["team"]?.public == false)
+            #expect((try await services.security.current()).projects["team"]?.public == false)
             #expect(try await root.call(.delete, "/api/v1/projects/team/members/carol").status == .noContent)
             #expect(try await carol.call(.get, "/api/v1/projects/team/members").status == .forbidden)
 

@@ -14,17 +14,17 @@ func basic(_ user: String, _ password: String) -> String {
 
 /// Users: `root` (system admin), one user per role in private project `proj`, `outsider` with no role;
 /// project `pub` is public. Everyone's password is `password-<name>`.
-func prepareUsers(_ root: String) throws {
+func prepareUsers(_ root: String) async throws {
     let admin = try RegistryAdmin(root: root)
-    try admin.addUser("root", password: "password-root", admin: true, cost: 4)
+    try await admin.addUser("root", password: "password-root", admin: true, cost: 4)
     for role in Role.allCases {
-        try admin.addUser(role.rawValue, password: "password-\(role.rawValue)", admin: false, cost: 4)
+        try await admin.addUser(role.rawValue, password: "password-\(role.rawValue)", admin: false, cost: 4)
     }
-    try admin.addUser("outsider", password: "password-outsider", admin: false, cost: 4)
-    try admin.createProject("proj", public: false)
-    try admin.createProject("pub", public: true)
+    try await admin.addUser("outsider", password: "password-outsider", admin: false, cost: 4)
+    try await admin.createProject("proj", public: false)
+    try await admin.createProject("pub", public: true)
     for role in Role.allCases {
-        try admin.setMember(project: "proj", user: role.rawValue, role: role)
+        try await admin.setMember(project: "proj", user: role.rawValue, role: role)
     }
 }
 
@@ -216,10 +216,10 @@ func prepareUsers(_ root: String) throws {
     @Test func robotsExpireAndStayInTheirProject() async throws {
         let robots = RobotSecrets()
         try await withRegistry(prepare: { root in
-            try prepareUsers(root)
+            try await prepareUsers(root)
             let admin = try RegistryAdmin(root: root)
-            let live = try admin.addRobot(project: "proj", name: "ci", role: .developer, lifetime: 3600)
-            let expired = try admin.addRobot(project: "proj", name: "old", role: .developer, lifetime: 1)
+            let live = try await admin.addRobot(project: "proj", name: "ci", role: .developer, lifetime: 3600)
+            let expired = try await admin.addRobot(project: "proj", name: "old", role: .developer, lifetime: 1)
             robots.set(live, expired)
         }) { client, _ in
             _ = try await seed(client)

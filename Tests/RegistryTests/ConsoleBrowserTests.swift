@@ -75,8 +75,8 @@ import Testing
                 ])
             },
             prepare: { path in
-                try prepareUsers(path)
-                try RegistryAdmin(root: path).setPolicy(
+                try await prepareUsers(path)
+                try await RegistryAdmin(root: path).setPolicy(
                     project: "proj", immutableTags: ["release-*", "<b>v*</b>"], quotaBytes: 50_000_000,
                     requireSignature: nil, isPublic: nil, signatureKeys: [trusted.publicKey.pemRepresentation])
             }

@@ -130,7 +130,7 @@ struct ConsoleBrowser {
             let unknown = try await browser.signIn("nobody", "password-nobody")
             #expect(unknown.status == .unauthorized)
             // A robot's secret opens the registry API, not the console.
-            let robot = try RegistryAdmin(root: services.storage.root).addRobot(
+            let robot = try await RegistryAdmin(root: services.storage.root).addRobot(
                 project: "proj", name: "ci", role: .admin, lifetime: 3600)
             let robotSignIn = try await browser.signIn(robot.name, robot.secret)
             #expect(robotSignIn.status == .unauthorized)
@@ -164,13 +164,13 @@ struct ConsoleBrowser {
                 "/console/project/members",
                 ["project": "proj", "user": "outsider", "role": "guest", "csrf": String(repeating: "0", count: 64)])
             #expect(badToken.status == .forbidden)
-            #expect(services.security.current().projects["proj"]?.members["outsider"] == nil)
+            #expect((try await services.security.current()).projects["proj"]?.members["outsider"] == nil)
             // With the page's token it works.
             let good = try await browser.submit(
                 from: "/console/project?name=proj", to: "/console/project/members",
                 ["project": "proj", "user": "outsider", "role": "guest"])
             #expect(good.status == .seeOther)
-            #expect(services.security.current().projects["proj"]?.members["outsider"] == .guest)
+            #expect((try await services.security.current()).projects["proj"]?.members["outsider"] == .guest)
         }
     }
 
@@ -293,8 +293,8 @@ struct ConsoleBrowser {
         try await withRegistry(
             configure: scanning(image.database),
             prepare: { root in
-                try prepareUsers(root)
-                try RegistryAdmin(root: root).setPolicy(
+                try await prepareUsers(root)
+                try await RegistryAdmin(root: root).setPolicy(
                     project: "proj", immutableTags: nil, quotaBytes: nil, requireSignature: nil, isPublic: nil,
                     signatureKeys: [trusted.publicKey.pemRepresentation])
             }
@@ -415,7 +415,7 @@ struct ConsoleBrowser {
             let (_, digest) = try await api.pushImage("proj/app", reference: "v1", layers: [layer])
             let queue = try #require(services.scans)
             await queue.waitUntilIdle()
-            let first = try #require(ScanResults(root: services.storage.root).record(digest))
+            let first = try #require(try await ScanResults(storage: services.storage).record(digest))
             var browser = ConsoleBrowser(client)
             try await browser.signIn("developer", "password-developer")
             let page = "/console/artifact?repository=proj/app&digest=\(ConsoleInventory.query(digest.description))"
@@ -424,7 +424,7 @@ struct ConsoleBrowser {
                 from: page, to: "/console/rescan", ["repository": "proj/app", "digest": digest.description])
             #expect(response.status == .seeOther)
             await queue.waitUntilIdle()
-            let second = try #require(ScanResults(root: services.storage.root).record(digest))
+            let second = try #require(try await ScanResults(storage: services.storage).record(digest))
             #expect(second.scannedAt >= first.scannedAt)
             #expect(queue.statistics.finished == 2)
             #expect(try await browser.get(response.header("Location") ?? "").text.contains("Rescan queued."))
@@ -434,7 +434,7 @@ struct ConsoleBrowser {
     @Test func theAuditLogPages() async throws {
         try await withRegistry(prepare: prepareUsers) { client, services in
             for number in 0..<120 {
-                services.audit.record(
+                await services.audit.record(
                     action: "pull", identity: .user("guest"), repository: number % 2 == 0 ? "proj/app" : "pub/app",
                     reference: "event-\(number)", digest: nil, remote: nil, decision: "allow")
             }

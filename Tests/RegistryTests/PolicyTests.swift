@@ -10,11 +10,11 @@ import Testing
 @testable import Registry
 
 @Suite struct PolicyTests {
-    func projectWith(_ change: @escaping @Sendable (inout ProjectRecord) -> Void) -> (String) throws -> Void {
+    func projectWith(_ change: @escaping @Sendable (inout ProjectRecord) -> Void) -> (String) async throws -> Void {
         { root in
             let admin = try RegistryAdmin(root: root)
-            try admin.createProject("pol", public: false)
-            try admin.store.update { state in
+            try await admin.createProject("pol", public: false)
+            try await admin.store.update { state in
                 var record = state.projects["pol"] ?? ProjectRecord()
                 change(&record)
                 state.projects["pol"] = record
@@ -345,12 +345,12 @@ import Testing
         let publicKey = trusted.publicKey.pemRepresentation
         try await withRegistry(prepare: { root in
             let admin = try RegistryAdmin(root: root)
-            try admin.createProject("signed", public: false)
-            try admin.setPolicy(
+            try await admin.createProject("signed", public: false)
+            try await admin.setPolicy(
                 project: "signed", immutableTags: nil, quotaBytes: nil, requireSignature: true, isPublic: nil,
                 signatureKeys: [publicKey])
-            #expect(throws: RegistryAdmin.AdminError.self) {
-                try admin.setPolicy(
+            await #expect(throws: RegistryAdmin.AdminError.self) {
+                try await admin.setPolicy(
                     project: "signed", immutableTags: nil, quotaBytes: nil, requireSignature: nil, isPublic: nil,
                     signatureKeys: ["not a key"])
             }
@@ -382,23 +382,20 @@ import Testing
 }
 
 @Suite struct SecurityStoreTests {
-    @Test func concurrentUpdatesFromTwoStoresLoseNothing() throws {
-        // Two stores on one root (a server and a command, say), forty changes at once from threads.
+    @Test func concurrentUpdatesFromTwoStoresLoseNothing() async throws {
+        // Two stores on one root (a server and a command, say), forty changes at once.
         let root = TemporaryRoot()
         defer { root.cleanup() }
         let stores = [SecurityStore(root: root.path), SecurityStore(root: root.path)]
-        let failures = NIOLockedValueBox<[String]>([])
-        DispatchQueue.concurrentPerform(iterations: 40) { index in
-            do {
-                try stores[index % 2].update { state in
-                    state.projects["p\(index)"] = ProjectRecord()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    try await stores[index % 2].update { state in state.projects["p\(index)"] = ProjectRecord() }
                 }
-            } catch {
-                failures.withLockedValue { $0.append("\(error)") }
             }
+            try await group.waitForAll()
         }
-        #expect(failures.withLockedValue { $0 }.isEmpty)
-        let projects = SecurityStore(root: root.path).current().projects
+        let projects = (try await SecurityStore(root: root.path).current()).projects
         #expect(projects.count == 40, "projects kept: \(projects.count) of 40")
     }
 }

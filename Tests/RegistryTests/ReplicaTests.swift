@@ -240,9 +240,9 @@ struct ReplicaSet {
         // Projects live under each replica's root: both get the same settings.
         for root in set.roots {
             let admin = try RegistryAdmin(root: root.path)
-            try admin.createProject("fixed", public: false)
-            try admin.createProject("capped", public: false)
-            try admin.store.update { state in
+            try await admin.createProject("fixed", public: false)
+            try await admin.createProject("capped", public: false)
+            try await admin.store.update { state in
                 state.projects["fixed"]?.immutableTags = ["v*"]
                 state.projects["capped"]?.quotaBytes = 100_000
             }

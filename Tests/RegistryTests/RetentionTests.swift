@@ -19,11 +19,11 @@ func setPushed(_ storage: RegistryStorage, _ repository: String, _ digest: Diges
 /// Creates `project` with `rules` (and `immutableTags`) in the root's security state.
 func setRetention(
     root: String, project: String = "proj", rules: RetentionRules, immutableTags: [String] = []
-) throws {
+) async throws {
     let admin = try RegistryAdmin(root: root)
-    try admin.createProject(project, public: false)
-    try admin.store.update { $0.projects[project]?.immutableTags = immutableTags }
-    try RegistryRetention.setRules(root: root, project: project, rules: rules)
+    try await admin.createProject(project, public: false)
+    try await admin.store.update { $0.projects[project]?.immutableTags = immutableTags }
+    try await RegistryRetention.setRules(store: SecurityStore(root: root), project: project, rules: rules)
 }
 
 /// Every file under the root with its size and modification time, for "nothing changed" checks.
@@ -81,7 +81,7 @@ extension API {
                 setPushed(storage, "proj/other", digest, daysAgo: Double(10 - number))
                 other.append(digest)
             }
-            try setRetention(root: storage.root, rules: RetentionRules(keepLast: 2))
+            try await setRetention(root: storage.root, rules: RetentionRules(keepLast: 2))
             let plan = try await RegistryRetention.plan(root: storage.root, project: "proj")
             #expect(Set(plan.delete.map(\.digest)) == Set((app.prefix(3) + other.prefix(1)).map(\.description)))
             #expect(Set(plan.keep.map(\.digest)) == Set((app.suffix(2) + other.suffix(2)).map(\.description)))
@@ -98,7 +98,7 @@ extension API {
                 digests[tag] = try await api.pushImage("proj/app", reference: tag, layers: [randomData(64)]).digest
             }
             let untouched = try await api.pushImage("proj/tools/ci", reference: "dev-9", layers: [randomData(64)])
-            try setRetention(
+            try await setRetention(
                 root: services.storage.root, rules: RetentionRules(repositories: ["app"], keepTags: ["v*"]))
             let plan = try await RegistryRetention.plan(root: services.storage.root, project: "proj")
             #expect(Set(plan.delete.flatMap(\.tags)) == ["dev-1", "dev-2"])
@@ -127,7 +127,7 @@ extension API {
             let index = try await api.pushIndex("proj/multi", reference: "v1", children: [child])
             let viaChild = try await api.request(.get, "/v2/proj/multi/manifests/\(child.digest)")
             #expect(viaChild.status == .ok)
-            try setRetention(root: services.storage.root, rules: RetentionRules(keepPulledDays: 7))
+            try await setRetention(root: services.storage.root, rules: RetentionRules(keepPulledDays: 7))
             let plan = try await RegistryRetention.plan(root: services.storage.root, project: "proj")
             #expect(Set(plan.keep.map(\.digest)) == [pulled.description, index.description])
             #expect(Set(plan.delete.map(\.digest)) == [stale.description, never.description])
@@ -160,7 +160,7 @@ extension API {
             for number in 1...4 {
                 try await api.pushImage("proj/app", reference: "t\(number)", layers: [randomData(1000)])
             }
-            try setRetention(root: services.storage.root, rules: RetentionRules(keepLast: 1))
+            try await setRetention(root: services.storage.root, rules: RetentionRules(keepLast: 1))
             let before = snapshot(services.storage.root)
             let plan = try await RegistryRetention.plan(root: services.storage.root, project: "proj")
             #expect(plan.delete.count == 3)
@@ -173,7 +173,7 @@ extension API {
         try await withRegistry(storages: [.fileSystem]) { client, services in
             let api = API(client: client)
             try await api.pushImage("proj/app", reference: "t1", layers: [randomData(100)])
-            try setRetention(root: services.storage.root, rules: RetentionRules(keepSigned: true))
+            try await setRetention(root: services.storage.root, rules: RetentionRules(keepSigned: true))
             let result = try await RegistryRetention.apply(root: services.storage.root, project: "proj", gracePeriod: 0)
             #expect(result.deletedManifests == 0)
             #expect(try await services.storage.tags("proj/app") == ["t1"])
@@ -195,7 +195,7 @@ extension API {
             }
             let freshLayer = randomData(100_000)
             let fresh = try await api.pushImage("proj/app", reference: "fresh", layers: [shared, freshLayer]).digest
-            try setRetention(root: storage.root, rules: RetentionRules(keepLast: 1))
+            try await setRetention(root: storage.root, rules: RetentionRules(keepLast: 1))
             let audit = storage.root + "/audit.log"
             let result = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(result.deletedManifests == 3)
@@ -238,7 +238,7 @@ extension API {
                 artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json")
             let immutable = try await api.pushImage("proj/app", reference: "release-1", layers: [randomData(64)])
             let plain = try await api.pushImage("proj/app", reference: "c", layers: [randomData(64)])
-            try setRetention(
+            try await setRetention(
                 root: storage.root, rules: RetentionRules(keepTags: ["none"]), immutableTags: ["release-*"])
             let result = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(result.plan.delete.map(\.digest) == [plain.digest.description])
@@ -253,8 +253,7 @@ extension API {
             #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
 
             // With keepSigned off, the signed images go, and their signatures with them.
-            try RegistryRetention.setRules(
-                root: storage.root, project: "proj", rules: RetentionRules(keepTags: ["none"], keepSigned: false))
+            try await RegistryRetention.setRules(store: SecurityStore(root: storage.root), project: "proj", rules: RetentionRules(keepTags: ["none"], keepSigned: false))
             let second = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(
                 Set(second.plan.delete.map(\.digest))
@@ -288,7 +287,7 @@ extension API {
             _ = try await api.request(.delete, "/v2/proj/app/manifests/sbom-of-old")
             // An old index whose child is also a child of the kept index.
             let oldIndex = try await api.pushIndex("proj/app", reference: "v0", children: [amd])
-            try setRetention(root: storage.root, rules: RetentionRules(keepTags: ["v1"]))
+            try await setRetention(root: storage.root, rules: RetentionRules(keepTags: ["v1"]))
             let result = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(
                 Set(result.plan.delete.map(\.digest))
@@ -323,13 +322,13 @@ extension API {
                 setPushed(services.storage, "proj/app", digest, daysAgo: Double(10 - number))
                 digests[tag] = digest
             }
-            try RegistryAdmin(root: root).createProject("proj", public: false)
+            try await RegistryAdmin(root: root).createProject("proj", public: false)
             let set = try await run(
                 executable,
                 ["registry", "retention", "rules", "proj", "--keep-last", "1", "--keep-tags", "t1", "--root", root])
             #expect(set.status == 0, "\(set.error)")
             #expect(
-                try RegistryRetention.rules(root: root, project: "proj")
+                try await RegistryRetention.rules(store: SecurityStore(root: root), project: "proj")
                     == RetentionRules(keepLast: 1, keepTags: ["t1"]))
             let json = try await run(executable, ["registry", "retention", "proj", "--format", "json", "--root", root])
             #expect(json.status == 0, "\(json.error)")
@@ -349,20 +348,19 @@ extension API {
         }
     }
 
-    @Test func rulesAreValidatedAndNeedAProject() throws {
+    @Test func rulesAreValidatedAndNeedAProject() async throws {
         let root = TemporaryRoot()
         defer { root.cleanup() }
-        #expect(throws: RegistryAdmin.AdminError.self) {
-            try RegistryRetention.setRules(root: root.path, project: "nope", rules: RetentionRules(keepLast: 1))
+        await #expect(throws: RegistryAdmin.AdminError.self) {
+            try await RegistryRetention.setRules(store: SecurityStore(root: root.path), project: "nope", rules: RetentionRules(keepLast: 1))
         }
-        try RegistryAdmin(root: root.path).createProject("proj", public: false)
-        #expect(throws: RegistryAdmin.AdminError.self) {
-            try RegistryRetention.setRules(root: root.path, project: "proj", rules: RetentionRules(keepLast: -1))
+        try await RegistryAdmin(root: root.path).createProject("proj", public: false)
+        await #expect(throws: RegistryAdmin.AdminError.self) {
+            try await RegistryRetention.setRules(store: SecurityStore(root: root.path), project: "proj", rules: RetentionRules(keepLast: -1))
         }
-        try RegistryRetention.setRules(
-            root: root.path, project: "proj", rules: RetentionRules(keepLast: 3, keepTags: ["v*"]))
+        try await RegistryRetention.setRules(store: SecurityStore(root: root.path), project: "proj", rules: RetentionRules(keepLast: 3, keepTags: ["v*"]))
         #expect(
-            try RegistryRetention.rules(root: root.path, project: "proj")
+            try await RegistryRetention.rules(store: SecurityStore(root: root.path), project: "proj")
                 == RetentionRules(keepLast: 3, keepTags: ["v*"]))
     }
 }
@@ -450,7 +448,7 @@ extension API {
                 }
             }
         }
-        try setRetention(root: root.path, rules: RetentionRules(keepLast: 10, keepTags: ["keep-*"]))
+        try await setRetention(root: root.path, rules: RetentionRules(keepLast: 10, keepTags: ["keep-*"]))
         let storage = try RegistryStorage(root: root.path)
         let plan = try await RegistryRetention.plan(root: root.path, project: "proj")
         let doomed = Set(plan.delete.map { "\($0.repository)@\($0.digest)" })

@@ -58,7 +58,7 @@ import Testing
             #expect(push.status == 0, "\(push.error)")
             try await #require(services.scans).waitUntilIdle()
             let digest = try #require(try await services.storage.resolveTag("proj/vuln", "v1"))
-            let record = try #require(ScanResults(root: services.storage.root).record(digest))
+            let record = try #require(try await ScanResults(storage: services.storage).record(digest))
             #expect(record.status == .completed, "\(record.error ?? "")")
             #expect(record.findings.map(\.id) == [VulnerableImage.vulnerability])
             let refused = try await pull(host)

@@ -106,7 +106,7 @@ func blockHigh(
             let (_, digest) = try await api.pushImage("proj/app", reference: "v1", layers: [layer])
             let queue = try #require(services.scans)
             await queue.waitUntilIdle()
-            let record = try #require(ScanResults(root: services.storage.root).record(digest))
+            let record = try #require(try await ScanResults(storage: services.storage).record(digest))
             #expect(record.status == .completed, "\(record.error ?? "")")
             #expect(record.findings.map(\.id) == [VulnerableImage.vulnerability])
             #expect(record.findings.first?.severity == .high)
@@ -147,7 +147,7 @@ func blockHigh(
             let api = API(client: client)
             let (_, digest) = try await api.pushImage("proj/app", reference: "v1", layers: [layer])
             try await #require(services.scans).waitUntilIdle()
-            let record = try #require(ScanResults(root: services.storage.root).record(digest))
+            let record = try #require(try await ScanResults(storage: services.storage).record(digest))
             #expect(record.status == .failed)
             #expect(record.error?.contains("does not exist") == true)
             let pull = try await api.request(
@@ -165,8 +165,8 @@ func blockHigh(
             let queue = try #require(services.scans)
             let (_, digest) = try await api.pushImage("proj/app", reference: "v1", layers: [layer])
             await queue.waitUntilIdle()
-            let results = ScanResults(root: services.storage.root)
-            let before = try #require(results.record(digest))
+            let results = ScanResults(storage: services.storage)
+            let before = try #require(try await results.record(digest))
             // Without a change the check queues nothing.
             _ = await queue.checkDatabase()
             #expect(await queue.checkDatabase() == 0)
@@ -178,7 +178,7 @@ func blockHigh(
                 into: image.database, source: "osv:second")
             #expect(await queue.checkDatabase() == 1)
             await queue.waitUntilIdle()
-            let after = try #require(results.record(digest))
+            let after = try #require(try await results.record(digest))
             #expect(after.databaseVersion != before.databaseVersion)
             #expect(after.databaseVersion == (try ScanDatabase.version(path: image.database)))
             #expect(after.findings.map(\.id) == ["CVE-2099-2002", VulnerableImage.vulnerability])
@@ -203,20 +203,23 @@ func blockHigh(
             // Not started: one job fits, the others are refused and recorded.
             let queue = ScanQueue(
                 scanner: ImageScanner(storage: services.storage, databasePath: image.database), workers: 1, capacity: 1)
-            #expect(queue.enqueue(repository: "proj/app0", digest: digests[0]))
-            #expect(!queue.enqueue(repository: "proj/app1", digest: digests[1]))
-            #expect(!queue.enqueue(repository: "proj/app2", digest: digests[2]))
+            let accepted = [
+                await queue.enqueue(repository: "proj/app0", digest: digests[0]),
+                await queue.enqueue(repository: "proj/app1", digest: digests[1]),
+                await queue.enqueue(repository: "proj/app2", digest: digests[2]),
+            ]
+            #expect(accepted == [true, false, false])
             #expect(queue.statistics.dropped == 2)
-            let results = ScanResults(root: services.storage.root)
-            #expect(results.record(digests[1])?.status == .failed)
-            #expect(results.record(digests[1])?.error?.contains("queue was full") == true)
+            let results = ScanResults(storage: services.storage)
+            #expect(try await results.record(digests[1])?.status == .failed)
+            #expect(try await results.record(digests[1])?.error?.contains("queue was full") == true)
             queue.start()
             await queue.waitUntilIdle()
-            #expect(results.record(digests[0])?.status == .completed)
+            #expect(try await results.record(digests[0])?.status == .completed)
             // The next database check picks the dropped ones up again.
             #expect(await queue.checkDatabase() == 2)
             await queue.waitUntilIdle()
-            #expect(digests.allSatisfy { results.record($0)?.status == .completed })
+            for digest in digests { #expect(try await results.record(digest)?.status == .completed) }
             queue.stop()
         }
     }
@@ -236,8 +239,8 @@ func blockHigh(
             let statistics = queue.statistics
             #expect(statistics.finished == 6)
             #expect(statistics.peakRunning >= 1 && statistics.peakRunning <= workers)
-            let results = ScanResults(root: services.storage.root)
-            #expect(digests.allSatisfy { results.record($0)?.status == .completed })
+            let results = ScanResults(storage: services.storage)
+            for digest in digests { #expect(try await results.record(digest)?.status == .completed) }
         }
     }
 
@@ -263,9 +266,9 @@ func blockHigh(
                 body: indexData)
             #expect(put.status == .created)
             try await #require(services.scans).waitUntilIdle()
-            let results = ScanResults(root: services.storage.root)
-            #expect(results.record(digest)?.status == .completed)
-            #expect(results.record(OCI.Digest.of(indexData)) == nil, "an index has no record of its own")
+            let results = ScanResults(storage: services.storage)
+            #expect(try await results.record(digest)?.status == .completed)
+            #expect(try await results.record(OCI.Digest.of(indexData)) == nil, "an index has no record of its own")
         }
     }
 }

@@ -85,7 +85,7 @@ func withRegistry<T: Sendable>(
     root given: TemporaryRoot? = nil,
     storages: [TestStorage]? = nil,
     configure: (inout RegistryConfiguration) -> Void = { _ in },
-    prepare: (String) throws -> Void = { _ in },
+    prepare: (String) async throws -> Void = { _ in },
     _ body: @Sendable (any TestClientProtocol, RegistryServices) async throws -> T
 ) async throws -> T {
     var result: T?
@@ -102,7 +102,7 @@ func withRegistry<T: Sendable>(
     root given: TemporaryRoot? = nil,
     storage: TestStorage,
     configure: (inout RegistryConfiguration) -> Void = { _ in },
-    prepare: (String) throws -> Void = { _ in },
+    prepare: (String) async throws -> Void = { _ in },
     _ body: @Sendable (any TestClientProtocol, RegistryServices) async throws -> T
 ) async throws -> T {
     // A root the caller gives outlives this server (a restart with another configuration).
@@ -121,7 +121,7 @@ func withRegistry<T: Sendable>(
     }
     configure(&configuration)
     try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-    try prepare(root.path)
+    try await prepare(root.path)
     let services = try await RegistryServices(
         configuration: configuration, storage: try RegistryStorage.open(configuration, environment: environment))
     var logger = Logger(label: "registry-test")

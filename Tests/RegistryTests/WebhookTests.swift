@@ -81,11 +81,10 @@ final class WebhookReceiver: @unchecked Sendable {
 func addWebhook(
     root: String, project: String = "proj", url: String, events: [WebhookEventType] = [], secret: String? = "s3cret",
     authorization: String? = "Bearer hook-token"
-) throws -> WebhookEndpoint {
+) async throws -> WebhookEndpoint {
     let admin = try RegistryAdmin(root: root)
-    if admin.store.current().projects[project] == nil { try admin.createProject(project, public: false) }
-    return try RegistryWebhooks.add(
-        root: root, project: project,
+    if (try await admin.store.current()).projects[project] == nil { try await admin.createProject(project, public: false) }
+    return try await RegistryWebhooks.add(store: SecurityStore(root: root), project: project,
         endpoint: WebhookEndpoint(url: url, events: events, secret: secret, authorization: authorization))
 }
 
@@ -126,7 +125,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         let receiver = WebhookReceiver()
         try await receiver.serve { url in
             try await withRegistry(storages: [.fileSystem], configure: scanning(image.database)) { client, services in
-                try addWebhook(root: services.storage.root, url: url)
+                try await addWebhook(root: services.storage.root, url: url)
                 let api = API(client: client)
                 let (data, digest) = try await api.pushImage("proj/app", reference: "v1", layers: [layer])
                 await services.scans?.waitUntilIdle()
@@ -134,7 +133,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
                 #expect(deleted.status == .accepted)
                 // A quota just above what is stored refuses the next blob.
                 let used = try await PolicyEngine.usage(project: "proj", storage: services.storage).bytes
-                try RegistryAdmin(root: services.storage.root).store.update {
+                try await RegistryAdmin(root: services.storage.root).store.update {
                     $0.projects["proj"]?.quotaBytes = used + 10
                 }
                 let start = try await api.request(.post, "/v2/proj/app/blobs/uploads/")
@@ -188,7 +187,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         try await receiver.serve { url in
             let missing = image.builder.root + "/no-such-database.sqlite"
             try await withRegistry(storages: [.fileSystem], configure: scanning(missing)) { client, services in
-                try addWebhook(root: services.storage.root, url: url, events: [.scanFailed])
+                try await addWebhook(root: services.storage.root, url: url, events: [.scanFailed])
                 let api = API(client: client)
                 try await api.pushImage("proj/app", reference: "v1", layers: [try image.layer()])
                 await services.scans?.waitUntilIdle()
@@ -209,7 +208,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         try await receiver.serve { url in
             try await withRegistry(storages: [.fileSystem]) { client, services in
                 fastRetries(services, attempts: 5)
-                let endpoint = try addWebhook(root: services.storage.root, url: url, events: [.push])
+                let endpoint = try await addWebhook(root: services.storage.root, url: url, events: [.push])
                 let api = API(client: client)
                 try await api.pushImage("proj/app", reference: "v1", layers: [randomData(100)])
                 await services.webhooks.waitUntilIdle()
@@ -248,7 +247,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         try await held.serve { url in
             try await withRegistry(storages: [.fileSystem]) { client, services in
                 fastRetries(services, attempts: 2, timeout: .seconds(120))
-                try addWebhook(root: services.storage.root, url: url, events: [.push])
+                try await addWebhook(root: services.storage.root, url: url, events: [.push])
                 let api = API(client: client)
                 let started = ContinuousClock.now
                 for number in 0..<10 {
@@ -277,7 +276,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         let closed = try await WebhookReceiver().serve { $0 }
         try await withRegistry(storages: [.fileSystem]) { client, services in
             fastRetries(services, attempts: 2, timeout: .seconds(1))
-            try addWebhook(root: services.storage.root, url: closed, events: [.push])
+            try await addWebhook(root: services.storage.root, url: closed, events: [.push])
             let api = API(client: client)
             for number in 0..<10 {
                 try await api.pushImage("proj/app", reference: "t\(number)", layers: [randomData(100)])
@@ -300,7 +299,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         let receiver = WebhookReceiver()
         try await receiver.serve { url in
             let server = try await ServerProcess(executable: executable, root: root.path)
-            try RegistryAdmin(root: root.path).createProject("proj", public: false)
+            try await RegistryAdmin(root: root.path).createProject("proj", public: false)
             let secret = root.path + "/secret"
             try Data("live-secret".utf8).write(to: URL(fileURLWithPath: secret))
             let added = try await run(
@@ -333,18 +332,18 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         let root = TemporaryRoot()
         defer { root.cleanup() }
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-        #expect(throws: RegistryAdmin.AdminError.self) {
-            try addWebhook(root: root.path, url: "ftp://example.com/hook")
+        await #expect(throws: RegistryAdmin.AdminError.self) {
+            try await addWebhook(root: root.path, url: "ftp://example.com/hook")
         }
-        let endpoint = try addWebhook(root: root.path, url: "https://example.com/hook", events: [.push, .delete])
-        #expect(try RegistryWebhooks.list(root: root.path, project: "proj") == [endpoint])
-        try RegistryWebhooks.setEnabled(root: root.path, project: "proj", id: endpoint.id, enabled: false)
-        #expect(try RegistryWebhooks.list(root: root.path, project: "proj").first?.enabled == false)
-        #expect(try RegistryWebhooks.list(root: root.path, project: "proj").first?.subscribes(to: .push) == false)
-        try RegistryWebhooks.remove(root: root.path, project: "proj", id: endpoint.id)
-        #expect(try RegistryWebhooks.list(root: root.path, project: "proj").isEmpty)
-        #expect(throws: RegistryAdmin.AdminError.self) {
-            try RegistryWebhooks.remove(root: root.path, project: "proj", id: endpoint.id)
+        let endpoint = try await addWebhook(root: root.path, url: "https://example.com/hook", events: [.push, .delete])
+        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj") == [endpoint])
+        try await RegistryWebhooks.setEnabled(store: SecurityStore(root: root.path), project: "proj", id: endpoint.id, enabled: false)
+        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.enabled == false)
+        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.subscribes(to: .push) == false)
+        try await RegistryWebhooks.remove(store: SecurityStore(root: root.path), project: "proj", id: endpoint.id)
+        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").isEmpty)
+        await #expect(throws: RegistryAdmin.AdminError.self) {
+            try await RegistryWebhooks.remove(store: SecurityStore(root: root.path), project: "proj", id: endpoint.id)
         }
 
         // The same through the command line; secrets are never printed.
@@ -359,14 +358,14 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
             ])
         #expect(added.status == 0, "\(added.error)")
         #expect(added.output == "ci\n")
-        #expect(try RegistryWebhooks.list(root: root.path, project: "proj").first?.secret == "k3y-material")
+        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.secret == "k3y-material")
         let listed = try await run(executable, ["registry", "webhooks", "proj", "--root", root.path])
         #expect(listed.output == "ci http://127.0.0.1:9/hook push signed\n")
         let json = try await run(executable, ["registry", "webhooks", "proj", "--format", "json", "--root", root.path])
         #expect(!json.output.contains("k3y-material"))
         let removed = try await run(executable, ["registry", "webhooks", "remove", "proj", "ci", "--root", root.path])
         #expect(removed.status == 0)
-        #expect(try RegistryWebhooks.list(root: root.path, project: "proj").isEmpty)
+        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").isEmpty)
     }
 }
 
