@@ -36,7 +36,7 @@ extension MetadataStore {
             }
             if let action {
                 // A prefix match without LIKE, whose wildcards the action might contain.
-                conditions.append("(action = ? OR substr(action, 1, ?) = ?)")
+                conditions.append("(action = ? OR substr(action, 1, CAST(? AS INTEGER)) = ?)")
                 arguments += [.text(action), SQLValue(action.unicodeScalars.count + 1), .text(action + ".")]
             }
             if let since {

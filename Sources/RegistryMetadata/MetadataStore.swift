@@ -414,7 +414,7 @@ public final class MetadataStore: Sendable {
             try await connection.execute(
                 "DELETE FROM tags WHERE repository = ? AND digest = ?", [.text(repository), .text(digest)])
             let stillHeld = try await connection.first(
-                "SELECT 1 FROM manifests WHERE digest = ? AND (repository = ? OR substr(repository, 1, ?) = ?)",
+                "SELECT 1 FROM manifests WHERE digest = ? AND (repository = ? OR substr(repository, 1, CAST(? AS INTEGER)) = ?)",
                 [.text(digest), .text(project), SQLValue(project.count + 1), .text(project + "/")])
             if stillHeld == nil {
                 try await connection.execute(

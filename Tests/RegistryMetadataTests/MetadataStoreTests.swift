@@ -38,34 +38,20 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 try? FileManager.default.removeItem(atPath: directory)
             }
         case .postgres:
-            guard let url = Self.postgresURL, var components = URLComponents(string: url) else {
+            guard let url = Self.postgresURL else {
                 if Environment.isCI { Issue.record("BERTH_TEST_POSTGRES is required under CI (.ci/run sets it)") }
                 return nil
             }
-            let name = "berth_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-            try Self.psql(url, "CREATE DATABASE \(name)")
-            components.path = "/\(name)"
             // Tests run in parallel, each with several stores: keep within the server's connections.
             // A busy pool queues leases: give them time under a loaded parallel run.
-            components.queryItems = [
-                URLQueryItem(name: "max_connections", value: "3"), URLQueryItem(name: "connect_timeout", value: "120"),
-                URLQueryItem(name: "lease_timeout", value: "120"),
-            ]
-            let location = components.string!
-            return Fixture(engine: self, location: location) {
-                try? Self.psql(url, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            }
-        }
-    }
-
-    /// Runs one statement outside a transaction (CREATE/DROP DATABASE) with psql.
-    static func psql(_ url: String, _ sql: String) throws {
-        guard let psql = Tool.find("psql") ?? Tool.find("/usr/lib/postgresql/15/bin/psql") else {
-            throw MetadataError.unavailable("psql is not installed")
-        }
-        let result = try ChildProcess.runSync(psql, [url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
-        guard result.status == 0 else {
-            throw MetadataError.unavailable("psql \(sql): \(result.error)")
+            let (location, name) = try PostgresDatabases.create(
+                on: url,
+                query: [
+                    URLQueryItem(name: "max_connections", value: "3"),
+                    URLQueryItem(name: "connect_timeout", value: "120"),
+                    URLQueryItem(name: "lease_timeout", value: "120"),
+                ])
+            return Fixture(engine: self, location: location) { PostgresDatabases.drop(on: url, name: name) }
         }
     }
 }
@@ -373,6 +359,68 @@ struct MetadataStoreTests {
             #expect(filteredTimes == [1_048, 1_042, 1_036, 1_030, 1_024, 1_018, 1_012])
             #expect(filtered.next == nil)
             await store.close()
+        }
+    }
+
+    @Test("audit pages by number count every match; an action matches its dotted children", arguments: Engine.allCases)
+    func auditPages(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let store = try await fixture.open()
+            let actions = ["api.user.create", "api", "apix", "pull", "api.member.set"]
+            for index in 0..<25 {
+                try await store.appendAudit(
+                    .init(
+                        at: 2_000 + Int64(index), actor: "root", action: actions[index % actions.count],
+                        project: index < 10 ? "team" : nil, repository: nil, outcome: "allow", detail: nil))
+            }
+            let api = try await store.auditPage(.init(action: "api"), offset: 0, limit: 4)
+            #expect(api.total == 15, "api, api.user.create and api.member.set; not apix")
+            #expect(api.events.map(\.at) == [2_024, 2_021, 2_020, 2_019])
+            let second = try await store.auditPage(.init(action: "api"), offset: 12, limit: 4)
+            #expect(second.events.map(\.at) == [2_004, 2_001, 2_000])
+            let window = try await store.auditPage(.init(project: "team", since: 2_002, until: 2_005), offset: 0, limit: 50)
+            #expect(window.total == 3 && window.events.map(\.at) == [2_004, 2_003, 2_002])
+            let none = try await store.auditPage(.init(actor: "nobody"), offset: 0, limit: 50)
+            #expect(none.total == 0 && none.events.isEmpty)
+            await store.close()
+        }
+    }
+
+    @Test("security records change only from the revision the writer read", arguments: Engine.allCases)
+    func securityCompareAndSet(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let stores = try await fixture.stores(2)
+            #expect(try await stores[0].securityRevision() == 0)
+            var records = MetadataStore.SecurityRecords()
+            records.users["root"] = .init(name: "root", passwordHash: "$2b$h", admin: true)
+            records.users["dev"] = .init(name: "dev", passwordHash: "$2b$d", admin: false)
+            records.projects["team"] = .init(name: "team", isPublic: false, quotaBytes: 10, policy: #"{"a":1}"#)
+            records.members["team"] = ["dev": "developer"]
+            records.robots["robot$team+ci"] = .init(
+                name: "robot$team+ci", secretHash: "x", project: "team", role: "guest", expires: 99)
+            let first = try await stores[0].replaceSecurity(from: .init(), to: records, expected: 0)
+            #expect(first == 1)
+            let (read, revision) = try await stores[1].securityRecords()
+            #expect(read == records && revision == 1)
+            // A writer that read revision 0 is refused and writes nothing.
+            var stale = MetadataStore.SecurityRecords()
+            stale.users["other"] = .init(name: "other", passwordHash: "$2b$o", admin: false)
+            #expect(try await stores[1].replaceSecurity(from: .init(), to: stale, expected: 0) == nil)
+            #expect(try await stores[0].securityRecords().records == records)
+            // Removing a user, a membership and a project, and changing a policy, in one write.
+            var next = read
+            next.users["dev"] = nil
+            next.members["team"] = nil
+            next.projects["team"]?.policy = #"{"a":2}"#
+            next.robots = [:]
+            #expect(try await stores[1].replaceSecurity(from: read, to: next, expected: 1) == 2)
+            let (after, latest) = try await stores[0].securityRecords()
+            #expect(after == next && latest == 2)
+            var gone = next
+            gone.projects["team"] = nil
+            #expect(try await stores[0].replaceSecurity(from: next, to: gone, expected: 2) == 3)
+            #expect(try await stores[1].securityRecords().records == gone)
+            for store in stores { await store.close() }
         }
     }
 

@@ -274,7 +274,7 @@ struct AdminCaller {
                 #expect(Set(names) == expected, "\(who)")
             }
             // Refusals and changes are in the audit log, with who made them.
-            let log = try String(contentsOfFile: services.audit.path, encoding: .utf8)
+            let log = try await auditText(services)
             #expect(log.contains(#""action":"api.member.set","decision":"allow""#))
             #expect(log.contains(#""action":"api.createUser","decision":"deny""#))
         }

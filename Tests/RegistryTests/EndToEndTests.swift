@@ -211,7 +211,7 @@ import Testing
                     "pull", "--tls-verify=false", "--creds", "guest:password-guest", "docker://\(host)/proj/buildah:v1",
                 ])
             #expect(buildahPull.status == 0, "\(buildahPull.error)")
-            let audit = try String(contentsOfFile: services.audit.path, encoding: .utf8)
+            let audit = try await auditText(services)
             #expect(audit.contains(#""action":"push""#) && audit.contains(#""user":"developer""#))
             #expect(audit.contains(#""decision":"deny""#), "the guest's refused push is audited")
         }

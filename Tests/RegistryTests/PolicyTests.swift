@@ -176,7 +176,7 @@ import Testing
                 artifactType: "application/vnd.cncf.notary.signature")
             #expect(try await api.request(.get, "/v2/pol/app/manifests/v2").status == .ok)
 
-            let audit = try String(contentsOfFile: services.audit.path, encoding: .utf8)
+            let audit = try await auditText(services)
             #expect(
                 audit.split(separator: "\n").allSatisfy {
                     (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil

@@ -16,6 +16,9 @@ struct ReplicaSet {
     let arguments: [String]
     let environment: [String: String]
     let roots: [TemporaryRoot]
+    /// The database of this set alone on the test server, dropped by `cleanup()`.
+    let server: String
+    let databaseName: String
 
     /// The set, or nil (a failure under CI) when SeaweedFS or PostgreSQL is missing.
     static func make(replicas: Int = 2) async throws -> ReplicaSet? {
@@ -26,16 +29,17 @@ struct ReplicaSet {
             return nil
         }
         let (location, credentials) = try await SharedObjectStore.location()
-        var database = try #require(URLComponents(string: postgres))
+        // A database of its own: users, projects and the audit log of one test are not another's.
         // Each push holds a pooled connection for its lock while it writes: room for a hundred at once.
-        database.queryItems =
-            (database.queryItems ?? []) + [
+        let (database, name) = try PostgresDatabases.create(
+            on: postgres,
+            query: [
                 URLQueryItem(name: "max_connections", value: "40"), URLQueryItem(name: "lease_timeout", value: "120"),
-            ]
+            ])
         let roots = (0..<replicas).map { _ in TemporaryRoot() }
         return ReplicaSet(
-            executable: executable, arguments: ["--storage", location, "--database", try #require(database.string)],
-            environment: credentials, roots: roots)
+            executable: executable, arguments: ["--storage", location, "--database", database],
+            environment: credentials, roots: roots, server: postgres, databaseName: name)
     }
 
     func start(_ index: Int) async throws -> ServerProcess {
@@ -52,6 +56,7 @@ struct ReplicaSet {
 
     func cleanup() {
         for root in roots { root.cleanup() }
+        PostgresDatabases.drop(on: server, name: databaseName)
     }
 }
 
@@ -237,15 +242,14 @@ struct ReplicaSet {
     func immutableTagsAndQuotasHoldAcrossReplicas() async throws {
         guard let set = try await ReplicaSet.make() else { return }
         defer { set.cleanup() }
-        // Projects live under each replica's root: both get the same settings.
-        for root in set.roots {
-            let admin = try RegistryAdmin(root: root.path)
-            try await admin.createProject("fixed", public: false)
-            try await admin.createProject("capped", public: false)
-            try await admin.store.update { state in
-                state.projects["fixed"]?.immutableTags = ["v*"]
-                state.projects["capped"]?.quotaBytes = 100_000
-            }
+        // Projects live in the shared database: set once, through replica A's command line.
+        for arguments in [
+            ["project", "create", "fixed"], ["project", "create", "capped"],
+            ["project", "policy", "fixed", "--immutable-tag", "v*"],
+            ["project", "policy", "capped", "--quota", "100000"],
+        ] {
+            let result = try await set.command(0, arguments)
+            #expect(result.status == 0, "\(arguments): \(result.error)")
         }
         let a = try await set.start(0)
         let b = try await set.start(1)
@@ -286,6 +290,111 @@ struct ReplicaSet {
         #expect(statuses == 4, "uploads accepted within the quota: \(statuses)")
         print(
             "replica policy test: immutable tag pushes acknowledged \(images.count) of 12; uploads within the quota \(statuses) of 10"
+        )
+        a.kill9()
+        b.kill9()
+    }
+
+    /// Users, projects, members and policies changed through one replica's admin API take effect on
+    /// the other within the cache interval (1 s); concurrent changes through both are all kept;
+    /// the audit log is one log whichever replica is asked.
+    @Test(.timeLimit(.minutes(4)))
+    func usersProjectsAndTheAuditLogAreSharedAcrossReplicas() async throws {
+        guard let set = try await ReplicaSet.make() else { return }
+        defer { set.cleanup() }
+        let a = try await set.start(0)
+        let b = try await set.start(1)
+        let replicas = [a, b].map {
+            HTTPPusher(client: .shared, base: "http://127.0.0.1:\($0.port)", timeout: .seconds(60))
+        }
+        func json(_ value: [String: Any]) throws -> Data { try JSONSerialization.data(withJSONObject: value) }
+        let rootAuth = ("Authorization", basic("root", "password-root"))
+        let devAuth = ("Authorization", basic("dev", "password-dev"))
+        let jsonType = ("Content-Type", "application/json")
+
+        // No users yet: the first administrator is made through A.
+        let created = try await replicas[0].send(
+            .POST, "/api/v1/users", headers: [jsonType],
+            body: try json(["name": "root", "password": "password-root", "admin": true]))
+        #expect(created.status == 201, "\(String(decoding: created.body, as: UTF8.self))")
+        for (path, body) in [
+            ("/api/v1/users", ["name": "dev", "password": "password-dev"]),
+            ("/api/v1/projects", ["name": "team", "public": false]),
+        ] as [(String, [String: Any])] {
+            let answer = try await replicas[0].send(.POST, path, headers: [rootAuth, jsonType], body: try json(body))
+            #expect(answer.status == 201, "\(path): \(String(decoding: answer.body, as: UTF8.self))")
+        }
+        let member = try await replicas[0].send(
+            .PUT, "/api/v1/projects/team/members/dev", headers: [rootAuth, jsonType],
+            body: try json(["role": "developer"]))
+        #expect(member.status == 200, "\(String(decoding: member.body, as: UTF8.self))")
+
+        // B lets the new developer push within about a second of the change on A.
+        let clock = ContinuousClock()
+        let changed = clock.now
+        var seen: Duration?
+        while clock.now - changed < .seconds(5) {
+            let start = try await replicas[1].send(.POST, "/v2/team/app/blobs/uploads/", headers: [devAuth])
+            if start.status == 202 {
+                seen = clock.now - changed
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let membership = try #require(seen, "B never let the member A added push")
+        #expect(membership < .seconds(2), "B saw A's change after \(membership)")
+
+        // Forty projects created at once, half through each replica: all forty are kept.
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    let body = try? json(["name": "p\(index)", "public": false])
+                    return (try? await replicas[index % 2].send(
+                        .POST, "/api/v1/projects", headers: [rootAuth, jsonType], body: body))?.status ?? 0
+                }
+            }
+            var all: [Int] = []
+            for await status in group { all.append(status) }
+            return all
+        }
+        #expect(statuses.allSatisfy { $0 == 201 }, "\(statuses.sorted())")
+        for replica in replicas {
+            let listed = try await replica.send(.GET, "/api/v1/projects", headers: [rootAuth])
+            let names = try #require(try JSONSerialization.jsonObject(with: listed.body) as? [[String: Any]])
+                .compactMap { $0["name"] as? String }
+            #expect(Set(names).isSuperset(of: (0..<40).map { "p\($0)" }), "\(replica.base) lists \(names.count)")
+        }
+
+        // The user removed through B is refused by A within about a second.
+        let removed = try await replicas[1].send(.DELETE, "/api/v1/users/dev", headers: [rootAuth])
+        #expect(removed.status == 204)
+        let deleted = clock.now
+        var refused: Duration?
+        while clock.now - deleted < .seconds(5) {
+            let start = try await replicas[0].send(.POST, "/v2/team/app/blobs/uploads/", headers: [devAuth])
+            if start.status == 401 {
+                refused = clock.now - deleted
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let removal = try #require(refused, "A still accepts the user B removed")
+        #expect(removal < .seconds(2), "A refused the removed user after \(removal)")
+
+        // One audit log: both replicas give the same events, made through either.
+        var totals: [Int] = []
+        for replica in replicas {
+            let page = try await replica.send(.GET, "/api/v1/audit?action=api&page_size=500", headers: [rootAuth])
+            #expect(page.status == 200, "\(String(decoding: page.body.prefix(500), as: UTF8.self))")
+            let object = try #require(try JSONSerialization.jsonObject(with: page.body) as? [String: Any])
+            let items = try #require(object["items"] as? [[String: Any]])
+            let actions = Set(items.compactMap { $0["action"] as? String })
+            #expect(actions.isSuperset(of: ["api.user.create", "api.project.create", "api.member.set", "api.user.delete"]))
+            totals.append(object["total"] as? Int ?? -1)
+        }
+        #expect(totals[0] == totals[1] && totals[0] >= 44, "audit totals \(totals)")
+        print(
+            "replica state test: a member added on A could push to B after \(membership); a user removed on B was refused by A after \(removal); 40 concurrent project creations kept \(statuses.filter { $0 == 201 }.count); audit events \(totals)"
         )
         a.kill9()
         b.kill9()

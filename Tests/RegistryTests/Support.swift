@@ -24,11 +24,13 @@ struct TemporaryRoot {
     }
 }
 
-/// Where a test registry keeps its content. Tests that go through ``withRegistry`` run once per
-/// storage available: the file system always, the object store when `weed` (SeaweedFS) is on PATH.
+/// Where a test registry keeps its content and metadata. Tests that go through ``withRegistry``
+/// run once per storage available: the file system with the metadata as files under the root
+/// (the single-node default) always, and the object store with the metadata in a SQLite database
+/// when `weed` (SeaweedFS) is on PATH. PostgreSQL metadata is covered by the replica tests.
 enum TestStorage: String, CaseIterable, Sendable, CustomStringConvertible {
     case fileSystem = "file system"
-    case objectStore = "object store"
+    case objectStore = "object store and SQLite metadata"
 
     var description: String { rawValue }
 
@@ -117,6 +119,7 @@ func withRegistry<T: Sendable>(
         let (location, credentials) = try await SharedObjectStore.location(
             prefix: String(Digest.of(Data(root.path.utf8)).encoded.prefix(24)))
         configuration.storage = location
+        configuration.database = "sqlite:state/metadata.db"
         environment.merge(credentials) { $1 }
     }
     configure(&configuration)
@@ -242,4 +245,21 @@ final class Collected<Element: Sendable>: @unchecked Sendable {
     var all: [Element] { lock.withLock { items } }
     var isEmpty: Bool { lock.withLock { items.isEmpty } }
     func append(_ item: Element) { lock.withLock { items.append(item) } }
+}
+
+/// The audit log as JSON lines with sorted keys, oldest first, from whichever store holds it (the
+/// file under the root, or the metadata database).
+func auditText(_ services: RegistryServices) async throws -> String {
+    var query = AuditQuery(project: nil, pageSize: AuditQuery.maximumPageSize)
+    var events: [APIAuditEvent] = []
+    while true {
+        let (total, items) = try await services.audit.events(query)
+        events += items
+        if items.isEmpty || events.count >= total { break }
+        query.page += 1
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return try events.reversed().map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(
+        separator: "\n")
 }

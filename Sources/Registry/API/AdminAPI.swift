@@ -92,7 +92,8 @@ public struct AdminAPI: Sendable {
         -> Response
     {
         do {
-            let state = (try await services.security.current())
+            // Administration answers from the state as it is now, whichever replica changed it last.
+            let state = try await services.security.current(fresh: true)
             let identity = try await services.authenticator.identify(apiRequest: request, state: state)
             let project = context.parameters.get("project")
             let role = try await authorize(

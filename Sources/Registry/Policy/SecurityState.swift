@@ -186,13 +186,14 @@ public final class SecurityStore: Sendable {
         }
     }
 
-    /// The current state.
-    public func current() async throws -> SecurityState {
+    /// The current state: from the database's records, at most `refreshInterval` old, or with
+    /// `fresh` as of now (one query of the revision when nothing changed).
+    public func current(fresh: Bool = false) async throws -> SecurityState {
         switch backend {
         case .file: return currentFile()
         case .database(let metadata):
             let now = ContinuousClock.now
-            if let cached = databaseCache.withLockedValue({ $0 }), now - cached.checked < refreshInterval {
+            if !fresh, let cached = databaseCache.withLockedValue({ $0 }), now - cached.checked < refreshInterval {
                 return cached.state
             }
             let revision = try await metadata.securityRevision()
