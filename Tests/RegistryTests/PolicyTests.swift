@@ -5,6 +5,8 @@ import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
 import OCI
+import RegistryMetadata
+import TestSupport
 import Testing
 
 @testable import Registry
@@ -382,20 +384,147 @@ import Testing
 }
 
 @Suite struct SecurityStoreTests {
-    @Test func concurrentUpdatesFromTwoStoresLoseNothing() async throws {
-        // Two stores on one root (a server and a command, say), forty changes at once.
+    /// Where a pair of stores keeps the state: the file under a root, or one database.
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case file
+        case sqlite
+        case postgres
+
+        var testDescription: String { rawValue }
+    }
+
+    /// Two stores on one state (a server and a command, or two replicas), or nil when the backend
+    /// is not available here (a failure under CI).
+    func stores(_ backend: Backend, root: TemporaryRoot) async throws -> (
+        [SecurityStore], cleanup: @Sendable () async -> Void
+    )? {
+        switch backend {
+        case .file:
+            return ([SecurityStore(root: root.path), SecurityStore(root: root.path)], {})
+        case .sqlite:
+            try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+            let stores = [
+                try await MetadataStore.open("sqlite:\(root.path)/metadata.db"),
+                try await MetadataStore.open("sqlite:\(root.path)/metadata.db"),
+            ]
+            return (stores.map { SecurityStore(metadata: $0) }, { for store in stores { await store.close() } })
+        case .postgres:
+            guard let server = ProcessInfo.processInfo.environment["BERTH_TEST_POSTGRES"] else {
+                if Environment.isCI { Issue.record("BERTH_TEST_POSTGRES is required under CI") }
+                return nil
+            }
+            let (url, name) = try PostgresDatabases.create(
+                on: server, query: [URLQueryItem(name: "max_connections", value: "4")])
+            let stores = [try await MetadataStore.open(url), try await MetadataStore.open(url)]
+            return (
+                stores.map { SecurityStore(metadata: $0) },
+                {
+                    for store in stores { await store.close() }
+                    PostgresDatabases.drop(on: server, name: name)
+                }
+            )
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentUpdatesFromTwoStoresLoseNothing(backend: Backend) async throws {
+        // Forty changes at once through two stores, each a read, a change and a write.
         let root = TemporaryRoot()
         defer { root.cleanup() }
-        let stores = [SecurityStore(root: root.path), SecurityStore(root: root.path)]
+        guard let (stores, cleanup) = try await stores(backend, root: root) else { return }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<40 {
                 group.addTask {
-                    try await stores[index % 2].update { state in state.projects["p\(index)"] = ProjectRecord() }
+                    try await stores[index % 2].update { state in
+                        state.projects["p\(index)"] = ProjectRecord()
+                        state.projects["p\(index)"]?.immutableTags = ["v\(index)"]
+                    }
                 }
             }
             try await group.waitForAll()
         }
-        let projects = (try await SecurityStore(root: root.path).current()).projects
-        #expect(projects.count == 40, "projects kept: \(projects.count) of 40")
+        for store in stores {
+            let projects = try await store.current(fresh: true).projects
+            #expect(projects.count == 40, "\(backend): projects kept: \(projects.count) of 40")
+            #expect(projects["p7"]?.immutableTags == ["v7"])
+        }
+        await cleanup()
+    }
+
+    @Test(arguments: [Backend.sqlite, .postgres])
+    func everyFieldSurvivesTheDatabase(backend: Backend) async throws {
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        guard let (stores, cleanup) = try await stores(backend, root: root) else { return }
+        var state = SecurityState()
+        state.users["root"] = UserRecord(passwordHash: "$2b$10$abc", admin: true)
+        state.users["dev"] = UserRecord(passwordHash: "$2b$10$def", admin: false)
+        state.robots["robot$team+ci"] = RobotRecord(
+            secretHash: "0f", project: "team", role: .developer, expires: Date(timeIntervalSince1970: 2_000_000_000))
+        var team = ProjectRecord()
+        team.public = true
+        team.members = ["dev": .maintainer]
+        team.immutableTags = ["v*"]
+        team.quotaBytes = 1_000_000
+        team.requireSignature = true
+        team.signatureKeys = ["-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n"]
+        team.requiredAttestations = ["https://slsa.dev/provenance/v1"]
+        team.retention = RetentionRules(keepLast: 3, keepTags: ["release-*"])
+        team.webhooks = [WebhookEndpoint(id: "ci", url: "https://hooks.example/berth", events: [.push])]
+        state.projects["team"] = team
+        state.projects["empty"] = ProjectRecord()
+        try await stores[0].update { $0 = state }
+        #expect(try await stores[1].current() == state)
+        await cleanup()
+    }
+
+    @Test func aPolicyThisBuildCannotReadIsAnErrorNotAnEmptyPolicy() async throws {
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db")
+        defer { Task { await metadata.close() } }
+        let store = SecurityStore(metadata: metadata)
+        try await store.update { state in
+            state.projects["team"] = ProjectRecord()
+            state.projects["team"]?.immutableTags = ["v*"]
+        }
+        let (records, revision) = try await metadata.securityRecords()
+        var broken = records
+        broken.projects["team"]?.policy = #"{"immutableTags": 7}"#
+        #expect(try await metadata.replaceSecurity(from: records, to: broken, expected: revision) != nil)
+        await #expect(throws: StorageError.self) { _ = try await store.current(fresh: true) }
+        await #expect(throws: StorageError.self) {
+            try await store.update { $0.projects["other"] = ProjectRecord() }
+        }
+    }
+
+    /// A single node moving to a database keeps its users and projects: the first open of an
+    /// empty database imports `state/security.json`; later opens never import again.
+    @Test func anEmptyDatabaseImportsTheStateFileOnce() async throws {
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        let fileAdmin = try RegistryAdmin(root: root.path)
+        try await fileAdmin.addUser("root", password: "password-root", admin: true, cost: 4)
+        try await fileAdmin.createProject("team", public: false)
+        try await fileAdmin.setMember(project: "team", user: "root", role: .admin)
+        try await fileAdmin.setPolicy(
+            project: "team", immutableTags: ["v*"], quotaBytes: .some(5_000), requireSignature: nil, isPublic: nil)
+        var configuration = RegistryConfiguration()
+        configuration.root = root.path
+        configuration.database = "sqlite:state/metadata.db"
+        let admin = try await RegistryAdmin.open(configuration)
+        let imported = try await admin.store.current()
+        #expect(imported == (try await fileAdmin.store.current()))
+        #expect(imported.projects["team"]?.quotaBytes == 5_000)
+        // Changes go to the database; the file is left as it was.
+        try await admin.addUser("dev", password: "password-dev", admin: false, cost: 4)
+        #expect(try await fileAdmin.store.current().users["dev"] == nil)
+        // A user added to the file afterwards is not imported by the next open.
+        try await fileAdmin.addUser("late", password: "password-late", admin: false, cost: 4)
+        let reopened = try await RegistryAdmin.open(configuration).store.current(fresh: true)
+        #expect(reopened.users["dev"] != nil)
+        #expect(reopened.users["late"] == nil)
+        #expect(FileManager.default.fileExists(atPath: root.path + "/state/metadata.db"))
     }
 }
