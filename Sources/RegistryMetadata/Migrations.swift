@@ -93,6 +93,21 @@ enum Migrations {
         Migration(version: 4, summary: "revision counters (the security records' compare-and-set)") { _ in
             ["CREATE TABLE revisions (name TEXT PRIMARY KEY, value BIGINT NOT NULL)"]
         },
+        Migration(version: 5, summary: "last pulls, console sessions, webhook deliveries") { dialect in
+            [
+                "CREATE TABLE pulls (digest TEXT PRIMARY KEY, at BIGINT NOT NULL)",
+                """
+                CREATE TABLE console_sessions (
+                    id_hash TEXT PRIMARY KEY, username TEXT, csrf TEXT NOT NULL, expires BIGINT NOT NULL)
+                """,
+                "CREATE INDEX console_sessions_expires ON console_sessions (expires)",
+                """
+                CREATE TABLE webhook_deliveries (
+                    id \(dialect.serialKey), project TEXT NOT NULL, at BIGINT NOT NULL, body TEXT NOT NULL)
+                """,
+                "CREATE INDEX webhook_deliveries_project ON webhook_deliveries (project, id)",
+            ]
+        },
     ]
 
     /// The newest version this build knows.

@@ -45,7 +45,8 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
             let configuration = try options.load()
             if apply {
                 let result = try await RegistryRetention.apply(
-                    storage: try await options.openStorage(configuration), project: project, configuration: configuration,
+                    storage: try await options.openStorage(configuration), project: project,
+                    configuration: configuration,
                     gracePeriod: gracePeriod,
                     operator: ProcessInfo.processInfo.environment["USER"].map { "retention:\($0)" } ?? "retention")
                 if format == .json { return print(try Self.json(result)) }
@@ -55,7 +56,8 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
                 )
             } else {
                 let plan = try await RegistryRetention.plan(
-                    storage: try await options.openStorage(configuration), project: project, configuration: configuration)
+                    storage: try await options.openStorage(configuration), project: project,
+                    configuration: configuration)
                 if format == .json { return print(try Self.json(plan)) }
                 printLines(Self.text(plan, verb: "would delete"))
                 print(
@@ -128,7 +130,9 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
                 || !repositories.isEmpty
             if changing {
                 var rules = RetentionRules()
-                if !clear { rules = try await RegistryRetention.rules(store: store, project: project) ?? RetentionRules() }
+                if !clear {
+                    rules = try await RegistryRetention.rules(store: store, project: project) ?? RetentionRules()
+                }
                 if let keepLast { rules.keepLast = keepLast }
                 if !keepTags.isEmpty { rules.keepTags = keepTags }
                 if let keepPulledDays { rules.keepPulledDays = keepPulledDays }
@@ -161,9 +165,9 @@ struct RegistryWebhooksCommand: AsyncParsableCommand {
         @Option(name: .long, help: "text or json.") var format: RegistryRetentionCommand.Format = .text
 
         func run() async throws {
-            let root = try options.load().root
             if log {
-                let entries = try RegistryWebhooks.deliveryLog(root: root, project: project, limit: limit)
+                let storage = try await options.openStorage(try options.load())
+                let entries = try await RegistryWebhooks.deliveryLog(storage: storage, project: project, limit: limit)
                 if format == .json { return print(try RegistryRetentionCommand.Run.json(entries)) }
                 let formatter = ISO8601DateFormatter()
                 for entry in entries {
@@ -232,7 +236,8 @@ struct RegistryWebhooksCommand: AsyncParsableCommand {
                 url: url, events: events.compactMap(WebhookEventType.init(rawValue:)), secret: try read(secretFile),
                 authorization: try read(authorizationFile), enabled: !disabled)
             if let id { endpoint.id = id }
-            let added = try await RegistryWebhooks.add(store: try await options.admin().store, project: project, endpoint: endpoint)
+            let added = try await RegistryWebhooks.add(
+                store: try await options.admin().store, project: project, endpoint: endpoint)
             print(added.id)
         }
     }

@@ -84,7 +84,9 @@ struct RegistryScanCommand: AsyncParsableCommand {
         var failed = 0
         for name in try await storage.repositories() where repository == nil || repository == name {
             for revision in try await storage.revisions(name) where digest == nil || digest == revision {
-                guard let record = try await scanner.results.record(revision), record.repository == name else { continue }
+                guard let record = try await scanner.results.record(revision), record.repository == name else {
+                    continue
+                }
                 if record.status == .failed {
                     failed += 1
                     print("\(name)@\(revision)  failed: \(record.error ?? "unknown error")")

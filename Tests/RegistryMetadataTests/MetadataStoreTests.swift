@@ -92,9 +92,9 @@ struct MetadataStoreTests {
                 for try await result in group { all.append(result) }
                 return all
             }
-            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4])
+            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4, 5])
             for (store, _) in applied {
-                #expect(try await store.schemaVersion() == 4)
+                #expect(try await store.schemaVersion() == 5)
                 #expect(try await store.migrate() == [])
                 await store.close()
             }
@@ -378,7 +378,8 @@ struct MetadataStoreTests {
             #expect(api.events.map(\.at) == [2_024, 2_021, 2_020, 2_019])
             let second = try await store.auditPage(.init(action: "api"), offset: 12, limit: 4)
             #expect(second.events.map(\.at) == [2_004, 2_001, 2_000])
-            let window = try await store.auditPage(.init(project: "team", since: 2_002, until: 2_005), offset: 0, limit: 50)
+            let window = try await store.auditPage(
+                .init(project: "team", since: 2_002, until: 2_005), offset: 0, limit: 50)
             #expect(window.total == 3 && window.events.map(\.at) == [2_004, 2_003, 2_002])
             let none = try await store.auditPage(.init(actor: "nobody"), offset: 0, limit: 50)
             #expect(none.total == 0 && none.events.isEmpty)

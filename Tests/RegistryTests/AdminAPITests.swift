@@ -47,14 +47,16 @@ struct AdminFixture: Sendable {
         try await admin.createProject("other", public: false)
         try await admin.setMember(project: "other", user: "outsider", role: .admin)
         var fixture = AdminFixture()
-        fixture.robotSecret = try await admin.addRobot(project: "proj", name: "ci", role: .developer, lifetime: 3600).secret
+        fixture.robotSecret = try await admin.addRobot(project: "proj", name: "ci", role: .developer, lifetime: 3600)
+            .secret
         for caller in Caller.allCases {
             try await admin.addUser("victim-\(caller.word)", password: "password-victim", admin: false, cost: 4)
             try await admin.addUser("m-\(caller.word)", password: "password-member", admin: false, cost: 4)
             try await admin.setMember(project: "proj", user: "m-\(caller.word)", role: .guest)
             try await admin.createProject("empty-\(caller.word)", public: false)
             _ = try await admin.addRobot(project: "proj", name: "d-\(caller.word)", role: .guest, lifetime: 3600)
-            try await RegistryWebhooks.add(store: SecurityStore(root: root), project: "proj",
+            try await RegistryWebhooks.add(
+                store: SecurityStore(root: root), project: "proj",
                 endpoint: WebhookEndpoint(id: "d-\(caller.word)", url: "http://127.0.0.1:9/hook", enabled: false))
         }
         return fixture

@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import OCI
+import RegistryMetadata
 import Testing
 
 @testable import Registry
@@ -116,7 +117,7 @@ struct ConsoleBrowser {
         configuration.tlsCertificate = root.path + "/cert.pem"
         configuration.tlsKey = root.path + "/key.pem"
         let console = Console(services: try await RegistryServices(configuration: configuration))
-        let session = console.sessions.create(user: "x")
+        let session = try await console.sessions.create(user: "x")
         #expect(console.sessionCookie(session).hasSuffix("; HttpOnly; SameSite=Strict; Secure"))
     }
 
@@ -470,17 +471,24 @@ struct ConsoleBrowser {
         }
     }
 
-    @Test func theSessionTableIsBoundedAndExpires() {
-        let sessions = ConsoleSessions(lifetime: 60, capacity: 3)
-        let start = Date()
-        let first = sessions.create(user: "a", now: start)
-        for _ in 0..<5 { _ = sessions.create(user: nil, now: start.addingTimeInterval(1)) }
-        #expect(sessions.count == 3)
-        #expect(sessions.find(first.id, now: start.addingTimeInterval(2)) == nil, "the oldest was dropped")
-        let kept = sessions.create(user: "b", now: start)
-        #expect(sessions.find(kept.id, now: start.addingTimeInterval(59)) != nil)
-        #expect(sessions.find(kept.id, now: start.addingTimeInterval(59 + 59)) != nil, "use extends it")
-        #expect(sessions.find(kept.id, now: start.addingTimeInterval(59 + 59 + 61)) == nil)
+    @Test(arguments: ["memory", "sqlite"])
+    func theSessionTableIsBoundedAndExpires(store: String) async throws {
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+        let metadata = store == "sqlite" ? try await MetadataStore.open("sqlite:\(root.path)/metadata.db") : nil
+        let sessions = ConsoleSessions(lifetime: 60, capacity: 3, metadata: metadata)
+        let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let first = try await sessions.create(user: "a", now: start)
+        for _ in 0..<5 { _ = try await sessions.create(user: nil, now: start.addingTimeInterval(1)) }
+        #expect(try await sessions.count() == 3)
+        #expect(try await sessions.find(first.id, now: start.addingTimeInterval(2)) == nil, "the oldest was dropped")
+        let kept = try await sessions.create(user: "b", now: start)
+        #expect(try await sessions.find(kept.id, now: start.addingTimeInterval(59))?.user == "b")
+        #expect(try await sessions.find(kept.id, now: start.addingTimeInterval(59 + 59)) != nil, "use extends it")
+        #expect(try await sessions.find(kept.id, now: start.addingTimeInterval(59 + 59 + 61)) == nil)
+        #expect(try await sessions.find("not-a-session") == nil)
+        await metadata?.close()
         #expect(ConsoleSessions.same("abc", "abc") && !ConsoleSessions.same("abc", "abd"))
         #expect(!ConsoleSessions.same("abc", "abcd"))
     }

@@ -349,8 +349,9 @@ struct ReplicaSet {
             for index in 0..<40 {
                 group.addTask {
                     let body = try? json(["name": "p\(index)", "public": false])
-                    return (try? await replicas[index % 2].send(
-                        .POST, "/api/v1/projects", headers: [rootAuth, jsonType], body: body))?.status ?? 0
+                    return
+                        (try? await replicas[index % 2].send(
+                            .POST, "/api/v1/projects", headers: [rootAuth, jsonType], body: body))?.status ?? 0
                 }
             }
             var all: [Int] = []
@@ -389,7 +390,8 @@ struct ReplicaSet {
             let object = try #require(try JSONSerialization.jsonObject(with: page.body) as? [String: Any])
             let items = try #require(object["items"] as? [[String: Any]])
             let actions = Set(items.compactMap { $0["action"] as? String })
-            #expect(actions.isSuperset(of: ["api.user.create", "api.project.create", "api.member.set", "api.user.delete"]))
+            #expect(
+                actions.isSuperset(of: ["api.user.create", "api.project.create", "api.member.set", "api.user.delete"]))
             totals.append(object["total"] as? Int ?? -1)
         }
         #expect(totals[0] == totals[1] && totals[0] >= 44, "audit totals \(totals)")

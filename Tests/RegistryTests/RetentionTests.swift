@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import OCI
+import RegistryMetadata
 import TestSupport
 import Testing
 
@@ -118,9 +119,9 @@ extension API {
             // A real pull records the time; an old one is recorded as of ten days ago.
             let get = try await api.request(.get, "/v2/proj/app/manifests/pulled")
             #expect(get.status == .ok)
-            let recorder = PullRecorder(root: services.storage.root)
-            recorder.record(stale, now: Date().addingTimeInterval(-10 * 86400))
-            #expect(recorder.lastPull(pulled) != nil)
+            let recorder = PullRecorder(storage: services.storage)
+            await recorder.record(stale, now: Date().addingTimeInterval(-10 * 86400))
+            #expect(try await recorder.lastPull(pulled) != nil)
             // An index counts as pulled when one of its platform manifests was (clients pull those by digest).
             let child = try await api.pushImage("proj/multi", reference: "child", layers: [randomData(64)])
             _ = try await api.request(.delete, "/v2/proj/multi/manifests/child")
@@ -134,24 +135,51 @@ extension API {
         }
     }
 
-    @Test func pullsAreRecordedAtMostOncePerInterval() throws {
+    @Test func pullsAreRecordedAtMostOncePerInterval() async throws {
         let root = TemporaryRoot()
         defer { root.cleanup() }
         let recorder = PullRecorder(root: root.path, interval: 3600)
         let digest = Digest.of(Data("manifest".utf8))
         let start = Date().addingTimeInterval(-7200)
-        recorder.record(digest, now: start)
-        #expect(recorder.lastPull(digest).map { Int($0.timeIntervalSince1970) } == Int(start.timeIntervalSince1970))
+        func seconds(_ recorder: PullRecorder) async throws -> Int? {
+            try await recorder.lastPull(digest).map { Int($0.timeIntervalSince1970) }
+        }
+        await recorder.record(digest, now: start)
+        #expect(try await seconds(recorder) == Int(start.timeIntervalSince1970))
         // Within the interval, nothing is written: the marker keeps the first time.
-        recorder.record(digest, now: start.addingTimeInterval(1800))
-        #expect(recorder.lastPull(digest).map { Int($0.timeIntervalSince1970) } == Int(start.timeIntervalSince1970))
+        await recorder.record(digest, now: start.addingTimeInterval(1800))
+        #expect(try await seconds(recorder) == Int(start.timeIntervalSince1970))
         // A new recorder (a restart) reads the marker instead of writing.
         let restarted = PullRecorder(root: root.path, interval: 3600)
-        restarted.record(digest, now: start.addingTimeInterval(3000))
-        #expect(restarted.lastPull(digest).map { Int($0.timeIntervalSince1970) } == Int(start.timeIntervalSince1970))
-        restarted.record(digest, now: start.addingTimeInterval(3700))
-        #expect(
-            restarted.lastPull(digest).map { Int($0.timeIntervalSince1970) } == Int(start.timeIntervalSince1970) + 3700)
+        await restarted.record(digest, now: start.addingTimeInterval(3000))
+        #expect(try await seconds(restarted) == Int(start.timeIntervalSince1970))
+        await restarted.record(digest, now: start.addingTimeInterval(3700))
+        #expect(try await seconds(restarted) == Int(start.timeIntervalSince1970) + 3700)
+    }
+
+    /// With a metadata database every replica's pulls land in one table; a replica's earlier time
+    /// never replaces another's later one.
+    @Test func pullsInTheDatabaseAreSharedAndNeverMoveBack() async throws {
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db")
+        let storage = RegistryStorage(
+            root: root.path, driver: try FileSystemDriver(root: root.path), metadata: metadata)
+        let replicas = [PullRecorder(storage: storage, interval: 3600), PullRecorder(storage: storage, interval: 3600)]
+        let digest = Digest.of(Data("manifest".utf8))
+        let start = Date(timeIntervalSince1970: Date().addingTimeInterval(-7200).timeIntervalSince1970.rounded(.down))
+        #expect(try await replicas[1].lastPull(digest) == nil)
+        await replicas[0].record(digest, now: start.addingTimeInterval(600))
+        #expect(try await replicas[1].lastPull(digest) == start.addingTimeInterval(600))
+        await replicas[1].record(digest, now: start)
+        #expect(try await replicas[0].lastPull(digest) == start.addingTimeInterval(600), "an earlier time is ignored")
+        await replicas[1].record(digest, now: start.addingTimeInterval(1200))
+        #expect(try await replicas[0].lastPull(digest) == start.addingTimeInterval(600), "within the interval")
+        await replicas[1].record(digest, now: start.addingTimeInterval(4000))
+        #expect(try await replicas[0].lastPull(digest) == start.addingTimeInterval(4000))
+        #expect(!FileManager.default.fileExists(atPath: root.path + "/state/pulls"), "no markers beside the database")
+        await metadata.close()
     }
 
     @Test func dryRunChangesNothing() async throws {
@@ -253,7 +281,9 @@ extension API {
             #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
 
             // With keepSigned off, the signed images go, and their signatures with them.
-            try await RegistryRetention.setRules(store: SecurityStore(root: storage.root), project: "proj", rules: RetentionRules(keepTags: ["none"], keepSigned: false))
+            try await RegistryRetention.setRules(
+                store: SecurityStore(root: storage.root), project: "proj",
+                rules: RetentionRules(keepTags: ["none"], keepSigned: false))
             let second = try await RegistryRetention.apply(root: storage.root, project: "proj", gracePeriod: 0)
             #expect(
                 Set(second.plan.delete.map(\.digest))
@@ -352,13 +382,17 @@ extension API {
         let root = TemporaryRoot()
         defer { root.cleanup() }
         await #expect(throws: RegistryAdmin.AdminError.self) {
-            try await RegistryRetention.setRules(store: SecurityStore(root: root.path), project: "nope", rules: RetentionRules(keepLast: 1))
+            try await RegistryRetention.setRules(
+                store: SecurityStore(root: root.path), project: "nope", rules: RetentionRules(keepLast: 1))
         }
         try await RegistryAdmin(root: root.path).createProject("proj", public: false)
         await #expect(throws: RegistryAdmin.AdminError.self) {
-            try await RegistryRetention.setRules(store: SecurityStore(root: root.path), project: "proj", rules: RetentionRules(keepLast: -1))
+            try await RegistryRetention.setRules(
+                store: SecurityStore(root: root.path), project: "proj", rules: RetentionRules(keepLast: -1))
         }
-        try await RegistryRetention.setRules(store: SecurityStore(root: root.path), project: "proj", rules: RetentionRules(keepLast: 3, keepTags: ["v*"]))
+        try await RegistryRetention.setRules(
+            store: SecurityStore(root: root.path), project: "proj", rules: RetentionRules(keepLast: 3, keepTags: ["v*"])
+        )
         #expect(
             try await RegistryRetention.rules(store: SecurityStore(root: root.path), project: "proj")
                 == RetentionRules(keepLast: 3, keepTags: ["v*"]))

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import OCI
+import RegistryMetadata
 import TestSupport
 import Testing
 
@@ -83,8 +84,11 @@ func addWebhook(
     authorization: String? = "Bearer hook-token"
 ) async throws -> WebhookEndpoint {
     let admin = try RegistryAdmin(root: root)
-    if (try await admin.store.current()).projects[project] == nil { try await admin.createProject(project, public: false) }
-    return try await RegistryWebhooks.add(store: SecurityStore(root: root), project: project,
+    if (try await admin.store.current()).projects[project] == nil {
+        try await admin.createProject(project, public: false)
+    }
+    return try await RegistryWebhooks.add(
+        store: SecurityStore(root: root), project: project,
         endpoint: WebhookEndpoint(url: url, events: events, secret: secret, authorization: authorization))
 }
 
@@ -116,6 +120,34 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         #expect((json["event_id"] as? String)?.isEmpty == false)
         #expect(request.header("X-Berth-Event-Id") == json["event_id"] as? String)
         #expect((json["occurred_at"] as? String).flatMap { ISO8601DateFormatter.withFractions.date(from: $0) } != nil)
+    }
+
+    /// With a metadata database the delivery log is one table for every replica, the newest
+    /// attempts of each project kept.
+    @Test func deliveriesInTheDatabaseAreOneBoundedLogPerProject() async throws {
+        let root = TemporaryRoot()
+        defer { root.cleanup() }
+        try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db")
+        let replicas = [
+            WebhookDeliveryLog(root: root.path, metadata: metadata, keep: 20),
+            WebhookDeliveryLog(root: root.path, metadata: metadata, keep: 20),
+        ]
+        for attempt in 1...250 {
+            await replicas[attempt % 2].append(
+                project: attempt % 5 == 0 ? "other" : "proj",
+                WebhookDelivery(
+                    time: Date(), eventID: "e\(attempt)", eventType: "push", webhook: "ci", url: "http://127.0.0.1:9/",
+                    attempt: attempt, statusCode: 500, error: nil, durationMilliseconds: 3, delivered: false,
+                    willRetry: true))
+        }
+        let newest = try await replicas[0].read(project: "proj", limit: 3)
+        #expect(newest.map(\.attempt) == [247, 248, 249], "the newest, oldest first, from both replicas")
+        #expect(try await replicas[1].read(project: "other", limit: 2).map(\.attempt) == [245, 250])
+        let kept = try await replicas[0].read(project: "proj", limit: 1_000).count
+        #expect(kept >= 20 && kept <= 20 + 100, "kept \(kept) of 200")
+        #expect(!FileManager.default.fileExists(atPath: root.path + "/webhooks"), "no files beside the database")
+        await metadata.close()
     }
 
     @Test func pushDeleteScanAndQuotaEventsAreDeliveredSigned() async throws {
@@ -215,7 +247,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
                 let arrivals = receiver.requests
                 #expect(arrivals.map { $0.header("X-Berth-Delivery-Attempt") } == ["1", "2", "3"])
                 #expect(Set(arrivals.map(\.body)).count == 1, "every attempt sends the same body")
-                let log = try RegistryWebhooks.deliveryLog(root: services.storage.root, project: "proj")
+                let log = try await RegistryWebhooks.deliveryLog(storage: services.storage, project: "proj")
                 #expect(log.map(\.attempt) == [1, 2, 3])
                 #expect(log.map(\.statusCode) == [500, 500, 200])
                 #expect(log.map(\.willRetry) == [true, true, false])
@@ -261,7 +293,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
                 held.release()
                 await services.webhooks.waitUntilIdle()
                 #expect(services.webhooks.statistics.delivered == 10)
-                let log = try RegistryWebhooks.deliveryLog(root: services.storage.root, project: "proj")
+                let log = try await RegistryWebhooks.deliveryLog(storage: services.storage, project: "proj")
                 #expect(log.map(\.statusCode) == Array(repeating: 200, count: 10))
                 print(
                     "webhooks: 10 pushes in \(pushing) while the receiver held every delivery (\(outstanding) outstanding)"
@@ -284,7 +316,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
             #expect(try await services.storage.tags("proj/app").count == 10)
             await services.webhooks.waitUntilIdle()
             #expect(services.webhooks.statistics.failed == 10)
-            let log = try RegistryWebhooks.deliveryLog(root: services.storage.root, project: "proj")
+            let log = try await RegistryWebhooks.deliveryLog(storage: services.storage, project: "proj")
             #expect(log.count == 20, "two attempts each")
             #expect(log.allSatisfy { $0.statusCode == nil && $0.error != nil && !$0.delivered && $0.url == closed })
             #expect(log.filter(\.willRetry).count == 10)
@@ -321,7 +353,8 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
             let deadline = ContinuousClock.now + .seconds(30)
             while log.isEmpty && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
-                log = try RegistryWebhooks.deliveryLog(root: root.path, project: "proj")
+                log = try await RegistryWebhooks.deliveryLog(
+                    storage: try RegistryStorage(root: root.path), project: "proj")
             }
             server.kill9()
             #expect(log.map(\.delivered) == [true])
@@ -337,9 +370,14 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         }
         let endpoint = try await addWebhook(root: root.path, url: "https://example.com/hook", events: [.push, .delete])
         #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj") == [endpoint])
-        try await RegistryWebhooks.setEnabled(store: SecurityStore(root: root.path), project: "proj", id: endpoint.id, enabled: false)
-        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.enabled == false)
-        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.subscribes(to: .push) == false)
+        try await RegistryWebhooks.setEnabled(
+            store: SecurityStore(root: root.path), project: "proj", id: endpoint.id, enabled: false)
+        #expect(
+            try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.enabled
+                == false)
+        #expect(
+            try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.subscribes(
+                to: .push) == false)
         try await RegistryWebhooks.remove(store: SecurityStore(root: root.path), project: "proj", id: endpoint.id)
         #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").isEmpty)
         await #expect(throws: RegistryAdmin.AdminError.self) {
@@ -358,7 +396,9 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
             ])
         #expect(added.status == 0, "\(added.error)")
         #expect(added.output == "ci\n")
-        #expect(try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.secret == "k3y-material")
+        #expect(
+            try await RegistryWebhooks.list(store: SecurityStore(root: root.path), project: "proj").first?.secret
+                == "k3y-material")
         let listed = try await run(executable, ["registry", "webhooks", "proj", "--root", root.path])
         #expect(listed.output == "ci http://127.0.0.1:9/hook push signed\n")
         let json = try await run(executable, ["registry", "webhooks", "proj", "--format", "json", "--root", root.path])

@@ -56,7 +56,8 @@ extension AdminAPI {
                     record.public = body.public ?? false
                     state.projects[body.name] = record
                 }
-                await call.audit("project.create", project: body.name, detail: body.public == true ? "public" : "private")
+                await call.audit(
+                    "project.create", project: body.name, detail: body.public == true ? "public" : "private")
                 return try .json(
                     APIProject(name: body.name, public: body.public ?? false, role: .admin), status: .created)
             },

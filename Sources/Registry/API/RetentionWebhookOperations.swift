@@ -229,7 +229,8 @@ extension AdminAPI {
                     limit = value
                 }
                 return try .json(
-                    try RegistryWebhooks.deliveryLog(root: call.services.storage.root, project: project, limit: limit))
+                    try await RegistryWebhooks.deliveryLog(
+                        storage: call.services.storage, project: project, limit: limit))
             },
         ]
     }

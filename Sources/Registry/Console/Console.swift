@@ -15,9 +15,9 @@ struct Console: Sendable {
     static let contentSecurityPolicy =
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-    init(services: RegistryServices, sessions: ConsoleSessions = ConsoleSessions()) {
+    init(services: RegistryServices, sessions: ConsoleSessions? = nil) {
         self.services = services
-        self.sessions = sessions
+        self.sessions = sessions ?? ConsoleSessions(metadata: services.storage.metadata)
     }
 
     /// Adds the console's routes: `/`, `/console/...`.
@@ -31,7 +31,7 @@ struct Console: Sendable {
             return Response(
                 status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ConsoleTemplates.stylesheet)))
         }
-        router.get("/console/signin") { request, _ in await respond(request) { try signInPage(&$0) } }
+        router.get("/console/signin") { request, _ in await respond(request) { try await signInPage(&$0) } }
         router.post("/console/signin") { request, context in
             await respond(request) { try await signIn(&$0, remote: context.remoteAddress) }
         }
@@ -81,7 +81,8 @@ struct Console: Sendable {
 
     func visit(_ request: Request) async throws -> Visit {
         let state = (try await services.security.current())
-        let session = Self.cookie(request, Self.cookieName).flatMap { sessions.find($0) }
+        var session: ConsoleSession?
+        if let id = Self.cookie(request, Self.cookieName) { session = try await sessions.find(id) }
         var identity = Identity.anonymous
         if let user = session?.user, state.users[user] != nil { identity = .user(user) }
         return Visit(request: request, session: session, identity: identity, state: state)
@@ -143,9 +144,9 @@ struct Console: Sendable {
     }
 
     /// The session, creating one for a visitor who has none (it carries the sign-in form's token).
-    func ensureSession(_ visit: inout Visit) -> ConsoleSession {
+    func ensureSession(_ visit: inout Visit) async throws -> ConsoleSession {
         if let session = visit.session { return session }
-        let session = sessions.create(user: nil)
+        let session = try await sessions.create(user: nil)
         visit.session = session
         visit.cookies.append(sessionCookie(session))
         return session
@@ -190,9 +191,9 @@ struct Console: Sendable {
 
     // MARK: Signing in and out
 
-    func signInPage(_ visit: inout Visit) throws -> Response {
+    func signInPage(_ visit: inout Visit) async throws -> Response {
         if visit.userName != nil { return redirect("/") }
-        _ = ensureSession(&visit)
+        _ = try await ensureSession(&visit)
         return page(
             visit, title: "Sign in", template: "signin", values: ["open": !visit.state.authenticationEnabled])
     }
@@ -211,8 +212,8 @@ struct Console: Sendable {
                 values: ["failed": true, "username": user])
         }
         // A new id at sign-in, so that an id known before it is worth nothing after.
-        sessions.remove(session.id)
-        let signedIn = sessions.create(user: name)
+        try await sessions.remove(session.id)
+        let signedIn = try await sessions.create(user: name)
         visit.cookies.append(sessionCookie(signedIn))
         await services.audit.record(
             action: "console-signin", identity: .user(name), repository: nil, reference: nil, digest: nil,
@@ -222,7 +223,7 @@ struct Console: Sendable {
 
     func signOut(_ visit: inout Visit) async throws -> Response {
         let (session, _) = try await form(visit)
-        sessions.remove(session.id)
+        try await sessions.remove(session.id)
         visit.cookies.append(clearedCookie())
         return redirect("/console/signin")
     }

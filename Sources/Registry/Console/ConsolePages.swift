@@ -72,7 +72,7 @@ extension Console {
 
     func projectPage(_ visit: inout Visit) async throws -> Response {
         let (name, access) = try await visibleProject(visit.request.uri.queryParameters.get("name"), visit)
-        if access.administers || access.rescans { _ = ensureSession(&visit) }
+        if access.administers || access.rescans { _ = try await ensureSession(&visit) }
         let record = services.policy.project(name, state: visit.state)
         var repositories: [[String: Any]] = []
         for repository in try await inventory.repositories(of: name) {
@@ -231,7 +231,7 @@ extension Console {
 
     func artifactPage(_ visit: inout Visit) async throws -> Response {
         let (name, project, access, manifest) = try await artifactManifest(visit)
-        if access.rescans { _ = ensureSession(&visit) }
+        if access.rescans { _ = try await ensureSession(&visit) }
         let record = services.policy.project(project, state: visit.state)
         let (signature, notes) = try await inventory.signature(name, manifest.digest, project: record)
         var tags: [String] = []

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import RegistryMetadata
 
 /// One browser's session with the console: who signed in (nil before sign-in, when the session
 /// only carries the token of the sign-in form) and the token every POST form must send back.
@@ -10,17 +11,21 @@ struct ConsoleSession: Sendable, Equatable {
     var expires: Date
 }
 
-/// The server-side session table, in memory: random ids, an idle expiry that each request
-/// extends, and a bound on the number of sessions (the oldest are dropped first).
+/// The server-side session table: random ids, an idle expiry that each request extends, and a
+/// bound on the number of sessions (those nearest to expiry are dropped first). In memory on a
+/// single node; in the metadata database when there is one, so that a session begun on one
+/// replica is known to all of them (only the ids' SHA-256 is stored there).
 final class ConsoleSessions: Sendable {
     /// Idle time after which a session ends.
     let lifetime: TimeInterval
     let capacity: Int
+    let metadata: MetadataStore?
     private let table = NIOLockedValueBox<[String: ConsoleSession]>([:])
 
-    init(lifetime: TimeInterval = 3600, capacity: Int = 10_000) {
+    init(lifetime: TimeInterval = 3600, capacity: Int = 10_000, metadata: MetadataStore? = nil) {
         self.lifetime = lifetime
         self.capacity = capacity
+        self.metadata = metadata
     }
 
     /// 32 random bytes from the system generator, as 64 hex digits.
@@ -30,9 +35,17 @@ final class ConsoleSessions: Sendable {
     }
 
     /// Starts a session (a new id and token) for `user`, or for a visitor who has not signed in.
-    func create(user: String?, now: Date = Date()) -> ConsoleSession {
+    func create(user: String?, now: Date = Date()) async throws -> ConsoleSession {
         let session = ConsoleSession(
             id: Self.randomToken(), user: user, csrf: Self.randomToken(), expires: now.addingTimeInterval(lifetime))
+        if let metadata {
+            try await metadata.createSession(
+                .init(
+                    id: session.id, user: user, csrf: session.csrf,
+                    expires: Int64(session.expires.timeIntervalSince1970.rounded(.down))),
+                now: Int64(now.timeIntervalSince1970.rounded(.down)), capacity: capacity)
+            return session
+        }
         table.withLockedValue { table in
             if table.count >= capacity {
                 table = table.filter { $0.value.expires > now }
@@ -47,8 +60,15 @@ final class ConsoleSessions: Sendable {
     }
 
     /// The live session with `id`, its expiry pushed back; nil when unknown or expired.
-    func find(_ id: String, now: Date = Date()) -> ConsoleSession? {
-        table.withLockedValue { table in
+    func find(_ id: String, now: Date = Date()) async throws -> ConsoleSession? {
+        if let metadata {
+            let expires = now.addingTimeInterval(lifetime)
+            return try await metadata.touchSession(
+                id: id, now: Int64(now.timeIntervalSince1970.rounded(.down)),
+                expires: Int64(expires.timeIntervalSince1970.rounded(.down))
+            ).map { ConsoleSession(id: $0.id, user: $0.user, csrf: $0.csrf, expires: expires) }
+        }
+        return table.withLockedValue { table in
             guard var session = table[id] else { return nil }
             guard session.expires > now else {
                 table[id] = nil
@@ -61,12 +81,16 @@ final class ConsoleSessions: Sendable {
     }
 
     /// Ends a session.
-    func remove(_ id: String) {
+    func remove(_ id: String) async throws {
+        if let metadata { return try await metadata.deleteSession(id: id) }
         _ = table.withLockedValue { $0.removeValue(forKey: id) }
     }
 
-    /// Sessions held now (expired ones included until they are next looked at).
-    var count: Int { table.withLockedValue { $0.count } }
+    /// Sessions held now (expired ones included until they are next looked at or pruned).
+    func count() async throws -> Int {
+        if let metadata { return try await metadata.sessionCount() }
+        return table.withLockedValue { $0.count }
+    }
 
     /// Compares two tokens in time that does not depend on where they differ.
     static func same(_ lhs: String, _ rhs: String) -> Bool {

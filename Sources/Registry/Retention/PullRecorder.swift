@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import OCI
+import RegistryMetadata
 
 #if canImport(Glibc)
     import Glibc
@@ -12,13 +13,17 @@ import OCI
 
 /// Last-pull times of manifests, for retention's "pulled in the last D days" rule.
 ///
-/// Each manifest digest has an empty marker file `<root>/state/pulls/<alg>/<hex>` whose
-/// modification time is the last pull. A pull writes (creates or re-times) the marker at most once
-/// per `interval` per digest: an in-memory map remembers when each digest was last written, and a
-/// digest not in the map is first compared with its marker's time. So a busy tag costs one `stat`
-/// and no write per pull, and a restart loses nothing older than `interval`.
+/// On a single node each manifest digest has an empty marker file
+/// `<root>/state/pulls/<alg>/<hex>` whose modification time is the last pull; with a metadata
+/// database the time is a row of its `pulls` table, so every replica's pulls count. A pull writes
+/// the time at most once per `interval` per digest: an in-memory map remembers when each digest
+/// was last written, and a digest not in the map is first compared with its marker's time. So a
+/// busy tag costs one `stat` (or nothing) and no write per pull, and a restart loses nothing older
+/// than `interval`.
 public final class PullRecorder: Sendable {
     public let directory: String
+    /// The metadata database, when the times are there.
+    public let metadata: MetadataStore?
     /// The finest resolution of the recorded times.
     public let interval: TimeInterval
     private let recent = NIOLockedValueBox<[OCI.Digest: TimeInterval]>([:])
@@ -28,21 +33,38 @@ public final class PullRecorder: Sendable {
     public init(root: String, interval: TimeInterval = 60) {
         directory = root + "/state/pulls"
         self.interval = interval
+        self.metadata = nil
+    }
+
+    /// The times of `storage`: in its metadata database when it has one.
+    public init(storage: RegistryStorage, interval: TimeInterval = 60) {
+        directory = storage.root + "/state/pulls"
+        self.interval = interval
+        self.metadata = storage.metadata
     }
 
     func path(_ digest: OCI.Digest) -> String {
         "\(directory)/\(digest.algorithm.rawValue)/\(digest.encoded)"
     }
 
-    /// Notes a pull of `digest` at `now`. Never throws: a marker that cannot be written only makes
+    /// Notes a pull of `digest` at `now`. Never throws: a time that cannot be written only makes
     /// the image look less recently pulled.
-    public func record(_ digest: OCI.Digest, now: Date = Date()) {
+    public func record(_ digest: OCI.Digest, now: Date = Date()) async {
         let time = now.timeIntervalSince1970
         let due = recent.withLockedValue { map -> Bool in
             if let last = map[digest], time - last < interval { return false }
             return true
         }
         guard due else { return }
+        if let metadata {
+            do {
+                try await metadata.recordPull(digest: digest.description, at: Int64(time.rounded(.down)))
+                remember(digest, time)
+            } catch {
+                FileHandle.standardError.write(Data("registry: pull of \(digest) not recorded: \(error)\n".utf8))
+            }
+            return
+        }
         let marker = path(digest)
         if let existing = POSIXFile.modificationTime(marker), time - existing < interval {
             remember(digest, existing)
@@ -66,7 +88,12 @@ public final class PullRecorder: Sendable {
     }
 
     /// When `digest` was last pulled, or nil when no pull was ever recorded.
-    public func lastPull(_ digest: OCI.Digest) -> Date? {
-        POSIXFile.modificationTime(path(digest)).map { Date(timeIntervalSince1970: $0) }
+    public func lastPull(_ digest: OCI.Digest) async throws -> Date? {
+        if let metadata {
+            return try await metadata.lastPull(digest: digest.description).map {
+                Date(timeIntervalSince1970: TimeInterval($0))
+            }
+        }
+        return POSIXFile.modificationTime(path(digest)).map { Date(timeIntervalSince1970: $0) }
     }
 }

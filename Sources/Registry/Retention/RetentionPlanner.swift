@@ -16,7 +16,7 @@ public struct RetentionPlanner: Sendable {
 
     public init(storage: RegistryStorage) {
         self.storage = storage
-        self.pulls = PullRecorder(root: storage.root)
+        self.pulls = PullRecorder(storage: storage)
     }
 
     /// One manifest of a repository, as the planner sees it.
@@ -60,7 +60,7 @@ public struct RetentionPlanner: Sendable {
             var node = Node(
                 digest: digest, mediaType: stored.mediaType, size: stored.size, tags: tagsByDigest[digest] ?? [],
                 pushedAt: try await storage.pushTime(repository, digest: digest),
-                pulledAt: pulls.lastPull(digest))
+                pulledAt: try await pulls.lastPull(digest))
             if try await isSigned(repository, digest, tags: node.tags) { signed.insert(digest) }
             if let summary = try? ManifestParser.parse(data, contentType: stored.mediaType) {
                 node.children = summary.manifests.map(\.digest)

@@ -50,7 +50,7 @@ extension RegistryHandler {
             await audit.record(
                 action: "pull", identity: context.identity, repository: name, reference: reference, digest: digest,
                 remote: context.remoteAddress)
-            pulls.record(digest)
+            await pulls.record(digest)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         return Response(status: .ok, headers: headers, body: .init())

@@ -32,7 +32,8 @@ extension RegistryHandler {
             if let digest = try? Digest(parsing: mount) {
                 let from = parameters.get("from")
                 var source: String?
-                if let from, RepositoryName.isValid(from), try await policy.canPull(repository: from, identity: context.identity),
+                if let from, RepositoryName.isValid(from),
+                    try await policy.canPull(repository: from, identity: context.identity),
                     try await storage.repositoryHasBlob(from, digest)
                 {
                     source = from
@@ -42,7 +43,9 @@ extension RegistryHandler {
                     mountable = try await storage.blobSize(digest) != nil
                 }
                 if mountable {
-                    try await storage.lock.withLock(exclusive: false, serialising: try await policy.pushLock(repository: name)) {
+                    try await storage.lock.withLock(
+                        exclusive: false, serialising: try await policy.pushLock(repository: name)
+                    ) {
                         [storage, policy] in
                         try await policy.checkQuota(repository: name, adding: digest, storage: storage)
                         try await storage.linkBlob(name, digest)
@@ -166,7 +169,8 @@ extension RegistryHandler {
                     detail: ["expected": digest.description, "actual": actual.description])
             }
             let size = session.hasher.count
-            try await storage.lock.withLock(exclusive: false, serialising: try await policy.pushLock(repository: name)) {
+            try await storage.lock.withLock(exclusive: false, serialising: try await policy.pushLock(repository: name))
+            {
                 [storage, policy] in
                 try await policy.checkQuota(repository: name, adding: digest, incomingBytes: size, storage: storage)
                 try await storage.driver.commitUpload(id, to: storage.blobPath(digest))

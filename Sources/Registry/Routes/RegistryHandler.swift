@@ -27,7 +27,7 @@ public struct RegistryHandler: Sendable {
         self.audit = audit
         self.scans = scans
         self.webhooks = webhooks
-        self.pulls = PullRecorder(root: storage.root)
+        self.pulls = PullRecorder(storage: storage)
     }
 
     /// Answers one API request.

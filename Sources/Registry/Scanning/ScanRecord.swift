@@ -1,6 +1,6 @@
 import Foundation
-import RegistryMetadata
 import OCI
+import RegistryMetadata
 import Scan
 
 /// The stored outcome of scanning one image manifest, kept beside the registry's metadata.

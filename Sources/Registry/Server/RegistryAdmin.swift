@@ -57,7 +57,9 @@ public struct RegistryAdmin: Sendable {
 
     /// Adds or replaces a user with a bcrypt-hashed password; with `replace: false` an existing
     /// user is refused.
-    public func addUser(_ name: String, password: String, admin: Bool, cost: UInt8 = 10, replace: Bool = true) async throws {
+    public func addUser(_ name: String, password: String, admin: Bool, cost: UInt8 = 10, replace: Bool = true)
+        async throws
+    {
         try Self.validateUserName(name)
         guard password.utf8.count >= 8, password.utf8.count <= 72 else {
             throw AdminError.invalid("password must be 8 to 72 bytes (bcrypt's limit)")

@@ -51,7 +51,8 @@ public struct RegistryServices: Sendable {
         } else {
             self.scans = nil
         }
-        let webhooks = WebhookNotifier(root: storage.root, security: security, host: configuration.address)
+        let webhooks = WebhookNotifier(
+            root: storage.root, security: security, host: configuration.address, metadata: storage.metadata)
         self.webhooks = webhooks
         scans?.onFinished { [host = configuration.address] record in await webhooks.notify(.scan(record, host: host)) }
         self.handler = RegistryHandler(
@@ -106,7 +107,8 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
             return try await services.handler.handle(route: route, request: request, context: context)
         } catch let error as RegistryError where error.detail?["quota"] != nil && error.detail?["used"] != nil {
             // PolicyEngine.checkQuota's refusal, whichever route (blob or manifest) it came from.
-            await services.webhooks.notifyQuotaExceeded(error, route: route, request: request, identity: context.identity)
+            await services.webhooks.notifyQuotaExceeded(
+                error, route: route, request: request, identity: context.identity)
             throw error
         } catch let error as RegistryError {
             if let reason = error.reason {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import RegistryMetadata
 
 #if canImport(Glibc)
     import Glibc
@@ -38,15 +39,24 @@ public struct WebhookDelivery: Sendable, Codable, Equatable {
 }
 
 /// The per-project delivery logs: `<root>/webhooks/<project>.jsonl`, appended and fsynced line by
-/// line; a log past `maxBytes` is moved to `<project>.jsonl.1` (replacing the previous one).
+/// line; a log past `maxBytes` is moved to `<project>.jsonl.1` (replacing the previous one). With a
+/// metadata database, the `webhook_deliveries` table instead (the newest `keep` of each project),
+/// so every replica's deliveries are in one log.
 public final class WebhookDeliveryLog: Sendable {
     public let directory: String
     public let maxBytes: Int64
+    public let metadata: MetadataStore?
+    /// Attempts kept per project in the database.
+    public let keep: Int
     private let lock = NIOLock()
 
-    public init(root: String, maxBytes: Int64 = 16 * 1024 * 1024) {
+    public init(
+        root: String, maxBytes: Int64 = 16 * 1024 * 1024, metadata: MetadataStore? = nil, keep: Int = 50_000
+    ) {
         directory = root + "/webhooks"
         self.maxBytes = maxBytes
+        self.metadata = metadata
+        self.keep = keep
     }
 
     func path(_ project: String) -> String { "\(directory)/\(project).jsonl" }
@@ -64,8 +74,21 @@ public final class WebhookDeliveryLog: Sendable {
     }
 
     /// Appends one attempt; failures go to standard error, never to the registry's clients.
-    func append(project: String, _ delivery: WebhookDelivery) {
+    func append(project: String, _ delivery: WebhookDelivery) async {
         guard var line = try? Self.encoder.encode(delivery) else { return }
+        if let metadata {
+            do {
+                try await metadata.appendDelivery(
+                    project: project, at: Int64(delivery.time.timeIntervalSince1970.rounded(.down)),
+                    body: String(decoding: line, as: UTF8.self), keep: keep)
+                return
+            } catch {
+                FileHandle.standardError.write(
+                    Data(
+                        "webhooks: the metadata database refused a delivery record (kept in \(directory)): \(error)\n"
+                            .utf8))
+            }
+        }
         line.append(0x0a)
         let file = path(project)
         lock.withLock {
@@ -83,8 +106,19 @@ public final class WebhookDeliveryLog: Sendable {
     }
 
     /// The newest `limit` attempts, oldest first (lines that do not decode are skipped).
-    public func read(project: String, limit: Int = 100) -> [WebhookDelivery] {
+    public func read(project: String, limit: Int = 100) async throws -> [WebhookDelivery] {
+        let decoder = Self.decoder
+        if let metadata {
+            return try await metadata.deliveries(project: project, limit: limit).compactMap {
+                try? decoder.decode(WebhookDelivery.self, from: Data($0.utf8))
+            }
+        }
         guard let data = POSIXFile.contents(path(project)) else { return [] }
+        let lines = data.split(separator: 0x0a)
+        return lines.suffix(max(0, limit)).compactMap { try? decoder.decode(WebhookDelivery.self, from: Data($0)) }
+    }
+
+    static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -95,7 +129,6 @@ public final class WebhookDeliveryLog: Sendable {
             }
             return date
         }
-        let lines = data.split(separator: 0x0a)
-        return lines.suffix(max(0, limit)).compactMap { try? decoder.decode(WebhookDelivery.self, from: Data($0)) }
+        return decoder
     }
 }

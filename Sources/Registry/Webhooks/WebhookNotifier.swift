@@ -5,6 +5,7 @@ import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import RegistryMetadata
 
 /// Sends webhook events in the background: a bounded queue, a few concurrent deliveries, retries
 /// with exponential backoff and a delivery log. `notify` never blocks and never throws.
@@ -52,9 +53,12 @@ public final class WebhookNotifier: Sendable {
     let continuation: AsyncStream<Delivery>.Continuation
     let worker = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    public init(root: String, security: SecurityStore, host: String, settings: Settings = Settings()) {
+    public init(
+        root: String, security: SecurityStore, host: String, settings: Settings = Settings(),
+        metadata: MetadataStore? = nil
+    ) {
         self.security = security
-        self.log = WebhookDeliveryLog(root: root)
+        self.log = WebhookDeliveryLog(root: root, metadata: metadata)
         self.host = host
         self.settingsBox = NIOLockedValueBox(settings)
         let (stream, continuation) = AsyncStream.makeStream(
@@ -100,7 +104,7 @@ public final class WebhookNotifier: Sendable {
                     $0.outstanding -= 1
                     $0.dropped += 1
                 }
-                log.append(
+                await log.append(
                     project: event.project,
                     WebhookDelivery(
                         time: Date(), eventID: event.eventID, eventType: event.type.rawValue, webhook: endpoint.id,
@@ -162,7 +166,7 @@ public final class WebhookNotifier: Sendable {
                 let elapsed = ContinuousClock.now - started
                 delivered = status.map { (200..<300).contains($0) } ?? false
                 let retry = !delivered && attempt < attempts
-                log.append(
+                await log.append(
                     project: delivery.event.project,
                     WebhookDelivery(
                         time: Date(), eventID: delivery.event.eventID, eventType: delivery.event.type.rawValue,

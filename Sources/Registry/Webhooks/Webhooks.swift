@@ -22,7 +22,7 @@ import OCI
 // - `RegistryWebhooks.list(store:project:)`, `add(store:project:endpoint:)`,
 //   `remove(store:project:id:)`, `setEnabled(store:project:id:enabled:)` manage
 //   `ProjectRecord.webhooks` in the security state (a running server sees changes at once).
-// - `RegistryWebhooks.deliveryLog(root:project:limit:)` reads the newest delivery attempts.
+// - `RegistryWebhooks.deliveryLog(storage:project:limit:)` reads the newest delivery attempts.
 
 /// What happened.
 public enum WebhookEventType: String, Sendable, Codable, CaseIterable {
@@ -136,9 +136,11 @@ public enum RegistryWebhooks {
     }
 
     /// The newest `limit` delivery attempts of the project, oldest first.
-    public static func deliveryLog(root: String, project: String, limit: Int = 100) throws -> [WebhookDelivery] {
+    public static func deliveryLog(storage: RegistryStorage, project: String, limit: Int = 100) async throws
+        -> [WebhookDelivery]
+    {
         try RegistryAdmin.validateProject(project)
-        let storage = try RegistryStorage(root: root)
-        return WebhookDeliveryLog(root: storage.root).read(project: project, limit: limit)
+        return try await WebhookDeliveryLog(root: storage.root, metadata: storage.metadata).read(
+            project: project, limit: limit)
     }
 }
