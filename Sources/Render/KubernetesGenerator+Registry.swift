@@ -8,9 +8,11 @@ import Crypto
 /// (the old pod releases the volume before the new one mounts it). Users, projects and signing keys live in
 /// that root; TLS ends at the Ingress.
 ///
-/// With an object store and a database (`RegistryServer.isReplicated`), the content lives on the store,
-/// the locks and the token-signing key in PostgreSQL, and the root on a ReadWriteMany volume every pod
-/// mounts: then it runs several replicas under a HorizontalPodAutoscaler, rolled with surge.
+/// With an object store and a database (`RegistryServer.isReplicated`), the content lives on the store;
+/// users, projects, policies, the audit log, scan records, sessions, the locks and the token-signing
+/// key in PostgreSQL. The root then holds only scratch files, so each pod has its own `emptyDir`
+/// (no ReadWriteMany volume needed): it runs several replicas under a HorizontalPodAutoscaler,
+/// rolled with surge.
 extension KubernetesGenerator {
     static let registryPort = 5000
     static let registryRoot = "/var/lib/berth-registry"
@@ -34,8 +36,11 @@ extension KubernetesGenerator {
         let component = registryComponent(spec, server)
         let file = "registry.yaml"
         var documents = [
-            Document(file: file, node: registryConfigMap(spec, component, server)),
-            Document(file: file, node: registryClaim(spec, component, server)),
+            Document(file: file, node: registryConfigMap(spec, component, server))
+        ]
+        // Replicas keep nothing in the root that outlives a pod.
+        if !server.isReplicated { documents.append(Document(file: file, node: registryClaim(spec, component, server))) }
+        documents += [
             Document(file: file, node: registryDeployment(spec, component, server)),
             Document(file: file, node: service(spec, component, instance: nil)),
             Document(file: file, node: pdb(spec, component)),
@@ -103,9 +108,8 @@ extension KubernetesGenerator {
     static func registryClaim(
         _ spec: RenderSpec, _ component: Component, _ server: RenderSpec.RegistryServer
     ) -> YAMLNode {
-        // Every replica mounts the root; one replica is its only writer.
-        let mode = server.isReplicated ? "ReadWriteMany" : "ReadWriteOnce"
-        var claim: [(String, YAMLNode)] = [("accessModes", .list([.string(mode)]))]
+        // One replica is the only writer of its root.
+        var claim: [(String, YAMLNode)] = [("accessModes", .list([.string("ReadWriteOnce")]))]
         if let storageClass = server.storageClass {
             claim.append(("storageClassName", .text([.value("registry.storage.storageClass", .string(storageClass))])))
         }
@@ -236,10 +240,24 @@ extension KubernetesGenerator {
                         ("name", .string("config")),
                         ("configMap", .map([("name", .string(base + "-conf")), ("defaultMode", .int(0o444))])),
                     ]),
-                    .map([
-                        ("name", .string("data")),
-                        ("persistentVolumeClaim", .map([("claimName", .string(base + "-data"))])),
-                    ]),
+                    server.isReplicated
+                        // Scratch only (scan unpacking, staging): bounded by the storage size value.
+                        ? .map([
+                            ("name", .string("data")),
+                            (
+                                "emptyDir",
+                                .map([
+                                    (
+                                        "sizeLimit",
+                                        .text([.value("registry.storage.size", .string(server.storageSize))])
+                                    )
+                                ])
+                            ),
+                        ])
+                        : .map([
+                            ("name", .string("data")),
+                            ("persistentVolumeClaim", .map([("claimName", .string(base + "-data"))])),
+                        ]),
                     .map([("name", .string("tmp")), ("emptyDir", .map([("sizeLimit", .string("1Gi"))]))]),
                 ])
             ),

@@ -182,8 +182,8 @@ import Yams
         let objects = try Self.objects(rendered)
         #expect(
             objects.map { $0["kind"] as? String ?? "" } == [
-                "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service", "PodDisruptionBudget",
-                "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy",
+                "ConfigMap", "Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Ingress",
+                "NetworkPolicy",
             ])
         func object(_ kind: String) throws -> [String: Any] {
             try #require(objects.first { $0["kind"] as? String == kind })
@@ -205,8 +205,12 @@ import Yams
         #expect(configuration.contains("database: \"postgres://berth@postgres.db.svc:6432/registry\"\n"))
         #expect(configuration.contains("root: /var/lib/berth-registry\n"))
 
-        #expect(at(try object("PersistentVolumeClaim"), "spec", "accessModes") as? [String] == ["ReadWriteMany"])
-        #expect(at(try object("PersistentVolumeClaim"), "spec", "storageClassName") as? String == "nfs")
+        // Nothing in the root outlives a pod: no claim, a bounded emptyDir per pod.
+        #expect(!rendered.contains("PersistentVolumeClaim") && !rendered.contains("ReadWriteMany"))
+        let volumes = try #require(
+            at(try object("Deployment"), "spec", "template", "spec", "volumes") as? [[String: Any]])
+        let data = try #require(volumes.first { $0["name"] as? String == "data" })
+        #expect(at(data, "emptyDir", "sizeLimit") as? String != nil && data["persistentVolumeClaim"] == nil)
 
         let deployment = try object("Deployment")
         #expect(at(deployment, "metadata", "annotations") == nil, "no berth.dev/ignore with replicas")

@@ -282,14 +282,38 @@ public struct PolicyEngine: Sendable {
     public static func usage(project: String, storage: RegistryStorage) async throws -> (
         bytes: Int64, digests: Set<OCI.Digest>
     ) {
-        var digests = Set<OCIDigest>()
-        for repository in try await storage.repositories() where Self.project(of: repository) == project {
-            digests.formUnion(try await storage.linkedBlobs(repository))
-            digests.formUnion(try await storage.revisions(repository))
+        let repositories = try await storage.repositories().filter { Self.project(of: $0) == project }
+        // On an object store every listing and size is a request: a few at a time, not one by one.
+        let perRepository = try await concurrently(repositories, width: 8) { repository in
+            Set(try await storage.linkedBlobs(repository)).union(try await storage.revisions(repository))
         }
-        var bytes: Int64 = 0
-        for digest in digests { bytes += try await storage.blobSize(digest) ?? 0 }
-        return (bytes, digests)
+        let digests = perRepository.reduce(into: Set<OCIDigest>()) { $0.formUnion($1) }
+        let sizes = try await concurrently(Array(digests), width: 16) { try await storage.blobSize($0) ?? 0 }
+        return (sizes.reduce(0, +), digests)
+    }
+
+    /// `transform` of every element, at most `width` running at once, in the elements' order.
+    static func concurrently<Element: Sendable, Result: Sendable>(
+        _ elements: [Element], width: Int, _ transform: @escaping @Sendable (Element) async throws -> Result
+    ) async throws -> [Result] {
+        try await withThrowingTaskGroup(of: (Int, Result).self) { group in
+            var results = [Result?](repeating: nil, count: elements.count)
+            var next = 0
+            while next < min(width, elements.count) {
+                let index = next
+                group.addTask { (index, try await transform(elements[index])) }
+                next += 1
+            }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                if next < elements.count {
+                    let index = next
+                    group.addTask { (index, try await transform(elements[index])) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
     }
 }
 
