@@ -329,19 +329,21 @@ struct ReplicaSet {
             body: try json(["role": "developer"]))
         #expect(member.status == 200, "\(String(decoding: member.body, as: UTF8.self))")
 
-        // B lets the new developer push within about a second of the change on A.
-        let clock = ContinuousClock()
-        let changed = clock.now
-        var seen: Duration?
-        while clock.now - changed < .seconds(5) {
-            let start = try await replicas[1].send(.POST, "/v2/team/app/blobs/uploads/", headers: [devAuth])
-            if start.status == 202 {
-                seen = clock.now - changed
-                break
+        /// How long after now `replica` starts answering the developer's upload with `status`.
+        func delay(until status: Int, on replica: HTTPPusher) async throws -> Duration? {
+            let clock = ContinuousClock()
+            let start = clock.now
+            while clock.now - start < .seconds(5) {
+                let answer = try await replica.send(.POST, "/v2/team/app/blobs/uploads/", headers: [devAuth])
+                if answer.status == status { return clock.now - start }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            try await Task.sleep(for: .milliseconds(50))
+            return nil
         }
-        let membership = try #require(seen, "B never let the member A added push")
+
+        // B lets the new developer push within about a second of the change on A.
+        let membership = try #require(
+            try await delay(until: 202, on: replicas[1]), "B never let the member A added push")
         #expect(membership < .seconds(2), "B saw A's change after \(membership)")
 
         // Forty projects created at once, half through each replica: all forty are kept.
@@ -369,17 +371,8 @@ struct ReplicaSet {
         // The user removed through B is refused by A within about a second.
         let removed = try await replicas[1].send(.DELETE, "/api/v1/users/dev", headers: [rootAuth])
         #expect(removed.status == 204)
-        let deleted = clock.now
-        var refused: Duration?
-        while clock.now - deleted < .seconds(5) {
-            let start = try await replicas[0].send(.POST, "/v2/team/app/blobs/uploads/", headers: [devAuth])
-            if start.status == 401 {
-                refused = clock.now - deleted
-                break
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let removal = try #require(refused, "A still accepts the user B removed")
+        let removal = try #require(
+            try await delay(until: 401, on: replicas[0]), "A still accepts the user B removed")
         #expect(removal < .seconds(2), "A refused the removed user after \(removal)")
 
         // One audit log: both replicas give the same events, made through either.

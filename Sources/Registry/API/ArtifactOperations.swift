@@ -106,10 +106,10 @@ extension AdminAPI {
                 }
                 let policy = call.services.policy
                 do {
-                    _ = try await storage.lock.withLock(
-                        exclusive: false, serialising: try await policy.pushLock(repository: repository)
-                    ) { [storage] in
-                        try await policy.checkDelete(repository: repository, digest: digest, storage: storage)
+                    let rules = try await policy.pushRules(repository: repository)
+                    _ = try await storage.lock.withLock(exclusive: false, serialising: rules.lock) { [storage] in
+                        try await policy.checkDelete(
+                            repository: repository, digest: digest, storage: storage, rules: rules)
                         return try await storage.deleteManifest(repository, digest: digest)
                     }
                 } catch let error as RegistryError where error.code == .policyViolation {

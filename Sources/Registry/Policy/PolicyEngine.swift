@@ -204,13 +204,23 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    /// The name of the lock that orders the pushes into `repository`'s project when a check of
-    /// them must not race another writer (immutable tags, a quota); nil when nothing needs it.
-    func pushLock(repository: String) async throws -> String? {
+    /// What a write into a project is checked against. It is read before any lock is taken:
+    /// reading the state may need a database connection, and a lock holder waiting for one while
+    /// every pooled connection holds a lock would wait until the lease times out.
+    struct PushRules: Sendable {
+        let project: String
+        let immutableTags: [String]
+        let quotaBytes: Int64?
+
+        /// The lock that orders the project's writes when a check of them must not race another
+        /// writer (immutable tags, a quota); nil when nothing needs it.
+        var lock: String? { quotaBytes != nil || !immutableTags.isEmpty ? "project/\(project)" : nil }
+    }
+
+    func pushRules(repository: String) async throws -> PushRules {
         let name = Self.project(of: repository)
         let record = try await project(name)
-        guard record.quotaBytes != nil || !record.immutableTags.isEmpty else { return nil }
-        return "project/\(name)"
+        return PushRules(project: name, immutableTags: record.immutableTags, quotaBytes: record.quotaBytes)
     }
 
     /// Whether `tag` matches one of the project's immutable-tag globs.
@@ -224,10 +234,9 @@ public struct PolicyEngine: Sendable {
 
     func checkPush(
         repository: String, tags: [String], digest: OCIDigest, storage: RegistryStorage, incomingBytes: Int64,
-        identity: Identity
+        identity: Identity, rules: PushRules
     ) async throws {
-        let immutable = try await immutableTagPatterns(repository: repository)
-        for tag in tags where Self.isImmutable(tag, patterns: immutable) {
+        for tag in tags where Self.isImmutable(tag, patterns: rules.immutableTags) {
             if let existing = try await storage.resolveTag(repository, tag), existing != digest {
                 throw RegistryError(
                     .preconditionFailed, .policyViolation,
@@ -238,7 +247,8 @@ public struct PolicyEngine: Sendable {
         if try await storage.blobSize(digest) == nil,
             try await !storage.driver.exists(storage.revisionPath(repository, digest))
         {
-            try await checkQuota(repository: repository, adding: digest, incomingBytes: incomingBytes, storage: storage)
+            try await checkQuota(
+                repository: repository, adding: digest, incomingBytes: incomingBytes, storage: storage, rules: rules)
         }
     }
 
@@ -250,9 +260,8 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func checkDelete(repository: String, digest: OCIDigest, storage: RegistryStorage) async throws {
-        let immutable = try await immutableTagPatterns(repository: repository)
-        for tag in try await storage.tags(repository) where Self.isImmutable(tag, patterns: immutable) {
+    func checkDelete(repository: String, digest: OCIDigest, storage: RegistryStorage, rules: PushRules) async throws {
+        for tag in try await storage.tags(repository) where Self.isImmutable(tag, patterns: rules.immutableTags) {
             if try await storage.resolveTag(repository, tag) == digest {
                 throw RegistryError(
                     .preconditionFailed, .policyViolation, "manifest is referenced by immutable tag '\(tag)'",
@@ -261,11 +270,12 @@ public struct PolicyEngine: Sendable {
         }
     }
 
-    func checkQuota(repository: String, adding digest: OCIDigest, incomingBytes: Int64? = nil, storage: RegistryStorage)
-        async throws
-    {
-        let projectName = Self.project(of: repository)
-        guard let quota = try await project(projectName).quotaBytes else { return }
+    func checkQuota(
+        repository: String, adding digest: OCIDigest, incomingBytes: Int64? = nil, storage: RegistryStorage,
+        rules: PushRules
+    ) async throws {
+        let projectName = rules.project
+        guard let quota = rules.quotaBytes else { return }
         let used = try await Self.usage(project: projectName, storage: storage)
         if used.digests.contains(digest) { return }
         var adding = incomingBytes ?? 0

@@ -96,12 +96,13 @@ extension RegistryHandler {
         }
         // Under the shared lock a garbage collection cannot sweep between check and write; under the
         // project's lock (where it has immutable tags or a quota) no other push can either.
-        try await storage.lock.withLock(exclusive: false, serialising: try await policy.pushLock(repository: name)) {
+        let rules = try await policy.pushRules(repository: name)
+        try await storage.lock.withLock(exclusive: false, serialising: rules.lock) {
             [storage, tags, policy, identity = context.identity] in
             try await validateReferences(name: name, summary: summary)
             try await policy.checkPush(
                 repository: name, tags: tags, digest: digest, storage: storage, incomingBytes: Int64(data.count),
-                identity: identity)
+                identity: identity, rules: rules)
             try await storage.putManifest(name, data: data, digest: digest, summary: summary, tags: tags)
         }
         await audit.record(
@@ -157,10 +158,10 @@ extension RegistryHandler {
         guard configuration.deleteEnabled else { throw RegistryError.unsupported("deletes are disabled") }
         if reference.contains(":") {
             let digest = try parseDigest(reference)
-            let removed = try await storage.lock.withLock(
-                exclusive: false, serialising: try await policy.pushLock(repository: name)
-            ) { [storage, policy] in
-                try await policy.checkDelete(repository: name, digest: digest, storage: storage)
+            let rules = try await policy.pushRules(repository: name)
+            let removed = try await storage.lock.withLock(exclusive: false, serialising: rules.lock) {
+                [storage, policy] in
+                try await policy.checkDelete(repository: name, digest: digest, storage: storage, rules: rules)
                 return try await storage.deleteManifest(name, digest: digest)
             }
             guard removed else { throw RegistryError.manifestUnknown(reference) }

@@ -43,11 +43,10 @@ extension RegistryHandler {
                     mountable = try await storage.blobSize(digest) != nil
                 }
                 if mountable {
-                    try await storage.lock.withLock(
-                        exclusive: false, serialising: try await policy.pushLock(repository: name)
-                    ) {
+                    let rules = try await policy.pushRules(repository: name)
+                    try await storage.lock.withLock(exclusive: false, serialising: rules.lock) {
                         [storage, policy] in
-                        try await policy.checkQuota(repository: name, adding: digest, storage: storage)
+                        try await policy.checkQuota(repository: name, adding: digest, storage: storage, rules: rules)
                         try await storage.linkBlob(name, digest)
                     }
                     return blobCreated(name, digest)
@@ -169,10 +168,11 @@ extension RegistryHandler {
                     detail: ["expected": digest.description, "actual": actual.description])
             }
             let size = session.hasher.count
-            try await storage.lock.withLock(exclusive: false, serialising: try await policy.pushLock(repository: name))
-            {
+            let rules = try await policy.pushRules(repository: name)
+            try await storage.lock.withLock(exclusive: false, serialising: rules.lock) {
                 [storage, policy] in
-                try await policy.checkQuota(repository: name, adding: digest, incomingBytes: size, storage: storage)
+                try await policy.checkQuota(
+                    repository: name, adding: digest, incomingBytes: size, storage: storage, rules: rules)
                 try await storage.driver.commitUpload(id, to: storage.blobPath(digest))
                 try await storage.linkBlob(name, digest)
             }

@@ -90,12 +90,22 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-    router.get("/token") { request, context in
-        try await services.authenticator.issueToken(request: request, context: context)
+    let token: @Sendable (Request, RegistryRequestContext) async throws -> Response = { request, context in
+        do {
+            return try await services.authenticator.issueToken(request: request, context: context)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The users and robots could not be read (the metadata database is down): retry.
+            let failure = RegistryError.unavailable("\(error)")
+            context.logger.error("token failure", metadata: ["reason": .string(failure.reason ?? "")])
+            throw failure
+        }
     }
-    router.post("/token") { request, context in
-        try await services.authenticator.issueToken(request: request, context: context)
-    }
+    router.get("/token", use: token)
+    router.post("/token", use: token)
     AdminAPI(services: services).register(on: router)
     let api: @Sendable (Request, RegistryRequestContext) async throws -> Response = { request, context in
         guard let route = try Route.parse(path: request.uri.path) else {

@@ -65,9 +65,12 @@ public struct RegistryStorage: Sendable {
         var metadata: MetadataStore?
         switch try configuration.databaseLocation() {
         case .postgres(let url):
-            let database = PostgresDatabase(settings: try PostgresSettings(url: url, environment: environment))
-            lock = PostgresContentLock(database: database, content: driver.description)
-            metadata = MetadataStore(database: database)
+            let settings = try PostgresSettings(url: url, environment: environment)
+            // Two pools: a lock waiter holds its connection while it waits (PostgreSQL's advisory
+            // locks block), so records read or written under a lock (the audit log during
+            // retention, say) must never queue behind the waiters for a connection.
+            lock = PostgresContentLock(database: PostgresDatabase(settings: settings), content: driver.description)
+            metadata = MetadataStore(database: PostgresDatabase(settings: settings))
         case .sqlite(let path):
             // One node: the content lock stays the file lock under the root.
             try POSIXFile.makeDirectory((path as NSString).deletingLastPathComponent)
