@@ -163,7 +163,6 @@ let package = Package(
         .target(
             name: "RegistryMetadata",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Records every replica writes as it works: last pulls (retention), console sessions, webhook
@@ -26,23 +25,19 @@ extension MetadataStore {
 
     // MARK: Console sessions
 
-    /// A console session as stored: the id itself is never stored, only its SHA-256, so whoever
-    /// reads the database cannot take over a session.
+    /// A console session as stored: keyed by a hash of its id that the caller makes (the id
+    /// itself is never stored, so whoever reads the database cannot take over a session).
     public struct ConsoleSession: Sendable, Equatable {
-        public var id: String
+        public var idHash: String
         public var user: String?
         public var csrf: String
         public var expires: Int64
-        public init(id: String, user: String?, csrf: String, expires: Int64) {
-            self.id = id
+        public init(idHash: String, user: String?, csrf: String, expires: Int64) {
+            self.idHash = idHash
             self.user = user
             self.csrf = csrf
             self.expires = expires
         }
-    }
-
-    static func idHash(_ id: String) -> String {
-        SHA256.hash(data: Data(id.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Stores a new session; expired sessions go, and beyond `capacity` the ones nearest to
@@ -61,16 +56,15 @@ extension MetadataStore {
             try await connection.execute(
                 "INSERT INTO console_sessions (id_hash, username, csrf, expires) VALUES (?, ?, ?, ?)",
                 [
-                    .text(Self.idHash(session.id)), SQLValue(session.user), .text(session.csrf),
+                    .text(session.idHash), SQLValue(session.user), .text(session.csrf),
                     .integer(session.expires),
                 ])
         }
     }
 
-    /// The live session with `id`, its expiry moved to `expires`; nil (and removed) when expired.
-    public func touchSession(id: String, now: Int64, expires: Int64) async throws -> ConsoleSession? {
-        let hash = Self.idHash(id)
-        return try await database.transaction { connection in
+    /// The live session with `hash`, its expiry moved to `expires`; nil (and removed) when expired.
+    public func touchSession(idHash hash: String, now: Int64, expires: Int64) async throws -> ConsoleSession? {
+        try await database.transaction { connection in
             guard
                 let row = try await connection.first(
                     "SELECT username, csrf, expires FROM console_sessions WHERE id_hash = ?", [.text(hash)])
@@ -81,14 +75,13 @@ extension MetadataStore {
             }
             try await connection.execute(
                 "UPDATE console_sessions SET expires = ? WHERE id_hash = ?", [.integer(expires), .text(hash)])
-            return ConsoleSession(id: id, user: row.text(0), csrf: try row.string(1), expires: expires)
+            return ConsoleSession(idHash: hash, user: row.text(0), csrf: try row.string(1), expires: expires)
         }
     }
 
-    public func deleteSession(id: String) async throws {
+    public func deleteSession(idHash: String) async throws {
         try await database.transaction { connection in
-            try await connection.execute(
-                "DELETE FROM console_sessions WHERE id_hash = ?", [.text(Self.idHash(id))])
+            try await connection.execute("DELETE FROM console_sessions WHERE id_hash = ?", [.text(idHash)])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import OCI
 import RegistryMetadata
 
 /// One browser's session with the console: who signed in (nil before sign-in, when the session
@@ -28,6 +29,9 @@ final class ConsoleSessions: Sendable {
         self.metadata = metadata
     }
 
+    /// What the database keys a session by: the SHA-256 of its id, so the id is never stored.
+    static func hash(_ id: String) -> String { OCI.Digest.of(Data(id.utf8)).encoded }
+
     /// 32 random bytes from the system generator, as 64 hex digits.
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -41,7 +45,7 @@ final class ConsoleSessions: Sendable {
         if let metadata {
             try await metadata.createSession(
                 .init(
-                    id: session.id, user: user, csrf: session.csrf,
+                    idHash: Self.hash(session.id), user: user, csrf: session.csrf,
                     expires: Int64(session.expires.timeIntervalSince1970.rounded(.down))),
                 now: Int64(now.timeIntervalSince1970.rounded(.down)), capacity: capacity)
             return session
@@ -64,9 +68,9 @@ final class ConsoleSessions: Sendable {
         if let metadata {
             let expires = now.addingTimeInterval(lifetime)
             return try await metadata.touchSession(
-                id: id, now: Int64(now.timeIntervalSince1970.rounded(.down)),
+                idHash: Self.hash(id), now: Int64(now.timeIntervalSince1970.rounded(.down)),
                 expires: Int64(expires.timeIntervalSince1970.rounded(.down))
-            ).map { ConsoleSession(id: $0.id, user: $0.user, csrf: $0.csrf, expires: expires) }
+            ).map { ConsoleSession(id: id, user: $0.user, csrf: $0.csrf, expires: expires) }
         }
         return table.withLockedValue { table in
             guard var session = table[id] else { return nil }
@@ -82,7 +86,7 @@ final class ConsoleSessions: Sendable {
 
     /// Ends a session.
     func remove(_ id: String) async throws {
-        if let metadata { return try await metadata.deleteSession(id: id) }
+        if let metadata { return try await metadata.deleteSession(idHash: Self.hash(id)) }
         _ = table.withLockedValue { $0.removeValue(forKey: id) }
     }
 

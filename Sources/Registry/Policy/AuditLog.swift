@@ -17,16 +17,16 @@ public final class AuditLog: Sendable {
         self.metadata = metadata
     }
 
-    struct Entry: Codable {
-        var time: String
-        var action: String
-        var user: String
-        var repository: String?
-        var reference: String?
-        var digest: String?
-        var remote: String?
-        var decision: String?
-        var reason: String?
+    struct Entry: Encodable {
+        let time: String
+        let action: String
+        let user: String
+        let repository: String?
+        let reference: String?
+        let digest: String?
+        let remote: String?
+        let decision: String?
+        let reason: String?
     }
 
     /// What the database's `detail` column holds: the fields that have no column of their own.

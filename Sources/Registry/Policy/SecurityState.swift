@@ -161,7 +161,8 @@ public final class SecurityStore: Sendable {
         guard let metadata = storage.metadata else { return SecurityStore(root: storage.root) }
         let store = SecurityStore(metadata: metadata)
         let file = SecurityStore(root: storage.root)
-        if case .file(let path) = file.backend, POSIXFile.exists(path), try await metadata.securityRevision() == 0 {
+        let path = file.location
+        if POSIXFile.exists(path), try await metadata.securityRevision() == 0 {
             let imported = try file.readFile()
             if imported != SecurityState() {
                 let records = Self.records(imported)
