@@ -323,6 +323,10 @@ public final class MetadataStore: Sendable {
     public struct Tag: Sendable, Equatable {
         public var name: String
         public var digest: String
+        public init(name: String, digest: String) {
+            self.name = name
+            self.digest = digest
+        }
     }
 
     /// Tags in lexical order after `after`, at most `limit` (the distribution API's paging).

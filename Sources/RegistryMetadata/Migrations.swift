@@ -108,6 +108,16 @@ enum Migrations {
                 "CREATE INDEX webhook_deliveries_project ON webhook_deliveries (project, id)",
             ]
         },
+        Migration(version: 6, summary: "what each repository holds (quota accounting)") { _ in
+            [
+                """
+                CREATE TABLE repository_content (
+                    repository TEXT NOT NULL, digest TEXT NOT NULL, kind TEXT NOT NULL, project TEXT NOT NULL,
+                    size BIGINT NOT NULL, PRIMARY KEY (repository, digest, kind))
+                """,
+                "CREATE INDEX repository_content_project ON repository_content (project, digest)",
+            ]
+        },
     ]
 
     /// The newest version this build knows.

@@ -205,11 +205,19 @@ struct RegistryScrubCommand: AsyncParsableCommand {
 
     @OptionGroup var options: RegistryRootOptions
 
+    @Flag(
+        help: ArgumentHelp(
+            "With a metadata database: make its index of what each repository holds (quota use) say what the store holds.",
+            discussion: "Takes the content lock exclusively while it rewrites a repository's entries."))
+    var reindex = false
+
     func run() async throws {
         let configuration = try options.load()
         let progress = Terminal.standardErrorIsTerminal ? ScrubProgress.line : nil
-        let report = try await Scrubber(storage: try await options.openStorage(configuration)).run(progress: progress)
+        let report = try await Scrubber(storage: try await options.openStorage(configuration), reindex: reindex).run(
+            progress: progress)
         for problem in report.problems { print("affected \(problem)") }
+        if reindex { print("reindexed \(report.indexDrift) entries") }
         print(
             "checked \(report.blobsChecked) blobs and \(report.manifestsChecked) manifests: \(report.problems.isEmpty ? "ok" : "\(report.problems.count) problems")"
         )

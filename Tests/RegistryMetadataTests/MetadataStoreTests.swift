@@ -92,9 +92,9 @@ struct MetadataStoreTests {
                 for try await result in group { all.append(result) }
                 return all
             }
-            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4, 5])
+            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4, 5, 6])
             for (store, _) in applied {
-                #expect(try await store.schemaVersion() == 5)
+                #expect(try await store.schemaVersion() == 6)
                 #expect(try await store.migrate() == [])
                 await store.close()
             }
@@ -209,6 +209,52 @@ struct MetadataStoreTests {
                 try await stores[0].moveTag(repository: "wso2/is", name: "t\(index)", to: "sha256:\(index)")
             }
             #expect(try await stores[1].tags(repository: "wso2/is", after: "t1", limit: 2).map(\.name) == ["t2", "t3"])
+            for store in stores { await store.close() }
+        }
+    }
+
+    @Test(
+        "the content index counts a digest once per project, however many repositories hold it",
+        arguments: Engine.allCases)
+    func contentIndex(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let stores = try await fixture.stores(2)
+            typealias Entry = MetadataStore.ContentEntry
+            try await stores[0].addContent([
+                Entry(repository: "wso2/is", project: "wso2", digest: "sha256:l1", kind: .blob, size: 1000),
+                Entry(repository: "wso2/is", project: "wso2", digest: "sha256:m1", kind: .manifest, size: 10),
+                Entry(repository: "wso2/am", project: "wso2", digest: "sha256:l1", kind: .blob, size: 1000),
+                Entry(repository: "wso2/am", project: "wso2", digest: "sha256:l2", kind: .blob, size: 500),
+                Entry(repository: "other/x", project: "other", digest: "sha256:l1", kind: .blob, size: 1000),
+            ])
+            // Recording again changes nothing.
+            try await stores[1].addContent([
+                Entry(repository: "wso2/is", project: "wso2", digest: "sha256:l1", kind: .blob, size: 1000)
+            ])
+            #expect(try await stores[1].projectUsage(project: "wso2") == 1510)
+            #expect(try await stores[1].projectUsage(project: "other") == 1000)
+            #expect(try await stores[1].projectUsage(project: "none") == 0)
+            #expect(try await stores[0].projectHolds(project: "wso2", digest: "sha256:l2"))
+            #expect(try await !stores[0].projectHolds(project: "other", digest: "sha256:l2"))
+            // One repository letting go of a shared layer leaves the project charged for it once.
+            #expect(try await stores[0].removeContent(repository: "wso2/is", digest: "sha256:l1", kind: .blob))
+            #expect(try await !stores[0].removeContent(repository: "wso2/is", digest: "sha256:l1", kind: .blob))
+            #expect(try await stores[1].projectUsage(project: "wso2") == 1510)
+            #expect(try await stores[0].removeContent(repository: "wso2/am", digest: "sha256:l1", kind: .blob))
+            #expect(try await stores[1].projectUsage(project: "wso2") == 510)
+            #expect(try await stores[1].content(repository: "wso2/is").map(\.digest) == ["sha256:m1"])
+            #expect(try await stores[1].indexedRepositories() == ["other/x", "wso2/am", "wso2/is"])
+
+            try await stores[0].moveTag(repository: "wso2/is", name: "a", to: "sha256:m1")
+            try await stores[0].putTags(
+                repository: "wso2/is", [.init(name: "b", digest: "sha256:m1"), .init(name: "c", digest: "sha256:m2")])
+            #expect(try await stores[1].deleteTags(repository: "wso2/is", pointingAt: "sha256:m1") == ["a", "b"])
+            #expect(try await stores[1].tags(repository: "wso2/is").map(\.name) == ["c"])
+
+            #expect(try await stores[0].storedValue("marker") == nil)
+            try await stores[0].storeValue("marker", "one")
+            try await stores[1].storeValue("marker", "two")
+            #expect(try await stores[0].storedValue("marker") == "two")
             for store in stores { await store.close() }
         }
     }

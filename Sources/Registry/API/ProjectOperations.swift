@@ -69,13 +69,13 @@ extension AdminAPI {
                 let name = try call.path("project")
                 let record = call.services.policy.project(name, state: call.state)
                 let storage = call.services.storage
-                let usage = try await PolicyEngine.usage(project: name, storage: storage)
+                let usedBytes = try await PolicyEngine.usedBytes(project: name, storage: storage)
                 let repositories = try await storage.repositories().filter { PolicyEngine.project(of: $0) == name }
                     .count
                 return try .json(
                     APIProjectDetail(
                         name: name, public: record.public, role: call.role, repositories: repositories,
-                        usedBytes: usage.bytes, quotaBytes: record.quotaBytes))
+                        usedBytes: usedBytes, quotaBytes: record.quotaBytes))
             },
             AdminOperation(
                 .patch, "/api/v1/projects/{project}", id: "updateProject", tag: "projects",

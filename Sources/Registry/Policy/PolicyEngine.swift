@@ -276,19 +276,34 @@ public struct PolicyEngine: Sendable {
     ) async throws {
         let projectName = rules.project
         guard let quota = rules.quotaBytes else { return }
-        let used = try await Self.usage(project: projectName, storage: storage)
-        if used.digests.contains(digest) { return }
+        let used: Int64
+        if let metadata = storage.metadata {
+            // The database's index: two queries, however much the project holds.
+            if try await metadata.projectHolds(project: projectName, digest: digest.description) { return }
+            used = try await metadata.projectUsage(project: projectName)
+        } else {
+            let walked = try await Self.usage(project: projectName, storage: storage)
+            if walked.digests.contains(digest) { return }
+            used = walked.bytes
+        }
         var adding = incomingBytes ?? 0
         if incomingBytes == nil { adding = try await storage.blobSize(digest) ?? 0 }
-        if used.bytes + adding > quota {
+        if used + adding > quota {
             throw RegistryError(
                 .forbidden, .denied,
-                "storage quota of project '\(projectName)' exceeded: \(used.bytes) + \(adding) > \(quota) bytes",
-                detail: ["project": projectName, "quota": String(quota), "used": String(used.bytes)])
+                "storage quota of project '\(projectName)' exceeded: \(used) + \(adding) > \(quota) bytes",
+                detail: ["project": projectName, "quota": String(quota), "used": String(used)])
         }
     }
 
-    /// Distinct content (blobs and manifests) a project holds, and its total size.
+    /// Bytes the project holds: from the metadata database's index when there is one, else
+    /// counted in the store.
+    public static func usedBytes(project: String, storage: RegistryStorage) async throws -> Int64 {
+        if let metadata = storage.metadata { return try await metadata.projectUsage(project: project) }
+        return try await usage(project: project, storage: storage).bytes
+    }
+
+    /// Distinct content (blobs and manifests) a project holds, and its total size, counted in the store.
     public static func usage(project: String, storage: RegistryStorage) async throws -> (
         bytes: Int64, digests: Set<OCI.Digest>
     ) {

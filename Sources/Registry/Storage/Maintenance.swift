@@ -236,12 +236,18 @@ public struct Scrubber: Sendable {
         public var blobsChecked = 0
         public var manifestsChecked = 0
         public var problems: [Problem] = []
+        /// Differences between the metadata database's index of what each repository holds and
+        /// the store (repaired, and not problems, with `reindex`).
+        public var indexDrift = 0
     }
 
     public let storage: RegistryStorage
+    /// Whether to make the metadata database's index say what the store holds.
+    public let reindex: Bool
 
-    public init(storage: RegistryStorage) {
+    public init(storage: RegistryStorage, reindex: Bool = false) {
         self.storage = storage
+        self.reindex = reindex
     }
 
     /// Symbolic links under `relative` in a file-system root, found without following any.
@@ -384,6 +390,17 @@ public struct Scrubber: Sendable {
                         Problem(subject: "\(repository):\(tag)", reason: "tag points to a missing manifest"))
                     continue
                 }
+            }
+        }
+        for drift in try await storage.contentIndexDrift(repair: reindex) {
+            report.indexDrift += 1
+            if !reindex {
+                report.problems.append(
+                    Problem(
+                        subject: "\(drift.repository)@\(drift.digest)",
+                        reason: drift.missingFromIndex
+                            ? "\(drift.kind.rawValue) held but missing from the database's index (run scrub --reindex)"
+                            : "\(drift.kind.rawValue) in the database's index but not held (run scrub --reindex)"))
             }
         }
         return report

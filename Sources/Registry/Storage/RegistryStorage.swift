@@ -84,8 +84,10 @@ public struct RegistryStorage: Sendable {
     }
 
     /// Applies the metadata database's pending migrations (every replica may; one does the work).
+    /// A store that served before the database existed is imported into it then, once.
     public func prepareMetadata() async throws {
         try await metadata?.migrate()
+        try await importContentIndexIfNeeded()
     }
 
     // MARK: Paths
@@ -160,16 +162,29 @@ public struct RegistryStorage: Sendable {
     }
 
     /// Links a stored blob into a repository, durably.
+    ///
+    /// With a metadata database the index records the link first: a crash in between leaves the
+    /// project charged for a link it does not have (which the next link or a scrub repairs), never
+    /// the reverse, which would let a project exceed its quota.
     public func linkBlob(_ name: String, _ digest: Digest) async throws {
         let link = layerLinkPath(name, digest)
         try await driver.touch(blobPath(digest))
+        if let metadata, let size = try await blobSize(digest) {
+            try await metadata.addContent([
+                .init(
+                    repository: name, project: PolicyEngine.project(of: name), digest: digest.description,
+                    kind: .blob, size: size)
+            ])
+        }
         if try await driver.exists(link) { return }
         try await driver.write(link, Data())
     }
 
     /// Removes a blob's link from a repository; the content stays until garbage collection.
     public func unlinkBlob(_ name: String, _ digest: Digest) async throws -> Bool {
-        try await driver.delete(layerLinkPath(name, digest))
+        let removed = try await driver.delete(layerLinkPath(name, digest))
+        try await metadata?.removeContent(repository: name, digest: digest.description, kind: .blob)
+        return removed
     }
 
     // MARK: Repositories
@@ -234,17 +249,27 @@ public struct RegistryStorage: Sendable {
 
     /// Resolves a tag to a digest.
     public func resolveTag(_ name: String, _ tag: String) async throws -> Digest? {
+        if let metadata {
+            return try await metadata.tag(repository: name, name: tag).flatMap { try? Digest(parsing: $0) }
+        }
         guard let data = try await driver.read(tagPath(name, tag)) else { return nil }
         return try? Digest(parsing: String(decoding: data, as: UTF8.self))
     }
 
     /// Stores a manifest's bytes and links it (and its tags and referrer entry) into `name`.
     ///
-    /// Order: content, revision, referrer entry, then tags, each durable before the next.
+    /// Order: content, revision, referrer entry, then tags, each durable before the next. With a
+    /// metadata database the index records the revision before it is written, and the tags live
+    /// in the database (moved each in its own transaction) rather than in the store.
     public func putManifest(
         _ name: String, data: Data, digest: Digest, summary: ManifestSummary, tags: [String]
     ) async throws {
         try await storeContent(data, digest: digest)
+        try await metadata?.addContent([
+            .init(
+                repository: name, project: PolicyEngine.project(of: name), digest: digest.description,
+                kind: .manifest, size: Int64(data.count))
+        ])
         try await driver.write(revisionPath(name, digest), Data(summary.mediaType.utf8))
         if let subject = summary.subject {
             let descriptor = Descriptor(
@@ -256,13 +281,25 @@ public struct RegistryStorage: Sendable {
             try await driver.write(referrersPath(name, subject.digest) + "/" + digest.tagForm, entry)
         }
         for tag in tags {
-            try await driver.write(tagPath(name, tag), Data(digest.description.utf8))
+            if let metadata {
+                try await metadata.moveTag(repository: name, name: tag, to: digest.description)
+            } else {
+                try await driver.write(tagPath(name, tag), Data(digest.description.utf8))
+            }
         }
     }
 
     /// Tags of a repository in lexical order.
     public func tags(_ name: String) async throws -> [String] {
-        try await driver.list(tagsPath(name)).filter { !$0.isDirectory }.map(\.name)
+        guard let metadata else { return try await driver.list(tagsPath(name)).filter { !$0.isDirectory }.map(\.name) }
+        var names: [String] = []
+        var after: String?
+        while true {
+            let page = try await metadata.tags(repository: name, after: after, limit: 10_000)
+            names += page.map(\.name)
+            guard page.count == 10_000, let last = page.last else { return names }
+            after = last.name
+        }
     }
 
     /// Digests of the files of `directory` whose names are the encoded digests of one algorithm each.
@@ -302,14 +339,19 @@ public struct RegistryStorage: Sendable {
 
     /// Removes a tag; returns whether it existed.
     public func deleteTag(_ name: String, _ tag: String) async throws -> Bool {
-        try await driver.delete(tagPath(name, tag))
+        if let metadata { return try await metadata.deleteTag(repository: name, name: tag) }
+        return try await driver.delete(tagPath(name, tag))
     }
 
     /// Removes a manifest from a repository with every tag that points at it and its referrer entry.
     public func deleteManifest(_ name: String, digest: Digest) async throws -> Bool {
         guard try await driver.exists(revisionPath(name, digest)) else { return false }
-        for tag in try await tags(name) where try await resolveTag(name, tag) == digest {
-            _ = try await deleteTag(name, tag)
+        if let metadata {
+            try await metadata.deleteTags(repository: name, pointingAt: digest.description)
+        } else {
+            for tag in try await tags(name) where try await resolveTag(name, tag) == digest {
+                _ = try await deleteTag(name, tag)
+            }
         }
         if let (stored, data) = try await manifestContent(name, digest: digest),
             let summary = try? ManifestParser.parse(data, contentType: stored.mediaType),
@@ -317,7 +359,9 @@ public struct RegistryStorage: Sendable {
         {
             try await driver.delete(referrersPath(name, subject.digest) + "/" + digest.tagForm)
         }
-        return try await driver.delete(revisionPath(name, digest))
+        let removed = try await driver.delete(revisionPath(name, digest))
+        try await metadata?.removeContent(repository: name, digest: digest.description, kind: .manifest)
+        return removed
     }
 
     /// Descriptors of manifests in `name` whose subject is `subject`.
