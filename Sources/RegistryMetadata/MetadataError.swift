@@ -4,12 +4,8 @@ public enum MetadataError: Error, Equatable, CustomStringConvertible, Sendable {
     case immutableTag(repository: String, tag: String, digest: String)
     /// A compare-and-set lost: the value changed since it was read.
     case conflict(String)
-    /// The project's quota would be exceeded.
-    case quotaExceeded(project: String, usage: Int64, adding: Int64, limit: Int64)
     /// The named record does not exist.
     case notFound(String)
-    /// Another garbage collection holds the lease.
-    case busy(String)
     /// The database holds something this version cannot read.
     case corrupt(String)
     /// The database could not be reached or answered with an error; a retry may succeed.
@@ -22,11 +18,7 @@ public enum MetadataError: Error, Equatable, CustomStringConvertible, Sendable {
         case .immutableTag(let repository, let tag, let digest):
             return "tag \(repository):\(tag) is immutable and points to \(digest)"
         case .conflict(let message): return "conflict: \(message)"
-        case .quotaExceeded(let project, let usage, let adding, let limit):
-            return
-                "project '\(project)' would use \(usage + adding) bytes (\(usage) + \(adding)), over its quota of \(limit)"
         case .notFound(let message): return message
-        case .busy(let message): return message
         case .corrupt(let message): return "metadata database: \(message)"
         case .unavailable(let message): return "metadata database unavailable: \(message)"
         case .invalidConfiguration(let message): return message

@@ -118,6 +118,12 @@ enum Migrations {
                 "CREATE INDEX repository_content_project ON repository_content (project, digest)",
             ]
         },
+        Migration(version: 7, summary: "drop the first schema's tables the registry never used") { _ in
+            // Manifests, referrers and upload sessions stay with their content in the storage
+            // driver; quota use is `repository_content`; garbage collection marks by reading the
+            // store, with the content lock and a grace period.
+            ["gc_marks", "gc_runs", "uploads", "blobs", "project_blobs", "manifests"].map { "DROP TABLE \($0)" }
+        },
     ]
 
     /// The newest version this build knows.
