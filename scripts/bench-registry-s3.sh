@@ -10,7 +10,7 @@
 # Both serve the bytes through themselves (distribution: redirect disabled); BENCH_REDIRECT=1 lets both
 # answer blob GETs with a redirect to a presigned S3 URL (distribution's default, Berth's --storage-redirect).
 # BERTH_STORAGE=fs runs Berth on its local file system (--root only) while distribution stays on S3.
-# BERTH_DATABASE=postgres://... runs Berth as a replica would: content lock, token key, audit log and
+# BERTH_DATABASE=postgres://... runs Berth as a replica would: content lock, token key, tags, content index, audit log and
 # pull times in that PostgreSQL (a fresh database is best: its users decide who may push).
 # Usage: [BENCH_MIB=100] [BENCH_RUNS=3] [BENCH_REDIRECT=0] [BERTH_STORAGE=s3|fs] [BERTH_DATABASE=URL] \
 #        scripts/bench-registry-s3.sh [BERTH_BINARY]   (default .build/debug/berth)

@@ -13,7 +13,7 @@ public final class MetadataStore: Sendable {
         self.database = database
     }
 
-    /// Opens `sqlite:PATH`, a plain path, or `postgres://...`, and applies pending migrations.
+    /// Opens `sqlite:PATH[?busy_timeout=S]`, a plain path, or `postgres://...`, and applies pending migrations.
     public static func open(
         _ location: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> MetadataStore {
@@ -21,8 +21,7 @@ public final class MetadataStore: Sendable {
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
             database = PostgresDatabase(settings: try PostgresSettings(url: location, environment: environment))
         } else {
-            let path = location.hasPrefix("sqlite:") ? String(location.dropFirst("sqlite:".count)) : location
-            database = try SQLiteDatabase(path: path)
+            database = try SQLiteDatabase(settings: try SQLiteSettings(location: location))
         }
         let store = MetadataStore(database: database)
         do {

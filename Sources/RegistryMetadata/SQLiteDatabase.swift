@@ -2,6 +2,43 @@ import Foundation
 import GRDB
 import Synchronization
 
+/// Where a SQLite database is and how long a transaction waits for another process's: the location
+/// `sqlite:PATH[?busy_timeout=SECONDS]` (or a plain path), as `--database` takes it.
+public struct SQLiteSettings: Sendable, Equatable {
+    public var path: String
+    /// Seconds a transaction waits for the file lock another process holds before it fails as
+    /// unavailable (default 30; 1 to 3600).
+    public var busyTimeout: TimeInterval
+
+    public init(path: String, busyTimeout: TimeInterval = 30) {
+        self.path = path
+        self.busyTimeout = busyTimeout
+    }
+
+    public init(location: String) throws {
+        var rest = location.hasPrefix("sqlite:") ? String(location.dropFirst("sqlite:".count)) : location
+        var busyTimeout: TimeInterval = 30
+        if let mark = rest.firstIndex(of: "?") {
+            for item in rest[rest.index(after: mark)...].split(separator: "&") {
+                let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2, pair[0] == "busy_timeout" else {
+                    throw MetadataError.invalidConfiguration(
+                        "unknown SQLite parameter '\(item.prefix(40))': only busy_timeout=SECONDS")
+                }
+                guard let seconds = Int(pair[1]), (1...3600).contains(seconds) else {
+                    throw MetadataError.invalidConfiguration("busy_timeout must be 1 to 3600 seconds")
+                }
+                busyTimeout = TimeInterval(seconds)
+            }
+            rest = String(rest[..<mark])
+        }
+        guard !rest.isEmpty, !rest.hasSuffix("/"), !rest.contains("\0") else {
+            throw MetadataError.invalidConfiguration("sqlite: needs a file path")
+        }
+        self.init(path: rest, busyTimeout: busyTimeout)
+    }
+}
+
 /// SQLite through GRDB, for a single node: one file in WAL mode. Transactions start with
 /// `BEGIN IMMEDIATE`, so writers in other processes wait on the file lock (up to the busy timeout)
 /// instead of failing half-way; in this process they wait their turn on an async lock.
@@ -10,6 +47,11 @@ public final class SQLiteDatabase: SQLDatabase {
     public let path: String
     private let queue: DatabaseQueue
     private let gate = AsyncLock()
+
+    /// Opens (creating when needed) the database `settings` names.
+    public convenience init(settings: SQLiteSettings) throws {
+        try self.init(path: settings.path, busyTimeout: settings.busyTimeout)
+    }
 
     /// Opens (creating when needed) the database at `path`.
     public init(path: String, busyTimeout: TimeInterval = 30) throws {

@@ -195,6 +195,8 @@ struct RegistryGCCommand: AsyncParsableCommand {
         for digest in report.removedBlobs { print("\(verb) \(digest)") }
         print(
             "\(report.referenced) referenced, \(verb) \(report.removedBlobs.count) blobs (\(report.removedBytes) bytes) and \(report.removedUploads) stale uploads; kept \(report.keptRecent) recent"
+                + (storage.metadata == nil
+                    ? "" : "; \(delete ? "corrected" : "would correct") \(report.indexCorrected) index entries")
         )
     }
 }

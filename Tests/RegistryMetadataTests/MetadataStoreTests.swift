@@ -34,7 +34,7 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .sqlite:
             let directory = NSTemporaryDirectory() + "berth-metadata-\(UUID().uuidString.lowercased())"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            return Fixture(engine: self, location: "sqlite:\(directory)/metadata.db") {
+            return Fixture(engine: self, location: "sqlite:\(directory)/metadata.db?busy_timeout=120") {
                 try? FileManager.default.removeItem(atPath: directory)
             }
         case .postgres:
@@ -80,7 +80,7 @@ struct MetadataStoreTests {
                         let store: MetadataStore
                         if location.hasPrefix("sqlite:") {
                             store = MetadataStore(
-                                database: try SQLiteDatabase(path: String(location.dropFirst("sqlite:".count))))
+                                database: try SQLiteDatabase(settings: try SQLiteSettings(location: location)))
                         } else {
                             store = MetadataStore(
                                 database: PostgresDatabase(settings: try PostgresSettings(url: location)))
@@ -410,6 +410,26 @@ struct PostgresSettingsTests {
         #expect(tuned.maximumConnections == 3 && tuned.connectTimeoutSeconds == 2 && tuned.leaseTimeoutSeconds == 45)
         #expect(try PostgresSettings(url: "postgres://u@h/d", environment: [:]).leaseTimeoutSeconds == 30)
         #expect(PostgresSettings.redacted("postgres://u:secret@h/d") == "postgres://u:***@h/d")
+    }
+
+    @Test("a SQLite location takes a path and how long to wait for another process's transaction")
+    func sqliteLocations() throws {
+        #expect(try SQLiteSettings(location: "sqlite:state/m.db") == SQLiteSettings(path: "state/m.db"))
+        #expect(try SQLiteSettings(location: "/var/m.db") == SQLiteSettings(path: "/var/m.db"))
+        #expect(
+            try SQLiteSettings(location: "sqlite:/var/m.db?busy_timeout=90")
+                == SQLiteSettings(path: "/var/m.db", busyTimeout: 90))
+        for (bad, reason) in [
+            ("sqlite:", "needs a file path"), ("sqlite:dir/", "needs a file path"),
+            ("sqlite:m.db?busy_timeout=0", "1 to 3600"), ("sqlite:m.db?busy_timeout=x", "1 to 3600"),
+            ("sqlite:m.db?mode=ro", "unknown SQLite parameter 'mode=ro'"),
+        ] {
+            #expect {
+                try SQLiteSettings(location: bad)
+            } throws: { error in
+                "\(error)".contains(reason)
+            }
+        }
     }
 
     @Test("unusable URLs are refused with the reason, never echoing a password")

@@ -476,7 +476,8 @@ struct ConsoleBrowser {
         let root = TemporaryRoot()
         defer { root.cleanup() }
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-        let metadata = store == "sqlite" ? try await MetadataStore.open("sqlite:\(root.path)/metadata.db") : nil
+        let metadata =
+            store == "sqlite" ? try await MetadataStore.open("sqlite:\(root.path)/metadata.db?busy_timeout=120") : nil
         let sessions = ConsoleSessions(lifetime: 60, capacity: 3, metadata: metadata)
         let start = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let first = try await sessions.create(user: "a", now: start)

@@ -23,7 +23,7 @@ struct ContentIndexTests {
             return (first.digest, second.digest)
         }
         try await withRegistry(
-            root: root, storage: .fileSystem, configure: { $0.database = "sqlite:state/metadata.db" }
+            root: root, storage: .fileSystem, configure: { $0.database = "sqlite:state/metadata.db?busy_timeout=120" }
         ) { client, services in
             let storage = services.storage
             let metadata = try #require(storage.metadata)
@@ -55,10 +55,40 @@ struct ContentIndexTests {
         }
     }
 
+    @Test("garbage collection brings the index in line with what it removed and what a killed process left")
+    func collectionCorrectsTheIndex() async throws {
+        try await withRegistry(
+            storage: .fileSystem, configure: { $0.database = "sqlite:state/metadata.db?busy_timeout=120" }
+        ) { client, services in
+            let storage = services.storage
+            let metadata = try #require(storage.metadata)
+            let api = API(client: client)
+            try await api.pushImage("wso2/is", reference: "7.1.0", layers: [randomData(700)])
+            // A blob uploaded and never referenced: the collection removes it and its index entry.
+            let orphan = try await api.pushBlob("wso2/is", randomData(900))
+            // A link the index recorded just before its process was killed (content held, no link).
+            let held = try await api.pushBlob("wso2/am", randomData(300))
+            try await metadata.addContent([
+                .init(repository: "wso2/is", project: "wso2", digest: held.description, kind: .blob, size: 300)
+            ])
+            let before = try await PolicyEngine.usedBytes(project: "wso2", storage: storage)
+            let report = try await GarbageCollector(storage: storage, gracePeriod: 0).run(
+                dryRun: false, now: Date().addingTimeInterval(5))
+            #expect(report.removedBlobs.contains(orphan))
+            #expect(report.indexCorrected == 1, "the entry without a link; the orphan's went with its unlink")
+            #expect(try await !metadata.projectHolds(project: "wso2", digest: orphan.description))
+            #expect(try await PolicyEngine.usedBytes(project: "wso2", storage: storage) < before)
+            #expect(
+                try await PolicyEngine.usedBytes(project: "wso2", storage: storage)
+                    == PolicyEngine.usage(project: "wso2", storage: storage).bytes)
+            #expect(try await Scrubber(storage: storage).run().problems.isEmpty)
+        }
+    }
+
     @Test("scrub reports where the index and the store differ, and --reindex repairs it")
     func driftAndRepair() async throws {
         try await withRegistry(
-            storage: .fileSystem, configure: { $0.database = "sqlite:state/metadata.db" }
+            storage: .fileSystem, configure: { $0.database = "sqlite:state/metadata.db?busy_timeout=120" }
         ) { client, services in
             let storage = services.storage
             let metadata = try #require(storage.metadata)
@@ -85,6 +115,11 @@ struct ContentIndexTests {
                 })
             #expect(report.problems.contains { $0.subject.hasPrefix("wso2/gone@") && $0.reason.contains("not held") })
             #expect(try await PolicyEngine.usedBytes(project: "wso2", storage: storage) != before)
+
+            // A dry-run collection counts what it would correct and changes nothing.
+            let dry = try await GarbageCollector(storage: storage, gracePeriod: 0).run(dryRun: true)
+            #expect(dry.indexCorrected == 2)
+            #expect(try await Scrubber(storage: storage).run().problems.count == 2)
 
             let repaired = try await Scrubber(storage: storage, reindex: true).run()
             #expect(repaired.problems.isEmpty)

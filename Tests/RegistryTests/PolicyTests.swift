@@ -406,8 +406,8 @@ import Testing
         case .sqlite:
             try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
             let stores = [
-                try await MetadataStore.open("sqlite:\(root.path)/metadata.db"),
-                try await MetadataStore.open("sqlite:\(root.path)/metadata.db"),
+                try await MetadataStore.open("sqlite:\(root.path)/metadata.db?busy_timeout=120"),
+                try await MetadataStore.open("sqlite:\(root.path)/metadata.db?busy_timeout=120"),
             ]
             return (stores.map { SecurityStore(metadata: $0) }, { for store in stores { await store.close() } })
         case .postgres:
@@ -416,7 +416,11 @@ import Testing
                 return nil
             }
             let (url, name) = try PostgresDatabases.create(
-                on: server, query: [URLQueryItem(name: "max_connections", value: "4")])
+                on: server,
+                query: [
+                    URLQueryItem(name: "max_connections", value: "4"),
+                    URLQueryItem(name: "lease_timeout", value: "120"),
+                ])
             let stores = [try await MetadataStore.open(url), try await MetadataStore.open(url)]
             return (
                 stores.map { SecurityStore(metadata: $0) },
@@ -484,7 +488,7 @@ import Testing
         let root = TemporaryRoot()
         defer { root.cleanup() }
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db")
+        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db?busy_timeout=120")
         defer { Task { await metadata.close() } }
         let store = SecurityStore(metadata: metadata)
         try await store.update { state in
@@ -514,7 +518,7 @@ import Testing
             project: "team", immutableTags: ["v*"], quotaBytes: .some(5_000), requireSignature: nil, isPublic: nil)
         var configuration = RegistryConfiguration()
         configuration.root = root.path
-        configuration.database = "sqlite:state/metadata.db"
+        configuration.database = "sqlite:state/metadata.db?busy_timeout=120"
         let admin = try await RegistryAdmin.open(configuration)
         let imported = try await admin.store.current()
         #expect(imported == (try await fileAdmin.store.current()))

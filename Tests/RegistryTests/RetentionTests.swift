@@ -163,7 +163,7 @@ extension API {
         let root = TemporaryRoot()
         defer { root.cleanup() }
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db")
+        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db?busy_timeout=120")
         let storage = RegistryStorage(
             root: root.path, driver: try FileSystemDriver(root: root.path), metadata: metadata)
         let replicas = [PullRecorder(storage: storage, interval: 3600), PullRecorder(storage: storage, interval: 3600)]

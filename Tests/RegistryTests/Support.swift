@@ -119,7 +119,7 @@ func withRegistry<T: Sendable>(
         let (location, credentials) = try await SharedObjectStore.location(
             prefix: String(Digest.of(Data(root.path.utf8)).encoded.prefix(24)))
         configuration.storage = location
-        configuration.database = "sqlite:state/metadata.db"
+        configuration.database = "sqlite:state/metadata.db?busy_timeout=120"
         environment.merge(credentials) { $1 }
     }
     configure(&configuration)

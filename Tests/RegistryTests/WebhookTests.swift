@@ -128,7 +128,7 @@ func fastRetries(_ services: RegistryServices, attempts: Int = 3, timeout: Durat
         let root = TemporaryRoot()
         defer { root.cleanup() }
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
-        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db")
+        let metadata = try await MetadataStore.open("sqlite:\(root.path)/metadata.db?busy_timeout=120")
         let replicas = [
             WebhookDeliveryLog(root: root.path, metadata: metadata, keep: 20),
             WebhookDeliveryLog(root: root.path, metadata: metadata, keep: 20),

@@ -264,7 +264,7 @@ enum RepositoryNameComponent {
 /// Where the metadata database is, as `database` names it.
 public enum DatabaseLocation: Sendable, Equatable {
     case postgres(String)
-    case sqlite(String)
+    case sqlite(SQLiteSettings)
 }
 
 extension RegistryConfiguration {
@@ -280,11 +280,16 @@ extension RegistryConfiguration {
             return .postgres(database)
         }
         if database.hasPrefix("sqlite:") {
-            let path = String(database.dropFirst("sqlite:".count))
-            guard !path.isEmpty, !path.hasSuffix("/"), !path.contains("\0") else {
-                throw RegistryConfigurationError.invalid(path: "database", reason: "sqlite: needs a file path")
+            var settings: SQLiteSettings
+            do {
+                settings = try SQLiteSettings(location: database)
+            } catch {
+                throw RegistryConfigurationError.invalid(path: "database", reason: "\(error)")
             }
-            return .sqlite(path.hasPrefix("/") ? path : (root as NSString).appendingPathComponent(path))
+            if !settings.path.hasPrefix("/") {
+                settings.path = (root as NSString).appendingPathComponent(settings.path)
+            }
+            return .sqlite(settings)
         }
         throw RegistryConfigurationError.invalid(
             path: "database", reason: "'\(database.prefix(80))' is neither postgres://... nor sqlite:PATH")

@@ -130,6 +130,10 @@ public struct GarbageCollector: Sendable {
         public var keptRecent: Int = 0
         public var removedUploads: Int = 0
         public var dryRun: Bool = true
+        /// Entries of the metadata database's index that did not say what the store holds (left
+        /// by a process killed between the two writes, or naming content this run removed):
+        /// corrected, unless a dry run.
+        public var indexCorrected: Int = 0
     }
 
     public let storage: RegistryStorage
@@ -219,6 +223,8 @@ public struct GarbageCollector: Sendable {
             if !dryRun { try await storage.driver.removeUpload(upload.id) }
         }
         report.removedBlobs.sort()
+        // The index follows: what a killed process left and what this run removed.
+        report.indexCorrected = try await storage.contentIndexDrift(repair: !dryRun).count
         return report
     }
 }

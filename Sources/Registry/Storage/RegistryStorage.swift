@@ -71,10 +71,10 @@ public struct RegistryStorage: Sendable {
             // retention, say) must never queue behind the waiters for a connection.
             lock = PostgresContentLock(database: PostgresDatabase(settings: settings), content: driver.description)
             metadata = MetadataStore(database: PostgresDatabase(settings: settings))
-        case .sqlite(let path):
+        case .sqlite(let settings):
             // One node: the content lock stays the file lock under the root.
-            try POSIXFile.makeDirectory((path as NSString).deletingLastPathComponent)
-            metadata = MetadataStore(database: try SQLiteDatabase(path: path))
+            try POSIXFile.makeDirectory((settings.path as NSString).deletingLastPathComponent)
+            metadata = MetadataStore(database: try SQLiteDatabase(settings: settings))
         case nil:
             break
         }
