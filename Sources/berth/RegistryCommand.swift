@@ -39,7 +39,7 @@ struct RegistryRootOptions: ParsableArguments {
         help: ArgumentHelp(
             "The metadata database: PostgreSQL that replicas share, or SQLite for one node (overrides the configuration).",
             discussion:
-                "postgres://USER@HOST:PORT/DB, the password from PGPASSWORD (libpq's PGHOST, PGPORT, PGUSER and PGDATABASE fill what the URL leaves out); or sqlite:PATH (relative to the root). It holds users, robots, projects, members, policies, the audit log, scan records and the token signing key; a security.json already under the root is imported into an empty database. Several serve processes on one object store need PostgreSQL: garbage collection takes its lock there too.",
+                "postgres://USER@HOST:PORT/DB, the password from PGPASSWORD (libpq's PGHOST, PGPORT, PGUSER and PGDATABASE fill what the URL leaves out); or sqlite:PATH[?busy_timeout=SECONDS] (relative to the root). It holds users, robots, projects, members, policies, tags, an index of what each repository holds (quota use), the audit log, scan records and the token signing key; a security.json and tags already under the root are imported into an empty database. Several serve processes on one object store need PostgreSQL: garbage collection takes its lock there too.",
             valueName: "url"))
     var database: String?
 

@@ -20,9 +20,9 @@ public struct RegistryConfiguration: Sendable, Codable, Equatable {
     public var storageRedirect: Bool = false
     /// The metadata database: PostgreSQL shared by replicas, `postgres://USER@HOST:PORT/DB`
     /// (password from PGPASSWORD), which also holds the content lock garbage collection takes; or
-    /// SQLite for one node, `sqlite:PATH` (relative to `root`). It holds users, robots, projects,
-    /// members, policies, the audit log, scan records and the token signing key. Nil keeps them as
-    /// files under `root`.
+    /// SQLite for one node, `sqlite:PATH[?busy_timeout=S]` (relative to `root`). It holds users,
+    /// robots, projects, members, policies, tags, the content index, the audit log, scan records
+    /// and the token signing key. Nil keeps them as files under `root`.
     public var database: String?
     /// Largest manifest accepted on push, in bytes (the spec asks for at least 4 MB).
     public var maxManifestBytes: Int = 4 * 1024 * 1024
