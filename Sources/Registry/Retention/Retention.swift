@@ -150,7 +150,8 @@ public enum RegistryRetention {
         }
     }
 
-    /// The plan for the project's current rules; with no rules, an empty plan.
+    /// The plan for the project's current rules; with no rules, an empty plan. For a registry on
+    /// the file system at `root` without a metadata database (which would hold its tags).
     public static func plan(
         root: String, project: String, configuration: RegistryConfiguration? = nil, now: Date = Date()
     ) async throws -> RetentionPlan {
@@ -168,7 +169,8 @@ public enum RegistryRetention {
             now: now)
     }
 
-    /// ``apply(storage:project:configuration:gracePeriod:operator:auditLog:now:)`` on the file system at `root`.
+    /// ``apply(storage:project:configuration:gracePeriod:operator:auditLog:now:)`` on the file system at
+    /// `root`, for a registry without a metadata database (which would hold its tags).
     public static func apply(
         root: String, project: String, configuration: RegistryConfiguration? = nil, gracePeriod: TimeInterval = 3600,
         operator name: String = "retention", auditLog: String? = nil, now: Date = Date()
