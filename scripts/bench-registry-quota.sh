@@ -37,32 +37,10 @@ for tool in weed aws curl python3; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (.ci/install-registry-deps.sh)" >&2; exit 2; }
 done
 
-read -r -a PORTS <<<"$(python3 - <<'PY'
-import socket
-sockets = [socket.socket() for _ in range(12)]
-for s in sockets:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in sockets))
-PY
-)"
-S3_PORT="${PORTS[6]}" BERTH_PORT="${PORTS[10]}"
-export AWS_ACCESS_KEY_ID=BERTHBENCHKEY AWS_SECRET_ACCESS_KEY=berth-bench-secret AWS_DEFAULT_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN
-cat >"$WORK/s3.json" <<JSON
-{"identities":[{"name":"bench","credentials":[{"accessKey":"$AWS_ACCESS_KEY_ID","secretKey":"$AWS_SECRET_ACCESS_KEY"}],"actions":["Admin","Read","Write","List"]}]}
-JSON
-mkdir -p "$WORK/data"
-weed mini -dir="$WORK/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
-    -master.port="${PORTS[0]}" -master.port.grpc="${PORTS[1]}" -volume.port="${PORTS[2]}" \
-    -volume.port.grpc="${PORTS[3]}" -filer.port="${PORTS[4]}" -filer.port.grpc="${PORTS[5]}" \
-    -s3.port="$S3_PORT" -s3.port.grpc="${PORTS[7]}" -admin.port="${PORTS[8]}" -admin.port.grpc="${PORTS[9]}" \
-    -webdav=false -admin.ui=false -s3.config="$WORK/s3.json" -master.telemetry=false \
-    -s3.port.iceberg=0 -s3.port.lance=0 >"$WORK/weed.log" 2>&1 &
-PIDS+=($!)
-ENDPOINT="http://127.0.0.1:$S3_PORT"
-for _ in $(seq 1 100); do curl -s -o /dev/null "$ENDPOINT/" && break; sleep 0.1; done
-for _ in $(seq 1 50); do aws --endpoint-url "$ENDPOINT" s3 mb "s3://berth" >/dev/null 2>&1 && break; sleep 0.2; done
-aws --endpoint-url "$ENDPOINT" s3api head-bucket --bucket berth || fail "could not create the bucket"
+source scripts/lib/seaweedfs.sh
+start_seaweedfs "$WORK" berth || exit 1
+PIDS+=("$WEED_PID")
+BERTH_PORT="$(free_ports 1)"
 
 # One mode: a fresh root and prefix, the project and its quota, the fill, then the timed pushes.
 run_mode() { # name [--database ...]
