@@ -164,8 +164,8 @@ public struct RegistryStorage: Sendable {
     /// Links a stored blob into a repository, durably.
     ///
     /// With a metadata database the index records the link first: a crash in between leaves the
-    /// project charged for a link it does not have (which the next link or a scrub repairs), never
-    /// the reverse, which would let a project exceed its quota.
+    /// project charged for a link it does not have (which `gc` and `scrub --reindex` correct),
+    /// never the reverse, which would let a project exceed its quota.
     public func linkBlob(_ name: String, _ digest: Digest) async throws {
         let link = layerLinkPath(name, digest)
         try await driver.touch(blobPath(digest))
