@@ -10,6 +10,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/lib/bench.sh
 BENCH="${1:-.build/debug/objectstore-bench}"
 MIB="${BENCH_MIB:-100}"
 RUNS="${BENCH_RUNS:-3}"
@@ -33,7 +34,6 @@ command -v aws >/dev/null || { echo "the aws CLI is missing (pip install awscli)
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 python3 -c 'import boto3' || { echo "boto3 is missing (pip install boto3)" >&2; exit 2; }
 
-source scripts/lib/seaweedfs.sh
 start_seaweedfs "$WORK" bench || exit 1
 LOCATION="s3://bench?endpoint=$ENDPOINT&region=us-east-1&path-style=true"
 

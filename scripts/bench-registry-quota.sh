@@ -12,6 +12,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/lib/bench.sh
 BERTH="${1:-.build/release/berth}"
 IMAGES="${BENCH_IMAGES:-200}"
 REPOS="${BENCH_REPOS:-20}"
@@ -20,13 +21,7 @@ WORK="$(mktemp -d /tmp/berth-quota-bench.XXXXXX)"
 PIDS=()
 
 cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_processes "${PIDS[@]}"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -37,7 +32,6 @@ for tool in weed aws curl python3; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (.ci/install-registry-deps.sh)" >&2; exit 2; }
 done
 
-source scripts/lib/seaweedfs.sh
 start_seaweedfs "$WORK" berth || exit 1
 PIDS+=("$WEED_PID")
 BERTH_PORT="$(free_ports 1)"

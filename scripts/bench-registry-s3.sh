@@ -20,6 +20,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/lib/bench.sh
 BERTH="${1:-.build/debug/berth}"
 MIB="${BENCH_MIB:-100}"
 RUNS="${BENCH_RUNS:-3}"
@@ -29,13 +30,7 @@ WORK="$(mktemp -d /tmp/berth-registry-s3-bench.XXXXXX)"
 PIDS=()
 
 cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_processes "${PIDS[@]}"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -51,7 +46,6 @@ if [[ "$STORAGE" == s3 ]] && ! "$BERTH" registry serve --help 2>&1 | grep -q -- 
     exit 2
 fi
 
-source scripts/lib/seaweedfs.sh
 start_seaweedfs "$WORK" berth distribution || exit 1
 PIDS+=("$WEED_PID")
 read -r BERTH_PORT DIST_PORT <<<"$(free_ports 2)"

@@ -1,4 +1,15 @@
-# Sourced by the benchmarks that need an S3 endpoint on this machine.
+# Sourced by the benchmark scripts: stopping what they started, free ports, an S3 endpoint.
+
+# stop_processes PID...: asks each process to stop, waits up to 3 s for each, then kills what is left.
+stop_processes() {
+    local pid
+    for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
+        for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
 
 # free_ports N: prints N free TCP ports on 127.0.0.1, separated by spaces.
 free_ports() {
