@@ -53,14 +53,17 @@ final class ServerProcess: @unchecked Sendable {
             }
         }
         // Generous: at the start of a full parallel test run the machine is oversubscribed for a minute.
+        // The output is read again after every wait, the last one included: a test task kept off
+        // the oversubscribed cooperative pool past the deadline still sees a server that started.
         let deadline = ContinuousClock.now + .seconds(150)
-        while ContinuousClock.now < deadline {
+        while true {
             if let line = output.string.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
                 let port = Int(line.split(separator: ":").last ?? "")
             {
                 self.port = port
                 return
             }
+            guard ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         let exited = !process.isRunning

@@ -71,8 +71,11 @@ final class RegistryServer: @unchecked Sendable {
             }
         }
         // Generous: with the whole suite running, two shared cores can take long to start a debug build.
+        // The output is read again after every wait, the last one included: a test task kept off
+        // the oversubscribed cooperative pool past the deadline (synchronous tests hold its threads)
+        // still sees a server that started meanwhile.
         let deadline = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < deadline {
+        while true {
             let text = synchronized { String(decoding: box.data, as: UTF8.self) }
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
                 let port = Int(line.split(separator: ":").last ?? "")
@@ -80,6 +83,7 @@ final class RegistryServer: @unchecked Sendable {
                 self.port = port
                 return
             }
+            guard ContinuousClock.now < deadline else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         // Say what the server said and whether it was still running, so a failure can be read.
