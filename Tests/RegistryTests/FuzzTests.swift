@@ -123,7 +123,18 @@ func rawExchange(port: Int, _ request: [UInt8], timeoutSeconds: Int = 5) -> Int?
                     + "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n\r\n{\"schemaVersion\":2,\"layers\"")
                     .utf8)
         }
-        let requests = broken + (0..<600).map { _ in Self.request(&generator) }
+        // Bodies that break off before their Content-Length, or whose chunked framing is wrong, on
+        // every endpoint that reads a body (once answered 503 by the token endpoint).
+        let cut = [
+            "POST /token?scope=%", "POST /token", "POST /api/v1/projects", "PUT /api/v1/projects/p/policy",
+            "POST /console/signin", "POST /console/project/members", "PATCH /v2/a/b/blobs/uploads/x",
+        ].flatMap { line in
+            [
+                line + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 19\r\n\r\n{\"schemaVe",
+                line + " HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n{\"schemaVersion\":2}",
+            ].map { [UInt8]($0.utf8) }
+        }
+        let requests = broken + cut + (0..<600).map { _ in Self.request(&generator) }
         let port = server.port
         let answers = await withTaskGroup(of: (Int, Int?).self) { group in
             // Eight connections at a time, each on its own thread (blocking sockets).

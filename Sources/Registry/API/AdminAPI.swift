@@ -39,6 +39,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// The administration API: users, projects, members, robots, policies, repositories, scans, audit.
 public struct AdminAPI: Sendable {
@@ -116,6 +117,9 @@ public struct AdminAPI: Sendable {
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as HTTPParserError {
+            // The request body broke off or its chunked framing was malformed: the caller's fault.
+            throw AdminAPIError(.badRequest, .invalid, "malformed request body: \(error)")
         } catch {
             // The state or storage behind the registry failed (its database is down, say): the
             // caller may retry.

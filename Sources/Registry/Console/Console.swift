@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import OCI
 
 /// The web console at `/`: server-rendered pages over the registry's own storage, users, roles,
@@ -110,6 +111,11 @@ struct Console: Sendable {
             response = page(
                 visit, status: error.status, title: error.status.reasonPhrase, template: "error",
                 values: ["heading": error.status.reasonPhrase, "message": error.message])
+        } catch let error as HTTPParserError {
+            // The form broke off or its chunked framing was malformed: the browser's request is at fault.
+            response = page(
+                visit, status: .badRequest, title: "Bad Request", template: "error",
+                values: ["heading": "Bad Request", "message": "The form could not be read: \(error)"])
         } catch {
             response = page(
                 visit, status: .internalServerError, title: "Error", template: "error",

@@ -97,6 +97,9 @@ public func buildRouter(services: RegistryServices) -> Router<RegistryRequestCon
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as HTTPParserError {
+            // The form body broke off or its chunked framing was malformed: the client's fault.
+            throw RegistryError(.badRequest, .unsupported, "malformed request body: \(error)")
         } catch {
             // The users and robots could not be read (the metadata database is down): retry.
             let failure = RegistryError.unavailable("\(error)")
