@@ -5,7 +5,8 @@
 #   1. skopeo push of a one-layer image from an OCI layout (a fresh layer per run, so every run uploads it)
 #   2. skopeo pull of it to a dir: layout, checked byte for byte (sha256) against the pushed layer
 #   3. 50 concurrent curl GETs of that layer blob (-L: a 307 to the object store is followed): wall time
-#      of all 50, every one must answer 200
+#      of all 50, every one must answer 200. With redirects, also taken apart: the 50 redirect answers
+#      alone (307, not followed), and 50 GETs of the presigned URL straight from the object store
 #   4. each registry's peak resident memory (VmHWM) at the end
 # Both serve the bytes through themselves (distribution: redirect disabled); BENCH_REDIRECT=1 lets both
 # answer blob GETs with a redirect to a presigned S3 URL (distribution's default, Berth's --storage-redirect).
@@ -131,7 +132,7 @@ since() { echo "$(now) - $1" | bc -l; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
 
 declare -A T
-for name in berth distribution; do T[$name.push]="" T[$name.pull]="" T[$name.get50]=""; done
+for name in berth distribution; do T[$name.push]="" T[$name.pull]="" T[$name.get50]="" T[$name.answer50]="" T[$name.object50]=""; done
 
 push_pull() { # name port run
     local name=$1 port=$2 run=$3 t0 out="$WORK/pulled-$1"
@@ -149,16 +150,30 @@ push_pull() { # name port run
     rm -rf "$out"
 }
 
-get50() { # name port run
-    local name=$1 port=$2 t0 codes
-    local url="http://127.0.0.1:$port/v2/bench/big/blobs/sha256:${LAYER[$RUNS]}"
+# 50 concurrent GETs of $3, each expected to answer $4; the wall time is added to T[$1.$5]. With $6
+# set, redirects are followed (-L).
+fetch50() { # name url expected-status key follow
+    local name=$1 url=$2 expected=$3 key=$4 follow=${5:-} t0 codes
     : >"$WORK/curl-$name"
     for _ in $(seq 1 50); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url" >>"$WORK/curl-$name"; done
     t0=$(now)
-    codes="$(curl -s --no-progress-meter -L --parallel --parallel-immediate --parallel-max 50 -w '%{http_code}\n' -K "$WORK/curl-$name" 2>>"$WORK/curl.err" || true)"
-    T[$name.get50]+=" $(since "$t0")"
-    [[ "$(grep -c '^200$' <<<"$codes")" == 50 ]] \
-        || fail "$name: 50 concurrent GETs answered: $(sort <<<"$codes" | uniq -c | tr -s ' \n' ' ')"
+    codes="$(curl -s --no-progress-meter ${follow:+-L} --parallel --parallel-immediate --parallel-max 50 -w '%{http_code}\n' -K "$WORK/curl-$name" 2>>"$WORK/curl.err" || true)"
+    T[$name.$key]+=" $(since "$t0")"
+    [[ "$(grep -c "^$expected\$" <<<"$codes")" == 50 ]] \
+        || fail "$name: 50 concurrent GETs ($key) answered: $(sort <<<"$codes" | uniq -c | tr -s ' \n' ' ')"
+}
+
+get50() { # name port
+    local name=$1 port=$2 location
+    local url="http://127.0.0.1:$port/v2/bench/big/blobs/sha256:${LAYER[$RUNS]}"
+    fetch50 "$name" "$url" 200 get50 follow
+    [[ "$REDIRECT" == 1 ]] || return 0
+    # With redirects, the same 50 GETs taken apart: the registry's answers alone (307, not followed),
+    # and the presigned URL it hands out fetched straight from the object store.
+    fetch50 "$name" "$url" 307 answer50
+    location="$(curl -s -o /dev/null -w '%{redirect_url}' "$url")"
+    [[ -n "$location" ]] || fail "$name: a blob GET gave no redirect location"
+    fetch50 "$name" "$location" 200 object50
 }
 
 # Alternate which registry goes first, so neither always meets a warmer SeaweedFS.
@@ -173,7 +188,7 @@ for run in $(seq 1 "$RUNS"); do
     echo "run $run of $RUNS: 50 concurrent blob GETs"
     if ((run % 2)); then order=(berth distribution); else order=(distribution berth); fi
     for name in "${order[@]}"; do
-        if [[ $name == berth ]]; then get50 berth "$BERTH_PORT" "$run"; else get50 distribution "$DIST_PORT" "$run"; fi
+        if [[ $name == berth ]]; then get50 berth "$BERTH_PORT"; else get50 distribution "$DIST_PORT"; fi
     done
 done
 
@@ -210,6 +225,10 @@ printf '%-34s %10s %14s %20s\n' "operation" "berth s" "distribution s" "berth/di
 row "skopeo push" push
 row "skopeo pull (sha256 checked)" pull
 row "50 concurrent blob GETs (curl)" get50
+if [[ "$REDIRECT" == 1 ]]; then
+    row "  of which: 50 redirect answers" answer50
+    row "  of which: 50 presigned-URL GETs" object50
+fi
 printf '%-34s %10s %14s %20s\n' "peak RSS (VmHWM), MiB" "$BERTH_RSS" "$DIST_RSS" \
     "$(ratio "$BERTH_RSS" "$DIST_RSS" 2>/dev/null || echo -)"
 echo "(ratio below 1: berth faster; all checks passed)"

@@ -124,6 +124,15 @@ enum Migrations {
             // store, with the content lock and a grace period.
             ["gc_marks", "gc_runs", "uploads", "blobs", "project_blobs", "manifests"].map { "DROP TABLE \($0)" }
         },
+        Migration(version: 8, summary: "tag names compare byte by byte, whatever the database's locale") { dialect in
+            // The distribution API lists tags in lexical order and pages from `last` by it. A
+            // PostgreSQL cluster made with a language locale orders "B" after "a"; SQLite's default
+            // collation already compares bytes.
+            switch dialect {
+            case .sqlite: return []
+            case .postgres: return [#"ALTER TABLE tags ALTER COLUMN name TYPE TEXT COLLATE "C""#]
+            }
+        },
     ]
 
     /// The newest version this build knows.

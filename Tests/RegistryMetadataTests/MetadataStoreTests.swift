@@ -29,7 +29,9 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
     static var postgresURL: String? { ProcessInfo.processInfo.environment["BERTH_TEST_POSTGRES"] }
 
     /// A fresh database of this engine, or nil (after recording a failure under CI) when unavailable.
-    func fixture() async throws -> Fixture? {
+    /// With `languageOrder`, a PostgreSQL database collates text by an English locale (ICU), as
+    /// clusters made with `en_US.UTF-8` do, rather than byte by byte.
+    func fixture(languageOrder: Bool = false) async throws -> Fixture? {
         switch self {
         case .sqlite:
             let directory = NSTemporaryDirectory() + "berth-metadata-\(UUID().uuidString.lowercased())"
@@ -50,15 +52,17 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
                     URLQueryItem(name: "max_connections", value: "3"),
                     URLQueryItem(name: "connect_timeout", value: "120"),
                     URLQueryItem(name: "lease_timeout", value: "120"),
-                ])
+                ],
+                options: languageOrder
+                    ? "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.utf8'" : "")
             return Fixture(engine: self, location: location) { PostgresDatabases.drop(on: url, name: name) }
         }
     }
 }
 
 /// Runs `body` with a fresh database of `engine`, then removes it.
-func withFixture(_ engine: Engine, _ body: (Fixture) async throws -> Void) async throws {
-    guard let fixture = try await engine.fixture() else { return }
+func withFixture(_ engine: Engine, languageOrder: Bool = false, _ body: (Fixture) async throws -> Void) async throws {
+    guard let fixture = try await engine.fixture(languageOrder: languageOrder) else { return }
     do {
         try await body(fixture)
     } catch {
@@ -92,9 +96,9 @@ struct MetadataStoreTests {
                 for try await result in group { all.append(result) }
                 return all
             }
-            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4, 5, 6, 7])
+            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4, 5, 6, 7, 8])
             for (store, _) in applied {
-                #expect(try await store.schemaVersion() == 7)
+                #expect(try await store.schemaVersion() == 8)
                 #expect(try await store.migrate() == [])
                 await store.close()
             }
@@ -210,6 +214,25 @@ struct MetadataStoreTests {
             }
             #expect(try await stores[1].tags(repository: "wso2/is", after: "t1", limit: 2).map(\.name) == ["t2", "t3"])
             for store in stores { await store.close() }
+        }
+    }
+
+    @Test("tags list and page in byte order, whatever the database's locale", arguments: Engine.allCases)
+    func tagOrder(engine: Engine) async throws {
+        try await withFixture(engine, languageOrder: true) { fixture in
+            let store = try await fixture.open()
+            _ = try await store.migrate()
+            let names = ["b", "a.1", "B", "a", "A", "a-1", "1.0", "Z_z"]
+            for name in names { try await store.moveTag(repository: "wso2/is", name: name, to: "sha256:a") }
+            let bytewise = names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            #expect(try await store.tags(repository: "wso2/is").map(\.name) == bytewise)
+            // Paging from each name gives exactly the names after it, as the distribution API's `last` does.
+            for (index, name) in bytewise.enumerated() {
+                #expect(
+                    try await store.tags(repository: "wso2/is", after: name, limit: 100).map(\.name)
+                        == Array(bytewise[(index + 1)...]))
+            }
+            await store.close()
         }
     }
 

@@ -8,11 +8,13 @@ public enum PostgresDatabases {
     }
 
     /// Creates a database with a fresh name and returns the server's URL pointed at it, with
-    /// `query` added to its query string.
-    public static func create(on url: String, query: [URLQueryItem] = []) throws -> (url: String, name: String) {
+    /// `query` added to its query string. `options` follow `CREATE DATABASE name` (a locale, say).
+    public static func create(on url: String, query: [URLQueryItem] = [], options: String = "") throws -> (
+        url: String, name: String
+    ) {
         guard var components = URLComponents(string: url) else { throw Failure(description: "not a URL: \(url)") }
         let name = "berth_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-        try psql(url, "CREATE DATABASE \(name)")
+        try psql(url, "CREATE DATABASE \(name) \(options)")
         components.path = "/\(name)"
         components.queryItems = (components.queryItems ?? []) + query
         guard let located = components.string else { throw Failure(description: "cannot build a URL from \(url)") }

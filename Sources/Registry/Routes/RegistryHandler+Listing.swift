@@ -23,7 +23,7 @@ extension RegistryHandler {
     func tags(name: String, request: Request) async throws -> Response {
         guard try await storage.repositoryExists(name) else { throw RegistryError.nameUnknown(name) }
         let (n, last) = try pagination(request)
-        let (page, more) = paginate(try await storage.tags(name), n: n, last: last)
+        let (page, more) = try await storage.tagPage(name, after: last, limit: n)
         struct Body: Encodable {
             let name: String
             let tags: [String]

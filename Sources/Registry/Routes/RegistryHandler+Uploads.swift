@@ -174,7 +174,7 @@ extension RegistryHandler {
                 try await policy.checkQuota(
                     repository: name, adding: digest, incomingBytes: size, storage: storage, rules: rules)
                 try await storage.driver.commitUpload(id, to: storage.blobPath(digest))
-                try await storage.linkBlob(name, digest)
+                try await storage.linkBlob(name, digest, size: size)
             }
         } catch {
             await uploads.release(session, state: nil)

@@ -170,11 +170,11 @@ public struct ImageScanner: Sendable {
             var digests: [OCI.Digest] = []
             let emptyDigest = OCI.Digest.of(empty)
             try await storage.storeContent(empty, digest: emptyDigest)
-            try await storage.linkBlob(repository, emptyDigest)
+            try await storage.linkBlob(repository, emptyDigest, size: Int64(empty.count))
             for (artifactType, content, title) in documents {
                 let blobDigest = OCI.Digest.of(content)
                 try await storage.storeContent(content, digest: blobDigest)
-                try await storage.linkBlob(repository, blobDigest)
+                try await storage.linkBlob(repository, blobDigest, size: Int64(content.count))
                 let manifest: [String: Any] = [
                     "schemaVersion": 2, "mediaType": MediaType.ociManifest, "artifactType": artifactType,
                     "config": [

@@ -75,12 +75,21 @@ extension RegistryStorage {
     /// A push in flight is in the index a moment before it is in the store, so a repository that
     /// differs is compared again under the exclusive content lock (no push runs then), and only
     /// what still differs is reported (and repaired).
-    public func contentIndexDrift(repair: Bool = false) async throws -> [IndexDrift] {
+    ///
+    /// Without `thorough`, the first comparison uses listings only: a repository whose revisions
+    /// and links name what the index names is taken as agreeing, without reading each blob's size
+    /// (a request per blob on an object store). That misses only an index entry for a link whose
+    /// blob is gone, which `scrub` (thorough) reports along with the dangling link itself.
+    public func contentIndexDrift(repair: Bool = false, thorough: Bool = true) async throws -> [IndexDrift] {
         guard let metadata else { return [] }
         let names = Set(try await repositories()).union(try await metadata.indexedRepositories()).sorted()
         var suspects: [String] = []
-        for repository in names where try await !drift(in: repository, metadata: metadata).isEmpty {
-            suspects.append(repository)
+        for repository in names {
+            let differs =
+                thorough
+                ? try await !drift(in: repository, metadata: metadata).isEmpty
+                : try await listedContent(repository) != Set(metadata.content(repository: repository).map { Key($0) })
+            if differs { suspects.append(repository) }
         }
         guard !suspects.isEmpty else { return [] }
         return try await lock.withLock(exclusive: true) { [suspects] in
@@ -96,6 +105,12 @@ extension RegistryStorage {
             }
             return confirmed
         }
+    }
+
+    /// What `repository` lists (revisions and links), without checking that the content exists.
+    private func listedContent(_ repository: String) async throws -> Set<Key> {
+        Set(try await revisions(repository).map { Key(digest: $0.description, kind: .manifest) })
+            .union(try await linkedBlobs(repository).map { Key(digest: $0.description, kind: .blob) })
     }
 
     private func drift(in repository: String, metadata: MetadataStore) async throws -> [IndexDrift] {
@@ -115,8 +130,11 @@ private struct Key: Hashable, Comparable {
     var digest: String
     var kind: MetadataStore.ContentKind
     init(_ entry: MetadataStore.ContentEntry) {
-        digest = entry.digest
-        kind = entry.kind
+        self.init(digest: entry.digest, kind: entry.kind)
+    }
+    init(digest: String, kind: MetadataStore.ContentKind) {
+        self.digest = digest
+        self.kind = kind
     }
     static func < (lhs: Key, rhs: Key) -> Bool {
         (lhs.kind.rawValue, lhs.digest) < (rhs.kind.rawValue, rhs.digest)

@@ -165,11 +165,14 @@ public struct RegistryStorage: Sendable {
     ///
     /// With a metadata database the index records the link first: a crash in between leaves the
     /// project charged for a link it does not have (which `gc` and `scrub --reindex` correct),
-    /// never the reverse, which would let a project exceed its quota.
-    public func linkBlob(_ name: String, _ digest: Digest) async throws {
+    /// never the reverse, which would let a project exceed its quota. A caller that knows the
+    /// blob's size passes it and saves reading it (a HEAD request on an object store).
+    public func linkBlob(_ name: String, _ digest: Digest, size known: Int64? = nil) async throws {
         let link = layerLinkPath(name, digest)
         try await driver.touch(blobPath(digest))
-        if let metadata, let size = try await blobSize(digest) {
+        var size = known
+        if metadata != nil, size == nil { size = try await blobSize(digest) }
+        if let metadata, let size {
             try await metadata.addContent([
                 .init(
                     repository: name, project: PolicyEngine.project(of: name), digest: digest.description,
@@ -300,6 +303,24 @@ public struct RegistryStorage: Sendable {
             guard page.count == 10_000, let last = page.last else { return names }
             after = last.name
         }
+    }
+
+    /// One page of `name`'s tags in lexical (byte) order: those after `last`, at most `limit` of
+    /// them (all without a limit), and whether more follow. With a database the page is read from
+    /// it, not the whole list.
+    public func tagPage(_ name: String, after last: String?, limit: Int?) async throws -> (tags: [String], more: Bool) {
+        guard let metadata, let limit else {
+            var all = try await tags(name)
+            if let last {
+                let key = Array(last.utf8)
+                all = all.filter { key.lexicographicallyPrecedes(Array($0.utf8)) }
+            }
+            guard let limit else { return (all, false) }
+            return (Array(all.prefix(limit)), all.count > limit && limit > 0)
+        }
+        guard limit > 0 else { return ([], false) }
+        let page = try await metadata.tags(repository: name, after: last, limit: limit + 1).map(\.name)
+        return (Array(page.prefix(limit)), page.count > limit)
     }
 
     /// Digests of the files of `directory` whose names are the encoded digests of one algorithm each.
