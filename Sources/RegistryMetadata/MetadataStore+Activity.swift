@@ -18,7 +18,7 @@ extension MetadataStore {
 
     /// When `digest` was last pulled (seconds), or nil.
     public func lastPull(digest: String) async throws -> Int64? {
-        try await database.transaction { connection in
+        try await database.read { connection in
             try await connection.first("SELECT at FROM pulls WHERE digest = ?", [.text(digest)])?.integer(0)
         }
     }

@@ -81,6 +81,16 @@ extension MetadataStore {
         }
     }
 
+    /// The size recorded for `digest` held by `repository` as `kind`, or nil when not recorded.
+    public func contentSize(repository: String, digest: String, kind: ContentKind) async throws -> Int64? {
+        try await database.read { connection in
+            try await connection.first(
+                "SELECT size FROM repository_content WHERE repository = ? AND digest = ? AND kind = ?",
+                [.text(repository), .text(digest), .text(kind.rawValue)]
+            )?.integer(0)
+        }
+    }
+
     /// Every entry of a repository, ordered by kind and digest.
     public func content(repository: String) async throws -> [ContentEntry] {
         try await database.transaction { connection in

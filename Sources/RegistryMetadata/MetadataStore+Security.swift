@@ -26,7 +26,7 @@ extension MetadataStore {
     /// The revision of the security records: 0 before the first write, then one more with every
     /// committed change (whichever process made it).
     public func securityRevision() async throws -> Int64 {
-        try await database.transaction { connection in
+        try await database.read { connection in
             try await Self.revision(Self.securityRevisionName, connection)
         }
     }

@@ -262,7 +262,7 @@ public final class MetadataStore: Sendable {
     }
 
     public func tag(repository: String, name: String) async throws -> String? {
-        try await database.transaction { connection in
+        try await database.read { connection in
             try await connection.first(
                 "SELECT digest FROM tags WHERE repository = ? AND name = ?", [.text(repository), .text(name)]
             )?.text(0)
@@ -330,7 +330,7 @@ public final class MetadataStore: Sendable {
 
     /// Tags in lexical order after `after`, at most `limit` (the distribution API's paging).
     public func tags(repository: String, after: String? = nil, limit: Int = 1000) async throws -> [Tag] {
-        try await database.transaction { connection in
+        try await database.read { connection in
             try await connection.query(
                 """
                 SELECT name, digest FROM tags WHERE repository = ? AND (CAST(? AS TEXT) IS NULL OR name > ?)
@@ -465,7 +465,7 @@ public final class MetadataStore: Sendable {
     }
 
     public func scan(digest: String) async throws -> ScanResult? {
-        try await database.transaction { connection in
+        try await database.read { connection in
             try await connection.first(
                 "SELECT digest, status, database_version, updated, report FROM scans WHERE digest = ?",
                 [.text(digest)]

@@ -79,6 +79,22 @@ public final class PostgresDatabase: SQLDatabase {
         }
     }
 
+    /// Each statement of `body` runs on its own (autocommit, READ COMMITTED): one round trip for
+    /// a lookup instead of three.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        do {
+            return try await leased { connection in try await body(Connection(connection: connection, logger: logger)) }
+        } catch let error as MetadataError {
+            throw error
+        } catch let error as PSQLError {
+            throw Self.describe(error)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw MetadataError.unavailable("\(settings.host):\(settings.port): \(error)")
+        }
+    }
+
     /// Runs `body` holding PostgreSQL's session advisory lock `key`, shared or exclusive, on a
     /// connection of its own (outside any transaction). A process that dies loses its connection
     /// and with it the lock, so no lock outlives its holder.

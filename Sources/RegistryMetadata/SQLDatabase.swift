@@ -77,6 +77,10 @@ extension SQLDatabase {
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
         try await transaction(exclusive: nil, body)
     }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        try await transaction(exclusive: nil, body)
+    }
 }
 
 extension SQLConnection {
@@ -97,6 +101,11 @@ public protocol SQLDatabase: Sendable {
     func transaction<T: Sendable>(
         exclusive key: Int64?, _ body: @Sendable (any SQLConnection) async throws -> T
     ) async throws -> T
+    /// Runs `body`, which only reads, without a transaction of its own where the engine allows:
+    /// each statement sees what was committed when it started (PostgreSQL: no BEGIN and COMMIT
+    /// round trips; SQLite: the same as a transaction). For one-statement lookups on a request's
+    /// path (a tag, an index entry), never for a read a write depends on.
+    func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T
     /// Closes connections; the database is unusable afterwards.
     func close() async
 }

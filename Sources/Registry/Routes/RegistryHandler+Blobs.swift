@@ -11,7 +11,9 @@ extension RegistryHandler {
         -> Response
     {
         let digest = try parseDigest(digestString)
-        guard let size = try await storage.linkedBlobSize(name, digest) else {
+        // A GET may take the database's word for the link (what it serves is the content itself,
+        // addressed by its digest); a HEAD, which a pushing client acts on, also checks the store.
+        guard let size = try await storage.linkedBlobSize(name, digest, confirm: request.method == .head) else {
             throw RegistryError.blobUnknown(digest)
         }
         var headers: HTTPFields = [:]
