@@ -55,6 +55,32 @@ struct ContentIndexTests {
         }
     }
 
+    @Test("a blob GET takes the index's word for a link; a HEAD, which a pushing client acts on, checks the store")
+    func blobAnswersFromTheIndex() async throws {
+        try await withRegistry(
+            storage: .fileSystem, configure: { $0.database = "sqlite:state/metadata.db?busy_timeout=120" }
+        ) { client, services in
+            let metadata = try #require(services.storage.metadata)
+            let api = API(client: client)
+            let content = randomData(400)
+            let digest = try await api.pushBlob("wso2/am", content)
+            let linked = try await api.request(.head, "/v2/wso2/am/blobs/\(digest)")
+            #expect(linked.status == .ok && linked.header("Content-Length") == "400")
+            #expect(try await api.request(.head, "/v2/wso2/is/blobs/\(digest)").status == .notFound)
+
+            // Recorded for wso2/is just before a link its process never wrote (it was killed).
+            try await metadata.addContent([
+                .init(repository: "wso2/is", project: "wso2", digest: digest.description, kind: .blob, size: 400)
+            ])
+            let get = try await api.request(.get, "/v2/wso2/is/blobs/\(digest)")
+            #expect(get.status == .ok && get.data == content)
+            // A 200 here would make a client skip the upload, and its manifest would then be refused.
+            let head = try await api.request(.head, "/v2/wso2/is/blobs/\(digest)")
+            #expect(head.status == .notFound)
+            #expect(head.header("Content-Length") != "400")
+        }
+    }
+
     @Test("garbage collection brings the index in line with what it removed and what a killed process left")
     func collectionCorrectsTheIndex() async throws {
         try await withRegistry(
