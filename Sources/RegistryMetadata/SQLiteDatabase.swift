@@ -41,11 +41,13 @@ public struct SQLiteSettings: Sendable, Equatable {
 
 /// SQLite through GRDB, for a single node: one file in WAL mode. Transactions start with
 /// `BEGIN IMMEDIATE`, so writers in other processes wait on the file lock (up to the busy timeout)
-/// instead of failing half-way; in this process they wait their turn on an async lock.
+/// instead of failing half-way; in this process they wait their turn on an async lock. Lookups
+/// (``read(_:)``) run on reader connections of the pool and see what was last committed, so a
+/// request's lookup never waits behind a transaction in progress.
 public final class SQLiteDatabase: SQLDatabase {
     public let dialect = SQLDialect.sqlite
     public let path: String
-    private let queue: DatabaseQueue
+    private let pool: DatabasePool
     private let gate = AsyncLock()
 
     /// Opens (creating when needed) the database `settings` names.
@@ -62,12 +64,11 @@ public final class SQLiteDatabase: SQLDatabase {
         // Transactions span several calls; the async lock keeps them from interleaving.
         configuration.allowsUnsafeTransactions = true
         configuration.label = "berth-registry-metadata"
+        configuration.foreignKeysEnabled = true
+        // Every connection (the writer and the readers) alike.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA foreign_keys = ON")
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
+            pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw MetadataError.unavailable("\(path): \(error)")
         }
@@ -78,18 +79,18 @@ public final class SQLiteDatabase: SQLDatabase {
         exclusive key: Int64?, _ body: @Sendable (any SQLConnection) async throws -> T
     ) async throws -> T {
         try await gate.withLock {
-            let connection = Connection(queue: queue)
+            let connection = Connection(pool: pool)
             do {
-                try await queue.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+                try await pool.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
             } catch {
                 throw MetadataError.unavailable("\(path): \(error)")
             }
             do {
                 let result = try await body(connection)
-                try await queue.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+                try await pool.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
                 return result
             } catch {
-                try? await queue.writeWithoutTransaction { db in
+                try? await pool.writeWithoutTransaction { db in
                     if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
                 }
                 if let error = error as? DatabaseError { throw MetadataError.unavailable("\(path): \(error)") }
@@ -98,34 +99,59 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// Each statement of `body` runs on a reader connection, in a read transaction of its own.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T {
+        do {
+            return try await body(ReadConnection(pool: pool))
+        } catch let error as DatabaseError {
+            throw MetadataError.unavailable("\(path): \(error)")
+        }
+    }
+
     public func close() async {
-        try? queue.close()
+        try? pool.close()
+    }
+
+    /// Statements on reader connections: queries only.
+    struct ReadConnection: SQLConnection {
+        let pool: DatabasePool
+
+        func execute(_ sql: String, _ arguments: [SQLValue]) async throws {
+            throw MetadataError.invalidConfiguration("a lookup cannot write: \(sql.prefix(60))")
+        }
+
+        func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
+            let values = StatementArguments(arguments.map(Connection.databaseValue))
+            return try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: values).map(Connection.row) }
+        }
     }
 
     struct Connection: SQLConnection {
-        let queue: DatabaseQueue
+        let pool: DatabasePool
 
         func execute(_ sql: String, _ arguments: [SQLValue]) async throws {
             let values = StatementArguments(arguments.map(Self.databaseValue))
-            try await queue.writeWithoutTransaction { try $0.execute(sql: sql, arguments: values) }
+            try await pool.writeWithoutTransaction { try $0.execute(sql: sql, arguments: values) }
         }
 
         func query(_ sql: String, _ arguments: [SQLValue]) async throws -> [SQLRow] {
             let values = StatementArguments(arguments.map(Self.databaseValue))
-            return try await queue.writeWithoutTransaction { db in
-                try Row.fetchAll(db, sql: sql, arguments: values).map { row in
-                    SQLRow(
-                        values: (0..<row.count).map { index in
-                            switch (row[index] as DatabaseValue).storage {
-                            case .null: return .null
-                            case .int64(let value): return .integer(value)
-                            case .double(let value): return .integer(Int64(value))
-                            case .string(let text): return .text(text)
-                            case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
-                            }
-                        })
-                }
+            return try await pool.writeWithoutTransaction { db in
+                try Row.fetchAll(db, sql: sql, arguments: values).map(Self.row)
             }
+        }
+
+        static func row(_ row: Row) -> SQLRow {
+            SQLRow(
+                values: (0..<row.count).map { index in
+                    switch (row[index] as DatabaseValue).storage {
+                    case .null: return .null
+                    case .int64(let value): return .integer(value)
+                    case .double(let value): return .integer(Int64(value))
+                    case .string(let text): return .text(text)
+                    case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+                    }
+                })
         }
 
         static func databaseValue(_ value: SQLValue) -> (any DatabaseValueConvertible)? {

@@ -1,5 +1,6 @@
 import Foundation
 import RegistryMetadata
+import Synchronization
 import TestSupport
 import Testing
 
@@ -58,6 +59,13 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
             return Fixture(engine: self, location: location) { PostgresDatabases.drop(on: url, name: name) }
         }
     }
+}
+
+/// Set once, read from any task.
+final class AnsweredFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }
 
 /// Runs `body` with a fresh database of `engine`, then removes it.
@@ -233,6 +241,38 @@ struct MetadataStoreTests {
                         == Array(bytewise[(index + 1)...]))
             }
             await store.close()
+        }
+    }
+
+    @Test(
+        "a lookup sees what was committed and does not wait for another process's transaction",
+        arguments: Engine.allCases)
+    func lookupsDoNotWait(engine: Engine) async throws {
+        try await withFixture(engine) { fixture in
+            let writer = try await fixture.open()
+            _ = try await writer.migrate()
+            let reader = try await fixture.open()
+            try await writer.moveTag(repository: "wso2/is", name: "7.1.0", to: "sha256:a")
+            let (updated, answered) = (AnsweredFlag(), AnsweredFlag())
+            async let transaction: Void = writer.database.transaction { connection in
+                try await connection.execute(
+                    "UPDATE tags SET digest = ? WHERE repository = ? AND name = ?",
+                    [.text("sha256:b"), .text("wso2/is"), .text("7.1.0")])
+                updated.set()
+                // Held open until the lookup has answered (or 20 s, when it waits for this).
+                for _ in 0..<2000 where !answered.isSet {
+                    try await Task.sleep(nanoseconds: 10_000_000)
+                }
+            }
+            for _ in 0..<2000 where !updated.isSet { try await Task.sleep(nanoseconds: 10_000_000) }
+            #expect(updated.isSet)
+            let seen = try await reader.tag(repository: "wso2/is", name: "7.1.0")
+            answered.set()
+            try await transaction
+            #expect(seen == "sha256:a", "the lookup answered only after the transaction committed")
+            #expect(try await reader.tag(repository: "wso2/is", name: "7.1.0") == "sha256:b")
+            await writer.close()
+            await reader.close()
         }
     }
 
