@@ -103,8 +103,9 @@ public protocol SQLDatabase: Sendable {
     ) async throws -> T
     /// Runs `body`, which only reads, without a transaction of its own where the engine allows:
     /// each statement sees what was committed when it started (PostgreSQL: no BEGIN and COMMIT
-    /// round trips; SQLite: the same as a transaction). For one-statement lookups on a request's
-    /// path (a tag, an index entry), never for a read a write depends on.
+    /// round trips; SQLite: a reader connection, not waiting for the writer). The default runs it
+    /// as a transaction. For one-statement lookups on a request's path (a tag, an index entry),
+    /// never for a read a write depends on.
     func read<T: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> T) async throws -> T
     /// Closes connections; the database is unusable afterwards.
     func close() async
