@@ -66,6 +66,10 @@ final class AnsweredFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
+    /// Returns once set, or after `seconds`.
+    func wait(seconds: Int) async throws {
+        for _ in 0..<(seconds * 100) where !isSet { try await Task.sleep(nanoseconds: 10_000_000) }
+    }
 }
 
 /// Runs `body` with a fresh database of `engine`, then removes it.
@@ -260,11 +264,9 @@ struct MetadataStoreTests {
                     [.text("sha256:b"), .text("wso2/is"), .text("7.1.0")])
                 updated.set()
                 // Held open until the lookup has answered (or 20 s, when it waits for this).
-                for _ in 0..<2000 where !answered.isSet {
-                    try await Task.sleep(nanoseconds: 10_000_000)
-                }
+                try await answered.wait(seconds: 20)
             }
-            for _ in 0..<2000 where !updated.isSet { try await Task.sleep(nanoseconds: 10_000_000) }
+            try await updated.wait(seconds: 20)
             #expect(updated.isSet)
             let seen = try await reader.tag(repository: "wso2/is", name: "7.1.0")
             answered.set()

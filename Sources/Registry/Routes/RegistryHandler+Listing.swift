@@ -13,7 +13,7 @@ extension RegistryHandler {
         let visible = try await storage.repositories().filter {
             policy.isAllowed(.pull, repository: $0, identity: context.identity, state: state)
         }
-        let (page, more) = paginate(visible, n: n, last: last)
+        let (page, more) = RegistryStorage.page(visible, after: last, limit: n)
         struct Body: Encodable { let repositories: [String] }
         var headers: HTTPFields = [:]
         if more, let n, let end = page.last { headers[.link] = link(path: "/v2/_catalog", n: n, last: end) }

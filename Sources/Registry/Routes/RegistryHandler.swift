@@ -122,16 +122,6 @@ public struct RegistryHandler: Sendable {
         return (n, parameters.get("last"))
     }
 
-    func paginate(_ all: [String], n: Int?, last: String?) -> (page: [String], more: Bool) {
-        var items = all
-        if let last {
-            let key = Array(last.utf8)
-            items = items.filter { key.lexicographicallyPrecedes(Array($0.utf8)) }
-        }
-        guard let n else { return (items, false) }
-        return (Array(items.prefix(n)), items.count > n && n > 0)
-    }
-
     func link(path: String, n: Int, last: String) -> String {
         let escaped =
             last.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))

@@ -317,19 +317,23 @@ public struct RegistryStorage: Sendable {
         }
     }
 
+    /// The names of `all` (in byte order) after `last`, at most `limit` of them (all without a
+    /// limit), and whether more follow: the distribution API's `n` and `last`.
+    static func page(_ all: [String], after last: String?, limit: Int?) -> (tags: [String], more: Bool) {
+        var items = all
+        if let last {
+            let key = Array(last.utf8)
+            items = items.filter { key.lexicographicallyPrecedes(Array($0.utf8)) }
+        }
+        guard let limit else { return (items, false) }
+        return (Array(items.prefix(limit)), items.count > limit && limit > 0)
+    }
+
     /// One page of `name`'s tags in lexical (byte) order: those after `last`, at most `limit` of
     /// them (all without a limit), and whether more follow. With a database the page is read from
     /// it, not the whole list.
     public func tagPage(_ name: String, after last: String?, limit: Int?) async throws -> (tags: [String], more: Bool) {
-        guard let metadata, let limit else {
-            var all = try await tags(name)
-            if let last {
-                let key = Array(last.utf8)
-                all = all.filter { key.lexicographicallyPrecedes(Array($0.utf8)) }
-            }
-            guard let limit else { return (all, false) }
-            return (Array(all.prefix(limit)), all.count > limit && limit > 0)
-        }
+        guard let metadata, let limit else { return Self.page(try await tags(name), after: last, limit: limit) }
         guard limit > 0 else { return ([], false) }
         let page = try await metadata.tags(repository: name, after: last, limit: limit + 1).map(\.name)
         return (Array(page.prefix(limit)), page.count > limit)
