@@ -7,7 +7,9 @@
 #   3. 50 concurrent curl GETs of that layer blob (-L: a 307 to the object store is followed): wall time
 #      of all 50, every one must answer 200. With redirects, also taken apart: the 50 redirect answers
 #      alone (307, not followed), and 50 GETs of the presigned URL straight from the object store
-#   4. each registry's peak resident memory (VmHWM) at the end
+#   4. CPU time (user + system) each registry, and SeaweedFS behind it, spent on its 50 GETs: wall time
+#      on 2 shared cores measures the machine as much as the registry; CPU seconds per GET do not
+#   5. each registry's peak resident memory (VmHWM) at the end
 # Both serve the bytes through themselves (distribution: redirect disabled); BENCH_REDIRECT=1 lets both
 # answer blob GETs with a redirect to a presigned S3 URL (distribution's default, Berth's --storage-redirect).
 # BERTH_STORAGE=fs runs Berth on its local file system (--root only) while distribution stays on S3.
@@ -132,7 +134,13 @@ since() { echo "$(now) - $1" | bc -l; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
 
 declare -A T
-for name in berth distribution; do T[$name.push]="" T[$name.pull]="" T[$name.get50]="" T[$name.answer50]="" T[$name.object50]=""; done
+for name in berth distribution; do
+    T[$name.push]="" T[$name.pull]="" T[$name.get50]="" T[$name.answer50]="" T[$name.object50]=""
+    T[$name.cpu50]="" T[$name.weedcpu50]=""
+done
+# CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
+TICKS="$(getconf CLK_TCK)"
+cpu_seconds() { awk -v hz="$TICKS" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"; }
 
 push_pull() { # name port run
     local name=$1 port=$2 run=$3 t0 out="$WORK/pulled-$1"
@@ -163,10 +171,13 @@ fetch50() { # name url expected-status key follow
         || fail "$name: 50 concurrent GETs ($key) answered: $(sort <<<"$codes" | uniq -c | tr -s ' \n' ' ')"
 }
 
-get50() { # name port
-    local name=$1 port=$2 location
+get50() { # name port pid
+    local name=$1 port=$2 pid=$3 location cpu weedcpu
     local url="http://127.0.0.1:$port/v2/bench/big/blobs/sha256:${LAYER[$RUNS]}"
+    cpu="$(cpu_seconds "$pid")" weedcpu="$(cpu_seconds "$WEED_PID")"
     fetch50 "$name" "$url" 200 get50 follow
+    T[$name.cpu50]+=" $(echo "$(cpu_seconds "$pid") - $cpu" | bc -l)"
+    T[$name.weedcpu50]+=" $(echo "$(cpu_seconds "$WEED_PID") - $weedcpu" | bc -l)"
     [[ "$REDIRECT" == 1 ]] || return 0
     # With redirects, the same 50 GETs taken apart: the registry's answers alone (307, not followed),
     # and the presigned URL it hands out fetched straight from the object store.
@@ -188,7 +199,7 @@ for run in $(seq 1 "$RUNS"); do
     echo "run $run of $RUNS: 50 concurrent blob GETs"
     if ((run % 2)); then order=(berth distribution); else order=(distribution berth); fi
     for name in "${order[@]}"; do
-        if [[ $name == berth ]]; then get50 berth "$BERTH_PORT"; else get50 distribution "$DIST_PORT"; fi
+        if [[ $name == berth ]]; then get50 berth "$BERTH_PORT" "$BERTH_PID"; else get50 distribution "$DIST_PORT" "$DIST_PID"; fi
     done
 done
 
@@ -225,6 +236,8 @@ printf '%-34s %10s %14s %20s\n' "operation" "berth s" "distribution s" "berth/di
 row "skopeo push" push
 row "skopeo pull (sha256 checked)" pull
 row "50 concurrent blob GETs (curl)" get50
+row "  CPU s of the registry" cpu50
+row "  CPU s of SeaweedFS behind it" weedcpu50
 if [[ "$REDIRECT" == 1 ]]; then
     row "  of which: 50 redirect answers" answer50
     row "  of which: 50 presigned-URL GETs" object50

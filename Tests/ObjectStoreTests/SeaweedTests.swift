@@ -415,6 +415,38 @@ struct SeaweedTests {
         }
     }
 
+    @Test("tuned connections read more than NIO's default 64 KiB at a time and stream the object byte for byte")
+    func largeReads() async throws {
+        try await Seaweed.with { server in
+            let http = HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                configuration: ObjectStoreConnections.tuned(HTTPClient.Configuration()))
+            do {
+                let location = try server.location(bucket: "reads")
+                let client = S3Client(location: location, credentials: Seaweed.credentials, httpClient: http)
+                _ = try await server.client(bucket: "reads")
+                let content = Self.bytes(8 << 20, seed: 11)
+                try await client.put("big", body: .data(Data(content)))
+                var received: [UInt8] = []
+                var largest = 0
+                try await client.get("big") { chunk in
+                    // A pause at the start lets the socket fill, so the reads after it find more
+                    // than 64 KiB waiting.
+                    if received.isEmpty { try await Task.sleep(for: .milliseconds(300)) }
+                    largest = max(largest, chunk.readableBytes)
+                    received += chunk.readableBytesView
+                }
+                #expect(received == content)
+                #expect(largest > 64 << 10, "largest read \(largest) bytes")
+                #expect(largest <= ObjectStoreConnections.maximumRead)
+                try await http.shutdown()
+            } catch {
+                try await http.shutdown()
+                throw error
+            }
+        }
+    }
+
     @Test("file bodies: small chunks, a region, signed with their SHA-256 or chunk by chunk (aws-chunked)")
     func signedPayload() async throws {
         try await Seaweed.with { server in

@@ -33,8 +33,8 @@ enum ByteRange {
 enum BlobReader {
     static let chunkSize = 1024 * 1024
     /// Bytes gathered from an object store's response before they are handed to the connection in
-    /// one write: each hand-over is a hop between threads and a flush, so the store's ~50 KiB
-    /// reads are passed on a few at a time.
+    /// one write: each hand-over is a hop between threads and a flush, so the store's reads (up to
+    /// `ObjectStoreConnections.maximumRead` each, often less) are passed on a few at a time.
     static let batchSize = 1024 * 1024
 
     /// Owns the chunk buffer while the thread pool fills it; never used by two threads at once.

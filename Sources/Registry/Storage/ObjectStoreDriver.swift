@@ -41,13 +41,15 @@ public struct ObjectStoreDriver: StorageDriver {
     /// AsyncHTTPClient's shared client (8 connections per host, and connection attempts retried
     /// until a request's deadline), it opens as many connections as requests need at once, and a
     /// store that cannot be reached fails the request after the connect timeout, so the S3
-    /// client's own retries and the registry's 503 come in seconds, not minutes.
+    /// client's own retries and the registry's 503 come in seconds, not minutes. Its connections
+    /// read in large reads into reused buffers (`ObjectStoreConnections`).
     static let httpClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 512
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: ObjectStoreConnections.tuned(configuration))
     }()
 
     public var description: String { client.location.description }
