@@ -140,7 +140,10 @@ for name in berth distribution; do
 done
 # CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
 TICKS="$(getconf CLK_TCK)"
-cpu_seconds() { awk -v hz="$TICKS" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"; }
+cpu_seconds() {
+    [[ -r "/proc/$1/stat" ]] || { tail -20 "$WORK"/*.log >&2; fail "process $1 is gone"; }
+    awk -v hz="$TICKS" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"
+}
 
 push_pull() { # name port run
     local name=$1 port=$2 run=$3 t0 out="$WORK/pulled-$1"

@@ -31,9 +31,14 @@ public enum ObjectStoreConnections {
         return configuration
     }
 
-    /// Sets a connection's buffer allocator and receive allocator.
+    /// Sets a connection's buffer allocator, receive allocator and reads per wake-up.
+    ///
+    /// One read per wake-up: a channel keeps up to that many receive buffers for itself as long as
+    /// it is open, idle in the pool or not, which at `maximumRead` each would pin 4 MiB per connection.
     @Sendable public static func setUp(_ channel: any Channel) -> EventLoopFuture<Void> {
         channel.setOption(ChannelOptions.allocator, value: ReadBufferPool.allocator).flatMap {
+            channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
+        }.flatMap {
             channel.setOption(
                 ChannelOptions.recvAllocator,
                 value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 << 10, maximum: maximumRead))

@@ -9,18 +9,20 @@ import NIOHTTP1
 ///
 /// `HTTPClientResponse.Body` lets the connection read one socket read ahead of its consumer: after
 /// each read the connection stops reading until the consumer, on another thread, takes the buffer,
-/// so every ~64 KiB costs a read-interest change and two thread wake-ups, which made serving many
-/// large blobs at once CPU-bound. Here the reads are gathered into batches of `batchSize` bytes on
-/// the connection's event loop, the connection keeps reading while fewer than `highWatermark`
-/// batches wait, and stops (the delegate's future stays pending) only when the consumer falls
-/// behind: a stream holds at most about three batches (3 MiB) in memory.
+/// so every read costs a read-interest change and two thread wake-ups, which made serving many
+/// large blobs at once CPU-bound. Here the reads are gathered into batches of at least `batchSize`
+/// bytes on the connection's event loop, the connection keeps reading while fewer than
+/// `highWatermark` batches wait, and stops (the delegate's future stays pending) only when the
+/// consumer falls behind. A read is up to `ObjectStoreConnections.maximumRead` (1 MiB) on the
+/// registry's connections, so a batch is usually one read, and a stream holds about three batches
+/// and the read in progress: a few MiB at most.
 final class StreamingGet: HTTPClientResponseDelegate, @unchecked Sendable {
     typealias Response = Void
     typealias Strategy = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark
     typealias Body = NIOThrowingAsyncSequenceProducer<[ByteBuffer], any Error, Strategy, Demand>
 
     /// Reads are handed over in batches of at least this many bytes: each hand-over wakes the consumer.
-    static let batchSize = 1024 * 1024
+    static let batchSize = 256 * 1024
     static let lowWatermark = 1
     static let highWatermark = 2
 
