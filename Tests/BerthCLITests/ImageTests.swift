@@ -57,7 +57,8 @@ import Testing
         try Data("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".utf8)
             .write(to: URL(fileURLWithPath: root + "/etc/passwd"))
         _ = try await ChildProcess.run(buildah, storage + ["umount", container])
-        let committed = try await ChildProcess.run(buildah, storage + ["commit", container, "localhost/berth-base:test"])
+        let committed = try await ChildProcess.run(
+            buildah, storage + ["commit", container, "localhost/berth-base:test"])
         try #require(committed.status == 0, "\(committed.error)")
 
         let build = try await ChildProcess.run(
