@@ -140,9 +140,10 @@ for name in berth distribution; do
 done
 # CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
 TICKS="$(getconf CLK_TCK)"
-cpu_seconds() {
-    [[ -r "/proc/$1/stat" ]] || { tail -20 "$WORK"/*.log >&2; fail "process $1 is gone"; }
-    awk -v hz="$TICKS" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"
+cpu_seconds() { awk -v hz="$TICKS" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat"; }
+# Fails the run, with the logs, when a server has gone (called outside command substitutions).
+alive() { # pid name
+    [[ -r "/proc/$1/stat" ]] || { tail -n 20 "$WORK"/*.log >&2; fail "$2 (pid $1) is gone"; }
 }
 
 push_pull() { # name port run
@@ -177,8 +178,10 @@ fetch50() { # name url expected-status key follow
 get50() { # name port pid
     local name=$1 port=$2 pid=$3 location cpu weedcpu
     local url="http://127.0.0.1:$port/v2/bench/big/blobs/sha256:${LAYER[$RUNS]}"
+    alive "$pid" "$name" && alive "$WEED_PID" SeaweedFS
     cpu="$(cpu_seconds "$pid")" weedcpu="$(cpu_seconds "$WEED_PID")"
     fetch50 "$name" "$url" 200 get50 follow
+    alive "$pid" "$name" && alive "$WEED_PID" SeaweedFS
     T[$name.cpu50]+=" $(echo "$(cpu_seconds "$pid") - $cpu" | bc -l)"
     T[$name.weedcpu50]+=" $(echo "$(cpu_seconds "$WEED_PID") - $weedcpu" | bc -l)"
     [[ "$REDIRECT" == 1 ]] || return 0
