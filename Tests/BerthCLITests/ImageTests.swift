@@ -32,13 +32,13 @@ import Testing
         defer { _ = try? ChildProcess.runSync(buildah, storage + ["rm", "--all"]) }
 
         // A base of just the shared libraries the binary needs, and the users Debian defines.
-        let base = try await ChildProcess.run(buildah, storage + ["from", "scratch"])
+        let base = try ChildProcess.runSync(buildah, storage + ["from", "scratch"])
         try #require(base.status == 0, "\(base.error)")
         let container = base.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let mounted = try await ChildProcess.run(buildah, storage + ["mount", container])
+        let mounted = try ChildProcess.runSync(buildah, storage + ["mount", container])
         try #require(mounted.status == 0, "\(mounted.error)")
         let root = mounted.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let libraries = try await ChildProcess.run("ldd", [binary])
+        let libraries = try ChildProcess.runSync("ldd", [binary])
         for line in libraries.output.split(separator: "\n") {
             for word in line.split(whereSeparator: \.isWhitespace) where word.hasPrefix("/") {
                 let source = URL(fileURLWithPath: String(word)).resolvingSymlinksInPath()
@@ -56,12 +56,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
         try Data("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".utf8)
             .write(to: URL(fileURLWithPath: root + "/etc/passwd"))
-        _ = try await ChildProcess.run(buildah, storage + ["umount", container])
-        let committed = try await ChildProcess.run(
-            buildah, storage + ["commit", container, "localhost/berth-base:test"])
+        _ = try ChildProcess.runSync(buildah, storage + ["umount", container])
+        let committed = try ChildProcess.runSync(buildah, storage + ["commit", container, "localhost/berth-base:test"])
         try #require(committed.status == 0, "\(committed.error)")
 
-        let build = try await ChildProcess.run(
+        let build = try ChildProcess.runSync(
             buildah,
             storage + [
                 "bud", "--isolation", "chroot", "--format", "docker", "--build-arg", "BASE=localhost/berth-base:test",
@@ -69,7 +68,7 @@ import Testing
             ], timeout: 300)
         try #require(build.status == 0, "\(build.output)\(build.error)")
 
-        let inspect = try await ChildProcess.run(
+        let inspect = try ChildProcess.runSync(
             buildah, storage + ["inspect", "--type", "image", "localhost/berth:test"])
         let document = try JSONSerialization.jsonObject(with: Data(inspect.output.utf8)) as? [String: Any]
         let config = (document?["Docker"] as? [String: Any])?["config"] as? [String: Any]
@@ -79,21 +78,21 @@ import Testing
         #expect(labels["org.opencontainers.image.version"] != nil)
 
         // Run it: the image's root file system, as the image's user.
-        let image = try await ChildProcess.run(buildah, storage + ["from", "localhost/berth:test"])
+        let image = try ChildProcess.runSync(buildah, storage + ["from", "localhost/berth:test"])
         let imageContainer = image.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let imageRoot = try await ChildProcess.run(buildah, storage + ["mount", imageContainer]).output
+        let imageRoot = try ChildProcess.runSync(buildah, storage + ["mount", imageContainer]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         // A container runtime mounts /proc, where the Swift runtime reads the command line from.
         try FileManager.default.createDirectory(atPath: imageRoot + "/proc", withIntermediateDirectories: true)
-        let proc = try await ChildProcess.run("mount", ["-t", "proc", "proc", imageRoot + "/proc"])
+        let proc = try ChildProcess.runSync("mount", ["-t", "proc", "proc", imageRoot + "/proc"])
         try #require(proc.status == 0, "mounting /proc needs root: \(proc.error)")
         defer { _ = try? ChildProcess.runSync("umount", [imageRoot + "/proc"]) }
-        let version = try await ChildProcess.run(
+        let version = try ChildProcess.runSync(
             "chroot", ["--userspec=65534:65534", imageRoot, "/usr/local/bin/berth", "--version"])
         #expect(version.status == 0, "\(version.error)")
         #expect(
             version.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3,
             "\(version.output)")
-        _ = try await ChildProcess.run(buildah, storage + ["umount", imageContainer])
+        _ = try ChildProcess.runSync(buildah, storage + ["umount", imageContainer])
     }
 }

@@ -112,7 +112,7 @@ struct SeaweedTests {
             } catch ObjectStoreError.service(let error) {
                 #expect(error.status == 403)
             }
-            let anonymous = try await ChildProcess.run(
+            let anonymous = try ChildProcess.runSync(
                 "curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "\(server.endpoint)/signing/x"])
             #expect(anonymous.output == "403")
             // The right credentials still read it.
@@ -275,17 +275,17 @@ struct SeaweedTests {
             try await client.put("dir/file name+1.txt", body: .data(Data(content.utf8)))
             let url = try client.presignedURL(for: "dir/file name+1.txt", expires: 300)
             #expect(url.contains("X-Amz-Signature="))
-            let fetched = try await ChildProcess.run("curl", ["-s", "-f", url])
+            let fetched = try ChildProcess.runSync("curl", ["-s", "-f", url])
             #expect(fetched.status == 0)
             #expect(fetched.output == content)
 
             let expired = try client.presignedURL(
                 for: "dir/file name+1.txt", expires: 60, date: Date().addingTimeInterval(-3600))
-            let refused = try await ChildProcess.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", expired])
+            let refused = try ChildProcess.runSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", expired])
             #expect(refused.output == "403")
 
             let altered = url.replacingOccurrences(of: "file%20name", with: "file%20nameX")
-            let alteredAnswer = try await ChildProcess.run(
+            let alteredAnswer = try ChildProcess.runSync(
                 "curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", altered])
             #expect(alteredAnswer.output == "403")
             #expect(throws: ObjectStoreError.self) { try client.presignedURL(for: "x", expires: 604_801) }

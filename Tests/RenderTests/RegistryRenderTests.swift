@@ -307,7 +307,7 @@ import Yams
     @Test(
         Tool.enabled("helm", "kubernetes-validate"), Tool.enabled(pythonModules: "go_template", "helm_sdkpy", "yaml"),
         arguments: [false, true])
-    func chartAndManifestsAreValidAndEqual(_ replicated: Bool) async throws {
+    func chartAndManifestsAreValidAndEqual(_ replicated: Bool) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "berth-render-registry-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -315,7 +315,7 @@ import Yams
             Renderer.render(try Self.spec(section: replicated ? Self.replicated : Self.section)).map {
                 ($0.path, $0.contents, $0.executable)
             })
-        let result = try await ChildProcess.run(
+        let result = try ChildProcess.runSync(
             "python3", [Repository.url("scripts/verify-render.py").path, directory.path], timeout: 600)
         #expect(result.status == 0, "\(result.output)\(result.error)")
         #expect(result.output.contains("\"kubernetesValidate\": []"))
@@ -324,7 +324,7 @@ import Yams
     /// The replica keys are in docs/berth.schema.json: the example validates, a password in the
     /// database URL and replicas without a store do not.
     @Test(Tool.enabled(pythonModules: "yaml", "jsonschema"))
-    func theSchemaKnowsTheReplicaKeys() async throws {
+    func theSchemaKnowsTheReplicaKeys() throws {
         let script = """
             import json, sys, yaml, jsonschema
             schema = json.load(open(sys.argv[1]))
@@ -338,7 +338,7 @@ import Yams
             base + Self.replicated.replacingOccurrences(of: "postgres://berth@", with: "postgres://berth:pw@"),
             base + "  registry: {image: 'berth:0.1.0', replicas: {min: 2}}\n",
         ]
-        let result = try await ChildProcess.run(
+        let result = try ChildProcess.runSync(
             "python3", ["-c", script, Repository.url("docs/berth.schema.json").path],
             input: Data(documents.joined(separator: "\n---\n").utf8))
         #expect(result.output.split(separator: "\n") == ["valid", "invalid", "invalid"], "\(result.error)")

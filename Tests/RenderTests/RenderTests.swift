@@ -59,7 +59,7 @@ import Testing
 
     /// hadolint reports no warning or error on any generated Dockerfile.
     @Test(Tool.enabled("hadolint"), arguments: Pattern.allCases)
-    func generatedImagesAreCleanUnderHadolint(_ pattern: Pattern) async throws {
+    func generatedImagesAreCleanUnderHadolint(_ pattern: Pattern) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "berth-hadolint-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -74,7 +74,7 @@ import Testing
             }
         }
         guard let hadolint = Tool.require("hadolint") else { return }
-        let result = try await ChildProcess.run(hadolint, ["--failure-threshold", "style", "-f", "json"] + paths)
+        let result = try ChildProcess.runSync(hadolint, ["--failure-threshold", "style", "-f", "json"] + paths)
         let findings = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]]) ?? []
         let serious = findings.filter { ["error", "warning"].contains($0["level"] as? String) }
         #expect(serious.isEmpty, "\(serious)")
@@ -188,10 +188,10 @@ import Testing
     @Test(
         Tool.enabled("helm", "kubernetes-validate"), Tool.enabled(pythonModules: "go_template", "helm_sdkpy", "yaml"),
         arguments: Pattern.allCases)
-    func manifestsValidateChartLintsAndMatchesManifests(_ pattern: Pattern) async throws {
+    func manifestsValidateChartLintsAndMatchesManifests(_ pattern: Pattern) throws {
         let directory = try Self.write(pattern)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try await ChildProcess.run(
+        let result = try ChildProcess.runSync(
             "python3", [Repository.url("scripts/verify-render.py").path, directory.path], timeout: 600)
         let text = result.output
         #expect(result.status == 0, "\(pattern.rawValue): \(text)\(result.error)")
@@ -260,7 +260,7 @@ import Testing
 @Suite struct SpecSchemaTests {
     /// `berth init` output validates against docs/berth.schema.json for every pattern.
     @Test(Tool.enabled(pythonModules: "yaml", "jsonschema"), arguments: Pattern.allCases)
-    func initOutputMatchesTheSchema(_ pattern: Pattern) async throws {
+    func initOutputMatchesTheSchema(_ pattern: Pattern) throws {
         var spec = RenderSpec()
         spec.pattern = pattern
         let script = """
@@ -269,7 +269,7 @@ import Testing
             jsonschema.Draft7Validator(schema).validate(yaml.safe_load(sys.stdin.read()))
             print("valid")
             """
-        let result = try await ChildProcess.run(
+        let result = try ChildProcess.runSync(
             "python3", ["-c", script, Repository.url("docs/berth.schema.json").path],
             input: Data(SpecWriter.spec(spec).utf8))
         let text = result.output
