@@ -425,16 +425,22 @@ struct SeaweedTests {
                 let location = try server.location(bucket: "reads")
                 let client = S3Client(location: location, credentials: Seaweed.credentials, httpClient: http)
                 _ = try await server.client(bucket: "reads")
-                let content = Self.bytes(8 << 20, seed: 11)
-                try await client.put("big", body: .data(Data(content)))
-                var received: [UInt8] = []
+                // 8 MiB: 64 KiB of random bytes, each copy with its index in its first byte.
+                let block = Self.bytes(64 << 10, seed: 11)
+                var content = Data(capacity: 8 << 20)
+                for index in 0..<128 {
+                    content.append(UInt8(index))
+                    content.append(contentsOf: block.dropFirst())
+                }
+                try await client.put("big", body: .data(content))
+                var received = Data(capacity: content.count)
                 var largest = 0
                 try await client.get("big") { chunk in
                     // A pause at the start lets the socket fill, so the reads after it find more
                     // than 64 KiB waiting.
                     if received.isEmpty { try await Task.sleep(for: .milliseconds(300)) }
                     largest = max(largest, chunk.readableBytes)
-                    received += chunk.readableBytesView
+                    received.append(contentsOf: chunk.readableBytesView)
                 }
                 #expect(received == content)
                 #expect(largest > 64 << 10, "largest read \(largest) bytes")

@@ -194,7 +194,9 @@ enum PushError: Error { case status(Int) }
         }
     }
 
-    @Test(.timeLimit(.minutes(3))) func killNineDuringConcurrentPushesLosesNothingAcknowledged() async throws {
+    // Alone it takes about 20 s; the limit only catches a hang, since on two cores shared with the
+    // whole test run its 300 pushes against a debug build can take minutes.
+    @Test(.timeLimit(.minutes(8))) func killNineDuringConcurrentPushesLosesNothingAcknowledged() async throws {
         guard let executable = ServerProcess.required else { return }
         let root = TemporaryRoot()
         defer { root.cleanup() }
@@ -225,7 +227,7 @@ enum PushError: Error { case status(Int) }
                     }
                 }
                 group.addTask {
-                    let deadline = ContinuousClock.now + .seconds(30)
+                    let deadline = ContinuousClock.now + .seconds(150)
                     while counter.value < threshold && ContinuousClock.now < deadline {
                         try? await Task.sleep(for: .milliseconds(2))
                     }
