@@ -133,6 +133,34 @@ enum Migrations {
             case .postgres: return [#"ALTER TABLE tags ALTER COLUMN name TYPE TEXT COLLATE "C""#]
             }
         },
+        Migration(version: 9, summary: "upload sessions with leases, garbage collection runs and their marks") { _ in
+            // A session's bytes stay in the storage driver (chunks next to where the blob is
+            // published); its record and the lease of the request writing to it are here, so two
+            // replicas never append to one session at once. A collection run is a row with a lease
+            // (one runs at a time across replicas); its marks are what the mark phase found in use
+            // and what pushes used while it ran.
+            [
+                """
+                CREATE TABLE upload_sessions (
+                    id TEXT PRIMARY KEY, repository TEXT NOT NULL, algorithm TEXT NOT NULL, started BIGINT NOT NULL,
+                    received BIGINT NOT NULL DEFAULT 0, updated BIGINT NOT NULL, holder TEXT,
+                    lease_until BIGINT NOT NULL DEFAULT 0)
+                """,
+                "CREATE INDEX upload_sessions_updated ON upload_sessions (updated)",
+                """
+                CREATE TABLE collections (
+                    id TEXT PRIMARY KEY, holder TEXT NOT NULL, started BIGINT NOT NULL, lease_until BIGINT NOT NULL,
+                    finished BIGINT, dry_run BIGINT NOT NULL, referenced BIGINT, removed_blobs BIGINT,
+                    removed_bytes BIGINT, outcome TEXT)
+                """,
+                "CREATE INDEX collections_started ON collections (started)",
+                """
+                CREATE TABLE collection_marks (
+                    run TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE, digest TEXT NOT NULL,
+                    PRIMARY KEY (run, digest))
+                """,
+            ]
+        },
     ]
 
     /// The newest version this build knows.

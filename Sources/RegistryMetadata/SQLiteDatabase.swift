@@ -83,6 +83,7 @@ public final class SQLiteDatabase: SQLDatabase {
             do {
                 try await pool.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
             } catch {
+                rollBack()
                 throw MetadataError.unavailable("\(path): \(error)")
             }
             do {
@@ -90,12 +91,21 @@ public final class SQLiteDatabase: SQLDatabase {
                 try await pool.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
                 return result
             } catch {
-                try? await pool.writeWithoutTransaction { db in
-                    if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
-                }
+                // Synchronously: the async call refuses to run in a cancelled task (a request whose
+                // client went away), which would leave the writer inside this transaction and
+                // every later BEGIN failing.
+                rollBack()
                 if let error = error as? DatabaseError { throw MetadataError.unavailable("\(path): \(error)") }
                 throw error
             }
+        }
+    }
+
+    /// Ends the writer's open transaction, if any, without suspending: the async call refuses to run
+    /// in a cancelled task.
+    private func rollBack() {
+        try? pool.writeWithoutTransaction { db in
+            if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
         }
     }
 

@@ -108,9 +108,9 @@ struct MetadataStoreTests {
                 for try await result in group { all.append(result) }
                 return all
             }
-            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4, 5, 6, 7, 8])
+            #expect(applied.flatMap(\.1).sorted() == [1, 2, 3, 4, 5, 6, 7, 8, 9])
             for (store, _) in applied {
-                #expect(try await store.schemaVersion() == 8)
+                #expect(try await store.schemaVersion() == 9)
                 #expect(try await store.migrate() == [])
                 await store.close()
             }

@@ -130,6 +130,7 @@ extension RegistryHandler {
 
     /// Every blob and child manifest a manifest names must be in the repository (subject excepted).
     func validateReferences(name: String, summary: ManifestSummary) async throws {
+        try await storage.markInUse(summary.requiredBlobs.map(\.digest) + summary.manifests.map(\.digest))
         for descriptor in summary.requiredBlobs {
             guard try await storage.repositoryHasBlob(name, descriptor.digest) else {
                 throw RegistryError(

@@ -134,6 +134,8 @@ public struct GarbageCollector: Sendable {
         /// by a process killed between the two writes, or naming content this run removed):
         /// corrected, unless a dry run.
         public var indexCorrected: Int = 0
+        /// The run's id in the metadata database's `collections` (nil without a database).
+        public var run: String?
     }
 
     public let storage: RegistryStorage
@@ -178,12 +180,78 @@ public struct GarbageCollector: Sendable {
     /// has then finished, and the mark sees its manifest; every later push marks its blobs as used
     /// after `started`. A blob the mark did not find referenced is removed only when it was last
     /// used before `started` less the grace period, checked again under the exclusive lock.
+    ///
+    /// With a metadata database the run is also a row there (``MetadataStore/beginCollection(id:holder:dryRun:now:until:)``),
+    /// begun in that same instant and renewed while it runs: a second collector, on any replica,
+    /// refuses to start. The mark's findings are stored as the run's marks, every later push adds
+    /// what it uses to them (``RegistryStorage/markInUse(_:)``), and the sweep removes no marked
+    /// blob, whatever its time says.
     public func run(dryRun: Bool = true, now: Date = Date()) async throws -> Report {
-        let started = try await storage.lock.withLock(exclusive: true) { [storage] in
-            try await storage.clock()
+        let metadata = storage.metadata
+        let holder = UploadSessions.replica + "/gc"
+        let runID = UUID().uuidString.lowercased()
+        let leaseSeconds = collectionLeaseSeconds
+        let (started, run) = try await storage.lock.withLock(exclusive: true) {
+            [storage] () async throws -> (Date?, MetadataStore.Collection?) in
+            let run = try await metadata?.beginCollection(
+                id: runID, holder: holder, dryRun: dryRun, now: MetadataClock.now(),
+                until: MetadataClock.now() + leaseSeconds)
+            do {
+                return (try await storage.clock(), run)
+            } catch {
+                if run != nil {
+                    try? await metadata?.finishCollection(runID, now: MetadataClock.now(), outcome: "failed: \(error)")
+                }
+                throw error
+            }
         }
+        guard let metadata, run != nil else { return try await collect(dryRun: dryRun, now: now, started: started) }
+        let renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Double(leaseSeconds) / 3))
+                guard !Task.isCancelled else { return }
+                // Not cancelled with the loop: a renewal once begun runs to its end.
+                _ = await Task.detached {
+                    try? await metadata.renewCollection(
+                        runID, holder: holder, until: MetadataClock.now() + leaseSeconds)
+                }.value
+            }
+        }
+        defer { renewal.cancel() }
+        do {
+            var report = try await collect(
+                dryRun: dryRun, now: now, started: started, run: (runID, holder, leaseSeconds, metadata))
+            report.run = runID
+            try await metadata.finishCollection(
+                runID, now: MetadataClock.now(), outcome: "completed", referenced: Int64(report.referenced),
+                removedBlobs: Int64(report.removedBlobs.count), removedBytes: report.removedBytes)
+            return report
+        } catch {
+            renewal.cancel()
+            try? await metadata.finishCollection(runID, now: MetadataClock.now(), outcome: "failed: \(error)")
+            throw error
+        }
+    }
+
+    /// Seconds a run's database lease lasts; renewed every third of that while it runs.
+    public var collectionLeaseSeconds: Int64 = 60
+
+    /// Why a run stopped before its sweep: its database lease ran out (its process stalled longer
+    /// than the lease), and another collector may have begun.
+    public struct LeaseLost: Error, CustomStringConvertible {
+        public var run: String
+        public var description: String {
+            "garbage collection \(run) lost its lease before the sweep (stalled too long); nothing was removed"
+        }
+    }
+
+    private func collect(
+        dryRun: Bool, now: Date, started: Date?,
+        run: (id: String, holder: String, lease: Int64, metadata: MetadataStore)? = nil
+    ) async throws -> Report {
         let cutoff = min(started ?? now, now).addingTimeInterval(-gracePeriod)
         let live = try await mark()
+        if let run { try await run.metadata.markCollection(run.id, digests: live.map(\.description)) }
         let candidates = try await allBlobs().filter { !live.contains($0) }
         // Links to the candidates: a link made after this point marks its blob as used, which then stays.
         var links: [String: [Digest]] = [:]
@@ -195,8 +263,22 @@ public struct GarbageCollector: Sendable {
         var report = try await storage.lock.withLock(exclusive: true) { [storage, links, dryRun] in
             var report = Report(dryRun: dryRun)
             report.referenced = live.count
+            var inUse = Set<String>()
+            if let run {
+                // Under the exclusive lock no push runs: the marks are complete, and the run still
+                // holds its lease (or stops here, having removed nothing).
+                guard
+                    try await run.metadata.renewCollection(
+                        run.id, holder: run.holder, until: MetadataClock.now() + run.lease)
+                else { throw LeaseLost(run: run.id) }
+                inUse = try await run.metadata.marked(run.id, among: candidates.map(\.description))
+            }
             var removed = Set<Digest>()
             for digest in candidates {
+                if inUse.contains(digest.description) {
+                    report.keptRecent += 1
+                    continue
+                }
                 let path = storage.blobPath(digest)
                 // Strictly before: a store that keeps whole seconds shows a use in the same second as equal.
                 guard let item = try await storage.driver.stat(path),
@@ -217,16 +299,44 @@ public struct GarbageCollector: Sendable {
             }
             return report
         }
-        let cutoffUploads = now.addingTimeInterval(-uploadExpiry)
-        for upload in try await storage.driver.uploads() where (upload.modified ?? now) < cutoffUploads {
-            report.removedUploads += 1
-            if !dryRun { try await storage.driver.removeUpload(upload.id) }
-        }
+        report.removedUploads = try await expireUploads(dryRun: dryRun, now: now)
         report.removedBlobs.sort()
         // The index follows: what a killed process left and what this run removed. The listings
         // are compared, not every blob's size read again (scrub does that).
         report.indexCorrected = try await storage.contentIndexDrift(repair: !dryRun, thorough: false).count
         return report
+    }
+
+    /// Removes upload sessions idle longer than ``uploadExpiry``; returns how many. With a database
+    /// a session a request holds stays, and so does one whose record or data changed recently;
+    /// records without data and data without a record (a process killed between the two) go too.
+    func expireUploads(dryRun: Bool, now: Date) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-uploadExpiry)
+        let stored = try await storage.driver.uploads()
+        guard let metadata = storage.metadata else {
+            var removed = 0
+            for upload in stored where (upload.modified ?? now) < cutoff {
+                removed += 1
+                if !dryRun { try await storage.driver.removeUpload(upload.id) }
+            }
+            return removed
+        }
+        let nowSeconds = MetadataClock.now()
+        let cutoffSeconds = Int64(cutoff.timeIntervalSince1970.rounded(.down))
+        let records = Dictionary(
+            try await metadata.uploadSessions().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let data = Dictionary(stored.map { ($0.id, $0.modified) }, uniquingKeysWith: { a, _ in a })
+        var removed = 0
+        for id in Set(records.keys).union(data.keys).sorted() {
+            let record = records[id]
+            if let record, record.held(at: nowSeconds) || record.updated >= cutoffSeconds { continue }
+            if let modified = data[id], (modified ?? now) >= cutoff { continue }
+            removed += 1
+            guard !dryRun else { continue }
+            if data[id] != nil { try await storage.driver.removeUpload(id) }
+            if record != nil { try await metadata.removeUploadSession(id) }
+        }
+        return removed
     }
 }
 

@@ -163,9 +163,17 @@ public struct RegistryStorage: Sendable {
         return try await driver.exists(blobPath(digest))
     }
 
+    /// With a metadata database, adds `digests` to the marks of a garbage collection running now
+    /// (see ``GarbageCollector/run(dryRun:now:)``); called under the shared content lock, with the
+    /// store's own mark of use (``StorageDriver/touch(_:)`` or a write).
+    public func markInUse(_ digests: [Digest]) async throws {
+        try await metadata?.markInUse(digests.map(\.description), now: MetadataClock.now())
+    }
+
     /// Stores small content (a manifest) by digest.
     func storeContent(_ data: Data, digest: Digest) async throws {
         let destination = blobPath(digest)
+        try await markInUse([digest])
         if try await driver.exists(destination) {
             try await driver.touch(destination)
             return
@@ -181,6 +189,7 @@ public struct RegistryStorage: Sendable {
     /// blob's size passes it and saves reading it (a HEAD request on an object store).
     public func linkBlob(_ name: String, _ digest: Digest, size known: Int64? = nil) async throws {
         let link = layerLinkPath(name, digest)
+        try await markInUse([digest])
         try await driver.touch(blobPath(digest))
         var size = known
         if metadata != nil, size == nil { size = try await blobSize(digest) }
