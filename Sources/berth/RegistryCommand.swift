@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Registry
+import RegistryMetadata
 
 /// `berth registry ...`: the private OCI registry and its administration.
 struct RegistryCommand: AsyncParsableCommand {
@@ -190,8 +191,14 @@ struct RegistryGCCommand: AsyncParsableCommand {
         let storage = try await options.openStorage(configuration)
         let collector = GarbageCollector(
             storage: storage, gracePeriod: gracePeriod, uploadExpiry: TimeInterval(configuration.uploadExpirySeconds))
-        let report = try await collector.run(dryRun: !delete)
+        let report: GarbageCollector.Report
+        do {
+            report = try await collector.run(dryRun: !delete)
+        } catch let running as MetadataStore.CollectionRunning {
+            throw CommandFailure("\(running); run gc again when it has finished")
+        }
         let verb = delete ? "removed" : "would remove"
+        if let run = report.run { print("collection \(run) (recorded in the metadata database)") }
         for digest in report.removedBlobs { print("\(verb) \(digest)") }
         print(
             "\(report.referenced) referenced, \(verb) \(report.removedBlobs.count) blobs (\(report.removedBytes) bytes) and \(report.removedUploads) stale uploads; kept \(report.keptRecent) recent"

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import OCI
 import ObjectStoreTestSupport
+import RegistryMetadata
 import TestSupport
 import Testing
 
@@ -128,6 +129,73 @@ struct ReplicaSet {
         let kidB = try await tokenKeyID("http://127.0.0.1:\(b.port)")
         #expect(kidA != nil && kidA == kidB)
         #expect(!FileManager.default.fileExists(atPath: set.roots[0].path + "/state/token-key.pem"))
+        a.kill9()
+        b.kill9()
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func uploadSessionsAndCollectionsAreCoordinatedThroughTheDatabase() async throws {
+        guard let set = try await ReplicaSet.make() else { return }
+        defer { set.cleanup() }
+        let a = try await set.start(0)
+        let b = try await set.start(1)
+        let (pusherA, pusherB) = (
+            HTTPPusher(client: .shared, base: "http://127.0.0.1:\(a.port)"),
+            HTTPPusher(client: .shared, base: "http://127.0.0.1:\(b.port)")
+        )
+        let store = try await MetadataStore.open(set.arguments[3])
+        let blob = randomData(300_000)
+        let octets = ("Content-Type", "application/octet-stream")
+        // Begun on A, continued on B.
+        let start = try await pusherA.send(.POST, "/v2/replicas/lease/blobs/uploads/")
+        var location = try #require(start.headers.first(name: "Location"))
+        let id = try #require(location.split(separator: "/").last.map(String.init))
+        let first = try await pusherB.send(
+            .PATCH, location, headers: [("Content-Range", "0-99999"), octets], body: blob.prefix(100_000))
+        #expect(first.status == 202)
+        location = try #require(first.headers.first(name: "Location"))
+        let record = try #require(try await store.uploadSession(id))
+        #expect(record.received == 100_000 && record.holder == nil && record.repository == "replicas/lease")
+        // A request elsewhere is writing to the session: neither replica lets another in.
+        let now = MetadataClock.now()
+        #expect(
+            try await store.leaseUploadSession(
+                id, repository: "replicas/lease", holder: "writer-elsewhere", now: now, until: now + 60) != .unknown)
+        for pusher in [pusherA, pusherB] {
+            let busy = try await pusher.send(
+                .PATCH, location, headers: [("Content-Range", "100000-199999"), octets], body: blob[100_000..<200_000])
+            #expect(busy.status == 416, "\(String(decoding: busy.body, as: UTF8.self))")
+            #expect(String(decoding: busy.body, as: UTF8.self).contains("busy"))
+            #expect(busy.headers.first(name: "Range") == "0-99999")
+        }
+        try await store.releaseUploadSession(id, holder: "writer-elsewhere", received: nil, now: now)
+        let second = try await pusherA.send(
+            .PATCH, location, headers: [("Content-Range", "100000-199999"), octets], body: blob[100_000..<200_000])
+        #expect(second.status == 202)
+        location = try #require(second.headers.first(name: "Location"))
+        let digest = Digest.of(blob)
+        let finish = try await pusherB.send(
+            .PUT, location + (location.contains("?") ? "&" : "?") + "digest=\(digest)",
+            headers: [("Content-Range", "200000-299999"), octets], body: blob.suffix(from: 200_000))
+        #expect(finish.status == 201)
+        #expect(try await pusherA.send(.GET, "/v2/replicas/lease/blobs/\(digest)").body == blob)
+        #expect(try await store.uploadSession(id) == nil, "a finished session's record goes")
+
+        // A collection is running (from a replica that the test stands for): gc on B refuses.
+        _ = try await store.beginCollection(
+            id: "elsewhere", holder: "host-c:1/gc", dryRun: false, now: MetadataClock.now(),
+            until: MetadataClock.now() + 60)
+        let refused = try await set.command(1, ["gc"])
+        #expect(refused.status == 2, "\(refused.output) \(refused.error)")
+        #expect(refused.error.contains("elsewhere by host-c:1/gc") && refused.error.contains("one runs at a time"))
+        try await store.finishCollection("elsewhere", now: MetadataClock.now(), outcome: "completed")
+        let collected = try await set.command(1, ["gc"])
+        #expect(collected.status == 0, "\(collected.error)")
+        let runID = try #require(
+            collected.output.split(separator: "\n").first { $0.hasPrefix("collection ") }?.split(separator: " ")[1])
+        let run = try #require(try await store.collections(limit: 5).first { $0.id == String(runID) })
+        #expect(run.outcome == "completed" && run.dryRun && run.holder.hasSuffix("/gc"))
+        await store.close()
         a.kill9()
         b.kill9()
     }
