@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Registry
+import RegistryMetadata
 
 /// `berth registry retention`: plans (dry run) or applies a project's retention rules, and sets them.
 struct RegistryRetentionCommand: AsyncParsableCommand {
@@ -44,11 +45,18 @@ struct RegistryRetentionCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             if apply {
-                let result = try await RegistryRetention.apply(
-                    storage: try await options.openStorage(configuration), project: project,
-                    configuration: configuration,
-                    gracePeriod: gracePeriod,
-                    operator: ProcessInfo.processInfo.environment["USER"].map { "retention:\($0)" } ?? "retention")
+                let result: RetentionResult
+                do {
+                    result = try await RegistryRetention.apply(
+                        storage: try await options.openStorage(configuration), project: project,
+                        configuration: configuration,
+                        gracePeriod: gracePeriod,
+                        operator: ProcessInfo.processInfo.environment["USER"].map { "retention:\($0)" } ?? "retention")
+                } catch let running as MetadataStore.CollectionRunning {
+                    throw CommandFailure(
+                        "retention removed what its rules select, but its garbage collection did not run: \(running); run 'berth registry gc --delete' when it has finished"
+                    )
+                }
                 if format == .json { return print(try Self.json(result)) }
                 printLines(Self.text(result.plan, verb: "deleted"))
                 print(
