@@ -174,6 +174,9 @@ extension MetadataStore {
             removedBlobs: row.integer(7), removedBytes: row.integer(8), outcome: row.text(9))
     }
 
+    /// How many runs the history keeps (finished ones beyond it go when a run begins).
+    public static let keptCollections = 1000
+
     /// Records a run that has begun; throws ``CollectionRunning`` while another runs. Runs whose
     /// holder stopped renewing are closed as `abandoned`, their marks removed.
     public func beginCollection(id: String, holder: String, dryRun: Bool, now: Int64, until: Int64) async throws
@@ -192,6 +195,12 @@ extension MetadataStore {
                     [.integer(now), .text(stale.id)])
                 try await connection.execute("DELETE FROM collection_marks WHERE run = ?", [.text(stale.id)])
             }
+            // The newest runs are history enough.
+            try await connection.execute(
+                """
+                DELETE FROM collections WHERE finished IS NOT NULL AND id NOT IN (
+                    SELECT id FROM collections ORDER BY started DESC, id DESC LIMIT ?)
+                """, [SQLValue(Self.keptCollections)])
             try await connection.execute(
                 "INSERT INTO collections (id, holder, started, lease_until, dry_run) VALUES (?, ?, ?, ?, ?)",
                 [.text(id), .text(holder), .integer(now), .integer(until), SQLValue(dryRun)])

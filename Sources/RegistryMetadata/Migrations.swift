@@ -154,6 +154,8 @@ enum Migrations {
                     removed_bytes BIGINT, outcome TEXT)
                 """,
                 "CREATE INDEX collections_started ON collections (started)",
+                // What every push asks: is a run going on.
+                "CREATE INDEX collections_open ON collections (lease_until) WHERE finished IS NULL",
                 """
                 CREATE TABLE collection_marks (
                     run TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE, digest TEXT NOT NULL,

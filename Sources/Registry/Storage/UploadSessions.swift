@@ -55,7 +55,12 @@ actor UploadSessions {
     }
 
     /// Who this process is in a lease: host and process id.
-    static let replica = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+    static let replica: String = {
+        // gethostname, not ProcessInfo.hostName, which may wait on a name lookup.
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : "unknown"
+        return "\(host.isEmpty ? "unknown" : host):\(getpid())"
+    }()
 
     /// Whether `id` has the form of a session id (a UUID), so it is safe in a path.
     static func isValidID(_ id: String) -> Bool {
