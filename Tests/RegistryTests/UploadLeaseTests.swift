@@ -17,13 +17,18 @@ import Testing
             root: storage.root, driver: storage.driver, lock: lock ?? storage.lock, metadata: metadata)
     }
 
+    /// Begins an upload session in `repository`: its location and id.
+    func startUpload(_ api: API, _ repository: String) async throws -> (location: String, id: String) {
+        let start = try await api.request(.post, "/v2/\(repository)/blobs/uploads/")
+        let location = try #require(start.header("Location"))
+        return (location, try #require(location.split(separator: "/").last.map(String.init)))
+    }
+
     @Test("a session one replica writes to is busy on every other until released; its record follows the bytes")
     func sessionLease() async throws {
         try await withRegistry(storage: .fileSystem, configure: { $0.database = Self.database }) { client, services in
             let api = API(client: client)
-            let start = try await api.request(.post, "/v2/lease/app/blobs/uploads/")
-            let location = try #require(start.header("Location"))
-            let id = try #require(location.split(separator: "/").last.map(String.init))
+            let (location, id) = try await startUpload(api, "lease/app")
             let other = try await replica(of: services.storage)
             let (a, b) = (UploadSessions(storage: services.storage), UploadSessions(storage: other))
             let held = try #require(try await a.lease(id, repository: "lease/app"))
@@ -57,9 +62,7 @@ import Testing
     func unknownSessions() async throws {
         try await withRegistry(storage: .fileSystem, configure: { $0.database = Self.database }) { client, services in
             let api = API(client: client)
-            let start = try await api.request(.post, "/v2/lease/app/blobs/uploads/")
-            let location = try #require(start.header("Location"))
-            let id = try #require(location.split(separator: "/").last.map(String.init))
+            let (location, id) = try await startUpload(api, "lease/app")
             let sessions = UploadSessions(storage: services.storage)
             await #expect(throws: RegistryError.self) { _ = try await sessions.lease(id, repository: "lease/other") }
             let status = try await api.request(.get, "/v2/lease/other/blobs/uploads/\(id)")
@@ -124,9 +127,7 @@ import Testing
             let metadata = try #require(storage.metadata)
             var ids: [String] = []
             for _ in 0..<3 {
-                let start = try await api.request(.post, "/v2/expiry/app/blobs/uploads/")
-                let location = try #require(start.header("Location"))
-                ids.append(try #require(location.split(separator: "/").last.map(String.init)))
+                ids.append(try await startUpload(api, "expiry/app").id)
             }
             let sessions = UploadSessions(storage: storage)
             let held = try #require(try await sessions.lease(ids[0], repository: "expiry/app"))
